@@ -1,0 +1,202 @@
+"""The claims department's tables.
+
+Dutch words kept where they are the real names: melding (the insured's report of a claim),
+schadenummer (claim reference), eigen risico (deductible), schadebeperking/beredding (loss mitigation).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from claims.coltypes import Money, UTCDateTime
+
+
+class Role(StrEnum):
+    handler = "handler"  # schadebehandelaar
+    expert = "expert"
+    manager = "manager"
+    admin = "admin"
+
+
+class Outcome(StrEnum):
+    settled = "settled"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    duplicate = "duplicate"
+
+
+class CostType(StrEnum):
+    damages = "damages"  # schadevergoeding
+    defence = "defence"  # kosten van verweer
+    expert = "expert"  # expertisekosten
+    mitigation = "mitigation"  # beredding / schadebeperking
+    sgoa = "sgoa"  # Stichting Geschillenoplossing Automatisering
+    interest = "interest"  # wettelijke (handels)rente
+
+
+# Mitigation and expert costs are paid even above the insured sum (7:957, 7:959 BW).
+OUTSIDE_LIMIT = frozenset({CostType.mitigation, CostType.expert})
+
+
+class MoneyKind(StrEnum):
+    reserve = "reserve"  # a change of the reserve (positive or negative)
+    payment = "payment"
+    deductible = "deductible"  # eigen risico borne by the insured, applied once per claim
+    recovery = "recovery"
+
+
+def _money(nullable: bool = False) -> Any:
+    return Field(sa_column=Column(Money, nullable=nullable))
+
+
+def _moment(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime, nullable=nullable, index=index))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    role: str
+    team: str = "BAV"
+    authority_limit: Decimal | None = _money(nullable=True)
+    password_hash: str = ""
+    api_token_hash: str | None = Field(default=None, index=True)
+    active: bool = True
+    created_at: datetime = _moment()
+
+
+class Policy(SQLModel, table=True):
+    __tablename__ = "policies"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True)  # polisnummer
+    insured: str  # verzekeringnemer
+    activities: str = ""
+    start_date: date
+    retroactive_date: date  # claims-made: errors before this date are not covered
+    cover_per_claim: Decimal = _money()  # verzekerd bedrag per aanspraak
+    cover_per_year: Decimal = _money()  # per verzekeringsjaar
+    deductible: Decimal = _money()  # eigen risico per aanspraak
+    territory: str = "wereld, excl. VS/Canada"
+
+
+class Claim(SQLModel, table=True):
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index("ix_claims_state_kind", "state", "kind"),
+        Index("ix_claims_handler_state", "handler_id", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True)  # schadenummer, CF-2026-000123
+    kind: str
+    spec_version: int
+    state: str
+    version: int = 1  # optimistic lock: every state change bumps it
+    outcome: str | None = None
+    policy_id: int = Field(foreign_key="policies.id", index=True)
+    handler_id: int = Field(foreign_key="users.id")
+    expert_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    claimant: str  # benadeelde
+    claimant_counsel: str = ""
+    description: str = ""
+    is_circumstance: bool = False  # omstandigheid rather than aanspraak
+    date_error: date
+    date_known: date
+    date_reported: date  # meldingsdatum
+    awareness_at: datetime | None = _moment(nullable=True)  # AVG art. 33 clock start
+    personal_data: bool = False
+    data_role: str | None = None  # controller | processor
+    amount_claimed: Decimal = _money()
+    # Facts gathered along the way (expert report, settlement proposal awaiting approval, reasons).
+    case_data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _moment()
+    state_entered_at: datetime = _moment()
+    closed_at: datetime | None = _moment(nullable=True)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "timeline_events"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    claim_version: int  # the claim's version after this event; a note or flag leaves it unchanged
+    at: datetime = _moment()
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    kind: str  # opened | transition | note | deadline_* ...
+    trigger: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str = ""
+
+
+class Deadline(SQLModel, table=True):
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_open_due", "met_at", "cancelled_at", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    name: str
+    label: str
+    state: str  # the state whose entry started it
+    scope: str = "state"
+    responsible: str = "handler"
+    met_by: str = ""  # comma-separated triggers that meet it
+    started_at: datetime = _moment()
+    due_at: datetime = _moment()
+    met_at: datetime | None = _moment(nullable=True)
+    met_trigger: str | None = None
+    cancelled_at: datetime | None = _moment(nullable=True)
+    reminded_at: datetime | None = _moment(nullable=True)
+    flagged_at: datetime | None = _moment(nullable=True)
+    escalated_at: datetime | None = _moment(nullable=True)
+
+
+class MoneyLine(SQLModel, table=True):
+    __tablename__ = "money_lines"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    event_id: int = Field(foreign_key="timeline_events.id")
+    at: datetime = _moment()
+    kind: str
+    cost_type: str
+    amount: Decimal = _money()
+    note: str = ""
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice of the insured that its client left unpaid (unpaid-fee claims)."""
+
+    __tablename__ = "invoices"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    number: str
+    amount: Decimal = _money()
+    due_date: date
+    paid: bool = False
+
+
+class InterestRate(SQLModel, table=True):
+    """Statutory interest rates (% a year) as data: a manager can correct a figure marked (check)."""
+
+    __tablename__ = "interest_rates"
+    __table_args__ = (UniqueConstraint("kind", "valid_from"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # 'wettelijk' (6:119) | 'handels' (6:119a)
+    valid_from: date
+    rate: str  # decimal text, e.g. '10.15'
+    source: str = ""
+    checked: bool = True
+
+
+class ReferenceCounter(SQLModel, table=True):
+    __tablename__ = "reference_counters"
+    year: int = Field(primary_key=True)
+    last: int = 0
