@@ -49,7 +49,7 @@ class TransitionContext:
                 .where(t.c.claim_id == self.claim.id)
                 .group_by(t.c.kind, t.c.cost_type)
             ).all()
-            self._totals = {(k, c): Decimal(int(s)) / 100 for k, c, s in rows}
+            self._totals = {(k, c): total for k, c, total in rows}
         out = dict(self._totals)
         for line in self.money:
             key = (line["kind"], line["cost_type"])

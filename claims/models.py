@@ -103,6 +103,7 @@ class Claim(SQLModel, table=True):
     policy_id: int = Field(foreign_key="policies.id", index=True)
     handler_id: int = Field(foreign_key="users.id")
     expert_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    insured_reference: str | None = Field(default=None, unique=True)  # kenmerk verzekerde / makelaar
     claimant: str  # benadeelde
     claimant_counsel: str = ""
     description: str = ""

@@ -89,7 +89,7 @@ def load_decree_days(path: Path) -> dict[date, str]:
     """Read a decree-days file (`days:` list of date, name, source); raise ValueError naming the file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValueError: YAML's own date parsing
         raise ValueError(f"{path}: cannot read decree days: {exc}") from exc
     entries = raw.get("days") if isinstance(raw, dict) else None
     if not isinstance(entries, list):

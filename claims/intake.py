@@ -1,0 +1,36 @@
+"""The melding (a claim as first reported): its fields, shared by the CLI, the API and the web form."""
+
+from __future__ import annotations
+
+from workflow.spec import FieldSpec
+
+KIND_LABELS = {
+    "contract_breach": "Contractbreuk",
+    "data_loss": "Dataverlies",
+    "late_delivery": "Termijnoverschrijding",
+    "unpaid_fee": "Onbetaalde vordering",
+}
+
+INTAKE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("kind", "choice", "Soort claim", choices=tuple(KIND_LABELS.items())),
+    FieldSpec("policy_number", "text", "Polisnummer"),
+    FieldSpec("claimant", "text", "Benadeelde (opdrachtgever)"),
+    FieldSpec("claimant_counsel", "text", "Advocaat of makelaar benadeelde", required=False),
+    FieldSpec("description", "textarea", "Omschrijving"),
+    FieldSpec("date_error", "date", "Datum van de fout"),
+    FieldSpec("date_known", "date", "Datum bekend bij verzekerde"),
+    FieldSpec("date_reported", "date", "Meldingsdatum", required=False),
+    FieldSpec("amount_claimed", "money", "Geclaimd bedrag"),
+    FieldSpec("is_circumstance", "boolean", "Omstandigheid (nog geen aanspraak)", required=False),
+    FieldSpec("personal_data", "boolean", "Persoonsgegevens betrokken", required=False),
+    FieldSpec("awareness_at", "datetime", "Datalek ontdekt op (datum en tijd)", required=False),
+    FieldSpec(
+        "data_role",
+        "choice",
+        "Rol verzekerde (AVG)",
+        required=False,
+        choices=(("controller", "Verwerkingsverantwoordelijke"), ("processor", "Verwerker")),
+    ),
+    FieldSpec("insured_reference", "text", "Kenmerk verzekerde of makelaar", required=False),
+    FieldSpec("handler", "user", "Behandelaar (e-mailadres)", required=False, role="handler"),
+)

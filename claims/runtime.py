@@ -1,0 +1,29 @@
+"""Everything a service call needs besides the database session, built once and passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from claims.catalog import Catalog, load_catalog
+from claims.rules import DomainRules
+from workflow.calendar import WorkingDayCalendar, dutch_calendar
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    catalog: Catalog
+    calendar: WorkingDayCalendar
+    tz: ZoneInfo = ZoneInfo("Europe/Amsterdam")
+    rules: DomainRules = field(default_factory=DomainRules)
+    clock: Callable[[], datetime] = utc_now
+
+
+def build_runtime(tz: str = "Europe/Amsterdam", clock: Callable[[], datetime] = utc_now) -> Runtime:
+    return Runtime(catalog=load_catalog(), calendar=dutch_calendar(), tz=ZoneInfo(tz), clock=clock)

@@ -1,0 +1,134 @@
+"""Loads the demo data: users, policies, interest rates and the eleven cases of the domain texts.
+
+Each case is brought to its state by firing its real transitions through claims.service, with the
+clock set to the moment each step happened. Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from claims.models import Claim, InterestRate, Policy
+from claims.runtime import Runtime
+from claims.service import advance, open_claim
+from claims.users import add_user, user_by_email
+
+SEED_FILE = Path(__file__).parent / "demo.yaml"
+RATES_FILE = Path(__file__).resolve().parent.parent / "claims" / "data" / "interest_rates.yaml"
+
+
+@dataclass
+class SeedReport:
+    users: int = 0
+    policies: int = 0
+    rates: int = 0
+    claims: int = 0
+    transitions: int = 0
+
+
+def load_seed_file(path: Path = SEED_FILE) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def seed(engine: Engine, rt: Runtime, path: Path = SEED_FILE) -> SeedReport:
+    """Load what is missing of the demo data; idempotent."""
+    data = load_seed_file(path)
+    report = SeedReport()
+    with Session(engine, expire_on_commit=False) as session:
+        report.rates = seed_interest_rates(session)
+        for u in data["users"]:
+            if user_by_email(session, u["email"]) is None:
+                add_user(
+                    session,
+                    email=u["email"],
+                    name=u["name"],
+                    role=u["role"],
+                    password=u["password"],
+                    now=rt.clock(),
+                    authority_limit=Decimal(u["authority_limit"]) if "authority_limit" in u else None,
+                )
+                report.users += 1
+        for p in data["policies"]:
+            if session.exec(select(Policy).where(Policy.number == p["number"])).first() is None:
+                session.add(Policy(**{**p, **{k: Decimal(p[k]) for k in _POLICY_MONEY}}))
+                report.policies += 1
+        session.commit()
+        for case in data["cases"]:
+            if session.exec(select(Claim).where(Claim.insured_reference == case["key"])).first():
+                continue
+            report.transitions += _seed_case(session, rt, case)
+            report.claims += 1
+    return report
+
+
+_POLICY_MONEY = ("cover_per_claim", "cover_per_year", "deductible")
+
+
+def seed_interest_rates(session: Session, path: Path = RATES_FILE) -> int:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    added = 0
+    for row in data["rates"]:
+        for kind in ("wettelijk", "handels"):
+            valid_from = row["from"] if isinstance(row["from"], date) else date.fromisoformat(row["from"])
+            exists = session.exec(
+                select(InterestRate).where(InterestRate.kind == kind, InterestRate.valid_from == valid_from)
+            ).first()
+            if exists:
+                continue
+            session.add(
+                InterestRate(
+                    kind=kind,
+                    valid_from=valid_from,
+                    rate=str(row[kind]),
+                    source=data["source_default"],
+                    checked=bool(row.get(f"{kind}_checked", True)),
+                )
+            )
+            added += 1
+    return added
+
+
+def _at(value: Any, rt: Runtime) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=rt.tz) if moment.tzinfo is None else moment
+
+
+def _seed_case(session: Session, rt: Runtime, case: dict[str, Any]) -> int:
+    melding = {**case["melding"], "insured_reference": case["key"]}
+    opener = _user(session, case["melding"]["handler"])
+    opened = open_claim(session, _at_clock(rt, case["opened_at"]), melding, opener)
+    version = opened.version
+    for step in case.get("steps", []):
+        result = advance(
+            session,
+            _at_clock(rt, step["at"]),
+            opened.reference,
+            step["do"],
+            step.get("with") or {},
+            _user(session, step["by"]),
+            version,
+        )
+        version = result.version
+    return len(case.get("steps", []))
+
+
+def _at_clock(rt: Runtime, value: Any) -> Runtime:
+    moment = _at(value, rt).astimezone(UTC)
+    return replace(rt, clock=lambda: moment)
+
+
+def _user(session: Session, email: str) -> Any:
+    user = user_by_email(session, email)
+    if user is None:
+        raise ValueError(f"seed names unknown user {email}")
+    return user
