@@ -1,0 +1,369 @@
+"""The `claimflow` command: a thin layer over claims.service and claims.queries.
+
+Domain errors become one-line messages naming the field, and a non-zero exit, in `_fail` only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from claims.catalog import letter_templates, load_catalog, vocabulary
+from claims.config import Settings
+from claims.db import make_engine
+from claims.intake import INTAKE_FIELDS
+from claims.models import User
+from claims.queries import claim_view, list_claims, timeline
+from claims.runtime import Runtime, build_runtime
+from claims.schema import upgrade
+from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
+from claims.users import add_user, issue_token, user_by_email
+from seeds.loader import seed as load_seeds
+from workflow.diagram import to_dot, to_mermaid
+from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
+from workflow.spec import load_spec
+
+app = typer.Typer(help="claimflow: schadebehandeling BAV voor ICT-bedrijven.", no_args_is_help=True)
+users_app = typer.Typer(help="Gebruikers: toevoegen, tonen, API-token.", no_args_is_help=True)
+workflows_app = typer.Typer(help="Workflows per soort claim: tonen, controleren, diagram.", no_args_is_help=True)
+claims_app = typer.Typer(help="Claims: melden, tonen, door de workflow bewegen.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(workflows_app, name="workflows")
+app.add_typer(claims_app, name="claims")
+
+EXIT_CODES: dict[type[WorkflowError], int] = {
+    InvalidInput: 2,
+    Forbidden: 3,
+    StaleClaim: 4,
+    TransitionNotAllowed: 5,
+    ClaimNotFound: 6,
+    SpecError: 7,
+}
+
+AsOption = Annotated[str, typer.Option("--as", help="E-mailadres van wie de actie uitvoert.")]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"fout: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """The one place domain errors become CLI messages."""
+    try:
+        yield
+    except InvalidInput as exc:
+        for field, problem in exc.errors.items():
+            typer.echo(f"fout: {field}: {problem}", err=True)
+        raise typer.Exit(EXIT_CODES[InvalidInput]) from None
+    except WorkflowError as exc:
+        _fail(str(exc), next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1))
+
+
+@cache
+def _settings() -> Settings:
+    return Settings()
+
+
+@cache
+def _engine() -> Engine:
+    s = _settings()
+    return make_engine(s.database_url, busy_timeout_ms=s.sqlite_busy_timeout_ms)
+
+
+@cache
+def _runtime() -> Runtime:
+    return build_runtime(_settings().timezone)
+
+
+def _actor(session: Session, email: str) -> User:
+    user = user_by_email(session, email)
+    if user is None:
+        _fail(f"--as: onbekende gebruiker {email}", 2)
+    return user
+
+
+def _pairs(items: list[str] | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"'{item}': geef velden als naam=waarde", 2)
+        values[key.strip()] = value
+    return values
+
+
+@app.command()
+def init() -> None:
+    """Maak de database aan of breng haar naar het nieuwste schema (migraties)."""
+    upgrade(_engine())
+    typer.echo(f"database bijgewerkt: {_engine().url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def seed() -> None:
+    """Laad de demogegevens (de elf zaken uit de domeinteksten); nogmaals draaien verandert niets."""
+    upgrade(_engine())
+    with _errors():
+        report = load_seeds(_engine(), _runtime())
+    typer.echo(
+        f"seed: {report.users} gebruikers, {report.policies} polissen, {report.rates} rentestanden, "
+        f"{report.claims} claims ({report.transitions} transities) toegevoegd"
+    )
+
+
+@app.command()
+def overview() -> None:
+    """Overzicht van alle claims en hoe je de CLI gebruikt."""
+    rt = _runtime()
+    with Session(_engine()) as session:
+        rows = list_claims(session, limit=1000)
+    typer.echo(f"{'schadenummer':<16} {'soort':<16} {'fase':<30} {'geclaimd':>14}  verzekerde")
+    for r in rows:
+        label = rt.catalog.spec(r.kind).states[r.state].label
+        typer.echo(f"{r.reference:<16} {r.kind:<16} {label:<30} {r.amount_claimed:>14,.2f}  {r.insured}")
+    typer.echo(
+        "\nVerder:\n"
+        "  claimflow claims show CF-2026-000001 --as sanne.behandelaar@claimflow.test\n"
+        "  claimflow claims advance CF-2026-000001 settle --as ... --version N damages=38500 terms=...\n"
+        "  claimflow claims timeline CF-2026-000001\n"
+        "  claimflow workflows diagram unpaid_fee\n"
+        "  claimflow --help"
+    )
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+@users_app.command("add")
+def users_add(
+    email: str,
+    name: Annotated[str, typer.Option(help="Volledige naam.")],
+    role: Annotated[str, typer.Option(help="handler, expert, manager of admin.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="Wachtwoord (min. 8).")],
+    limit: Annotated[str | None, typer.Option(help="Bevoegdheid in euro (behandelaar/manager).")] = None,
+) -> None:
+    """Voeg een gebruiker toe."""
+    authority: Decimal | None = None
+    if limit is not None:
+        try:
+            authority = Decimal(limit)
+        except InvalidOperation:
+            _fail(f"limit: ongeldig bedrag '{limit}'", 2)
+    with Session(_engine()) as session, _errors():
+        user = add_user(
+            session, email=email, name=name, role=role, password=password,
+            now=_runtime().clock(), authority_limit=authority,
+        )
+        session.commit()
+        typer.echo(f"toegevoegd: {user.email} ({user.role})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Toon alle gebruikers."""
+    with Session(_engine()) as session:
+        for u in session.exec(select(User).order_by(User.role, User.email)):
+            limit = f"€ {u.authority_limit:,.2f}" if u.authority_limit is not None else "-"
+            typer.echo(f"{u.email:<40} {u.role:<8} {limit:>16}  {u.name}{'' if u.active else ' (inactief)'}")
+
+
+@users_app.command("token")
+def users_token(email: str) -> None:
+    """Geef een nieuw API-token (Bearer) voor een gebruiker; een eerder token vervalt."""
+    with Session(_engine()) as session:
+        user = _actor(session, email)
+        token = issue_token(session, user)
+        session.commit()
+    typer.echo(token)
+
+
+# --- workflows ---------------------------------------------------------------------------------
+
+
+@workflows_app.command("list")
+def workflows_list() -> None:
+    """Toon de soorten claims en hun workflowversies."""
+    for spec in _runtime().catalog.latest():
+        typer.echo(f"{spec.kind:<16} v{spec.version}  {spec.label}: {len(spec.states)} fasen")
+
+
+@workflows_app.command("show")
+def workflows_show(kind: str) -> None:
+    """Toon fasen, transities, velden en termijnen van één soort claim."""
+    with _errors():
+        try:
+            spec = _runtime().catalog.spec(kind)
+        except KeyError as exc:
+            _fail(f"kind: {exc.args[0]}", 2)
+    typer.echo(f"{spec.label} ({spec.kind}, versie {spec.version})\n")
+    for state in spec.states.values():
+        typer.echo(f"[{state.name}] {state.label}{' (eindfase)' if state.terminal else ''}")
+        for d in state.deadlines:
+            typer.echo(f"    termijn {d.label}: {d.amount} {d.unit} vanaf {d.base}; voldaan door {', '.join(d.met_by)}")
+        for t in spec.transitions_from(state.name):
+            typer.echo(f"  -> {t.dest:<18} {t.trigger}: {t.label} [{', '.join(t.roles)}]")
+            for f in t.fields:
+                typer.echo(f"       {f.name} ({f.type}{'' if f.required else ', optioneel'}): {f.label}")
+
+
+@workflows_app.command("check")
+def workflows_check(paths: Annotated[list[Path] | None, typer.Argument(help="Spec-bestanden.")] = None) -> None:
+    """Controleer workflow-specs (standaard alle in claims/workflows/)."""
+    with _errors():
+        if not paths:
+            catalog = load_catalog()
+            typer.echo(f"ok: {len(catalog.specs)} workflows")
+            return
+        vocab = vocabulary(letter_templates())
+        for path in paths:
+            spec = load_spec(path, vocab)
+            typer.echo(f"ok: {path} ({spec.kind} v{spec.version})")
+
+
+@workflows_app.command("diagram")
+def workflows_diagram(
+    kind: str,
+    fmt: Annotated[str, typer.Option("--format", help="mermaid of dot.")] = "mermaid",
+    current: Annotated[str | None, typer.Option(help="Markeer deze fase.")] = None,
+) -> None:
+    """Diagram van een workflow als Mermaid- of Graphviz-DOT-tekst."""
+    try:
+        spec = _runtime().catalog.spec(kind)
+    except KeyError as exc:
+        _fail(f"kind: {exc.args[0]}", 2)
+    if current is not None and current not in spec.states:
+        _fail(f"current: onbekende fase '{current}'", 2)
+    renderers: dict[str, Callable[..., str]] = {"mermaid": to_mermaid, "dot": to_dot}
+    if fmt not in renderers:
+        _fail(f"format: kies mermaid of dot, niet '{fmt}'", 2)
+    typer.echo(renderers[fmt](spec, current))
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+
+@claims_app.command(
+    "open",
+    help="Registreer een melding. Velden als naam=waarde: "
+    + ", ".join(f"{f.name}{'' if f.required else '?'}" for f in INTAKE_FIELDS),
+)
+def claims_open(actor: AsOption, fields: Annotated[list[str] | None, typer.Argument()] = None) -> None:
+    with Session(_engine(), expire_on_commit=False) as session, _errors():
+        result = open_claim(session, _runtime(), _pairs(fields), _actor(session, actor))
+    typer.echo(f"{result.reference} geregistreerd: fase {result.state}, versie {result.version}")
+
+
+@claims_app.command("list")
+def claims_list(
+    kind: Annotated[str | None, typer.Option(help="Soort claim.")] = None,
+    state: Annotated[str | None, typer.Option(help="Fase.")] = None,
+    handler: Annotated[str | None, typer.Option(help="E-mailadres behandelaar.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+) -> None:
+    """Toon claims, gefilterd op soort, fase of behandelaar."""
+    with Session(_engine()) as session:
+        for r in list_claims(session, kind=kind, state=state, handler=handler, limit=limit):
+            typer.echo(f"{r.reference:<16} {r.kind:<16} {r.state:<18} v{r.version:<3} {r.handler:<36} {r.claimant}")
+
+
+@claims_app.command("show")
+def claims_show(
+    reference: str,
+    actor: Annotated[str | None, typer.Option("--as", help="Toon wat deze gebruiker nu kan doen.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Toon een claim: fase, versie, geld, open termijnen en toegestane transities."""
+    rt = _runtime()
+    with Session(_engine()) as session, _errors():
+        user = _actor(session, actor) if actor else None
+        view = claim_view(session, rt, reference, user)
+    c = view.claim
+    data = {
+        "reference": c.reference,
+        "kind": c.kind,
+        "state": c.state,
+        "state_label": view.state_label,
+        "version": c.version,
+        "outcome": c.outcome,
+        "policy": view.policy.number,
+        "insured": view.policy.insured,
+        "claimant": c.claimant,
+        "amount_claimed": str(c.amount_claimed),
+        "handler": view.handler.email,
+        "expert": view.expert.email if view.expert else None,
+        "money": view.money.as_dict(),
+        "open_deadlines": [
+            {"name": d.name, "label": d.label, "due_at": d.due_at.astimezone(rt.tz).isoformat()}
+            for d in view.open_deadlines
+        ],
+        "allowed_transitions": [a.as_dict() for a in view.allowed],
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{c.reference}  {c.kind}  fase: {view.state_label} ({c.state})  versie {c.version}")
+    typer.echo(f"polis {view.policy.number} ({view.policy.insured}); benadeelde {c.claimant}")
+    typer.echo(f"geclaimd € {c.amount_claimed:,.2f}; resterende dekking € {view.money.remaining_cover:,.2f}")
+    for d in data["open_deadlines"]:
+        typer.echo(f"  termijn {d['label']}: uiterlijk {d['due_at']}")
+    for a in view.allowed:
+        fields = ", ".join(f"{f.name}{'' if f.required else '?'}" for f in a.fields)
+        typer.echo(f"  kan: {a.trigger} -> {a.dest} ({a.label}){' velden: ' + fields if fields else ''}")
+
+
+@claims_app.command("advance")
+def claims_advance(
+    reference: str,
+    trigger: str,
+    actor: AsOption,
+    version: Annotated[int, typer.Option(help="De versie die u zag (optimistische vergrendeling).")],
+    fields: Annotated[list[str] | None, typer.Argument(help="Velden als naam=waarde.")] = None,
+) -> None:
+    """Voer een transitie uit op een claim."""
+    with Session(_engine(), expire_on_commit=False) as session, _errors():
+        result = advance(session, _runtime(), reference, trigger, _pairs(fields), _actor(session, actor), version)
+    typer.echo(f"{result.reference}: {result.from_state} -> {result.state}, versie {result.version}")
+
+
+@claims_app.command("timeline")
+def claims_timeline(
+    reference: str, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Toon de tijdlijn van een claim, oudste eerst."""
+    rt = _runtime()
+    with Session(_engine()) as session, _errors():
+        events = timeline(session, reference)
+    if as_json:
+        typer.echo(json.dumps(events, indent=2, ensure_ascii=False, default=_json_default))
+        return
+    for e in events:
+        when = e["at"].astimezone(rt.tz).strftime("%d-%m-%Y %H:%M")
+        move = f"{e['from'] or ''} -> {e['to']}" if e["to"] else ""
+        typer.echo(f"{when}  v{e['version']:<3} {e['kind']:<11} {e['trigger'] or '':<22} {move:<36} {e['actor'] or 'systeem'}")
+
+
+def _json_default(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def main() -> None:
+    try:
+        app()
+    except SpecError as exc:  # a bad spec found while building the runtime
+        typer.echo(f"fout: {exc}", err=True)
+        sys.exit(EXIT_CODES[SpecError])
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,205 @@
+"""Read-side queries: lists, a claim's summary, its timeline and money. Nothing here writes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from claims.models import (
+    OUTSIDE_LIMIT,
+    Claim,
+    CostType,
+    Deadline,
+    MoneyKind,
+    MoneyLine,
+    Policy,
+    TimelineEvent,
+    User,
+)
+from claims.permissions import allowed_transitions
+from claims.runtime import Runtime
+from claims.service import ClaimNotFound
+from workflow.engine import Available
+
+CLAIMS = Claim.__table__  # type: ignore[attr-defined]
+POLICIES = Policy.__table__  # type: ignore[attr-defined]
+USERS = User.__table__  # type: ignore[attr-defined]
+EVENTS = TimelineEvent.__table__  # type: ignore[attr-defined]
+DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
+MONEY = MoneyLine.__table__  # type: ignore[attr-defined]
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class MoneySummary:
+    reserve: dict[str, Decimal]
+    paid: dict[str, Decimal]
+    deductible: Decimal
+    cover_per_claim: Decimal
+    paid_within_limit: Decimal
+
+    @property
+    def remaining_cover(self) -> Decimal:
+        return self.cover_per_claim - self.paid_within_limit
+
+    @property
+    def total_reserve(self) -> Decimal:
+        return sum(self.reserve.values(), ZERO)
+
+    @property
+    def total_paid(self) -> Decimal:
+        return sum(self.paid.values(), ZERO)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reserve": {k: str(v) for k, v in self.reserve.items()},
+            "paid": {k: str(v) for k, v in self.paid.items()},
+            "deductible_applied": str(self.deductible),
+            "cover_per_claim": str(self.cover_per_claim),
+            "remaining_cover": str(self.remaining_cover),
+        }
+
+
+def money_summary(conn: Connection, claim_id: int, cover_per_claim: Decimal) -> MoneySummary:
+    rows = conn.execute(
+        select(MONEY.c.kind, MONEY.c.cost_type, func.sum(MONEY.c.amount))
+        .where(MONEY.c.claim_id == claim_id)
+        .group_by(MONEY.c.kind, MONEY.c.cost_type)
+    ).all()
+    by: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for kind, cost_type, total in rows:
+        by[kind][cost_type] = total
+    paid = {c.value: by[MoneyKind.payment].get(c.value, ZERO) for c in CostType}
+    return MoneySummary(
+        reserve={c.value: by[MoneyKind.reserve].get(c.value, ZERO) for c in CostType},
+        paid=paid,
+        deductible=sum(by[MoneyKind.deductible].values(), ZERO),
+        cover_per_claim=cover_per_claim,
+        paid_within_limit=sum((v for k, v in paid.items() if k not in OUTSIDE_LIMIT), ZERO),
+    )
+
+
+def list_claims(
+    session: Session,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    handler: str | None = None,
+    limit: int = 100,
+) -> list[Row[Any]]:
+    handler_user = aliased(USERS)
+    query = (
+        select(
+            CLAIMS.c.reference,
+            CLAIMS.c.kind,
+            CLAIMS.c.state,
+            CLAIMS.c.version,
+            CLAIMS.c.claimant,
+            CLAIMS.c.amount_claimed,
+            CLAIMS.c.outcome,
+            POLICIES.c.insured,
+            handler_user.c.email.label("handler"),
+        )
+        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
+        .join(handler_user, handler_user.c.id == CLAIMS.c.handler_id)
+        .order_by(CLAIMS.c.id)
+        .limit(limit)
+    )
+    if kind:
+        query = query.where(CLAIMS.c.kind == kind)
+    if state:
+        query = query.where(CLAIMS.c.state == state)
+    if handler:
+        query = query.where(handler_user.c.email == handler.lower())
+    return list(session.connection().execute(query).all())
+
+
+def claim_row(conn: Connection, reference: str) -> Row[Any]:
+    row = conn.execute(select(CLAIMS).where(CLAIMS.c.reference == reference)).first()
+    if row is None:
+        raise ClaimNotFound(f"Claim {reference} bestaat niet.")
+    return row
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim: Row[Any]
+    policy: Row[Any]
+    handler: Row[Any]
+    expert: Row[Any] | None
+    money: MoneySummary
+    open_deadlines: list[Row[Any]]
+    allowed: list[Available]
+    state_label: str
+
+
+def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None = None) -> ClaimView:
+    conn = session.connection()
+    claim = claim_row(conn, reference)
+    spec = rt.catalog.spec(claim.kind, claim.spec_version)
+    policy = conn.execute(select(POLICIES).where(POLICIES.c.id == claim.policy_id)).one()
+    handler = conn.execute(select(USERS).where(USERS.c.id == claim.handler_id)).one()
+    expert = (
+        conn.execute(select(USERS).where(USERS.c.id == claim.expert_id)).one()
+        if claim.expert_id
+        else None
+    )
+    deadlines = list(
+        conn.execute(
+            select(DEADLINES)
+            .where(
+                DEADLINES.c.claim_id == claim.id,
+                DEADLINES.c.met_at.is_(None),
+                DEADLINES.c.cancelled_at.is_(None),
+            )
+            .order_by(DEADLINES.c.due_at)
+        ).all()
+    )
+    allowed = allowed_transitions(spec, claim, actor) if actor is not None else []
+    return ClaimView(
+        claim=claim,
+        policy=policy,
+        handler=handler,
+        expert=expert,
+        money=money_summary(conn, claim.id, policy.cover_per_claim),
+        open_deadlines=deadlines,
+        allowed=allowed,
+        state_label=spec.states[claim.state].label,
+    )
+
+
+def timeline(session: Session, reference: str) -> list[dict[str, Any]]:
+    conn = session.connection()
+    claim = claim_row(conn, reference)
+    rows = conn.execute(
+        select(EVENTS, USERS.c.email.label("actor"))
+        .outerjoin(USERS, USERS.c.id == EVENTS.c.actor_id)
+        .where(EVENTS.c.claim_id == claim.id)
+        .order_by(EVENTS.c.id)
+    ).all()
+    return [
+        {
+            "at": r.at,
+            "actor": r.actor,
+            "kind": r.kind,
+            "trigger": r.trigger,
+            "from": r.from_state,
+            "to": r.to_state,
+            "data": r.data,
+            "note": r.note,
+            "version": r.claim_version,
+        }
+        for r in rows
+    ]
+
+
+def local(moment: datetime, rt: Runtime) -> str:
+    return moment.astimezone(rt.tz).strftime("%d-%m-%Y %H:%M")
