@@ -1,0 +1,38 @@
+# claimflow: `make run` sets up and serves; `make test` installs what tests need and runs them all.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CLAIMFLOW_DATABASE_URL ?= sqlite:///$(CURDIR)/claimflow.db
+
+.PHONY: run test lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/claimflow init
+	$(BIN)/claimflow seed
+	$(BIN)/claimflow overview
+
+test: install
+	scripts/run_tests.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy workflow claims notifications seeds
+
+bench: install
+	$(BIN)/python -m bench.transitions
+
+clean:
+	rm -rf $(VENV) claimflow.db claimflow.db-wal claimflow.db-shm test-artifacts
