@@ -23,6 +23,7 @@ from claims.config import Settings
 from claims.db import make_engine
 from claims.intake import INTAKE_FIELDS
 from claims.models import User
+from claims.reference_data import load_interest_rates
 from claims.queries import claim_view, list_claims, timeline
 from claims.runtime import Runtime, build_runtime
 from claims.schema import upgrade
@@ -108,7 +109,12 @@ def _pairs(items: list[str] | None) -> dict[str, str]:
 def init() -> None:
     """Maak de database aan of breng haar naar het nieuwste schema (migraties)."""
     upgrade(_engine())
-    typer.echo(f"database bijgewerkt: {_engine().url.render_as_string(hide_password=True)}")
+    with Session(_engine()) as session:
+        added = load_interest_rates(session)
+        session.commit()
+    typer.echo(
+        f"database bijgewerkt: {_engine().url.render_as_string(hide_password=True)} ({added} rentestanden)"
+    )
 
 
 @app.command()

@@ -248,15 +248,18 @@ def calculate_invoice_interest(ctx: TransitionContext) -> None:
         return
     rates = interest_rates(ctx, "handels")
     until = ctx.now.date()
-    per_invoice: list[dict[str, Any]] = [
-        {
-            "number": inv.number,
-            "amount": str(inv.amount),
-            "due_date": inv.due_date.isoformat(),
-            "interest": str(statutory_interest(inv.amount, inv.due_date, until, rates)),
-        }
-        for inv in invoices
-    ]
+    try:
+        per_invoice: list[dict[str, Any]] = [
+            {
+                "number": inv.number,
+                "amount": str(inv.amount),
+                "due_date": inv.due_date.isoformat(),
+                "interest": str(statutory_interest(inv.amount, inv.due_date, until, rates)),
+            }
+            for inv in invoices
+        ]
+    except ValueError as exc:
+        raise TransitionNotAllowed(f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan.") from exc
     total = sum((Decimal(i["interest"]) for i in per_invoice), ZERO)
     ctx.case_data["invoice_interest"] = {"until": until.isoformat(), "invoices": per_invoice, "total": str(total)}
     ctx.event_data["invoice_interest_total"] = str(total)

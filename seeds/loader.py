@@ -7,7 +7,7 @@ clock set to the moment each step happened. Running it twice changes nothing the
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,13 +16,13 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from claims.models import Claim, InterestRate, Policy
+from claims.models import Claim, Policy
+from claims.reference_data import load_interest_rates
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
 from claims.users import add_user, user_by_email
 
 SEED_FILE = Path(__file__).parent / "demo.yaml"
-RATES_FILE = Path(__file__).resolve().parent.parent / "claims" / "data" / "interest_rates.yaml"
 
 
 @dataclass
@@ -45,7 +45,7 @@ def seed(engine: Engine, rt: Runtime, path: Path = SEED_FILE) -> SeedReport:
     data = load_seed_file(path)
     report = SeedReport()
     with Session(engine, expire_on_commit=False) as session:
-        report.rates = seed_interest_rates(session)
+        report.rates = load_interest_rates(session)
         for u in data["users"]:
             if user_by_email(session, u["email"]) is None:
                 add_user(
@@ -72,30 +72,6 @@ def seed(engine: Engine, rt: Runtime, path: Path = SEED_FILE) -> SeedReport:
 
 
 _POLICY_MONEY = ("cover_per_claim", "cover_per_year", "deductible")
-
-
-def seed_interest_rates(session: Session, path: Path = RATES_FILE) -> int:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    added = 0
-    for row in data["rates"]:
-        for kind in ("wettelijk", "handels"):
-            valid_from = row["from"] if isinstance(row["from"], date) else date.fromisoformat(row["from"])
-            exists = session.exec(
-                select(InterestRate).where(InterestRate.kind == kind, InterestRate.valid_from == valid_from)
-            ).first()
-            if exists:
-                continue
-            session.add(
-                InterestRate(
-                    kind=kind,
-                    valid_from=valid_from,
-                    rate=str(row[kind]),
-                    source=data["source_default"],
-                    checked=bool(row.get(f"{kind}_checked", True)),
-                )
-            )
-            added += 1
-    return added
 
 
 def _at(value: Any, rt: Runtime) -> datetime:

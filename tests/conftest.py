@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel
 from claims.db import make_engine
 from claims.models import Policy, User
 from claims.runtime import Runtime, build_runtime
+from claims.reference_data import load_interest_rates
 from claims.schema import upgrade
 from claims.users import add_user
 
@@ -44,7 +45,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One database migrated by Alembic; each test gets a copy (migrating per test is slow)."""
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
+    _prepare(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -59,13 +60,21 @@ def _pg_engine() -> Iterator[Engine]:
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
+    _prepare(engine)
     yield engine
     engine.dispose()
 
 
+def _prepare(engine: Engine) -> None:
+    """What `claimflow init` does: migrate, then load the reference data."""
+    upgrade(engine)
+    with Session(engine) as s:
+        load_interest_rates(s)
+        s.commit()
+
+
 def _truncate_pg(engine: Engine) -> None:
-    names = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+    names = ", ".join(t.name for t in SQLModel.metadata.sorted_tables if t.name != "interest_rates")
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

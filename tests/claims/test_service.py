@@ -239,11 +239,6 @@ def test_deductible_applied_once_and_mitigation_outside_the_limit(
 def test_invoice_interest_is_computed_on_each_unpaid_invoice(
     driver: Driver, engine: Engine, rt: Runtime, world: World, clock: Clock
 ) -> None:
-    from seeds.loader import seed_interest_rates
-
-    with Session(engine) as s:
-        seed_interest_rates(s)
-        s.commit()
     ref = driver.bring_to("unpaid_fee", "schadebeperking")
     driver.fire(ref, "register_invoice", {"number": "F1", "amount": "10000", "due_date": "2025-12-31"})
     clock.now = datetime(2026, 7, 1, 10, tzinfo=UTC)
