@@ -107,12 +107,15 @@ def parse_money(value: Any, label: str = "bedrag") -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"{label}: bedrag verwacht")
     if isinstance(value, int | Decimal):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value.replace("€", "").replace(" ", "").replace("\u00a0", "")
-    else:
+        amount = Decimal(value)
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(f"{label}: bedrag met hoogstens twee decimalen verwacht")
+        return amount.quantize(Decimal("0.01"))
+    if not isinstance(value, str):
         raise ValueError(f"{label}: bedrag verwacht")
-    if "," in text or _NL_MONEY.match(text) and "." in text and not _MONEY.match(text):
+    text = value.replace("€", "").replace(" ", "").replace("\u00a0", "")
+    # Dutch notation: a comma for cents, dots between thousands ("1.250,50", or "125.000").
+    if "," in text or (_NL_MONEY.match(text) and "." in text and not _MONEY.match(text)):
         if not _NL_MONEY.match(text):
             raise ValueError(f"{label}: ongeldig bedrag '{value}'")
         text = text.replace(".", "").replace(",", ".")
@@ -128,9 +131,12 @@ def _decimal(value: Any, label: str) -> Decimal:
     if isinstance(value, float | bool):
         raise ValueError(f"{label}: getal als tekst verwacht")
     try:
-        return Decimal(str(value).strip().replace(",", "."))
+        number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
         raise ValueError(f"{label}: getal verwacht") from None
+    if not number.is_finite():
+        raise ValueError(f"{label}: getal verwacht")
+    return number
 
 
 def parse_date(value: Any, label: str = "datum") -> date:

@@ -329,9 +329,10 @@ class _Parser:
         if ftype not in FIELD_TYPES:
             raise self.fail(f"{where}: field '{name}' has unknown type {ftype!r}")
         choices_raw = body.get("choices") or {}
-        if ftype == "choice":
-            if not isinstance(choices_raw, dict) or not choices_raw:
-                raise self.fail(f"{where}: choice field '{name}' needs 'choices' as value: label")
+        if not isinstance(choices_raw, dict):
+            raise self.fail(f"{where}: field '{name}': 'choices' must map value to label")
+        if ftype == "choice" and not choices_raw:
+            raise self.fail(f"{where}: choice field '{name}' needs 'choices' as value: label")
         choices = tuple((str(k), str(v)) for k, v in dict(choices_raw).items())
         role = body.get("role")
         if ftype == "user" and role not in self.vocab.roles:
@@ -361,16 +362,18 @@ class _Parser:
             sources = self._names(sources_raw, f"{where}: 'from'")
         if not sources:
             raise self.fail(f"{where}: 'from' names no state")
-        for name in (*sources, to):
-            if name not in states and name != SAME_STATE:
+        for name in sources:
+            if name not in states:
                 raise self.fail(f"{where}: unknown state '{name}'")
+        if to not in states and to != SAME_STATE:
+            raise self.fail(f"{where}: unknown state '{to}'")
         roles = self._names(body.get("roles"), f"{where}: 'roles'")
         if not roles:
             raise self.fail(f"{where}: 'roles' must name who may fire it")
         fields = tuple(self.field_spec(where, f) for f in (body.get("fields") or []))
         names = [f.name for f in fields]
-        if len(names) != len(set(names)):
-            raise self.fail(f"{where}: a field name is used twice")
+        for dup in sorted({n for n in names if names.count(n) > 1}):
+            raise self.fail(f"{where}: field '{dup}' is declared twice")
         outcome = body.get("outcome")
         for src in sources:
             yield TransitionSpec(

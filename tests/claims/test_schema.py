@@ -1,0 +1,54 @@
+"""The Alembic migrations build exactly the schema the models describe, and column types hold their promises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from claims.coltypes import Money, UTCDateTime
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_sqlite_pragmas(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+
+
+def test_money_refuses_float_and_sub_cent_amounts(engine: Engine) -> None:
+    money = Money()
+    with pytest.raises(TypeError):
+        money.process_bind_param(12.5, engine.dialect)
+    with pytest.raises(ValueError):
+        money.process_bind_param(Decimal("1.005"), engine.dialect)
+    assert money.process_bind_param(Decimal("125000.10"), engine.dialect) == 12_500_010
+    assert money.process_result_value(12_500_010, engine.dialect) == Decimal("125000.10")
+
+
+def test_datetime_refuses_naive_values(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        UTCDateTime().process_bind_param(datetime(2026, 1, 1, 12, 0), engine.dialect)
+
+
+def test_foreign_keys_are_enforced(engine: Engine) -> None:
+    with pytest.raises(Exception, match="(?i)foreign key"), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO deadlines (claim_id, name, label, state, scope, responsible, met_by, started_at, due_at)"
+                " VALUES (999, 'x', 'x', 'melding', 'state', 'handler', '', '2026-01-01', '2026-01-02')"
+            )
+        )

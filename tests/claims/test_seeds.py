@@ -1,0 +1,58 @@
+"""The demo data: the eleven cases of the domain texts reach their expected states through real transitions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from claims.models import Claim, Policy, TimelineEvent, User
+from claims.queries import claim_view
+from claims.runtime import Runtime
+from seeds.loader import load_seed_file, seed
+
+
+def test_seeded_cases_reach_their_expected_states(engine: Engine, base_runtime: Runtime) -> None:
+    report = seed(engine, base_runtime)
+    cases = load_seed_file()["cases"]
+    assert report.claims == len(cases) == 11
+    with Session(engine) as s:
+        claims = {c.insured_reference: c for c in s.exec(select(Claim))}
+        for case in cases:
+            claim = claims[case["key"]]
+            assert claim.state == case["expected_state"], case["case"]
+            opened = s.exec(
+                select(func.count()).select_from(TimelineEvent).where(TimelineEvent.claim_id == claim.id)
+            ).one()
+            # reached by firing transitions: one event per step plus the melding
+            assert opened == claim.version == len(case.get("steps", [])) + 1
+
+
+def test_seed_is_idempotent(engine: Engine, base_runtime: Runtime) -> None:
+    seed(engine, base_runtime)
+    again = seed(engine, base_runtime)
+    assert (again.users, again.policies, again.claims, again.transitions) == (0, 0, 0, 0)
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Claim)).one() == 11
+        assert s.exec(select(func.count()).select_from(Policy)).one() == 9
+        roles = {u.role for u in s.exec(select(User))}
+    assert roles == {"handler", "expert", "manager", "admin"}
+
+
+def test_case_1_advance_is_half_of_the_unpaid_invoices(engine: Engine, base_runtime: Runtime) -> None:
+    seed(engine, base_runtime)
+    with Session(engine) as s:
+        ref = s.exec(select(Claim.reference).where(Claim.insured_reference == "SEED-01")).one()
+        view = claim_view(s, base_runtime, ref)
+    assert view.money.paid["mitigation"] == Decimal("125000.00")
+    assert view.claim.outcome == "settled"
+    dates = [e["at"] for e in _timeline(engine, ref)]
+    assert dates[0].astimezone(base_runtime.tz).strftime("%Y-%m-%d") == "2025-10-10"
+
+
+def _timeline(engine: Engine, ref: str) -> list[dict[str, object]]:
+    from claims.queries import timeline
+
+    with Session(engine) as s:
+        return timeline(s, ref)
