@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -37,7 +37,7 @@ from claims.runtime import Runtime
 from workflow.deadlines import base_from_date, compute_due
 from workflow.errors import InvalidInput, TransitionNotAllowed, WorkflowError
 from workflow.inputs import validate_inputs
-from workflow.spec import ENTERED, StateSpec, WorkflowSpec
+from workflow.spec import ENTERED, StateSpec, TransitionSpec, WorkflowSpec
 
 CLAIMS = Claim.__table__  # type: ignore[attr-defined]
 EVENTS = TimelineEvent.__table__  # type: ignore[attr-defined]
@@ -46,6 +46,44 @@ MONEY = MoneyLine.__table__  # type: ignore[attr-defined]
 USERS = User.__table__  # type: ignore[attr-defined]
 POLICIES = Policy.__table__  # type: ignore[attr-defined]
 COUNTERS = ReferenceCounter.__table__  # type: ignore[attr-defined]
+
+# Built once: SQLAlchemy memoizes a statement's cache key on the object, so reusing these keeps a
+# transition at a handful of cheap executions (see bench/transitions.py).
+_SELECT_CLAIM = select(CLAIMS).where(CLAIMS.c.reference == bindparam("ref"))
+_UPDATE_CLAIM = (
+    update(CLAIMS)
+    .where(CLAIMS.c.id == bindparam("_id"), CLAIMS.c.version == bindparam("_version"))
+    .values(
+        state=bindparam("state"),
+        version=bindparam("version"),
+        case_data=bindparam("case_data", type_=CLAIMS.c.case_data.type),
+        state_entered_at=bindparam("state_entered_at", type_=CLAIMS.c.state_entered_at.type),
+        outcome=bindparam("outcome"),
+        closed_at=bindparam("closed_at", type_=CLAIMS.c.closed_at.type),
+        expert_id=bindparam("expert_id"),
+    )
+)
+_CLAIM_MUTABLE = ("state", "version", "case_data", "state_entered_at", "outcome", "closed_at", "expert_id")
+_INSERT_EVENT = insert(EVENTS)
+_INSERT_MONEY = insert(MONEY)
+_INSERT_DEADLINE = insert(DEADLINES)
+_OPEN_DEADLINES = select(
+    DEADLINES.c.id, DEADLINES.c.name, DEADLINES.c.met_by, DEADLINES.c.state, DEADLINES.c.scope
+).where(
+    DEADLINES.c.claim_id == bindparam("claim_id"),
+    DEADLINES.c.met_at.is_(None),
+    DEADLINES.c.cancelled_at.is_(None),
+)
+_MEET_DEADLINE = (
+    update(DEADLINES)
+    .where(DEADLINES.c.id == bindparam("_id"))
+    .values(met_at=bindparam("at", type_=DEADLINES.c.met_at.type), met_trigger=bindparam("trigger"))
+)
+_CANCEL_DEADLINE = (
+    update(DEADLINES)
+    .where(DEADLINES.c.id == bindparam("_id"))
+    .values(cancelled_at=bindparam("at", type_=DEADLINES.c.cancelled_at.type))
+)
 
 
 class ClaimNotFound(WorkflowError):
@@ -108,7 +146,7 @@ def _advance(
     expected_version: int,
 ) -> Outcome:
     conn = _write_connection(session)
-    claim = conn.execute(select(CLAIMS).where(CLAIMS.c.reference == reference)).first()
+    claim = conn.execute(_SELECT_CLAIM, {"ref": reference}).first()
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
@@ -137,22 +175,13 @@ def _advance(
     for name in transition.effects:
         effects[name](ctx)
 
-    changes: dict[str, Any] = {
-        "state": transition.dest,
-        "version": claim.version + 1,
-        "case_data": ctx.case_data,
-        **ctx.updates,
-    }
+    row = {k: claim._mapping[k] for k in _CLAIM_MUTABLE}
+    row.update(ctx.updates, state=transition.dest, version=claim.version + 1, case_data=ctx.case_data)
     if not transition.internal:
-        changes["state_entered_at"] = now
+        row["state_entered_at"] = now
     if transition.outcome:
-        changes["outcome"] = transition.outcome
-        changes["closed_at"] = now
-    done = conn.execute(
-        update(CLAIMS)
-        .where(CLAIMS.c.id == claim.id, CLAIMS.c.version == claim.version)
-        .values(**changes)
-    )
+        row.update(outcome=transition.outcome, closed_at=now)
+    done = conn.execute(_UPDATE_CLAIM, {**row, "_id": claim.id, "_version": claim.version})
     if done.rowcount != 1:
         raise _stale(spec, claim)
 
@@ -170,13 +199,10 @@ def _advance(
     )
     if ctx.money:
         conn.execute(
-            insert(MONEY),
+            _INSERT_MONEY,
             [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money],
         )
-    _meet_deadlines(conn, claim.id, trigger, now)
-    if not transition.internal:
-        _close_deadlines(conn, claim.id, claim.state, now, everything=spec.is_terminal(transition.dest))
-        _open_deadlines(conn, rt, spec.states[transition.dest], {**claim._mapping, **ctx.updates}, now)
+    _update_deadlines(conn, rt, spec, claim, transition, {**claim._mapping, **row}, now)
     return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
 
 
@@ -190,7 +216,7 @@ def _stale(spec: WorkflowSpec, claim: Row[Any]) -> StaleClaim:
 
 
 def _append_event(conn: Connection, **values: Any) -> int:
-    result = conn.execute(insert(EVENTS).values(note=values.pop("note", ""), **values))
+    result = conn.execute(_INSERT_EVENT, {"note": "", **values})
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
@@ -203,52 +229,52 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _meet_deadlines(conn: Connection, claim_id: int, trigger: str, now: datetime) -> None:
-    rows = conn.execute(
-        select(DEADLINES.c.id, DEADLINES.c.met_by).where(
-            DEADLINES.c.claim_id == claim_id,
-            DEADLINES.c.met_at.is_(None),
-            DEADLINES.c.cancelled_at.is_(None),
-        )
-    ).all()
-    met = [r.id for r in rows if trigger in r.met_by.split(",")]
+def _update_deadlines(
+    conn: Connection,
+    rt: Runtime,
+    spec: WorkflowSpec,
+    claim: Row[Any],
+    transition: TransitionSpec,
+    new_claim: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """Meet what the trigger meets; leaving a state cancels what it started and nobody met (closing
+    the claim cancels everything); entering a state opens its deadlines."""
+    running = conn.execute(_OPEN_DEADLINES, {"claim_id": claim.id}).all()
+    met = [{"_id": d.id, "at": now, "trigger": transition.trigger} for d in running
+           if transition.trigger in d.met_by.split(",")]
+    met_ids = {m["_id"] for m in met}
+    cancelled: list[dict[str, Any]] = []
+    if not transition.internal:
+        closing = spec.is_terminal(transition.dest)
+        cancelled = [
+            {"_id": d.id, "at": now}
+            for d in running
+            if d.id not in met_ids and (closing or (d.state == claim.state and d.scope == "state"))
+        ]
     if met:
-        conn.execute(
-            update(DEADLINES).where(DEADLINES.c.id.in_(met)).values(met_at=now, met_trigger=trigger)
-        )
-
-
-def _close_deadlines(conn: Connection, claim_id: int, left: str, now: datetime, *, everything: bool) -> None:
-    """Leaving a state cancels what it started and nobody met; closing the claim cancels all."""
-    open_ = (
-        (DEADLINES.c.claim_id == claim_id)
-        & DEADLINES.c.met_at.is_(None)
-        & DEADLINES.c.cancelled_at.is_(None)
-    )
-    if not everything:
-        open_ = open_ & (DEADLINES.c.state == left) & (DEADLINES.c.scope == "state")
-    conn.execute(update(DEADLINES).where(open_).values(cancelled_at=now))
+        conn.execute(_MEET_DEADLINE, met)
+    if cancelled:
+        conn.execute(_CANCEL_DEADLINE, cancelled)
+    if not transition.internal:
+        still_running = {d.name for d in running if d.id not in met_ids} - {
+            d.name for d in running if d.id in {c["_id"] for c in cancelled}
+        }
+        _open_deadlines(conn, rt, spec.states[transition.dest], new_claim, now, still_running)
 
 
 def _open_deadlines(
-    conn: Connection, rt: Runtime, state: StateSpec, claim: Mapping[str, Any], now: datetime
+    conn: Connection,
+    rt: Runtime,
+    state: StateSpec,
+    claim: Mapping[str, Any],
+    now: datetime,
+    running: set[str] | None = None,
 ) -> None:
-    if not state.deadlines:
-        return
-    running: set[str] = set()
-    if any(d.scope == "claim" for d in state.deadlines):
-        running = set(
-            conn.execute(
-                select(DEADLINES.c.name).where(
-                    DEADLINES.c.claim_id == claim["id"],
-                    DEADLINES.c.met_at.is_(None),
-                    DEADLINES.c.cancelled_at.is_(None),
-                )
-            ).scalars()
-        )
+    """Start the deadlines `state` declares; a claim-wide one already running is not started twice."""
     rows = []
     for d in state.deadlines:
-        if (d.when and not claim.get(d.when)) or d.name in running:
+        if (d.when and not claim.get(d.when)) or (running and d.name in running):
             continue
         base_value = now if d.base == ENTERED else claim.get(d.base)
         if base_value is None:
@@ -268,7 +294,7 @@ def _open_deadlines(
             }
         )
     if rows:
-        conn.execute(insert(DEADLINES), rows)
+        conn.execute(_INSERT_DEADLINE, rows)
 
 
 def open_claim(session: Session, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
