@@ -42,13 +42,23 @@ def _setup(db: Path) -> tuple[object, dict[str, User]]:
         load_interest_rates(s)
         now = datetime.now(UTC)
         users = {
-            "handler": User(email="h@bench.nl", name="H", role="handler", authority_limit=Decimal("50000"), created_at=now),
+            "handler": User(
+                email="h@bench.nl", name="H", role="handler", authority_limit=Decimal("50000"), created_at=now
+            ),
             "expert": User(email="e@bench.nl", name="E", role="expert", created_at=now),
         }
         s.add_all(users.values())
-        s.add(Policy(number="BENCH-1", insured="Bench B.V.", start_date=date(2020, 1, 1),
-                     retroactive_date=date(2015, 1, 1), cover_per_claim=Decimal("1000000"),
-                     cover_per_year=Decimal("2000000"), deductible=Decimal("1000")))
+        s.add(
+            Policy(
+                number="BENCH-1",
+                insured="Bench B.V.",
+                start_date=date(2020, 1, 1),
+                retroactive_date=date(2015, 1, 1),
+                cover_per_claim=Decimal("1000000"),
+                cover_per_year=Decimal("2000000"),
+                deductible=Decimal("1000"),
+            )
+        )
         s.commit()
     return engine, users
 
@@ -56,9 +66,16 @@ def _setup(db: Path) -> tuple[object, dict[str, User]]:
 def bench_durable(rt: Runtime, n_claims: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine, users = _setup(Path(tmp) / "bench.db")
-        data = {"kind": "contract_breach", "policy_number": "BENCH-1", "claimant": "Klant B.V.",
-                "description": "Benchmark", "date_error": "2026-01-05", "date_known": "2026-01-06",
-                "date_reported": "2026-01-07", "amount_claimed": "20000"}
+        data = {
+            "kind": "contract_breach",
+            "policy_number": "BENCH-1",
+            "claimant": "Klant B.V.",
+            "description": "Benchmark",
+            "date_error": "2026-01-05",
+            "date_known": "2026-01-06",
+            "date_reported": "2026-01-07",
+            "amount_claimed": "20000",
+        }
         with Session(engine, expire_on_commit=False) as s:  # type: ignore[arg-type]
             t0 = time.perf_counter()
             refs = [open_claim(s, rt, data, users["handler"]).reference for _ in range(n_claims)]
@@ -108,7 +125,9 @@ def bench_memory(rt: Runtime, claims: int) -> None:
     tracemalloc.stop()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Memory over {claims} claims, one transition each:")
-    print(f"  {elapsed:.2f} s, peak traced allocation {peak / 1024:.0f} KiB, process max RSS {rss_mb:.0f} MiB")
+    print(
+        f"  {elapsed:.2f} s, peak traced allocation {peak / 1024:.0f} KiB, process max RSS {rss_mb:.0f} MiB"
+    )
     print(f"  machines in cache: {len(engine._machines)} (one per kind and version)")
 
 

@@ -23,8 +23,8 @@ from claims.config import Settings
 from claims.db import make_engine
 from claims.intake import INTAKE_FIELDS
 from claims.models import User
-from claims.reference_data import load_interest_rates
 from claims.queries import claim_view, list_claims, timeline
+from claims.reference_data import load_interest_rates
 from claims.runtime import Runtime, build_runtime
 from claims.schema import upgrade
 from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
@@ -36,7 +36,9 @@ from workflow.spec import load_spec
 
 app = typer.Typer(help="claimflow: schadebehandeling BAV voor ICT-bedrijven.", no_args_is_help=True)
 users_app = typer.Typer(help="Gebruikers: toevoegen, tonen, API-token.", no_args_is_help=True)
-workflows_app = typer.Typer(help="Workflows per soort claim: tonen, controleren, diagram.", no_args_is_help=True)
+workflows_app = typer.Typer(
+    help="Workflows per soort claim: tonen, controleren, diagram.", no_args_is_help=True
+)
 claims_app = typer.Typer(help="Claims: melden, tonen, door de workflow bewegen.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(workflows_app, name="workflows")
@@ -167,10 +169,17 @@ def users_add(
             authority = Decimal(limit)
         except InvalidOperation:
             _fail(f"limit: ongeldig bedrag '{limit}'", 2)
+        if not authority.is_finite() or authority < 0:
+            _fail(f"limit: moet een bedrag van 0 of meer zijn, niet '{limit}'", 2)
     with Session(_engine()) as session, _errors():
         user = add_user(
-            session, email=email, name=name, role=role, password=password,
-            now=_runtime().clock(), authority_limit=authority,
+            session,
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            now=_runtime().clock(),
+            authority_limit=authority,
         )
         session.commit()
         typer.echo(f"toegevoegd: {user.email} ({user.role})")
@@ -189,7 +198,9 @@ def users_list() -> None:
 def users_token(email: str) -> None:
     """Geef een nieuw API-token (Bearer) voor een gebruiker; een eerder token vervalt."""
     with Session(_engine()) as session:
-        user = _actor(session, email)
+        user = user_by_email(session, email)
+        if user is None:
+            _fail(f"email: onbekende gebruiker {email}", 2)
         token = issue_token(session, user)
         session.commit()
     typer.echo(token)
@@ -217,7 +228,10 @@ def workflows_show(kind: str) -> None:
     for state in spec.states.values():
         typer.echo(f"[{state.name}] {state.label}{' (eindfase)' if state.terminal else ''}")
         for d in state.deadlines:
-            typer.echo(f"    termijn {d.label}: {d.amount} {d.unit} vanaf {d.base}; voldaan door {', '.join(d.met_by)}")
+            typer.echo(
+                f"    termijn {d.label}: {d.amount} {d.unit} vanaf {d.base}; "
+                f"voldaan door {', '.join(d.met_by)}"
+            )
         for t in spec.transitions_from(state.name):
             typer.echo(f"  -> {t.dest:<18} {t.trigger}: {t.label} [{', '.join(t.roles)}]")
             for f in t.fields:
@@ -225,7 +239,9 @@ def workflows_show(kind: str) -> None:
 
 
 @workflows_app.command("check")
-def workflows_check(paths: Annotated[list[Path] | None, typer.Argument(help="Spec-bestanden.")] = None) -> None:
+def workflows_check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Spec-bestanden.")] = None,
+) -> None:
     """Controleer workflow-specs (standaard alle in claims/workflows/)."""
     with _errors():
         if not paths:
@@ -281,7 +297,9 @@ def claims_list(
     """Toon claims, gefilterd op soort, fase of behandelaar."""
     with Session(_engine()) as session:
         for r in list_claims(session, kind=kind, state=state, handler=handler, limit=limit):
-            typer.echo(f"{r.reference:<16} {r.kind:<16} {r.state:<18} v{r.version:<3} {r.handler:<36} {r.claimant}")
+            typer.echo(
+                f"{r.reference:<16} {r.kind:<16} {r.state:<18} v{r.version:<3} {r.handler:<36} {r.claimant}"
+            )
 
 
 @claims_app.command("show")
@@ -339,14 +357,14 @@ def claims_advance(
 ) -> None:
     """Voer een transitie uit op een claim."""
     with Session(_engine(), expire_on_commit=False) as session, _errors():
-        result = advance(session, _runtime(), reference, trigger, _pairs(fields), _actor(session, actor), version)
+        result = advance(
+            session, _runtime(), reference, trigger, _pairs(fields), _actor(session, actor), version
+        )
     typer.echo(f"{result.reference}: {result.from_state} -> {result.state}, versie {result.version}")
 
 
 @claims_app.command("timeline")
-def claims_timeline(
-    reference: str, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def claims_timeline(reference: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Toon de tijdlijn van een claim, oudste eerst."""
     rt = _runtime()
     with Session(_engine()) as session, _errors():
@@ -357,7 +375,10 @@ def claims_timeline(
     for e in events:
         when = e["at"].astimezone(rt.tz).strftime("%d-%m-%Y %H:%M")
         move = f"{e['from'] or ''} -> {e['to']}" if e["to"] else ""
-        typer.echo(f"{when}  v{e['version']:<3} {e['kind']:<11} {e['trigger'] or '':<22} {move:<36} {e['actor'] or 'systeem'}")
+        typer.echo(
+            f"{when}  v{e['version']:<3} {e['kind']:<11} {e['trigger'] or '':<22} {move:<36} "
+            f"{e['actor'] or 'systeem'}"
+        )
 
 
 def _json_default(value: Any) -> str:

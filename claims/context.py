@@ -7,20 +7,37 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
+from claims.fastsql import Prepared, Record
 from claims.models import Invoice, MoneyKind, MoneyLine, Policy, User
 from claims.rules import DomainRules
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
+_POLICIES = Policy.__table__  # type: ignore[attr-defined]
+_MONEY = MoneyLine.__table__  # type: ignore[attr-defined]
+_INVOICES = Invoice.__table__  # type: ignore[attr-defined]
+_USERS = User.__table__  # type: ignore[attr-defined]
+_POLICY = Prepared(select(_POLICIES).where(_POLICIES.c.id == bindparam("id")))
+_TOTALS = Prepared(
+    select(_MONEY.c.kind, _MONEY.c.cost_type, func.sum(_MONEY.c.amount).label("total"))
+    .where(_MONEY.c.claim_id == bindparam("claim_id"))
+    .group_by(_MONEY.c.kind, _MONEY.c.cost_type)
+)
+_UNPAID = Prepared(
+    select(_INVOICES)
+    .where(_INVOICES.c.claim_id == bindparam("claim_id"), _INVOICES.c.paid.is_(False))
+    .order_by(_INVOICES.c.due_date)
+)
+_USER_BY_EMAIL = Prepared(select(_USERS).where(_USERS.c.email == bindparam("email")))
 
 
 @dataclass
 class TransitionContext:
     conn: Connection
-    claim: Row[Any]
+    claim: Record
     actor: User
     inputs: dict[str, Any]
     spec: WorkflowSpec
@@ -31,25 +48,20 @@ class TransitionContext:
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)
     event_data: dict[str, Any] = field(default_factory=dict)
-    _policy: Row[Any] | None = None
+    _policy: Record | None = None
     _totals: dict[tuple[str, str], Decimal] | None = None
 
-    def policy(self) -> Row[Any]:
+    def policy(self) -> Record:
         if self._policy is None:
-            t = Policy.__table__  # type: ignore[attr-defined]
-            self._policy = self.conn.execute(select(t).where(t.c.id == self.claim.policy_id)).one()
+            self._policy = _POLICY.first(self.conn, {"id": self.claim.policy_id})
+            assert self._policy is not None  # a foreign key guarantees it
         return self._policy
 
     def totals(self) -> dict[tuple[str, str], Decimal]:
         """Stored money per (kind, cost type), plus what this transition has added so far."""
         if self._totals is None:
-            t = MoneyLine.__table__  # type: ignore[attr-defined]
-            rows = self.conn.execute(
-                select(t.c.kind, t.c.cost_type, func.sum(t.c.amount))
-                .where(t.c.claim_id == self.claim.id)
-                .group_by(t.c.kind, t.c.cost_type)
-            ).all()
-            self._totals = {(k, c): total for k, c, total in rows}
+            rows = _TOTALS.all(self.conn, {"claim_id": self.claim.id})
+            self._totals = {(r.kind, r.cost_type): r.total for r in rows}
         out = dict(self._totals)
         for line in self.money:
             key = (line["kind"], line["cost_type"])
@@ -57,23 +69,15 @@ class TransitionContext:
         return out
 
     def total(self, kind: MoneyKind, cost_type: str | None = None) -> Decimal:
-        return sum(
-            (v for (k, c), v in self.totals().items() if k == kind and cost_type in (None, c)), ZERO
-        )
+        return sum((v for (k, c), v in self.totals().items() if k == kind and cost_type in (None, c)), ZERO)
 
     def add_money(self, kind: MoneyKind, cost_type: str, amount: Decimal, note: str = "") -> None:
         if amount == ZERO:
             return
         self.money.append({"kind": str(kind), "cost_type": str(cost_type), "amount": amount, "note": note})
 
-    def unpaid_invoices(self) -> list[Row[Any]]:
-        t = Invoice.__table__  # type: ignore[attr-defined]
-        return list(
-            self.conn.execute(
-                select(t).where(t.c.claim_id == self.claim.id, t.c.paid.is_(False)).order_by(t.c.due_date)
-            ).all()
-        )
+    def unpaid_invoices(self) -> list[Record]:
+        return _UNPAID.all(self.conn, {"claim_id": self.claim.id})
 
-    def user_by_email(self, email: str) -> Row[Any] | None:
-        t = User.__table__  # type: ignore[attr-defined]
-        return self.conn.execute(select(t).where(t.c.email == email.lower())).first()
+    def user_by_email(self, email: str) -> Record | None:
+        return _USER_BY_EMAIL.first(self.conn, {"email": email.lower()})

@@ -64,9 +64,7 @@ def _settle(ctx: TransitionContext, amounts: dict[str, Decimal]) -> None:
     _pay(ctx, CostType.defence, amounts.get("defence", ZERO), "kosten van verweer")
     for cost_type in CostType:
         _set_reserve(ctx, cost_type, ZERO)
-    ctx.event_data["settlement"] = {k: str(v) for k, v in amounts.items()} | {
-        "deductible": str(deductible)
-    }
+    ctx.event_data["settlement"] = {k: str(v) for k, v in amounts.items()} | {"deductible": str(deductible)}
 
 
 @effects.register("appoint_expert")
@@ -220,11 +218,12 @@ def register_invoice(ctx: TransitionContext) -> None:
 
 def advance_amount(ctx: TransitionContext) -> Decimal:
     """The advance on unpaid invoices: a share of their total, net of margin and taxes."""
-    unpaid = sum((inv.amount for inv in ctx.unpaid_invoices()), ZERO)
+    unpaid: Decimal = sum((inv.amount for inv in ctx.unpaid_invoices()), ZERO)
     net = unpaid - (ctx.inputs.get("deduction") or ZERO)
     if net < ZERO:
         raise InvalidInput({"deduction": "aftrek is groter dan de onbetaalde facturen"})
-    return (net * ctx.inputs["share_percent"] / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    share: Decimal = ctx.inputs["share_percent"]
+    return (net * share / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @effects.register("pay_advance")
@@ -259,7 +258,13 @@ def calculate_invoice_interest(ctx: TransitionContext) -> None:
             for inv in invoices
         ]
     except ValueError as exc:
-        raise TransitionNotAllowed(f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan.") from exc
+        raise TransitionNotAllowed(
+            f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan."
+        ) from exc
     total = sum((Decimal(i["interest"]) for i in per_invoice), ZERO)
-    ctx.case_data["invoice_interest"] = {"until": until.isoformat(), "invoices": per_invoice, "total": str(total)}
+    ctx.case_data["invoice_interest"] = {
+        "until": until.isoformat(),
+        "invoices": per_invoice,
+        "total": str(total),
+    }
     ctx.event_data["invoice_interest_total"] = str(total)

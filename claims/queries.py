@@ -148,9 +148,7 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     policy = conn.execute(select(POLICIES).where(POLICIES.c.id == claim.policy_id)).one()
     handler = conn.execute(select(USERS).where(USERS.c.id == claim.handler_id)).one()
     expert = (
-        conn.execute(select(USERS).where(USERS.c.id == claim.expert_id)).one()
-        if claim.expert_id
-        else None
+        conn.execute(select(USERS).where(USERS.c.id == claim.expert_id)).one() if claim.expert_id else None
     )
     deadlines = list(
         conn.execute(

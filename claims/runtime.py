@@ -11,6 +11,8 @@ from claims.catalog import Catalog, load_catalog
 from claims.rules import DomainRules
 from workflow.calendar import WorkingDayCalendar, dutch_calendar
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -20,7 +22,7 @@ def utc_now() -> datetime:
 class Runtime:
     catalog: Catalog
     calendar: WorkingDayCalendar
-    tz: ZoneInfo = ZoneInfo("Europe/Amsterdam")
+    tz: ZoneInfo = AMSTERDAM
     rules: DomainRules = field(default_factory=DomainRules)
     clock: Callable[[], datetime] = utc_now
 

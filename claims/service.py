@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -21,6 +21,7 @@ from sqlmodel import Session
 from claims.context import TransitionContext
 from claims.db import begin_write
 from claims.effects import effects
+from claims.fastsql import Prepared, Record
 from claims.intake import INTAKE_FIELDS
 from claims.models import (
     Claim,
@@ -49,37 +50,51 @@ COUNTERS = ReferenceCounter.__table__  # type: ignore[attr-defined]
 
 # Built once: SQLAlchemy memoizes a statement's cache key on the object, so reusing these keeps a
 # transition at a handful of cheap executions (see bench/transitions.py).
-_SELECT_CLAIM = select(CLAIMS).where(CLAIMS.c.reference == bindparam("ref"))
-_UPDATE_CLAIM = (
+_SELECT_CLAIM = Prepared(select(CLAIMS).where(CLAIMS.c.reference == bindparam("ref")))
+_UPDATE_CLAIM = Prepared(
     update(CLAIMS)
     .where(CLAIMS.c.id == bindparam("_id"), CLAIMS.c.version == bindparam("_version"))
     .values(
-        state=bindparam("state"),
-        version=bindparam("version"),
-        case_data=bindparam("case_data", type_=CLAIMS.c.case_data.type),
-        state_entered_at=bindparam("state_entered_at", type_=CLAIMS.c.state_entered_at.type),
-        outcome=bindparam("outcome"),
-        closed_at=bindparam("closed_at", type_=CLAIMS.c.closed_at.type),
-        expert_id=bindparam("expert_id"),
+        {
+            name: bindparam(name, type_=CLAIMS.c[name].type)
+            for name in (
+                "state",
+                "version",
+                "case_data",
+                "state_entered_at",
+                "outcome",
+                "closed_at",
+                "expert_id",
+            )
+        }
     )
 )
 _CLAIM_MUTABLE = ("state", "version", "case_data", "state_entered_at", "outcome", "closed_at", "expert_id")
-_INSERT_EVENT = insert(EVENTS)
-_INSERT_MONEY = insert(MONEY)
-_INSERT_DEADLINE = insert(DEADLINES)
-_OPEN_DEADLINES = select(
-    DEADLINES.c.id, DEADLINES.c.name, DEADLINES.c.met_by, DEADLINES.c.state, DEADLINES.c.scope
-).where(
-    DEADLINES.c.claim_id == bindparam("claim_id"),
-    DEADLINES.c.met_at.is_(None),
-    DEADLINES.c.cancelled_at.is_(None),
+
+
+def _insert(table: Any, returning: bool = False) -> Prepared:
+    stmt = insert(table).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
+    )
+    return Prepared(stmt.returning(table.c.id) if returning else stmt)
+
+
+_INSERT_EVENT = _insert(EVENTS, returning=True)
+_INSERT_MONEY = _insert(MONEY)
+_INSERT_DEADLINE = _insert(DEADLINES)
+_OPEN_DEADLINES = Prepared(
+    select(DEADLINES.c.id, DEADLINES.c.name, DEADLINES.c.met_by, DEADLINES.c.state, DEADLINES.c.scope).where(
+        DEADLINES.c.claim_id == bindparam("claim_id"),
+        DEADLINES.c.met_at.is_(None),
+        DEADLINES.c.cancelled_at.is_(None),
+    )
 )
-_MEET_DEADLINE = (
+_MEET_DEADLINE = Prepared(
     update(DEADLINES)
     .where(DEADLINES.c.id == bindparam("_id"))
     .values(met_at=bindparam("at", type_=DEADLINES.c.met_at.type), met_trigger=bindparam("trigger"))
 )
-_CANCEL_DEADLINE = (
+_CANCEL_DEADLINE = Prepared(
     update(DEADLINES)
     .where(DEADLINES.c.id == bindparam("_id"))
     .values(cancelled_at=bindparam("at", type_=DEADLINES.c.cancelled_at.type))
@@ -146,7 +161,7 @@ def _advance(
     expected_version: int,
 ) -> Outcome:
     conn = _write_connection(session)
-    claim = conn.execute(_SELECT_CLAIM, {"ref": reference}).first()
+    claim = _SELECT_CLAIM.first(conn, {"ref": reference})
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
@@ -181,7 +196,7 @@ def _advance(
         row["state_entered_at"] = now
     if transition.outcome:
         row.update(outcome=transition.outcome, closed_at=now)
-    done = conn.execute(_UPDATE_CLAIM, {**row, "_id": claim.id, "_version": claim.version})
+    done = _UPDATE_CLAIM.execute(conn, {**row, "_id": claim.id, "_version": claim.version})
     if done.rowcount != 1:
         raise _stale(spec, claim)
 
@@ -198,15 +213,14 @@ def _advance(
         data={"inputs": _jsonable(values), **ctx.event_data},
     )
     if ctx.money:
-        conn.execute(
-            _INSERT_MONEY,
-            [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money],
+        _INSERT_MONEY.executemany(
+            conn, [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money]
         )
     _update_deadlines(conn, rt, spec, claim, transition, {**claim._mapping, **row}, now)
     return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
 
 
-def _stale(spec: WorkflowSpec, claim: Row[Any]) -> StaleClaim:
+def _stale(spec: WorkflowSpec, claim: Record) -> StaleClaim:
     return StaleClaim(
         f"Claim {claim.reference} is intussen gewijzigd door iemand anders: de fase is nu "
         f"'{spec.states[claim.state].label}' (versie {claim.version}). Er is niets doorgevoerd.",
@@ -216,16 +230,22 @@ def _stale(spec: WorkflowSpec, claim: Row[Any]) -> StaleClaim:
 
 
 def _append_event(conn: Connection, **values: Any) -> int:
-    result = conn.execute(_INSERT_EVENT, {"note": "", **values})
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    cursor = _INSERT_EVENT.execute(conn, {"note": "", **values})
+    event_id = int(cursor.fetchone()[0])
+    cursor.close()
+    return event_id
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in values.items():
-        out[k] = v.isoformat() if isinstance(v, date | datetime) else v if isinstance(v, bool | int | str) else str(v)
+        out[k] = (
+            v.isoformat()
+            if isinstance(v, date | datetime)
+            else v
+            if isinstance(v, bool | int | str)
+            else str(v)
+        )
     return out
 
 
@@ -233,16 +253,19 @@ def _update_deadlines(
     conn: Connection,
     rt: Runtime,
     spec: WorkflowSpec,
-    claim: Row[Any],
+    claim: Record,
     transition: TransitionSpec,
     new_claim: Mapping[str, Any],
     now: datetime,
 ) -> None:
     """Meet what the trigger meets; leaving a state cancels what it started and nobody met (closing
     the claim cancels everything); entering a state opens its deadlines."""
-    running = conn.execute(_OPEN_DEADLINES, {"claim_id": claim.id}).all()
-    met = [{"_id": d.id, "at": now, "trigger": transition.trigger} for d in running
-           if transition.trigger in d.met_by.split(",")]
+    running = _OPEN_DEADLINES.all(conn, {"claim_id": claim.id})
+    met = [
+        {"_id": d.id, "at": now, "trigger": transition.trigger}
+        for d in running
+        if transition.trigger in d.met_by.split(",")
+    ]
     met_ids = {m["_id"] for m in met}
     cancelled: list[dict[str, Any]] = []
     if not transition.internal:
@@ -253,9 +276,9 @@ def _update_deadlines(
             if d.id not in met_ids and (closing or (d.state == claim.state and d.scope == "state"))
         ]
     if met:
-        conn.execute(_MEET_DEADLINE, met)
+        _MEET_DEADLINE.executemany(conn, met)
     if cancelled:
-        conn.execute(_CANCEL_DEADLINE, cancelled)
+        _CANCEL_DEADLINE.executemany(conn, cancelled)
     if not transition.internal:
         still_running = {d.name for d in running if d.id not in met_ids} - {
             d.name for d in running if d.id in {c["_id"] for c in cancelled}
@@ -294,7 +317,7 @@ def _open_deadlines(
             }
         )
     if rows:
-        conn.execute(_INSERT_DEADLINE, rows)
+        _INSERT_DEADLINE.executemany(conn, rows)
 
 
 def open_claim(session: Session, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
@@ -331,9 +354,12 @@ def _open_claim(session: Session, rt: Runtime, data: Mapping[str, Any], actor: U
         errors["awareness_at"] = "verplicht als persoonsgegevens betrokken zijn (72-uurstermijn AVG)"
     if values.get("awareness_at") and values["awareness_at"] > now:
         errors["awareness_at"] = "ligt in de toekomst"
-    if values.get("insured_reference") and conn.execute(
-        select(CLAIMS.c.reference).where(CLAIMS.c.insured_reference == values["insured_reference"])
-    ).first():
+    if (
+        values.get("insured_reference")
+        and conn.execute(
+            select(CLAIMS.c.reference).where(CLAIMS.c.insured_reference == values["insured_reference"])
+        ).first()
+    ):
         errors["insured_reference"] = "er bestaat al een claim met dit kenmerk"
     handler_id = _handler_for(conn, values.get("handler"), actor, errors)
     if errors:

@@ -18,8 +18,8 @@ from sqlmodel import Session, SQLModel
 
 from claims.db import make_engine
 from claims.models import Policy, User
-from claims.runtime import Runtime, build_runtime
 from claims.reference_data import load_interest_rates
+from claims.runtime import Runtime, build_runtime
 from claims.schema import upgrade
 from claims.users import add_user
 
@@ -122,10 +122,16 @@ class World:
 @pytest.fixture
 def world(engine: Engine, clock: Clock) -> World:
     with Session(engine, expire_on_commit=False) as s:
+
         def user(email: str, role: str, limit: str | None) -> User:
             return add_user(
-                s, email=email, name=email.split("@")[0], role=role, password="wachtwoord-1",
-                now=clock(), authority_limit=Decimal(limit) if limit else None,
+                s,
+                email=email,
+                name=email.split("@")[0],
+                role=role,
+                password="wachtwoord-1",
+                now=clock(),
+                authority_limit=Decimal(limit) if limit else None,
             )
 
         w = World(
@@ -136,9 +142,13 @@ def world(engine: Engine, clock: Clock) -> World:
             expert=user("e@test.nl", "expert", None),
             admin=user("a@test.nl", "admin", None),
             policy=Policy(
-                number="BAV-TEST-1", insured="Test ICT B.V.", start_date=date(2020, 1, 1),
-                retroactive_date=date(2015, 1, 1), cover_per_claim=Decimal("1000000"),
-                cover_per_year=Decimal("2000000"), deductible=Decimal("2500"),
+                number="BAV-TEST-1",
+                insured="Test ICT B.V.",
+                start_date=date(2020, 1, 1),
+                retroactive_date=date(2015, 1, 1),
+                cover_per_claim=Decimal("1000000"),
+                cover_per_year=Decimal("2000000"),
+                deductible=Decimal("2500"),
             ),
         )
         s.add(w.policy)
@@ -176,8 +186,9 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 at production cost takes ~50 ms a hash; tests create many users."""
-    import claims.users
     from argon2 import PasswordHasher
+
+    import claims.users
 
     original = claims.users._hasher
     claims.users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -61,4 +61,3 @@ class EffectRegistry(Generic[C]):
 
     def names(self) -> frozenset[str]:
         return frozenset(self._effects)
-

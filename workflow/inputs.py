@@ -23,9 +23,7 @@ _NL_MONEY = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d{1,2})?$|^-?\d+(,\d{1,2})?$")
 MAX_TEXT = 20_000
 
 
-def validate_inputs(
-    fields: Iterable[FieldSpec], raw: Mapping[str, Any], tz: ZoneInfo
-) -> dict[str, Any]:
+def validate_inputs(fields: Iterable[FieldSpec], raw: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     """Check `raw` against `fields`; unknown names are refused too, so typos never pass silently."""
     specs = {f.name: f for f in fields}
     errors: dict[str, str] = {}

@@ -219,6 +219,38 @@ def parse_spec(raw: object, vocabulary: SpecVocabulary, source: str = "<spec>") 
     return spec
 
 
+_KEYS = {
+    "the spec": {"kind", "version", "label", "description", "initial", "states", "transitions"},
+    "state": {"label", "terminal", "deadlines", "description"},
+    "deadline": {
+        "name",
+        "label",
+        "amount",
+        "unit",
+        "base",
+        "met_by",
+        "responsible",
+        "statutory",
+        "scope",
+        "when",
+    },
+    "field": {"name", "type", "label", "required", "choices", "role", "help"},
+    "transition": {
+        "trigger",
+        "from",
+        "to",
+        "label",
+        "roles",
+        "guards",
+        "fields",
+        "letters",
+        "notify",
+        "effects",
+        "outcome",
+    },
+}
+
+
 class _Parser:
     def __init__(self, source: str, vocab: SpecVocabulary) -> None:
         self.source = source
@@ -227,9 +259,14 @@ class _Parser:
     def fail(self, msg: str) -> SpecError:
         return SpecError(self.source, msg)
 
-    def _mapping(self, raw: object, where: str) -> dict[str, Any]:
+    def _mapping(self, raw: object, where: str, kind: str | None = None) -> dict[str, Any]:
+        """A mapping with only the keys `kind` allows: a typo or a YAML slip never passes silently."""
         if not isinstance(raw, dict):
             raise self.fail(f"{where} must be a mapping")
+        if kind is not None:
+            unknown = sorted(str(k) for k in raw if k not in _KEYS[kind])
+            if unknown:
+                raise self.fail(f"{where}: unknown key {', '.join(repr(k) for k in unknown)}")
         return raw
 
     def _str(self, raw: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -248,7 +285,7 @@ class _Parser:
         return tuple(raw)
 
     def spec(self, raw: object) -> WorkflowSpec:
-        top = self._mapping(raw, "the spec")
+        top = self._mapping(raw, "the spec", "the spec")
         kind = self._str(top, "kind", "the spec")
         version = top.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -278,10 +315,8 @@ class _Parser:
         )
 
     def state(self, name: str, raw: object) -> StateSpec:
-        body = self._mapping(raw if raw is not None else {}, f"state '{name}'")
-        deadlines = tuple(
-            self.deadline(name, d) for d in (body.get("deadlines") or [])
-        )
+        body = self._mapping(raw if raw is not None else {}, f"state '{name}'", "state")
+        deadlines = tuple(self.deadline(name, d) for d in (body.get("deadlines") or []))
         return StateSpec(
             name=name,
             label=self._str(body, "label", f"state '{name}'", default=name),
@@ -292,7 +327,7 @@ class _Parser:
 
     def deadline(self, state: str, raw: object) -> DeadlineSpec:
         where = f"deadline in state '{state}'"
-        body = self._mapping(raw, where)
+        body = self._mapping(raw, where, "deadline")
         name = self._str(body, "name", where)
         where = f"deadline '{name}' in state '{state}'"
         amount = body.get("amount")
@@ -323,7 +358,7 @@ class _Parser:
         )
 
     def field_spec(self, where: str, raw: object) -> FieldSpec:
-        body = self._mapping(raw, where)
+        body = self._mapping(raw, f"{where}: field", "field")
         name = self._str(body, "name", where)
         ftype = body.get("type", "text")
         if ftype not in FIELD_TYPES:
@@ -351,7 +386,7 @@ class _Parser:
         self, index: int, raw: object, states: Mapping[str, StateSpec]
     ) -> Iterable[TransitionSpec]:
         where = f"transition #{index}"
-        body = self._mapping(raw, where)
+        body = self._mapping(raw, where, "transition")
         trigger = self._str(body, "trigger", where)
         where = f"transition '{trigger}'"
         to = self._str(body, "to", where)

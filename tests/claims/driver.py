@@ -70,7 +70,11 @@ class Driver:
             return open_claim(s, self.rt, melding(kind, **overrides), self.world.handler)
 
     def fire(
-        self, ref: str, trigger: str, inputs: dict[str, Any] | None = None, actor: Any = None,
+        self,
+        ref: str,
+        trigger: str,
+        inputs: dict[str, Any] | None = None,
+        actor: Any = None,
         version: int | None = None,
     ) -> Outcome:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -80,7 +84,10 @@ class Driver:
             assert t is not None, f"{trigger} not from {view.claim.state}"
             s.rollback()
             return advance(
-                s, self.rt, ref, trigger,
+                s,
+                self.rt,
+                ref,
+                trigger,
                 sample_inputs(t, self.world) if inputs is None else inputs,
                 actor or actor_for(t, self.world),
                 view.claim.version if version is None else version,

@@ -262,8 +262,10 @@ def test_show_as_lists_the_transitions_that_user_may_fire(seeded: Seeded) -> Non
     as_handler, as_other_handler, as_other_expert = (
         json.loads(ok(r))
         for r in seeded.run_all(
-            [("claims", "show", row.reference, "--json", "--as", who)
-             for who in (handler, other_handler, other_expert)]
+            [
+                ("claims", "show", row.reference, "--json", "--as", who)
+                for who in (handler, other_handler, other_expert)
+            ]
         )
     )
     assert as_handler["state"] == "regeling"
@@ -278,8 +280,9 @@ def test_show_as_lists_the_transitions_that_user_may_fire(seeded: Seeded) -> Non
 
 
 def test_show_and_timeline_of_unknown_reference_exit_6(seeded: Seeded) -> None:
-    for result in seeded.run_all([("claims", "show", "CF-2099-999999", "--json"),
-                                  ("claims", "timeline", "CF-2099-999999")]):
+    for result in seeded.run_all(
+        [("claims", "show", "CF-2099-999999", "--json"), ("claims", "timeline", "CF-2099-999999")]
+    ):
         assert "CF-2099-999999" in refused(result, 6)
 
 
@@ -290,12 +293,22 @@ def test_advance_prints_new_state_and_version(seeded: Seeded, db: Path) -> None:
     case, row = seeded.case_in("regeling")
     handler = case["melding"]["handler"]
     result = cli(
-        db, "claims", "advance", row.reference, "settle", "--as", handler, "--version", str(row.version),
-        "damages=38500", "terms=Vaststellingsovereenkomst, finale kwijting.",
+        db,
+        "claims",
+        "advance",
+        row.reference,
+        "settle",
+        "--as",
+        handler,
+        "--version",
+        str(row.version),
+        "damages=38500",
+        "terms=Vaststellingsovereenkomst, finale kwijting.",
     )
     assert ok(result).strip() == f"{row.reference}: regeling -> gesloten, versie {row.version + 1}"
-    shown, events = cli_all(db, [("claims", "show", row.reference, "--json"),
-                                 ("claims", "timeline", row.reference, "--json")])
+    shown, events = cli_all(
+        db, [("claims", "show", row.reference, "--json"), ("claims", "timeline", row.reference, "--json")]
+    )
     data = json.loads(ok(shown))
     assert (data["state"], data["version"], data["outcome"]) == ("gesloten", row.version + 1, "settled")
     timeline = json.loads(ok(events))
@@ -330,8 +343,16 @@ def test_advance_refusals_exit_with_their_code_and_change_nothing(
     reference = "CF-2099-999999" if name == "unknown-reference" else row.reference
     before = db_dump(db)
     result = cli(
-        db, "claims", "advance", reference, trigger, "--as", actors.get(who, who),
-        "--version", str(row.version + delta), *(fields or ["damages=38500", "terms=Regeling."]),
+        db,
+        "claims",
+        "advance",
+        reference,
+        trigger,
+        "--as",
+        actors.get(who, who),
+        "--version",
+        str(row.version + delta),
+        *(fields or ["damages=38500", "terms=Regeling."]),
     )
     err = refused(result, code)
     for text in names:
@@ -355,7 +376,12 @@ def test_open_names_every_missing_field(db: Path) -> None:
     err = refused(cli(db, "claims", "open", "--as", handler_email(), "claimant=X"), 2)
     missing = [f.name for f in INTAKE_FIELDS if f.required and f.name != "claimant"]
     assert set(missing) == {
-        "kind", "policy_number", "description", "date_error", "date_known", "amount_claimed"
+        "kind",
+        "policy_number",
+        "description",
+        "date_error",
+        "date_known",
+        "amount_claimed",
     }
     for name in missing:
         assert f"fout: {name}:" in err
@@ -409,18 +435,60 @@ def test_timeline_events_are_in_order_and_count_the_versions(seeded: Seeded) -> 
 
 
 def test_users_add_list_and_refusals(db: Path) -> None:
-    added = cli(db, "users", "add", "nieuw@claimflow.test", "--name", "Nieuwe Behandelaar",
-                "--role", "handler", "--password", "geheim-wachtwoord", "--limit", "1000")
+    added = cli(
+        db,
+        "users",
+        "add",
+        "nieuw@claimflow.test",
+        "--name",
+        "Nieuwe Behandelaar",
+        "--role",
+        "handler",
+        "--password",
+        "geheim-wachtwoord",
+        "--limit",
+        "1000",
+    )
     assert ok(added).strip() == "toegevoegd: nieuw@claimflow.test (handler)"
-    listing, duplicate, shouting, bad_role = cli_all(db, [
-        ("users", "list"),
-        ("users", "add", "nieuw@claimflow.test", "--name", "Dubbel", "--role", "handler",
-         "--password", "geheim-wachtwoord"),
-        ("users", "add", "NIEUW@claimflow.test", "--name", "Dubbel", "--role", "handler",
-         "--password", "geheim-wachtwoord"),
-        ("users", "add", "ander@claimflow.test", "--name", "Ander", "--role", "baas",
-         "--password", "geheim-wachtwoord"),
-    ])
+    listing, duplicate, shouting, bad_role = cli_all(
+        db,
+        [
+            ("users", "list"),
+            (
+                "users",
+                "add",
+                "nieuw@claimflow.test",
+                "--name",
+                "Dubbel",
+                "--role",
+                "handler",
+                "--password",
+                "geheim-wachtwoord",
+            ),
+            (
+                "users",
+                "add",
+                "NIEUW@claimflow.test",
+                "--name",
+                "Dubbel",
+                "--role",
+                "handler",
+                "--password",
+                "geheim-wachtwoord",
+            ),
+            (
+                "users",
+                "add",
+                "ander@claimflow.test",
+                "--name",
+                "Ander",
+                "--role",
+                "baas",
+                "--password",
+                "geheim-wachtwoord",
+            ),
+        ],
+    )
     line = next(x for x in ok(listing).splitlines() if x.startswith("nieuw@claimflow.test"))
     assert "handler" in line
     assert "Nieuwe Behandelaar" in line
@@ -448,33 +516,32 @@ def test_users_token_for_unknown_user_is_refused(seeded: Seeded) -> None:
     assert "nobody@claimflow.test" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `users token` reports an unknown email as '--as: ...' (claims/cli.py:192 reuses _actor); "
-    "the command has no --as option, the argument is EMAIL",
-)
 def test_users_token_for_unknown_user_names_the_email_argument(seeded: Seeded) -> None:
     err = refused(seeded.run("users", "token", "nobody@claimflow.test"), 2)
     assert "--as" not in err
     assert "email" in err.lower().split("nobody@")[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a negative --limit is reported as 'authority_limit' (claims/users.py:61), while a "
-    "non-numeric one is reported as 'limit' (claims/cli.py:169); the option is --limit",
-)
 def test_users_add_negative_limit_names_the_limit_option(db: Path) -> None:
-    err = refused(cli(db, "users", "add", "neg@claimflow.test", "--name", "Neg", "--role", "handler",
-                      "--password", "geheim-wachtwoord", "--limit=-5"), 2)
+    err = refused(
+        cli(
+            db,
+            "users",
+            "add",
+            "neg@claimflow.test",
+            "--name",
+            "Neg",
+            "--role",
+            "handler",
+            "--password",
+            "geheim-wachtwoord",
+            "--limit=-5",
+        ),
+        2,
+    )
     assert "fout: limit:" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: seeds/demo.yaml:13 flow mapping `name: Noor Peters (IT-expert, extern)` is cut at the "
-    "comma by YAML (an extra key 'extern)' appears); the seeded name is 'Noor Peters (IT-expert'",
-)
 def test_seeded_user_names_are_complete(seeded: Seeded) -> None:
     out = ok(seeded.run("users", "list"))
     for user in USERS:
@@ -486,10 +553,14 @@ def test_seeded_user_names_are_complete(seeded: Seeded) -> None:
 
 
 def test_workflows_list_show_and_check(seeded: Seeded) -> None:
-    listing, shown, unknown, check = seeded.run_all([
-        ("workflows", "list"), ("workflows", "show", "unpaid_fee"), ("workflows", "show", "nope"),
-        ("workflows", "check"),
-    ])
+    listing, shown, unknown, check = seeded.run_all(
+        [
+            ("workflows", "list"),
+            ("workflows", "show", "unpaid_fee"),
+            ("workflows", "show", "nope"),
+            ("workflows", "check"),
+        ]
+    )
     kinds = [line.split()[0] for line in ok(listing).strip().splitlines()]
     assert sorted(kinds) == ["contract_breach", "data_loss", "late_delivery", "unpaid_fee"]
     assert "pay_advance" in ok(shown)
@@ -508,21 +579,18 @@ def test_workflows_check_names_file_and_unknown_guard(seeded: Seeded, tmp_path: 
     bad = bad_dir / "contract_breach.yaml"
     bad.write_text(text.replace("guards: [small_claim]", "guards: [no_such_guard]"), encoding="utf-8")
 
-    good_result, bad_result = seeded.run_all([
-        ("workflows", "check", str(good_dir / "contract_breach.yaml")), ("workflows", "check", str(bad)),
-    ])
+    good_result, bad_result = seeded.run_all(
+        [
+            ("workflows", "check", str(good_dir / "contract_breach.yaml")),
+            ("workflows", "check", str(bad)),
+        ]
+    )
     assert ok(good_result).startswith("ok: ")
     err = refused(bad_result, 7)
     assert str(bad) in err
     assert "no_such_guard" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: field labels with a comma inside a YAML flow mapping are cut at the comma: "
-    "claims/workflows/_base.yaml:128 'Maatregel (bijv. inzet team' and "
-    "claims/workflows/data_loss.yaml:37 'Herstelmaatregel (team'; the spec loader ignores the extra key",
-)
 def test_workflow_field_labels_are_complete(seeded: Seeded) -> None:
     unpaid, data_loss = seeded.run_all(
         [("workflows", "show", "unpaid_fee"), ("workflows", "show", "data_loss")]
@@ -532,12 +600,14 @@ def test_workflow_field_labels_are_complete(seeded: Seeded) -> None:
 
 
 def test_workflows_diagram(seeded: Seeded) -> None:
-    mermaid, dot, png, nope = seeded.run_all([
-        ("workflows", "diagram", "unpaid_fee"),
-        ("workflows", "diagram", "unpaid_fee", "--format", "dot", "--current", "regeling"),
-        ("workflows", "diagram", "unpaid_fee", "--format", "png"),
-        ("workflows", "diagram", "unpaid_fee", "--current", "nope"),
-    ])
+    mermaid, dot, png, nope = seeded.run_all(
+        [
+            ("workflows", "diagram", "unpaid_fee"),
+            ("workflows", "diagram", "unpaid_fee", "--format", "dot", "--current", "regeling"),
+            ("workflows", "diagram", "unpaid_fee", "--format", "png"),
+            ("workflows", "diagram", "unpaid_fee", "--current", "nope"),
+        ]
+    )
     assert ok(mermaid).startswith("stateDiagram-v2")
     dot_text = ok(dot)
     assert dot_text.startswith("digraph")

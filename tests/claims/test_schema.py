@@ -1,4 +1,4 @@
-"""The Alembic migrations build exactly the schema the models describe, and column types hold their promises."""
+"""The migrations build exactly the schema the models describe; column types keep their promises."""
 
 from __future__ import annotations
 
@@ -45,10 +45,11 @@ def test_datetime_refuses_naive_values(engine: Engine) -> None:
 
 
 def test_foreign_keys_are_enforced(engine: Engine) -> None:
-    with pytest.raises(Exception, match="(?i)foreign key"), engine.begin() as conn:
+    with pytest.raises(Exception, match=r"(?i)foreign key"), engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO deadlines (claim_id, name, label, state, scope, responsible, met_by, started_at, due_at)"
+                "INSERT INTO deadlines (claim_id, name, label, state, scope, responsible, met_by,"
+                " started_at, due_at)"
                 " VALUES (999, 'x', 'x', 'melding', 'state', 'handler', '', '2026-01-01', '2026-01-02')"
             )
         )

@@ -1,4 +1,4 @@
-"""The demo data: the eleven cases of the domain texts reach their expected states through real transitions."""
+"""The demo data: the eleven cases of the domain texts reach their expected states by real transitions."""
 
 from __future__ import annotations
 

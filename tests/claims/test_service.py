@@ -1,4 +1,4 @@
-"""claims.service: refusals change nothing, stale versions are caught, money and deadlines follow the rules."""
+"""claims.service: refusals change nothing, stale versions are caught, money and deadlines obey the rules."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def test_avg_clock_is_72_hours_from_awareness(driver: Driver, engine: Engine) ->
     assert ap.scope == "claim"
 
 
-def test_acknowledgement_due_in_two_working_days_end_of_day(driver: Driver, engine: Engine, clock: Clock) -> None:
+def test_acknowledgement_due_in_two_working_days_end_of_day(
+    driver: Driver, engine: Engine, clock: Clock
+) -> None:
     clock.now = datetime(2026, 4, 30, 9, 0, tzinfo=UTC)  # Thursday; Fri 1 May works, 4 May Mon, 5 May holiday
     opened = driver.open(
         "contract_breach", date_error="2026-04-20", date_known="2026-04-22", date_reported="2026-04-30"
@@ -91,7 +93,9 @@ def test_expert_cannot_open_a_claim(engine: Engine, rt: Runtime, world: World) -
         open_claim(s, rt, melding(), world.expert)
 
 
-def _refusals(driver: Driver, world: World, ref: str) -> list[tuple[str, dict[str, object], object, int | None, type[Exception]]]:
+def _refusals(
+    driver: Driver, world: World, ref: str
+) -> list[tuple[str, dict[str, object], object, int | None, type[Exception]]]:
     return [
         # another handler's claim
         ("settle", {"damages": "1000", "terms": "x"}, world.other_handler, None, Forbidden),
@@ -119,7 +123,9 @@ def _refusals(driver: Driver, world: World, ref: str) -> list[tuple[str, dict[st
     ]
 
 
-def test_refused_transitions_leave_the_database_unchanged(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
+def test_refused_transitions_leave_the_database_unchanged(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
     ref = driver.bring_to("contract_breach", "regeling")
     version = _claim(engine, ref).version
     for trigger, inputs, actor, stale_version, error in _refusals(driver, world, ref):
@@ -129,13 +135,22 @@ def test_refused_transitions_leave_the_database_unchanged(driver: Driver, engine
         assert snapshot(engine) == before, f"{trigger} by {actor} changed the database"
 
 
-def test_refusal_after_a_staged_write_rolls_it_back(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
+def test_refusal_after_a_staged_write_rolls_it_back(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
     """appoint_expert runs after guards: an unknown expert must not leave half a transition behind."""
     ref = driver.bring_to("contract_breach", "dekkingsonderzoek")
     before = snapshot(engine)
     with Session(engine) as s, pytest.raises(InvalidInput) as err:
-        advance(s, rt, ref, "confirm_cover", {"expert": "nobody@test.nl", "reserve_damages": "5000"},
-                world.handler, _claim(engine, ref).version)
+        advance(
+            s,
+            rt,
+            ref,
+            "confirm_cover",
+            {"expert": "nobody@test.nl", "reserve_damages": "5000"},
+            world.handler,
+            _claim(engine, ref).version,
+        )
     assert "expert" in err.value.errors
     assert snapshot(engine) == before
 
@@ -145,7 +160,9 @@ def test_unknown_claim(engine: Engine, rt: Runtime, world: World) -> None:
         advance(s, rt, "CF-2026-999999", "withdraw", {}, world.handler, 1)
 
 
-def test_stale_error_tells_the_current_state(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
+def test_stale_error_tells_the_current_state(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
     ref = driver.bring_to("contract_breach", "dekkingsonderzoek")
     with Session(engine) as s, pytest.raises(StaleClaim) as err:
         advance(s, rt, ref, "withdraw", {"reason": "x"}, world.handler, 1)
@@ -153,7 +170,9 @@ def test_stale_error_tells_the_current_state(driver: Driver, engine: Engine, rt:
     assert "Dekkingsonderzoek" in str(err.value)
 
 
-def test_two_people_advancing_at_once_one_wins(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
+def test_two_people_advancing_at_once_one_wins(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
     ref = driver.bring_to("contract_breach", "dekkingsonderzoek")
     version = _claim(engine, ref).version
     barrier = threading.Barrier(2)
@@ -169,7 +188,9 @@ def test_two_people_advancing_at_once_one_wins(driver: Driver, engine: Engine, r
 
     threads = [
         threading.Thread(target=attempt, args=(world.handler, "withdraw", {"reason": "ingetrokken"})),
-        threading.Thread(target=attempt, args=(world.manager, "reject", {"ground": "overig", "reasons": "x" * 40})),
+        threading.Thread(
+            target=attempt, args=(world.manager, "reject", {"ground": "overig", "reasons": "x" * 40})
+        ),
     ]
     for t in threads:
         t.start()
@@ -183,7 +204,9 @@ def test_two_people_advancing_at_once_one_wins(driver: Driver, engine: Engine, r
     assert len(events) == claim.version
 
 
-def test_four_eyes_settlement_above_authority(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
+def test_four_eyes_settlement_above_authority(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
     ref = driver.bring_to("late_delivery", "regeling")
     driver.fire(ref, "submit_for_approval", {"damages": "80000", "interest": "1500", "terms": "finaal"})
     assert _claim(engine, ref).state == "goedkeuring"
@@ -201,12 +224,22 @@ def test_four_eyes_settlement_above_authority(driver: Driver, engine: Engine, rt
     assert view.money.total_reserve == Decimal("0.00")
 
 
-def test_manager_cannot_approve_own_proposal(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
+def test_manager_cannot_approve_own_proposal(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
     ref = driver.bring_to("contract_breach", "regeling")
     # a manager takes over the case and proposes above a handler's limit
     with Session(engine) as s:
         claim = s.exec(select(Claim).where(Claim.reference == ref)).one()
-        advance(s, rt, ref, "adjust_reserve", {"cost_type": "damages", "amount": "90000"}, world.manager, claim.version)
+        advance(
+            s,
+            rt,
+            ref,
+            "adjust_reserve",
+            {"cost_type": "damages", "amount": "90000"},
+            world.manager,
+            claim.version,
+        )
     driver.fire(ref, "submit_for_approval", {"damages": "90000", "terms": "x"}, actor=world.handler)
     driver.fire(ref, "refuse_settlement", {"reasons": "te hoog, eerst onderhandelen"}, actor=world.manager)
     assert _claim(engine, ref).state == "regeling"
@@ -267,7 +300,9 @@ def test_deadlines_met_cancelled_and_opened(driver: Driver, engine: Engine) -> N
 def test_fast_track_only_for_small_claims(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
     ref = driver.bring_to("contract_breach", "dekkingsonderzoek", amount_claimed="40000")
     with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="snelle route"):
-        advance(s, rt, ref, "fast_track", {"reserve_damages": "40000"}, world.handler, _claim(engine, ref).version)
+        advance(
+            s, rt, ref, "fast_track", {"reserve_damages": "40000"}, world.handler, _claim(engine, ref).version
+        )
     small = driver.bring_to("contract_breach", "dekkingsonderzoek", amount_claimed="15000")
     driver.fire(small, "fast_track", {"reserve_damages": "15000"})
     assert _claim(engine, small).state == "regeling"
@@ -278,8 +313,23 @@ def test_rejection_needs_reasons_and_closing_needs_no_open_reserve(
 ) -> None:
     ref = driver.bring_to("contract_breach", "expertise")
     with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="gemotiveerd"):
-        advance(s, rt, ref, "reject", {"ground": "overig", "reasons": "nee"}, world.handler, _claim(engine, ref).version)
-    driver.fire(ref, "reject", {"ground": "geen_aansprakelijkheid", "reasons": "Verzekerde is niet aansprakelijk: de fout ligt bij de opdrachtgever zelf."})
+        advance(
+            s,
+            rt,
+            ref,
+            "reject",
+            {"ground": "overig", "reasons": "nee"},
+            world.handler,
+            _claim(engine, ref).version,
+        )
+    driver.fire(
+        ref,
+        "reject",
+        {
+            "ground": "geen_aansprakelijkheid",
+            "reasons": "Verzekerde is niet aansprakelijk: de fout ligt bij de opdrachtgever zelf.",
+        },
+    )
     with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="reserve"):
         advance(s, rt, ref, "close_rejected", {}, world.handler, _claim(engine, ref).version)
     driver.fire(ref, "object", {"objection": "De opdrachtgever betwist dit."})

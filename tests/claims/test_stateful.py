@@ -4,7 +4,6 @@ Whatever happens, the invariants of the claim file hold."""
 from __future__ import annotations
 
 import shutil
-import sys
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
@@ -55,14 +54,20 @@ def test_random_claim_lives_keep_the_invariants(
 
             self.world = world_fixture.__wrapped__(self.engine, self.clock)  # type: ignore[attr-defined]
             self.users = [
-                self.world.handler, self.world.other_handler, self.world.manager,
-                self.world.other_manager, self.world.expert, self.world.admin,
+                self.world.handler,
+                self.world.other_handler,
+                self.world.manager,
+                self.world.other_manager,
+                self.world.expert,
+                self.world.admin,
             ]
 
         @rule(kind=st.sampled_from(KINDS), amount=st.sampled_from(["5000", "20000", "90000", "750000"]))
         def report(self, kind: str, amount: str) -> None:
             with Session(self.engine, expire_on_commit=False) as s:
-                self.refs.append(open_claim(s, self.rt, melding(kind, amount_claimed=amount), self.world.handler).reference)
+                self.refs.append(
+                    open_claim(s, self.rt, melding(kind, amount_claimed=amount), self.world.handler).reference
+                )
 
         @rule(
             pick=st.integers(0, 10**6),
@@ -72,8 +77,15 @@ def test_random_claim_lives_keep_the_invariants(
             stale=st.sampled_from([False, False, False, True]),
             big=st.booleans(),
         )
-        def fire(self, pick: int, trigger_pick: int, actor_pick: int, garbage: dict[str, Any] | None,
-                 stale: bool, big: bool) -> None:
+        def fire(
+            self,
+            pick: int,
+            trigger_pick: int,
+            actor_pick: int,
+            garbage: dict[str, Any] | None,
+            stale: bool,
+            big: bool,
+        ) -> None:
             if not self.refs:
                 return
             ref = self.refs[pick % len(self.refs)]
@@ -91,7 +103,15 @@ def test_random_claim_lives_keep_the_invariants(
             actor = actor_for(t, self.world) if actor_pick >= len(self.users) else self.users[actor_pick]
             try:
                 with Session(self.engine) as s:
-                    advance(s, self.rt, ref, t.trigger, inputs, actor, claim.version - 1 if stale else claim.version)
+                    advance(
+                        s,
+                        self.rt,
+                        ref,
+                        t.trigger,
+                        inputs,
+                        actor,
+                        claim.version - 1 if stale else claim.version,
+                    )
             except StaleClaim:
                 assert stale
             except WorkflowError:
@@ -155,7 +175,9 @@ def test_random_claim_lives_keep_the_invariants(
     run_state_machine_as_test(
         ClaimLives,
         settings=settings(
-            max_examples=40, stateful_step_count=40, deadline=None,
+            max_examples=40,
+            stateful_step_count=40,
+            deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlmodel import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from claims.catalog import load_catalog
 from claims.models import Claim, TimelineEvent

@@ -883,3 +883,30 @@ def test_catalog_loads_an_unaltered_copy(tmp_path: Path) -> None:
     catalog = load_catalog(tmp_path)
     assert catalog.kinds() == ["contract_breach"]
     assert catalog.engine.builds == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "patch"),
+    [
+        (
+            "field",
+            lambda raw: raw["transitions"][0].setdefault(
+                "fields", [{"name": "x", "label": "X", "extern)": None}]
+            ),
+        ),
+        ("transition", lambda raw: raw["transitions"][0].update(guard=["typo"])),
+        ("state", lambda raw: raw["states"]["a"].update(labl="typo")),
+    ],
+)
+def test_unknown_keys_are_refused(where: str, patch: object) -> None:
+    """A YAML slip (a comma inside an unquoted flow value) or a typo must not pass silently."""
+    raw = {
+        "kind": "demo",
+        "version": 1,
+        "initial": "a",
+        "states": {"a": {"label": "A"}, "b": {"label": "B", "terminal": True}},
+        "transitions": [{"trigger": "go", "from": "a", "to": "b", "roles": ["handler"]}],
+    }
+    patch(raw)  # type: ignore[operator]
+    with pytest.raises(SpecError, match="unknown key"):
+        parse_spec(raw, SpecVocabulary(roles={"handler"}), source="demo.yaml")
