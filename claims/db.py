@@ -51,6 +51,41 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         driver.execute("BEGIN IMMEDIATE" if conn.get_execution_options().get("claimflow_write") else "BEGIN")
 
 
+@contextmanager
+def write_transaction(conn: Connection) -> Iterator[Connection]:
+    """A write transaction on a connection the caller keeps (a worker, a batch, the benchmark).
+
+    It runs on the driver connection, so every statement inside must too (claims.fastsql): a Core
+    execute would make SQLAlchemy open a transaction of its own. If SQLAlchemy already has one open
+    on `conn`, that one is used and committed.
+    """
+    if conn.in_transaction():
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    if conn.dialect.name == "sqlite":
+        driver.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            driver.execute("ROLLBACK")
+            raise
+        driver.execute("COMMIT")
+    else:  # psycopg opens the transaction with the first statement
+        try:
+            yield conn
+        except BaseException:
+            driver.rollback()
+            raise
+        driver.commit()
+
+
 def begin_write(session: Session) -> Connection:
     """Start the session's transaction as a write transaction; call before any statement."""
     return session.connection(execution_options=WRITE)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, select
 
 from claims.context import ZERO, TransitionContext
+from claims.fastsql import Prepared
 from claims.guards import SETTLEMENT_PARTS, settlement_total
 from claims.interest import RatePeriod, statutory_interest
 from claims.models import OUTSIDE_LIMIT, CostType, InterestRate, Invoice, MoneyKind, Role
@@ -21,6 +22,12 @@ from workflow.guards import EffectRegistry
 effects: EffectRegistry[TransitionContext] = EffectRegistry()
 
 CENT = Decimal("0.01")
+_INVOICES = Invoice.__table__  # type: ignore[attr-defined]
+_INSERT_INVOICE = Prepared.insert(_INVOICES)
+_RATE_TABLE = InterestRate.__table__  # type: ignore[attr-defined]
+_RATES = Prepared(
+    select(_RATE_TABLE.c.valid_from, _RATE_TABLE.c.rate).where(_RATE_TABLE.c.kind == bindparam("kind"))
+)
 
 
 def _set_reserve(ctx: TransitionContext, cost_type: str, amount: Decimal) -> None:
@@ -199,16 +206,16 @@ def record_dpa_notification(ctx: TransitionContext) -> None:
 
 @effects.register("register_invoice")
 def register_invoice(ctx: TransitionContext) -> None:
-    t = Invoice.__table__  # type: ignore[attr-defined]
-    ctx.conn.execute(
-        insert(t).values(
-            claim_id=ctx.claim.id,
-            number=ctx.inputs["number"],
-            amount=ctx.inputs["amount"],
-            due_date=ctx.inputs["due_date"],
-            paid=False,
-        )
-    )
+    _INSERT_INVOICE.execute(
+        ctx.conn,
+        {
+            "claim_id": ctx.claim.id,
+            "number": ctx.inputs["number"],
+            "amount": ctx.inputs["amount"],
+            "due_date": ctx.inputs["due_date"],
+            "paid": False,
+        },
+    ).close()
     ctx.event_data["invoice"] = {
         "number": ctx.inputs["number"],
         "amount": str(ctx.inputs["amount"]),
@@ -235,8 +242,7 @@ def pay_advance(ctx: TransitionContext) -> None:
 
 
 def interest_rates(ctx: TransitionContext, kind: str) -> list[RatePeriod]:
-    t = InterestRate.__table__  # type: ignore[attr-defined]
-    rows = ctx.conn.execute(select(t.c.valid_from, t.c.rate).where(t.c.kind == kind)).all()
+    rows = _RATES.all(ctx.conn, {"kind": kind})
     return [RatePeriod(r.valid_from, Decimal(r.rate)) for r in rows]
 
 

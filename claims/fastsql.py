@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
@@ -38,6 +39,7 @@ class _Compiled:
     names: tuple[str, ...]  # every bind name; in order for positional paramstyles
     positional: bool
     processors: Mapping[str, Callable[[Any], Any]]
+    defaults: Mapping[str, Any]  # literal values compiled into binds (e.g. `last=1`)
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # result keys and their processors
 
 
@@ -48,6 +50,14 @@ class Prepared:
         self._statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 
+    @classmethod
+    def insert(cls, table: Table, *, returning: bool = False) -> Prepared:
+        """INSERT of every column but the key; a column the row leaves out is NULL."""
+        stmt = insert(table).values(
+            {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
+        )
+        return cls(stmt.returning(table.c.id) if returning else stmt)
+
     def _compiled(self, dialect: Dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
         if found is None:
@@ -57,7 +67,10 @@ class Prepared:
             columns = tuple(
                 (col[0], col[3]._cached_result_processor(dialect, None)) for col in compiled._result_columns
             )
-            found = _Compiled(compiled.string, names, positional, dict(compiled._bind_processors), columns)
+            defaults = {name: compiled.binds[name].value for name in names}
+            found = _Compiled(
+                compiled.string, names, positional, dict(compiled._bind_processors), defaults, columns
+            )
             self._by_dialect[dialect.name] = found
         return found
 
@@ -65,7 +78,7 @@ class Prepared:
         """Bind values in the driver's form; a column the row leaves out is NULL."""
         processed = {}
         for name in c.names:
-            value = row.get(name)
+            value = row.get(name, c.defaults[name])
             processor = c.processors.get(name)
             processed[name] = processor(value) if processor is not None and value is not None else value
         return tuple(processed.values()) if c.positional else processed

@@ -8,18 +8,19 @@ and opened, money lines; committed once. A refused or stale attempt changes noth
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from claims.context import TransitionContext
-from claims.db import begin_write
+from claims.db import begin_write, write_transaction
 from claims.effects import effects
 from claims.fastsql import Prepared, Record
 from claims.intake import INTAKE_FIELDS
@@ -72,16 +73,15 @@ _UPDATE_CLAIM = Prepared(
 _CLAIM_MUTABLE = ("state", "version", "case_data", "state_entered_at", "outcome", "closed_at", "expert_id")
 
 
-def _insert(table: Any, returning: bool = False) -> Prepared:
-    stmt = insert(table).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
-    )
-    return Prepared(stmt.returning(table.c.id) if returning else stmt)
-
-
-_INSERT_EVENT = _insert(EVENTS, returning=True)
-_INSERT_MONEY = _insert(MONEY)
-_INSERT_DEADLINE = _insert(DEADLINES)
+_INSERT_EVENT = Prepared.insert(EVENTS, returning=True)
+_INSERT_CLAIM = Prepared.insert(CLAIMS, returning=True)
+_POLICY_BY_NUMBER = Prepared(select(POLICIES).where(POLICIES.c.number == bindparam("number")))
+_CLAIM_BY_INSURED_REF = Prepared(
+    select(CLAIMS.c.reference).where(CLAIMS.c.insured_reference == bindparam("ref"))
+)
+_USER_BY_EMAIL = Prepared(select(USERS).where(USERS.c.email == bindparam("email")))
+_INSERT_MONEY = Prepared.insert(MONEY)
+_INSERT_DEADLINE = Prepared.insert(DEADLINES)
 _OPEN_DEADLINES = Prepared(
     select(DEADLINES.c.id, DEADLINES.c.name, DEADLINES.c.met_by, DEADLINES.c.state, DEADLINES.c.scope).where(
         DEADLINES.c.claim_id == bindparam("claim_id"),
@@ -127,13 +127,28 @@ class Outcome:
     from_state: str | None
 
 
-def _write_connection(session: Session) -> Connection:
-    # A caller that already opened the transaction (a test, a batch) keeps its own.
-    return session.connection() if session.in_transaction() else begin_write(session)
+Db = Session | Connection  # a request's Session, or a Connection a worker keeps for many transactions
+
+
+@contextmanager
+def _write(db: Db) -> Iterator[Connection]:
+    """One write transaction, committed at its end and rolled back on any error. A Session that
+    has already read something carries on in that transaction, and it is committed just the same."""
+    if isinstance(db, Connection):
+        with write_transaction(db):
+            yield db
+        return
+    conn = db.connection() if db.in_transaction() else begin_write(db)
+    try:
+        yield conn
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def advance(
-    session: Session,
+    db: Db,
     rt: Runtime,
     reference: str,
     trigger: str,
@@ -142,17 +157,12 @@ def advance(
     expected_version: int,
 ) -> Outcome:
     """Fire `trigger` on the claim `reference` as `actor`, if it is still at `expected_version`."""
-    try:
-        result = _advance(session, rt, reference, trigger, inputs, actor, expected_version)
-        session.commit()
-        return result
-    except BaseException:
-        session.rollback()
-        raise
+    with _write(db) as conn:
+        return _advance(conn, rt, reference, trigger, inputs, actor, expected_version)
 
 
 def _advance(
-    session: Session,
+    conn: Connection,
     rt: Runtime,
     reference: str,
     trigger: str,
@@ -160,7 +170,6 @@ def _advance(
     actor: User,
     expected_version: int,
 ) -> Outcome:
-    conn = _write_connection(session)
     claim = _SELECT_CLAIM.first(conn, {"ref": reference})
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
@@ -320,28 +329,22 @@ def _open_deadlines(
         _INSERT_DEADLINE.executemany(conn, rows)
 
 
-def open_claim(session: Session, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
+def open_claim(db: Db, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
     """Register a melding: validate, number it, store it in its kind's initial state with deadlines."""
-    try:
-        result = _open_claim(session, rt, data, actor)
-        session.commit()
-        return result
-    except BaseException:
-        session.rollback()
-        raise
-
-
-def _open_claim(session: Session, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
     check_may_open(actor)
     values = validate_inputs(INTAKE_FIELDS, data, rt.tz)
+    with _write(db) as conn:
+        return _open_claim(conn, rt, values, actor)
+
+
+def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: User) -> Outcome:
     now = rt.clock()
     today = now.astimezone(rt.tz).date()
     values.setdefault("date_reported", today)
-    conn = _write_connection(session)
     errors: dict[str, str] = {}
     if values["kind"] not in rt.catalog.kinds():
         errors["kind"] = f"onbekende soort claim '{values['kind']}'"
-    policy = conn.execute(select(POLICIES).where(POLICIES.c.number == values["policy_number"])).first()
+    policy = _POLICY_BY_NUMBER.first(conn, {"number": values["policy_number"]})
     if policy is None:
         errors["policy_number"] = f"polis {values['policy_number']} bestaat niet"
     if values["date_error"] > values["date_known"]:
@@ -354,11 +357,8 @@ def _open_claim(session: Session, rt: Runtime, data: Mapping[str, Any], actor: U
         errors["awareness_at"] = "verplicht als persoonsgegevens betrokken zijn (72-uurstermijn AVG)"
     if values.get("awareness_at") and values["awareness_at"] > now:
         errors["awareness_at"] = "ligt in de toekomst"
-    if (
-        values.get("insured_reference")
-        and conn.execute(
-            select(CLAIMS.c.reference).where(CLAIMS.c.insured_reference == values["insured_reference"])
-        ).first()
+    if values.get("insured_reference") and _CLAIM_BY_INSURED_REF.first(
+        conn, {"ref": values["insured_reference"]}
     ):
         errors["insured_reference"] = "er bestaat al een claim met dit kenmerk"
     handler_id = _handler_for(conn, values.get("handler"), actor, errors)
@@ -392,9 +392,9 @@ def _open_claim(session: Session, rt: Runtime, data: Mapping[str, Any], actor: U
         "created_at": now,
         "state_entered_at": now,
     }
-    key = conn.execute(insert(CLAIMS).values(**row)).inserted_primary_key
-    assert key is not None
-    claim_id = int(key[0])
+    cursor = _INSERT_CLAIM.execute(conn, row)
+    claim_id = int(cursor.fetchone()[0])
+    cursor.close()
     event_id = _append_event(
         conn,
         claim_id=claim_id,
@@ -417,19 +417,27 @@ def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[
             return actor.id
         errors["handler"] = "kies de behandelaar"
         return None
-    row = conn.execute(select(USERS).where(USERS.c.email == email.lower())).first()
+    row = _USER_BY_EMAIL.first(conn, {"email": email.lower()})
     if row is None or row.role != Role.handler or not row.active:
         errors["handler"] = f"geen actieve behandelaar met e-mailadres {email}"
         return None
     return int(row.id)
 
 
+def _next_counter(dialect: Any) -> Prepared:
+    stmt = dialect.insert(COUNTERS).values(year=bindparam("year"), last=1)
+    return Prepared(
+        stmt.on_conflict_do_update(
+            index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
+        ).returning(COUNTERS.c.last.label("last"))
+    )
+
+
+_NEXT_COUNTER = {"postgresql": _next_counter(postgresql), "sqlite": _next_counter(sqlite)}
+
+
 def _next_reference(conn: Connection, year: int) -> str:
     """CF-YYYY-NNNNNN from a per-year counter, safe under concurrent writers on either database."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(COUNTERS).values(year=year, last=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
-    ).returning(COUNTERS.c.last)
-    number = conn.execute(stmt).scalar_one()
-    return f"CF-{year}-{number:06d}"
+    row = _NEXT_COUNTER[conn.dialect.name].first(conn, {"year": year})
+    assert row is not None
+    return f"CF-{year}-{row.last:06d}"

@@ -334,3 +334,23 @@ def test_rejection_needs_reasons_and_closing_needs_no_open_reserve(
         advance(s, rt, ref, "close_rejected", {}, world.handler, _claim(engine, ref).version)
     driver.fire(ref, "object", {"objection": "De opdrachtgever betwist dit."})
     assert _claim(engine, ref).state == "dekkingsonderzoek"
+
+
+def test_a_worker_connection_commits_each_transition_and_rolls_back_refusals(
+    engine: Engine, rt: Runtime, world: World
+) -> None:
+    """The same service on a Connection a worker keeps (raw driver transactions, see claims.db)."""
+    with engine.connect() as conn:
+        opened = open_claim(conn, rt, melding(), world.handler)
+        moved = advance(conn, rt, opened.reference, "start_coverage_check", {}, world.handler, 1)
+        before = snapshot(engine)  # another connection sees both commits
+        assert _claim(engine, moved.reference).version == 2
+        with pytest.raises(InvalidInput):
+            advance(conn, rt, opened.reference, "confirm_cover", {"expert": "nobody@test.nl",
+                    "reserve_damages": "5000"}, world.handler, 2)
+        with pytest.raises(StaleClaim):
+            advance(conn, rt, opened.reference, "withdraw", {"reason": "x"}, world.handler, 1)
+        assert snapshot(engine) == before
+        # the connection is usable again after a refusal
+        advance(conn, rt, opened.reference, "withdraw", {"reason": "ingetrokken"}, world.handler, 2)
+    assert _claim(engine, opened.reference).state == "gesloten"
