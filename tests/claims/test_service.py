@@ -346,8 +346,15 @@ def test_a_worker_connection_commits_each_transition_and_rolls_back_refusals(
         before = snapshot(engine)  # another connection sees both commits
         assert _claim(engine, moved.reference).version == 2
         with pytest.raises(InvalidInput):
-            advance(conn, rt, opened.reference, "confirm_cover", {"expert": "nobody@test.nl",
-                    "reserve_damages": "5000"}, world.handler, 2)
+            advance(
+                conn,
+                rt,
+                opened.reference,
+                "confirm_cover",
+                {"expert": "nobody@test.nl", "reserve_damages": "5000"},
+                world.handler,
+                2,
+            )
         with pytest.raises(StaleClaim):
             advance(conn, rt, opened.reference, "withdraw", {"reason": "x"}, world.handler, 1)
         assert snapshot(engine) == before
