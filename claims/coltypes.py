@@ -58,6 +58,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         moment: datetime = value
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
+    # On SQLite, one C-level format/parse replaces the decorator-plus-impl chain: every transition
+    # writes several of these (measured ~5 us each the long way). The text is SQLAlchemy's own
+    # SQLite format, so rows written either way compare and sort alike.
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: Any) -> str | None:
+            moment = self.process_bind_param(value, dialect)
+            return None if moment is None else moment.isoformat(" ", "microseconds")
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+            return self.process_result_value(moment, dialect)
+
+        return process
+
 
 def to_cents(amount: Decimal) -> int:
     return int(amount.quantize(CENT) * 100)

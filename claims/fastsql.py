@@ -36,11 +36,10 @@ class Record(dict[str, Any]):
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]  # every bind name; in order for positional paramstyles
     positional: bool
-    processors: Mapping[str, Callable[[Any], Any]]
-    defaults: Mapping[str, Any]  # literal values compiled into binds (e.g. `last=1`)
-    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # result keys and their processors
+    binds: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]  # name, processor, literal default
+    keys: tuple[str, ...]  # result column keys
+    processed: tuple[tuple[str, Callable[[Any], Any]], ...]  # result columns that need converting
 
 
 class Prepared:
@@ -64,24 +63,28 @@ class Prepared:
             compiled = self._statement.compile(dialect=dialect)  # type: ignore[attr-defined]
             positional = compiled.positiontup is not None
             names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
-            columns = tuple(
-                (col[0], col[3]._cached_result_processor(dialect, None)) for col in compiled._result_columns
+            processors = compiled._bind_processors
+            binds = tuple((n, processors.get(n), compiled.binds[n].value) for n in names)
+            keys = tuple(col[0] for col in compiled._result_columns)
+            processed = tuple(
+                (col[0], proc)
+                for col in compiled._result_columns
+                if (proc := col[3]._cached_result_processor(dialect, None)) is not None
             )
-            defaults = {name: compiled.binds[name].value for name in names}
-            found = _Compiled(
-                compiled.string, names, positional, dict(compiled._bind_processors), defaults, columns
-            )
+            found = _Compiled(compiled.string, positional, binds, keys, processed)
             self._by_dialect[dialect.name] = found
         return found
 
     def _params(self, c: _Compiled, row: Mapping[str, Any]) -> Any:
         """Bind values in the driver's form; a column the row leaves out is NULL."""
-        processed = {}
-        for name in c.names:
-            value = row.get(name, c.defaults[name])
-            processor = c.processors.get(name)
-            processed[name] = processor(value) if processor is not None and value is not None else value
-        return tuple(processed.values()) if c.positional else processed
+        values = [
+            proc(v) if proc is not None and v is not None else v
+            for name, proc, default in c.binds
+            for v in (row.get(name, default),)
+        ]
+        if c.positional:
+            return values
+        return {name: v for (name, _, _), v in zip(c.binds, values, strict=True)}
 
     def execute(self, conn: Connection, row: Mapping[str, Any]) -> Any:
         """Run once; returns the DBAPI cursor (rowcount, fetchone for RETURNING)."""
@@ -97,10 +100,15 @@ class Prepared:
         cursor.execute(c.sql, self._params(c, params))
         rows = cursor.fetchall()
         cursor.close()
-        return [
-            Record({k: (p(v) if p is not None else v) for (k, p), v in zip(c.columns, row, strict=True)})
-            for row in rows
-        ]
+        records = []
+        for row in rows:
+            record = Record(zip(c.keys, row, strict=True))
+            for key, proc in c.processed:
+                value = record[key]
+                if value is not None:
+                    record[key] = proc(value)
+            records.append(record)
+        return records
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Record | None:
         rows = self.all(conn, params)
