@@ -52,25 +52,25 @@ COUNTERS = ReferenceCounter.__table__  # type: ignore[attr-defined]
 # Built once: SQLAlchemy memoizes a statement's cache key on the object, so reusing these keeps a
 # transition at a handful of cheap executions (see bench/transitions.py).
 _SELECT_CLAIM = Prepared(select(CLAIMS).where(CLAIMS.c.reference == bindparam("ref")))
-_UPDATE_CLAIM = Prepared(
-    update(CLAIMS)
-    .where(CLAIMS.c.id == bindparam("_id"), CLAIMS.c.version == bindparam("_version"))
-    .values(
-        {
-            name: bindparam(name, type_=CLAIMS.c[name].type)
-            for name in (
-                "state",
-                "version",
-                "case_data",
-                "state_entered_at",
-                "outcome",
-                "closed_at",
-                "expert_id",
-            )
-        }
-    )
-)
-_CLAIM_MUTABLE = ("state", "version", "case_data", "state_entered_at", "outcome", "closed_at", "expert_id")
+_update_plans: dict[frozenset[str], Prepared] = {}
+
+
+def _update_claim(conn: Connection, claim_id: int, version: int, changes: Mapping[str, Any]) -> int:
+    """Compare-and-set of exactly the columns that change: an indexed column left out of the SET
+    (the state, on an internal transition) costs no index write. Returns the rows updated (0 or 1)."""
+    columns = frozenset(changes)
+    plan = _update_plans.get(columns)
+    if plan is None:
+        plan = Prepared(
+            update(CLAIMS)
+            .where(CLAIMS.c.id == bindparam("_id"), CLAIMS.c.version == bindparam("_version"))
+            .values({name: bindparam(name, type_=CLAIMS.c[name].type) for name in sorted(columns)})
+        )
+        _update_plans[columns] = plan
+    cursor = plan.execute(conn, {**changes, "_id": claim_id, "_version": version})
+    updated = int(cursor.rowcount)
+    cursor.close()
+    return updated
 
 
 _INSERT_EVENT = Prepared.insert(EVENTS, returning=True)
@@ -199,14 +199,14 @@ def _advance(
     for name in transition.effects:
         effects[name](ctx)
 
-    row = {k: claim._mapping[k] for k in _CLAIM_MUTABLE}
-    row.update(ctx.updates, state=transition.dest, version=claim.version + 1, case_data=ctx.case_data)
+    changes: dict[str, Any] = {**ctx.updates, "version": claim.version + 1}
+    if ctx.case_data != claim.case_data:
+        changes["case_data"] = ctx.case_data
     if not transition.internal:
-        row["state_entered_at"] = now
+        changes.update(state=transition.dest, state_entered_at=now)
     if transition.outcome:
-        row.update(outcome=transition.outcome, closed_at=now)
-    done = _UPDATE_CLAIM.execute(conn, {**row, "_id": claim.id, "_version": claim.version})
-    if done.rowcount != 1:
+        changes.update(outcome=transition.outcome, closed_at=now)
+    if _update_claim(conn, claim.id, claim.version, changes) != 1:
         raise _stale(spec, claim)
 
     event_id = _append_event(
@@ -225,7 +225,7 @@ def _advance(
         _INSERT_MONEY.executemany(
             conn, [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money]
         )
-    _update_deadlines(conn, rt, spec, claim, transition, {**claim._mapping, **row}, now)
+    _update_deadlines(conn, rt, spec, claim, transition, {**claim, **changes}, now)
     return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
 
 
