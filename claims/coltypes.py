@@ -66,8 +66,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
 
         def process(value: Any) -> str | None:
-            moment = self.process_bind_param(value, dialect)
-            return None if moment is None else moment.isoformat(" ", "microseconds")
+            if value is None:
+                return None
+            if not isinstance(value, datetime):
+                raise TypeError(f"expected datetime, got {type(value).__name__}")
+            offset = value.utcoffset()
+            if offset is None:
+                raise ValueError(f"naive datetime refused: {value!r}")
+            return (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
 
         return process
 

@@ -77,11 +77,11 @@ class Prepared:
 
     def _params(self, c: _Compiled, row: Mapping[str, Any]) -> Any:
         """Bind values in the driver's form; a column the row leaves out is NULL."""
-        values = [
-            proc(v) if proc is not None and v is not None else v
-            for name, proc, default in c.binds
-            for v in (row.get(name, default),)
-        ]
+        get = row.get
+        values = []
+        for name, proc, default in c.binds:
+            value = get(name, default)
+            values.append(proc(value) if proc is not None and value is not None else value)
         if c.positional:
             return values
         return {name: v for (name, _, _), v in zip(c.binds, values, strict=True)}
