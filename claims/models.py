@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from claims.coltypes import Money, UTCDateTime
@@ -144,7 +144,16 @@ class TimelineEvent(SQLModel, table=True):
 
 class Deadline(SQLModel, table=True):
     __tablename__ = "deadlines"
-    __table_args__ = (Index("ix_deadlines_open_due", "met_at", "cancelled_at", "due_at"),)
+    # Only open deadlines are indexed by due moment: what the sweep looks for, and a met or cancelled
+    # deadline leaves the index instead of moving within it.
+    __table_args__ = (
+        Index(
+            "ix_deadlines_open_due",
+            "due_at",
+            sqlite_where=text("met_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("met_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
     name: str

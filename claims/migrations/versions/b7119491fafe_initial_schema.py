@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 26ecd7d36e2e
+Revision ID: b7119491fafe
 Revises: 
-Create Date: 2026-11-23 13:51:32.637877
+Create Date: 2026-11-23 14:04:42.308810
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import claims.coltypes
 
 
-revision: str = '26ecd7d36e2e'
+revision: str = 'b7119491fafe'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -133,7 +133,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deadlines_claim_id'), ['claim_id'], unique=False)
-        batch_op.create_index('ix_deadlines_open_due', ['met_at', 'cancelled_at', 'due_at'], unique=False)
+        batch_op.create_index('ix_deadlines_open_due', ['due_at'], unique=False, sqlite_where=sa.text('met_at IS NULL AND cancelled_at IS NULL'), postgresql_where=sa.text('met_at IS NULL AND cancelled_at IS NULL'))
 
     op.create_table('invoices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -201,7 +201,7 @@ def downgrade() -> None:
 
     op.drop_table('invoices')
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
-        batch_op.drop_index('ix_deadlines_open_due')
+        batch_op.drop_index('ix_deadlines_open_due', sqlite_where=sa.text('met_at IS NULL AND cancelled_at IS NULL'), postgresql_where=sa.text('met_at IS NULL AND cancelled_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_deadlines_claim_id'))
 
     op.drop_table('deadlines')
