@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from claims.catalog import letter_templates, load_catalog, vocabulary
 from claims.config import Settings
 from claims.db import make_engine
+from claims.formatting import euro, local_moment
 from claims.intake import INTAKE_FIELDS
 from claims.models import User
 from claims.queries import claim_view, list_claims, timeline
@@ -137,10 +138,10 @@ def overview() -> None:
     rt = _runtime()
     with Session(_engine()) as session:
         rows = list_claims(session, limit=1000)
-    typer.echo(f"{'schadenummer':<16} {'soort':<16} {'fase':<30} {'geclaimd':>14}  verzekerde")
+    typer.echo(f"{'schadenummer':<16} {'soort':<16} {'fase':<30} {'geclaimd':>16}  verzekerde")
     for r in rows:
         label = rt.catalog.spec(r.kind).states[r.state].label
-        typer.echo(f"{r.reference:<16} {r.kind:<16} {label:<30} {r.amount_claimed:>14,.2f}  {r.insured}")
+        typer.echo(f"{r.reference:<16} {r.kind:<16} {label:<30} {euro(r.amount_claimed):>16}  {r.insured}")
     typer.echo(
         "\nVerder:\n"
         "  claimflow claims show CF-2026-000001 --as sanne.behandelaar@claimflow.test\n"
@@ -190,7 +191,7 @@ def users_list() -> None:
     """Toon alle gebruikers."""
     with Session(_engine()) as session:
         for u in session.exec(select(User).order_by(User.role, User.email)):
-            limit = f"€ {u.authority_limit:,.2f}" if u.authority_limit is not None else "-"
+            limit = euro(u.authority_limit) if u.authority_limit is not None else "-"
             typer.echo(f"{u.email:<40} {u.role:<8} {limit:>16}  {u.name}{'' if u.active else ' (inactief)'}")
 
 
@@ -339,7 +340,7 @@ def claims_show(
         return
     typer.echo(f"{c.reference}  {c.kind}  fase: {view.state_label} ({c.state})  versie {c.version}")
     typer.echo(f"polis {view.policy.number} ({view.policy.insured}); benadeelde {c.claimant}")
-    typer.echo(f"geclaimd € {c.amount_claimed:,.2f}; resterende dekking € {view.money.remaining_cover:,.2f}")
+    typer.echo(f"geclaimd {euro(c.amount_claimed)}; resterende dekking {euro(view.money.remaining_cover)}")
     for d in data["open_deadlines"]:
         typer.echo(f"  termijn {d['label']}: uiterlijk {d['due_at']}")
     for a in view.allowed:
@@ -373,7 +374,7 @@ def claims_timeline(reference: str, as_json: Annotated[bool, typer.Option("--jso
         typer.echo(json.dumps(events, indent=2, ensure_ascii=False, default=_json_default))
         return
     for e in events:
-        when = e["at"].astimezone(rt.tz).strftime("%d-%m-%Y %H:%M")
+        when = local_moment(e["at"], rt.tz)
         move = f"{e['from'] or ''} -> {e['to']}" if e["to"] else ""
         typer.echo(
             f"{when}  v{e['version']:<3} {e['kind']:<11} {e['trigger'] or '':<22} {move:<36} "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -197,7 +196,3 @@ def timeline(session: Session, reference: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
-
-
-def local(moment: datetime, rt: Runtime) -> str:
-    return moment.astimezone(rt.tz).strftime("%d-%m-%Y %H:%M")
