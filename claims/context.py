@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from claims.fastsql import Prepared, Record
-from claims.models import Invoice, MoneyKind, MoneyLine, Policy, User
+from claims.models import OUTSIDE_LIMIT, Claim, Invoice, MoneyKind, MoneyLine, Policy, User
 from claims.rules import DomainRules
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
+
+# What each paying effect will pay, by effect name: the authority guards weigh it before any effect runs.
+PAYMENT_AMOUNTS: dict[str, Callable[[TransitionContext], Decimal]] = {}
 _POLICIES = Policy.__table__  # type: ignore[attr-defined]
 _MONEY = MoneyLine.__table__  # type: ignore[attr-defined]
 _INVOICES = Invoice.__table__  # type: ignore[attr-defined]
 _USERS = User.__table__  # type: ignore[attr-defined]
-_POLICY = Prepared(select(_POLICIES).where(_POLICIES.c.id == bindparam("id")))
+# FOR UPDATE on PostgreSQL: two claims of one policy paying at once must not both fit the annual cover.
+_POLICY = Prepared(select(_POLICIES).where(_POLICIES.c.id == bindparam("id")).with_for_update())
+_CLAIMS = Claim.__table__  # type: ignore[attr-defined]
+_PAID_IN_YEAR = Prepared(
+    select(func.coalesce(func.sum(_MONEY.c.amount), 0).label("total"))
+    .select_from(_MONEY.join(_CLAIMS, _CLAIMS.c.id == _MONEY.c.claim_id))
+    .where(
+        _CLAIMS.c.policy_id == bindparam("policy_id"),
+        _CLAIMS.c.date_reported >= bindparam("start", type_=_CLAIMS.c.date_reported.type),
+        _CLAIMS.c.date_reported < bindparam("end", type_=_CLAIMS.c.date_reported.type),
+        _MONEY.c.kind == MoneyKind.payment.value,
+        and_(*(_MONEY.c.cost_type != c.value for c in OUTSIDE_LIMIT)),
+    )
+)
 _TOTALS = Prepared(
     select(_MONEY.c.kind, _MONEY.c.cost_type, func.sum(_MONEY.c.amount).label("total"))
     .where(_MONEY.c.claim_id == bindparam("claim_id"))
@@ -68,6 +85,12 @@ class TransitionContext:
             out[key] = out.get(key, ZERO) + line["amount"]
         return out
 
+    def stored_totals(self) -> dict[tuple[str, str], Decimal]:
+        """Money per (kind, cost type) as stored, without what this transition stages."""
+        self.totals()
+        assert self._totals is not None
+        return dict(self._totals)
+
     def total(self, kind: MoneyKind, cost_type: str | None = None) -> Decimal:
         return sum((v for (k, c), v in self.totals().items() if k == kind and cost_type in (None, c)), ZERO)
 
@@ -76,8 +99,34 @@ class TransitionContext:
             return
         self.money.append({"kind": str(kind), "cost_type": str(cost_type), "amount": amount, "note": note})
 
+    def paid_in_insurance_year(self) -> Decimal:
+        """Payments within the limits on all claims of this policy reported in the same insurance year
+        (claims-made: the year the claim was reported), stored ones only."""
+        start, end = insurance_year(self.policy().start_date, self.claim.date_reported)
+        row = _PAID_IN_YEAR.first(self.conn, {"policy_id": self.claim.policy_id, "start": start, "end": end})
+        return Decimal(row.total if row else 0)
+
+    def amount_at_stake(self) -> Decimal:
+        """What this transition's effects will pay out."""
+        return sum((PAYMENT_AMOUNTS[e](self) for e in self.transition.effects if e in PAYMENT_AMOUNTS), ZERO)
+
     def unpaid_invoices(self) -> list[Record]:
         return _UNPAID.all(self.conn, {"claim_id": self.claim.id})
 
     def user_by_email(self, email: str) -> Record | None:
         return _USER_BY_EMAIL.first(self.conn, {"email": email.lower()})
+
+
+def _anniversary(start: date, year: int) -> date:
+    try:
+        return start.replace(year=year)
+    except ValueError:  # 29 February
+        return start.replace(year=year, day=28)
+
+
+def insurance_year(policy_start: date, reported: date) -> tuple[date, date]:
+    """[first day, first day of the next) of the insurance year that holds `reported`."""
+    begin = _anniversary(policy_start, reported.year)
+    if begin > reported:
+        begin = _anniversary(policy_start, reported.year - 1)
+    return begin, _anniversary(policy_start, begin.year + 1)

@@ -73,20 +73,24 @@ def write_transaction(conn: Connection) -> Iterator[Connection]:
         return
     driver = conn.connection.driver_connection
     assert driver is not None
-    if conn.dialect.name == "sqlite":
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
         driver.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
+    try:
+        yield conn
+        if conn.in_transaction():
+            raise RuntimeError("a Core statement ran inside write_transaction; use claims.fastsql")
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        if sqlite:
             driver.execute("ROLLBACK")
-            raise
+        else:
+            driver.rollback()  # psycopg opened the transaction with the first statement
+        raise
+    if sqlite:
         driver.execute("COMMIT")
-    else:  # psycopg opens the transaction with the first statement
-        try:
-            yield conn
-        except BaseException:
-            driver.rollback()
-            raise
+    else:
         driver.commit()
 
 

@@ -6,13 +6,15 @@ service writes them in the transition's one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from claims.context import ZERO, TransitionContext
+from claims.context import PAYMENT_AMOUNTS, ZERO, TransitionContext
 from claims.fastsql import Prepared
+from claims.formatting import euro
 from claims.guards import SETTLEMENT_PARTS, settlement_total
 from claims.interest import RatePeriod, statutory_interest
 from claims.models import OUTSIDE_LIMIT, CostType, InterestRate, Invoice, MoneyKind, Role
@@ -20,6 +22,19 @@ from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.guards import EffectRegistry
 
 effects: EffectRegistry[TransitionContext] = EffectRegistry()
+
+
+def pays(
+    name: str,
+) -> Callable[[Callable[[TransitionContext], Decimal]], Callable[[TransitionContext], Decimal]]:
+    """Declare what effect `name` pays out, so the authority guards can weigh it first."""
+
+    def add(func: Callable[[TransitionContext], Decimal]) -> Callable[[TransitionContext], Decimal]:
+        PAYMENT_AMOUNTS[name] = func
+        return func
+
+    return add
+
 
 CENT = Decimal("0.01")
 _INVOICES = Invoice.__table__  # type: ignore[attr-defined]
@@ -45,15 +60,29 @@ def _pay(ctx: TransitionContext, cost_type: str, amount: Decimal, note: str) -> 
 
 
 def _check_cover(ctx: TransitionContext, new_limited: Decimal) -> None:
-    """Payments within the per-claim limit; mitigation and expert costs fall outside it (7:957, 7:959)."""
+    """New payments fit the cover per claim and per insurance year; mitigation and expert costs fall
+    outside both (7:957, 7:959 BW). Only a new payment is weighed: nothing paid is ever undone."""
+    if new_limited <= ZERO:
+        return
     paid = sum(
         (v for (k, c), v in ctx.totals().items() if k == MoneyKind.payment and c not in OUTSIDE_LIMIT),
         ZERO,
     )
-    cover = ctx.policy().cover_per_claim
-    if paid + new_limited > cover:
+    policy = ctx.policy()
+    if paid + new_limited > policy.cover_per_claim:
         raise TransitionNotAllowed(
-            f"Uitkering € {paid + new_limited} gaat boven het verzekerd bedrag per aanspraak (€ {cover})."
+            f"Uitkering {euro(paid + new_limited)} gaat boven het verzekerd bedrag per aanspraak "
+            f"({euro(policy.cover_per_claim)})."
+        )
+    staged = paid - sum(
+        (v for (k, c), v in ctx.stored_totals().items() if k == MoneyKind.payment and c not in OUTSIDE_LIMIT),
+        ZERO,
+    )
+    in_year = ctx.paid_in_insurance_year() + staged + new_limited
+    if in_year > policy.cover_per_year:
+        raise TransitionNotAllowed(
+            f"Uitkeringen op deze polis in dit verzekeringsjaar komen op {euro(in_year)}, boven het "
+            f"verzekerd bedrag per jaar ({euro(policy.cover_per_year)})."
         )
 
 
@@ -125,9 +154,27 @@ def record_mitigation_plan(ctx: TransitionContext) -> None:
     _set_reserve(ctx, CostType.mitigation, ctx.inputs["reserve_mitigation"])
 
 
+@pays("pay_mitigation_costs")
+@pays("pay_expert_costs")
+def _input_amount(ctx: TransitionContext) -> Decimal:
+    amount: Decimal = ctx.inputs["amount"]
+    return amount
+
+
 @effects.register("pay_mitigation_costs")
 def pay_mitigation_costs(ctx: TransitionContext) -> None:
     _pay(ctx, CostType.mitigation, ctx.inputs["amount"], ctx.inputs["description"])
+
+
+@effects.register("pay_expert_costs")
+def pay_expert_costs(ctx: TransitionContext) -> None:
+    _pay(ctx, CostType.expert, ctx.inputs["amount"], "kosten expertise")
+
+
+@pays("pay_team")
+def _team_cost(ctx: TransitionContext) -> Decimal:
+    cost: Decimal = ctx.inputs["cost"]
+    return cost
 
 
 @effects.register("pay_team")
@@ -146,8 +193,14 @@ def record_expert_report(ctx: TransitionContext) -> None:
         "by": ctx.actor.email,
         "at": ctx.now.isoformat(),
     }
-    if ctx.inputs.get("expert_costs"):
-        _pay(ctx, CostType.expert, ctx.inputs["expert_costs"], "kosten expertise")
+    if ctx.inputs.get("expert_costs") is not None:
+        # the expert's invoice is reserved here and paid by a handler (pay_expert_costs)
+        _set_reserve(ctx, CostType.expert, ctx.inputs["expert_costs"])
+
+
+@pays("pay_settlement")
+def _settlement_amount(ctx: TransitionContext) -> Decimal:
+    return settlement_total(ctx.inputs)
 
 
 @effects.register("pay_settlement")
@@ -190,9 +243,16 @@ def record_dispute(ctx: TransitionContext) -> None:
     _set_reserve(ctx, CostType.sgoa, ctx.inputs["reserve_sgoa"])
 
 
+@pays("pay_dispute_costs")
+def _dispute_costs(ctx: TransitionContext) -> Decimal:
+    costs: Decimal = ctx.inputs["dispute_costs"]
+    return costs
+
+
 @effects.register("pay_dispute_costs")
 def pay_dispute_costs(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("dispute", {})["ruling"] = ctx.inputs["ruling"]
+    _check_cover(ctx, ctx.inputs["dispute_costs"])
     _pay(ctx, CostType.sgoa, ctx.inputs["dispute_costs"], "kosten geschil")
 
 
@@ -223,14 +283,22 @@ def register_invoice(ctx: TransitionContext) -> None:
     }
 
 
+@pays("pay_advance")
 def advance_amount(ctx: TransitionContext) -> Decimal:
-    """The advance on unpaid invoices: a share of their total, net of margin and taxes."""
+    """The advance on unpaid invoices: a share of their total net of margin and taxes, less what was
+    advanced before (a second advance at a higher share pays only the difference)."""
     unpaid: Decimal = sum((inv.amount for inv in ctx.unpaid_invoices()), ZERO)
     net = unpaid - (ctx.inputs.get("deduction") or ZERO)
     if net < ZERO:
         raise InvalidInput({"deduction": "aftrek is groter dan de onbetaalde facturen"})
     share: Decimal = ctx.inputs["share_percent"]
-    return (net * share / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    target = (net * share / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    already = sum((Decimal(a["amount"]) for a in ctx.case_data.get("advances", [])), ZERO)
+    if target <= already:
+        raise TransitionNotAllowed(
+            f"Er is al {euro(already)} voorgeschoten; {share}% van de onbetaalde facturen is {euro(target)}."
+        )
+    return target - already
 
 
 @effects.register("pay_advance")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from claims.context import ZERO, TransitionContext
+from claims.formatting import euro
 from claims.models import MoneyKind
 from workflow.guards import GuardRegistry
 
@@ -17,22 +18,14 @@ def settlement_total(values: dict[str, object]) -> Decimal:
     return sum((Decimal(str(values[k])) for k in SETTLEMENT_PARTS if values.get(k) is not None), ZERO)
 
 
-def _amount_at_stake(ctx: TransitionContext) -> Decimal:
-    if ctx.transition.trigger == "pay_advance":
-        from claims.effects import advance_amount  # one formula, used by guard and effect alike
-
-        return advance_amount(ctx)
-    return settlement_total(ctx.inputs)
-
-
 @guards.register("within_authority_limit")
 def within_authority_limit(ctx: TransitionContext) -> str | None:
     limit = ctx.actor.authority_limit
-    amount = _amount_at_stake(ctx)
+    amount = ctx.amount_at_stake()
     if limit is None or amount > limit:
         return (
-            f"Bedrag € {amount} gaat boven uw bevoegdheid (€ {limit or 0}); "
-            "leg de regeling ter goedkeuring voor aan een manager."
+            f"Bedrag {euro(amount)} gaat boven uw bevoegdheid ({euro(limit or ZERO)}); "
+            "leg het voor aan een manager (bij een regeling: ter goedkeuring voorleggen)."
         )
     return None
 

@@ -138,6 +138,10 @@ def _write(db: Db) -> Iterator[Connection]:
         with write_transaction(db):
             yield db
         return
+    if db.in_transaction() and not db.connection().get_execution_options().get("claimflow_write"):
+        # A read transaction (the caller looked something up first) would have to upgrade to a write
+        # lock later, which SQLite refuses outright when another writer got in between; end it.
+        db.commit()
     conn = db.connection() if db.in_transaction() else begin_write(db)
     try:
         yield conn
@@ -207,7 +211,9 @@ def _advance(
     if transition.outcome:
         changes.update(outcome=transition.outcome, closed_at=now)
     if _update_claim(conn, claim.id, claim.version, changes) != 1:
-        raise _stale(spec, claim)
+        # someone committed in between (PostgreSQL, read committed): tell what the claim is now
+        current = _SELECT_CLAIM.first(conn, {"ref": reference})
+        raise _stale(spec, current or claim)
 
     event_id = _append_event(
         conn,

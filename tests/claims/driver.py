@@ -36,6 +36,8 @@ def sample_inputs(t: TransitionSpec, world: World) -> dict[str, Any]:
     values = {f.name: sample_value(f, world) for f in t.fields}
     if t.trigger == "submit_for_approval":
         values["damages"] = "60000"  # above the handler's authority limit of 50,000
+    if t.trigger == "pay_advance":
+        values["deduction"] = "100"  # margin and taxes, less than the invoice
     return values
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from claims.models import Claim, Deadline, MoneyKind, MoneyLine, TimelineEvent
+from claims.models import Claim, Deadline, MoneyKind, MoneyLine, Policy, TimelineEvent, User
 from claims.queries import claim_view
 from claims.runtime import Runtime
 from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
@@ -361,3 +361,123 @@ def test_a_worker_connection_commits_each_transition_and_rolls_back_refusals(
         # the connection is usable again after a refusal
         advance(conn, rt, opened.reference, "withdraw", {"reason": "ingetrokken"}, world.handler, 2)
     assert _claim(engine, opened.reference).state == "gesloten"
+
+
+def test_an_advance_is_paid_once_per_share(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
+    ref = driver.bring_to("unpaid_fee", "schadebeperking")
+    driver.fire(ref, "register_invoice", {"number": "F1", "amount": "80000", "due_date": "2026-06-30"})
+    driver.fire(ref, "pay_advance", {"share_percent": "50"}, actor=world.manager)
+    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match=r"al € 40\.000,00 voorgeschoten"):
+        advance(
+            s, rt, ref, "pay_advance", {"share_percent": "50"}, world.manager, _claim(engine, ref).version
+        )
+    driver.fire(ref, "pay_advance", {"share_percent": "60"}, actor=world.manager)  # only the difference
+    with Session(engine) as s:
+        assert claim_view(s, rt, ref).money.paid["mitigation"] == Decimal("48000.00")
+
+
+def test_every_payment_respects_the_authority_limit(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = driver.bring_to("late_delivery", "schadebeperking")
+    for trigger, inputs in [
+        ("pay_mitigation_costs", {"amount": "60000", "description": "team"}),
+        ("deploy_backlog_team", {"team": "8 mensen", "cost": "60000"}),
+    ]:
+        with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="bevoegdheid"):
+            advance(s, rt, ref, trigger, inputs, world.handler, _claim(engine, ref).version)
+        driver.fire(ref, trigger, inputs, actor=world.manager)  # a manager's limit is higher
+    with Session(engine) as s:
+        assert claim_view(s, rt, ref).money.paid["mitigation"] == Decimal("120000.00")
+
+
+def test_the_expert_reserves_his_invoice_and_a_handler_pays_it(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = driver.bring_to("contract_breach", "expertise")
+    driver.fire(ref, "submit_report", {"findings": "x", "assessed_damage": "9000", "expert_costs": "900000"})
+    with Session(engine) as s:
+        money = claim_view(s, rt, ref).money
+    assert money.paid["expert"] == Decimal("0.00") and money.reserve["expert"] == Decimal("900000.00")
+    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="bevoegdheid"):
+        advance(
+            s, rt, ref, "pay_expert_costs", {"amount": "900000"}, world.handler, _claim(engine, ref).version
+        )
+    driver.fire(ref, "pay_expert_costs", {"amount": "2400"})
+    with Session(engine) as s:
+        money = claim_view(s, rt, ref).money
+    assert money.paid["expert"] == Decimal("2400.00") and money.reserve["expert"] == Decimal("897600.00")
+
+
+def test_cover_per_insurance_year_holds_across_claims(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
+    with Session(engine) as s:
+        policy = s.exec(select(Policy).where(Policy.number == "BAV-TEST-1")).one()
+        policy.cover_per_year = Decimal("150000")
+        s.add(policy)
+        s.commit()
+    first = driver.bring_to("contract_breach", "regeling")
+    driver.fire(first, "settle", {"damages": "92500", "terms": "x"}, actor=world.manager)  # 90,000 net
+    second = driver.bring_to("contract_breach", "regeling")
+    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="per jaar"):
+        advance(
+            s,
+            rt,
+            second,
+            "settle",
+            {"damages": "92500", "terms": "x"},
+            world.manager,
+            _claim(engine, second).version,
+        )
+    driver.fire(second, "settle", {"damages": "62500", "terms": "x"}, actor=world.manager)  # exactly 150,000
+
+
+def test_dispute_costs_count_against_the_cover(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = driver.bring_to("contract_breach", "geschil")
+    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="per aanspraak"):
+        advance(
+            s,
+            rt,
+            ref,
+            "resolve_dispute",
+            {"ruling": "x", "dispute_costs": "1000001"},
+            world.manager,
+            _claim(engine, ref).version,
+        )
+    driver.fire(ref, "resolve_dispute", {"ruling": "SGOA: half om half", "dispute_costs": "12000"})
+    driver.fire(ref, "settle", {"damages": "0", "terms": "Geen vergoeding."})
+    assert _claim(engine, ref).outcome == "settled"
+
+
+def test_readers_turned_writers_get_a_stale_claim_not_a_locked_database(
+    driver: Driver, engine: Engine, rt: Runtime, world: World
+) -> None:
+    """Like the CLI: look the user up first, then advance, in one Session, two at once."""
+    ref = driver.bring_to("contract_breach", "dekkingsonderzoek")
+    version = _claim(engine, ref).version
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def attempt(email: str, trigger: str, inputs: dict[str, str]) -> None:
+        with Session(engine, expire_on_commit=False) as s:
+            actor = s.exec(select(User).where(User.email == email)).one()
+            barrier.wait()
+            try:
+                results.append(advance(s, rt, ref, trigger, inputs, actor, version))
+            except StaleClaim as exc:
+                results.append(exc)
+
+    threads = [
+        threading.Thread(target=attempt, args=("h@test.nl", "withdraw", {"reason": "ingetrokken"})),
+        threading.Thread(
+            target=attempt, args=("m@test.nl", "reject", {"ground": "overig", "reasons": "x" * 40})
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(type(r).__name__ for r in results) == ["Outcome", "StaleClaim"]
