@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -33,6 +33,7 @@ from claims.users import add_user, issue_token, user_by_email
 from seeds.loader import seed as load_seeds
 from workflow.diagram import to_dot, to_mermaid
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
+from workflow.inputs import parse_money
 from workflow.spec import load_spec
 
 app = typer.Typer(help="claimflow: schadebehandeling BAV voor ICT-bedrijven.", no_args_is_help=True)
@@ -140,7 +141,7 @@ def overview() -> None:
         rows = list_claims(session, limit=1000)
     typer.echo(f"{'schadenummer':<16} {'soort':<16} {'fase':<30} {'geclaimd':>16}  verzekerde")
     for r in rows:
-        label = rt.catalog.spec(r.kind).states[r.state].label
+        label = rt.catalog.spec(r.kind, r.spec_version).states[r.state].label
         typer.echo(f"{r.reference:<16} {r.kind:<16} {label:<30} {euro(r.amount_claimed):>16}  {r.insured}")
     typer.echo(
         "\nVerder:\n"
@@ -167,10 +168,10 @@ def users_add(
     authority: Decimal | None = None
     if limit is not None:
         try:
-            authority = Decimal(limit)
-        except InvalidOperation:
-            _fail(f"limit: ongeldig bedrag '{limit}'", 2)
-        if not authority.is_finite() or authority < 0:
+            authority = parse_money(limit, "limit")
+        except ValueError as exc:
+            _fail(str(exc), 2)
+        if authority < 0:
             _fail(f"limit: moet een bedrag van 0 of meer zijn, niet '{limit}'", 2)
     with Session(_engine()) as session, _errors():
         user = add_user(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.engine import Connection
@@ -61,6 +62,7 @@ class TransitionContext:
     transition: TransitionSpec
     now: datetime
     rules: DomainRules
+    tz: ZoneInfo
     case_data: dict[str, Any]
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)

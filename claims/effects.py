@@ -320,7 +320,7 @@ def calculate_invoice_interest(ctx: TransitionContext) -> None:
     if not invoices:
         return
     rates = interest_rates(ctx, "handels")
-    until = ctx.now.date()
+    until = ctx.now.astimezone(ctx.tz).date()  # the Dutch calendar day, not the UTC one
     try:
         per_invoice: list[dict[str, Any]] = [
             {

@@ -99,6 +99,7 @@ def list_claims(
         select(
             CLAIMS.c.reference,
             CLAIMS.c.kind,
+            CLAIMS.c.spec_version,
             CLAIMS.c.state,
             CLAIMS.c.version,
             CLAIMS.c.claimant,

@@ -197,6 +197,7 @@ def _advance(
         transition=transition,
         now=now,
         rules=rt.rules,
+        tz=rt.tz,
         case_data=copy.deepcopy(claim.case_data),
     )
     rt.catalog.engine.fire(spec, claim.state, trigger, ctx)

@@ -21,6 +21,7 @@ from claims.reference_data import load_interest_rates
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
 from claims.users import add_user, user_by_email
+from workflow.errors import WorkflowError
 
 SEED_FILE = Path(__file__).parent / "demo.yaml"
 
@@ -64,7 +65,9 @@ def seed(engine: Engine, rt: Runtime, path: Path = SEED_FILE) -> SeedReport:
                 report.policies += 1
         session.commit()
         for case in data["cases"]:
-            if session.exec(select(Claim).where(Claim.insured_reference == case["key"])).first():
+            existing = session.exec(select(Claim).where(Claim.insured_reference == case["key"])).first()
+            if existing is not None:
+                _check_seeded(existing, case)
                 continue
             report.transitions += _seed_case(session, rt, case)
             report.claims += 1
@@ -79,22 +82,44 @@ def _at(value: Any, rt: Runtime) -> datetime:
     return moment.replace(tzinfo=rt.tz) if moment.tzinfo is None else moment
 
 
+class SeedError(WorkflowError):
+    """The demo data cannot be loaded as written; the message names the case and the step."""
+
+
+def _check_seeded(claim: Claim, case: dict[str, Any]) -> None:
+    """A case loaded before must be complete: a run that stopped halfway is not silently accepted."""
+    steps = len(case.get("steps", []))
+    if claim.state != case["expected_state"] or claim.version != steps + 1:
+        raise SeedError(
+            f"{case['key']}: {claim.reference} stands at '{claim.state}' (version {claim.version}), "
+            f"expected '{case['expected_state']}' after {steps} steps; an earlier seed stopped halfway. "
+            "Start from a fresh database."
+        )
+
+
 def _seed_case(session: Session, rt: Runtime, case: dict[str, Any]) -> int:
     melding = {**case["melding"], "insured_reference": case["key"]}
-    opener = _user(session, case["melding"]["handler"])
-    opened = open_claim(session, _at_clock(rt, case["opened_at"]), melding, opener)
+    try:
+        opener = _user(session, case["melding"]["handler"])
+        opened = open_claim(session, _at_clock(rt, case["opened_at"]), melding, opener)
+    except WorkflowError as exc:
+        raise SeedError(f"{case['key']}: melding refused: {exc}") from exc
     version = opened.version
-    for step in case.get("steps", []):
-        result = advance(
-            session,
-            _at_clock(rt, step["at"]),
-            opened.reference,
-            step["do"],
-            step.get("with") or {},
-            _user(session, step["by"]),
-            version,
-        )
+    for number, step in enumerate(case.get("steps", []), 1):
+        try:
+            result = advance(
+                session,
+                _at_clock(rt, step["at"]),
+                opened.reference,
+                step["do"],
+                step.get("with") or {},
+                _user(session, step["by"]),
+                version,
+            )
+        except WorkflowError as exc:
+            raise SeedError(f"{case['key']} step {number} ({step['do']}): {exc}") from exc
         version = result.version
+    _check_seeded(session.exec(select(Claim).where(Claim.id == opened.claim_id)).one(), case)
     return len(case.get("steps", []))
 
 
@@ -106,5 +131,5 @@ def _at_clock(rt: Runtime, value: Any) -> Runtime:
 def _user(session: Session, email: str) -> Any:
     user = user_by_email(session, email)
     if user is None:
-        raise ValueError(f"seed names unknown user {email}")
+        raise SeedError(f"the seed file names an unknown user: {email}")
     return user

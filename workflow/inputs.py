@@ -21,6 +21,7 @@ _FALSE = {"false", "0", "off", "nee", "no", ""}
 _MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _NL_MONEY = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d{1,2})?$|^-?\d+(,\d{1,2})?$")
 MAX_TEXT = 20_000
+MAX_MONEY = Decimal("1000000000000.00")  # a trillion euros: beyond any cover, and within a BIGINT of cents
 
 
 def validate_inputs(fields: Iterable[FieldSpec], raw: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
@@ -106,7 +107,9 @@ def parse_money(value: Any, label: str = "bedrag") -> Decimal:
         raise ValueError(f"{label}: bedrag verwacht")
     if isinstance(value, int | Decimal):
         amount = Decimal(value)
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        if not amount.is_finite() or abs(amount) > MAX_MONEY:
+            raise ValueError(f"{label}: bedrag buiten bereik")
+        if amount != amount.quantize(Decimal("0.01")):
             raise ValueError(f"{label}: bedrag met hoogstens twee decimalen verwacht")
         return amount.quantize(Decimal("0.01"))
     if not isinstance(value, str):
@@ -120,9 +123,12 @@ def parse_money(value: Any, label: str = "bedrag") -> Decimal:
     elif not _MONEY.match(text):
         raise ValueError(f"{label}: ongeldig bedrag '{value}' (bijv. 1250,50)")
     try:
-        return Decimal(text).quantize(Decimal("0.01"))
+        amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{label}: ongeldig bedrag '{value}'") from None
+    if abs(amount) > MAX_MONEY:
+        raise ValueError(f"{label}: bedrag buiten bereik")
+    return amount.quantize(Decimal("0.01"))
 
 
 def _decimal(value: Any, label: str) -> Decimal:

@@ -317,6 +317,9 @@ class _Parser:
     def state(self, name: str, raw: object) -> StateSpec:
         body = self._mapping(raw if raw is not None else {}, f"state '{name}'", "state")
         deadlines = tuple(self.deadline(name, d) for d in (body.get("deadlines") or []))
+        names = [d.name for d in deadlines]
+        for dup in sorted({n for n in names if names.count(n) > 1}):
+            raise self.fail(f"bad deadline: '{dup}' is declared twice in state '{name}'")
         return StateSpec(
             name=name,
             label=self._str(body, "label", f"state '{name}'", default=name),
@@ -368,6 +371,11 @@ class _Parser:
             raise self.fail(f"{where}: field '{name}': 'choices' must map value to label")
         if ftype == "choice" and not choices_raw:
             raise self.fail(f"{where}: choice field '{name}' needs 'choices' as value: label")
+        if ftype != "choice" and choices_raw:
+            raise self.fail(f"{where}: field '{name}' of type {ftype} cannot have 'choices'")
+        required = body.get("required", True)
+        if not isinstance(required, bool):
+            raise self.fail(f"{where}: field '{name}': 'required' must be true or false, not {required!r}")
         choices = tuple((str(k), str(v)) for k, v in dict(choices_raw).items())
         role = body.get("role")
         if ftype == "user" and role not in self.vocab.roles:
@@ -376,7 +384,7 @@ class _Parser:
             name=name,
             type=ftype,
             label=self._str(body, "label", where, default=name),
-            required=bool(body.get("required", True)),
+            required=required,
             choices=choices,
             role=role if isinstance(role, str) else None,
             help=str(body.get("help", "")),
@@ -455,6 +463,8 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
             raise fail(f"transition '{t.trigger}': unknown outcome '{t.outcome}'")
         if spec.states[t.dest].terminal and t.outcome is None and vocab.outcomes:
             raise fail(f"transition '{t.trigger}' ends in '{t.dest}' without an outcome")
+        if t.outcome is not None and not spec.states[t.dest].terminal:
+            raise fail(f"transition '{t.trigger}' has an outcome but '{t.dest}' is not a terminal state")
 
     triggers = spec.triggers()
     for state in spec.states.values():
@@ -483,6 +493,10 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
             raise fail(f"non-terminal state '{name}' has no way out")
     if not any(s.terminal for s in spec.states.values()):
         raise fail("no terminal state")
+    can_end = _can_reach_terminal(spec)
+    for name in spec.states:
+        if name not in can_end:
+            raise fail(f"state '{name}' can never reach a terminal state")
 
 
 def _reachable(spec: WorkflowSpec) -> set[str]:
@@ -495,3 +509,16 @@ def _reachable(spec: WorkflowSpec) -> set[str]:
                 seen.add(t.dest)
                 queue.append(t.dest)
     return seen
+
+
+def _can_reach_terminal(spec: WorkflowSpec) -> set[str]:
+    """States from which some chain of transitions ends in a terminal state."""
+    done = {n for n, s in spec.states.items() if s.terminal}
+    changed = True
+    while changed:
+        changed = False
+        for t in spec.transitions:
+            if t.dest in done and t.source not in done:
+                done.add(t.source)
+                changed = True
+    return done

@@ -492,7 +492,7 @@ def test_users_add_list_and_refusals(db: Path) -> None:
     line = next(x for x in ok(listing).splitlines() if x.startswith("nieuw@claimflow.test"))
     assert "handler" in line
     assert "Nieuwe Behandelaar" in line
-    assert "1,000.00" in line
+    assert "€ 1.000,00" in line
     assert "fout: email:" in refused(duplicate, 2)
     assert "fout: email:" in refused(shouting, 2)
     err = refused(bad_role, 2)

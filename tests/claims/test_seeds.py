@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
+import yaml
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from claims.models import Claim, Policy, TimelineEvent, User
 from claims.queries import claim_view
 from claims.runtime import Runtime
-from seeds.loader import load_seed_file, seed
+from seeds.loader import SeedError, load_seed_file, seed
 
 
 def test_seeded_cases_reach_their_expected_states(engine: Engine, base_runtime: Runtime) -> None:
@@ -56,3 +60,18 @@ def _timeline(engine: Engine, ref: str) -> list[dict[str, object]]:
 
     with Session(engine) as s:
         return timeline(s, ref)
+
+
+def test_a_seed_that_stopped_halfway_is_not_taken_for_done(
+    engine: Engine, base_runtime: Runtime, tmp_path: Path
+) -> None:
+    data = load_seed_file()
+    broken = copy.deepcopy(data)
+    case = next(c for c in broken["cases"] if c["key"] == "SEED-03")
+    case["steps"][-1]["with"]["damages"] = "veel"  # the last step is refused
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SeedError, match=r"SEED-03 step 6 \(settle\)"):
+        seed(engine, base_runtime, path)
+    with pytest.raises(SeedError, match=r"SEED-03: .* stands at 'regeling'"):
+        seed(engine, base_runtime)

@@ -910,3 +910,61 @@ def test_unknown_keys_are_refused(where: str, patch: object) -> None:
     patch(raw)  # type: ignore[operator]
     with pytest.raises(SpecError, match="unknown key"):
         parse_spec(raw, SpecVocabulary(roles={"handler"}), source="demo.yaml")
+
+
+def _base_raw() -> dict[str, object]:
+    return {
+        "kind": "demo",
+        "version": 1,
+        "initial": "a",
+        "states": {"a": {"label": "A"}, "b": {"label": "B"}, "z": {"label": "Z", "terminal": True}},
+        "transitions": [
+            {"trigger": "go", "from": "a", "to": "b", "roles": ["handler"]},
+            {"trigger": "end", "from": "b", "to": "z", "roles": ["handler"], "outcome": "settled"},
+        ],
+    }
+
+
+VOCAB_WITH_OUTCOMES = SpecVocabulary(roles={"handler"}, outcomes={"settled"})
+
+
+def test_outcome_on_a_non_terminal_destination_is_refused() -> None:
+    raw = _base_raw()
+    raw["transitions"][0]["outcome"] = "settled"  # type: ignore[index]
+    with pytest.raises(SpecError, match="not a terminal state"):
+        parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+
+
+def test_required_must_be_a_boolean() -> None:
+    raw = _base_raw()
+    raw["transitions"][0]["fields"] = [{"name": "x", "required": "no"}]  # type: ignore[index]
+    with pytest.raises(SpecError, match="'required' must be true or false"):
+        parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+
+
+def test_choices_on_a_non_choice_field_are_refused() -> None:
+    raw = _base_raw()
+    raw["transitions"][0]["fields"] = [{"name": "x", "type": "text", "choices": {"a": "A"}}]  # type: ignore[index]
+    with pytest.raises(SpecError, match="cannot have 'choices'"):
+        parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+
+
+def test_a_cycle_that_never_ends_is_refused() -> None:
+    raw = _base_raw()
+    raw["states"]["c"] = {"label": "C"}  # type: ignore[index]
+    raw["transitions"] += [  # type: ignore[operator]
+        {"trigger": "loop", "from": "a", "to": "c", "roles": ["handler"]},
+        {"trigger": "back", "from": "c", "to": "c2", "roles": ["handler"]},
+    ]
+    raw["states"]["c2"] = {"label": "C2"}  # type: ignore[index]
+    raw["transitions"].append({"trigger": "again", "from": "c2", "to": "c", "roles": ["handler"]})  # type: ignore[attr-defined]
+    with pytest.raises(SpecError, match="can never reach a terminal state"):
+        parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+
+
+def test_a_deadline_declared_twice_in_a_state_is_refused() -> None:
+    raw = _base_raw()
+    deadline = {"name": "d", "amount": 1, "unit": "hours", "met_by": ["go"]}
+    raw["states"]["a"]["deadlines"] = [deadline, dict(deadline)]  # type: ignore[index]
+    with pytest.raises(SpecError, match="'d' is declared twice"):
+        parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
