@@ -49,24 +49,26 @@ def _setup(db: Path) -> tuple[object, dict[str, User]]:
             "expert": User(email="e@bench.nl", name="E", role="expert", created_at=now),
         }
         s.add_all(users.values())
-        s.add(
+        s.add_all(  # an insured firm has a few claims a year, not thousands: spread them
             Policy(
-                number="BENCH-1",
-                insured="Bench B.V.",
+                number=f"BENCH-{n}",
+                insured=f"Bench {n} B.V.",
                 start_date=date(2020, 1, 1),
                 retroactive_date=date(2015, 1, 1),
                 cover_per_claim=Decimal("1000000"),
                 cover_per_year=Decimal("2000000"),
                 deductible=Decimal("1000"),
             )
+            for n in range(POLICIES)
         )
         s.commit()
     return engine, users
 
 
+POLICIES = 500
 DATA = {
     "kind": "contract_breach",
-    "policy_number": "BENCH-1",
+    "policy_number": "BENCH-0",
     "claimant": "Klant B.V.",
     "description": "Benchmark",
     "date_error": "2026-01-05",
@@ -78,7 +80,10 @@ DATA = {
 
 def _lives(db: Any, rt: Runtime, users: dict[str, User], n_claims: int) -> tuple[float, float]:
     t0 = time.perf_counter()
-    refs = [open_claim(db, rt, DATA, users["handler"]).reference for _ in range(n_claims)]
+    refs = [
+        open_claim(db, rt, {**DATA, "policy_number": f"BENCH-{i % POLICIES}"}, users["handler"]).reference
+        for i in range(n_claims)
+    ]
     t_open = time.perf_counter() - t0
     t0 = time.perf_counter()
     for ref in refs:
