@@ -13,43 +13,39 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from claims.fastsql import Prepared, Record
-from claims.models import OUTSIDE_LIMIT, Claim, Invoice, MoneyKind, MoneyLine, Policy, User
+from claims.models import OUTSIDE_LIMIT, MoneyKind, User
 from claims.rules import DomainRules
+from claims.tables import CLAIMS, INVOICES, MONEY, POLICIES, USERS
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
 
 # What each paying effect will pay, by effect name: the authority guards weigh it before any effect runs.
 PAYMENT_AMOUNTS: dict[str, Callable[[TransitionContext], Decimal]] = {}
-_POLICIES = Policy.__table__  # type: ignore[attr-defined]
-_MONEY = MoneyLine.__table__  # type: ignore[attr-defined]
-_INVOICES = Invoice.__table__  # type: ignore[attr-defined]
-_USERS = User.__table__  # type: ignore[attr-defined]
 # FOR UPDATE on PostgreSQL: two claims of one policy paying at once must not both fit the annual cover.
-_POLICY = Prepared(select(_POLICIES).where(_POLICIES.c.id == bindparam("id")).with_for_update())
-_CLAIMS = Claim.__table__  # type: ignore[attr-defined]
+_POLICY = Prepared(select(POLICIES).where(POLICIES.c.id == bindparam("id")).with_for_update())
 _PAID_IN_YEAR = Prepared(
-    select(func.coalesce(func.sum(_MONEY.c.amount), 0).label("total"))
-    .select_from(_MONEY.join(_CLAIMS, _CLAIMS.c.id == _MONEY.c.claim_id))
+    select(func.coalesce(func.sum(MONEY.c.amount), 0).label("total"))
+    .select_from(MONEY.join(CLAIMS, CLAIMS.c.id == MONEY.c.claim_id))
     .where(
-        _CLAIMS.c.policy_id == bindparam("policy_id"),
-        _CLAIMS.c.date_reported >= bindparam("start", type_=_CLAIMS.c.date_reported.type),
-        _CLAIMS.c.date_reported < bindparam("end", type_=_CLAIMS.c.date_reported.type),
-        _MONEY.c.kind == MoneyKind.payment.value,
-        and_(*(_MONEY.c.cost_type != c.value for c in OUTSIDE_LIMIT)),
+        CLAIMS.c.policy_id == bindparam("policy_id"),
+        CLAIMS.c.date_reported >= bindparam("start", type_=CLAIMS.c.date_reported.type),
+        CLAIMS.c.date_reported < bindparam("end", type_=CLAIMS.c.date_reported.type),
+        MONEY.c.kind == MoneyKind.payment.value,
+        and_(*(MONEY.c.cost_type != c.value for c in OUTSIDE_LIMIT)),
     )
 )
 _TOTALS = Prepared(
-    select(_MONEY.c.kind, _MONEY.c.cost_type, func.sum(_MONEY.c.amount).label("total"))
-    .where(_MONEY.c.claim_id == bindparam("claim_id"))
-    .group_by(_MONEY.c.kind, _MONEY.c.cost_type)
+    select(MONEY.c.kind, MONEY.c.cost_type, func.sum(MONEY.c.amount).label("total"))
+    .where(MONEY.c.claim_id == bindparam("claim_id"))
+    .group_by(MONEY.c.kind, MONEY.c.cost_type)
 )
 _UNPAID = Prepared(
-    select(_INVOICES)
-    .where(_INVOICES.c.claim_id == bindparam("claim_id"), _INVOICES.c.paid.is_(False))
-    .order_by(_INVOICES.c.due_date)
+    select(INVOICES)
+    .where(INVOICES.c.claim_id == bindparam("claim_id"), INVOICES.c.paid.is_(False))
+    .order_by(INVOICES.c.due_date)
 )
-_USER_BY_EMAIL = Prepared(select(_USERS).where(_USERS.c.email == bindparam("email")))
+_USER_BY_EMAIL = Prepared(select(USERS).where(USERS.c.email == bindparam("email")))
 
 
 @dataclass

@@ -17,7 +17,8 @@ from claims.fastsql import Prepared
 from claims.formatting import euro
 from claims.guards import SETTLEMENT_PARTS, settlement_total
 from claims.interest import RatePeriod, statutory_interest
-from claims.models import OUTSIDE_LIMIT, CostType, InterestRate, Invoice, MoneyKind, Role
+from claims.models import OUTSIDE_LIMIT, CostType, MoneyKind, Role
+from claims.tables import INVOICES, RATES
 from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.guards import EffectRegistry
 
@@ -37,12 +38,8 @@ def pays(
 
 
 CENT = Decimal("0.01")
-_INVOICES = Invoice.__table__  # type: ignore[attr-defined]
-_INSERT_INVOICE = Prepared.insert(_INVOICES)
-_RATE_TABLE = InterestRate.__table__  # type: ignore[attr-defined]
-_RATES = Prepared(
-    select(_RATE_TABLE.c.valid_from, _RATE_TABLE.c.rate).where(_RATE_TABLE.c.kind == bindparam("kind"))
-)
+_INSERT_INVOICE = Prepared.insert(INVOICES)
+_RATES = Prepared(select(RATES.c.valid_from, RATES.c.rate).where(RATES.c.kind == bindparam("kind")))
 
 
 def _set_reserve(ctx: TransitionContext, cost_type: str, amount: Decimal) -> None:

@@ -14,26 +14,16 @@ from sqlmodel import Session
 
 from claims.models import (
     OUTSIDE_LIMIT,
-    Claim,
     CostType,
-    Deadline,
     MoneyKind,
-    MoneyLine,
-    Policy,
-    TimelineEvent,
     User,
 )
 from claims.permissions import allowed_transitions
 from claims.runtime import Runtime
 from claims.service import ClaimNotFound
+from claims.tables import CLAIMS, DEADLINES, EVENTS, MONEY, POLICIES, USERS
 from workflow.engine import Available
 
-CLAIMS = Claim.__table__  # type: ignore[attr-defined]
-POLICIES = Policy.__table__  # type: ignore[attr-defined]
-USERS = User.__table__  # type: ignore[attr-defined]
-EVENTS = TimelineEvent.__table__  # type: ignore[attr-defined]
-DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
-MONEY = MoneyLine.__table__  # type: ignore[attr-defined]
 ZERO = Decimal("0.00")
 
 

@@ -25,29 +25,16 @@ from claims.effects import effects
 from claims.fastsql import Prepared, Record
 from claims.intake import INTAKE_FIELDS
 from claims.models import (
-    Claim,
-    Deadline,
-    MoneyLine,
-    Policy,
-    ReferenceCounter,
     Role,
-    TimelineEvent,
     User,
 )
 from claims.permissions import check_may_fire, check_may_open
 from claims.runtime import Runtime
+from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, MONEY, POLICIES, USERS
 from workflow.deadlines import base_from_date, compute_due
 from workflow.errors import InvalidInput, TransitionNotAllowed, WorkflowError
 from workflow.inputs import validate_inputs
 from workflow.spec import ENTERED, StateSpec, TransitionSpec, WorkflowSpec
-
-CLAIMS = Claim.__table__  # type: ignore[attr-defined]
-EVENTS = TimelineEvent.__table__  # type: ignore[attr-defined]
-DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
-MONEY = MoneyLine.__table__  # type: ignore[attr-defined]
-USERS = User.__table__  # type: ignore[attr-defined]
-POLICIES = Policy.__table__  # type: ignore[attr-defined]
-COUNTERS = ReferenceCounter.__table__  # type: ignore[attr-defined]
 
 # Built once: SQLAlchemy memoizes a statement's cache key on the object, so reusing these keeps a
 # transition at a handful of cheap executions (see bench/transitions.py).

@@ -1,0 +1,33 @@
+"""The Core tables behind the models, for the statements the service and queries build by hand."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from claims.models import (
+    Claim,
+    Deadline,
+    InterestRate,
+    Invoice,
+    MoneyLine,
+    Policy,
+    ReferenceCounter,
+    TimelineEvent,
+    User,
+)
+
+
+def _table(model: type) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+CLAIMS = _table(Claim)
+EVENTS = _table(TimelineEvent)
+DEADLINES = _table(Deadline)
+MONEY = _table(MoneyLine)
+USERS = _table(User)
+POLICIES = _table(Policy)
+COUNTERS = _table(ReferenceCounter)
+INVOICES = _table(Invoice)
+RATES = _table(InterestRate)
