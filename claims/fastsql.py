@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
@@ -47,7 +48,8 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self._statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
+        # per dialect object: two engines of one database kind may still process binds differently
+        self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
 
     @classmethod
     def insert(cls, table: Table, *, returning: bool = False) -> Prepared:
@@ -58,7 +60,7 @@ class Prepared:
         return cls(stmt.returning(table.c.id) if returning else stmt)
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+        found = self._by_dialect.get(dialect)
         if found is None:
             compiled = self._statement.compile(dialect=dialect)  # type: ignore[attr-defined]
             positional = compiled.positiontup is not None
@@ -72,7 +74,7 @@ class Prepared:
                 if (proc := col[3]._cached_result_processor(dialect, None)) is not None
             )
             found = _Compiled(compiled.string, positional, binds, keys, processed)
-            self._by_dialect[dialect.name] = found
+            self._by_dialect[dialect] = found
         return found
 
     def _params(self, c: _Compiled, row: Mapping[str, Any]) -> Any:
