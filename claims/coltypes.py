@@ -65,15 +65,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
+        # A transition binds the same `now` several times. One (value, text) pair, swapped whole, so
+        # threads sharing the engine never pair one moment with another's text.
+        last: list[tuple[datetime, str] | None] = [None]
+
         def process(value: Any) -> str | None:
             if value is None:
                 return None
+            memo = last[0]
+            if memo is not None and memo[0] is value:
+                return memo[1]
             if not isinstance(value, datetime):
                 raise TypeError(f"expected datetime, got {type(value).__name__}")
             offset = value.utcoffset()
             if offset is None:
                 raise ValueError(f"naive datetime refused: {value!r}")
-            return (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
+            text = (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
+            last[0] = (value, text)
+            return text
 
         return process
 

@@ -64,7 +64,8 @@ class TransitionContext:
     money: list[dict[str, Any]] = field(default_factory=list)
     event_data: dict[str, Any] = field(default_factory=dict)
     _policy: Record | None = None
-    _totals: dict[tuple[str, str], Decimal] | None = None
+    _totals: dict[tuple[str, str], Decimal] | None = None  # as stored
+    _running: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # stored plus staged
 
     def policy(self) -> Record:
         if self._policy is None:
@@ -72,30 +73,36 @@ class TransitionContext:
             assert self._policy is not None  # a foreign key guarantees it
         return self._policy
 
-    def totals(self) -> dict[tuple[str, str], Decimal]:
-        """Stored money per (kind, cost type), plus what this transition has added so far."""
+    def _load_totals(self) -> dict[tuple[str, str], Decimal]:
         if self._totals is None:
             rows = _TOTALS.all(self.conn, {"claim_id": self.claim.id})
             self._totals = {(r.kind, r.cost_type): r.total for r in rows}
-        out = dict(self._totals)
-        for line in self.money:
-            key = (line["kind"], line["cost_type"])
-            out[key] = out.get(key, ZERO) + line["amount"]
-        return out
+            self._running = dict(self._totals)
+        return self._running
+
+    def totals(self) -> dict[tuple[str, str], Decimal]:
+        """Stored money per (kind, cost type), plus what this transition has added so far."""
+        return dict(self._load_totals())
 
     def stored_totals(self) -> dict[tuple[str, str], Decimal]:
         """Money per (kind, cost type) as stored, without what this transition stages."""
-        self.totals()
+        self._load_totals()
         assert self._totals is not None
         return dict(self._totals)
 
     def total(self, kind: MoneyKind, cost_type: str | None = None) -> Decimal:
-        return sum((v for (k, c), v in self.totals().items() if k == kind and cost_type in (None, c)), ZERO)
+        running = self._load_totals()
+        if cost_type is not None:
+            return running.get((kind, cost_type), ZERO)
+        return sum((v for (k, _), v in running.items() if k == kind), ZERO)
 
     def add_money(self, kind: MoneyKind, cost_type: str, amount: Decimal, note: str = "") -> None:
         if amount == ZERO:
             return
-        self.money.append({"kind": str(kind), "cost_type": str(cost_type), "amount": amount, "note": note})
+        running = self._load_totals()
+        key = (str(kind), str(cost_type))
+        running[key] = running.get(key, ZERO) + amount
+        self.money.append({"kind": key[0], "cost_type": key[1], "amount": amount, "note": note})
 
     def paid_in_insurance_year(self) -> Decimal:
         """Payments within the limits on all claims of this policy reported in the same insurance year
