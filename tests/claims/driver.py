@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from claims.queries import claim_view
 from claims.runtime import Runtime
 from claims.service import Outcome, advance, open_claim
-from tests.conftest import World, melding
+from tests.conftest import World, melding, snapshot
 from workflow.spec import FieldSpec, TransitionSpec, WorkflowSpec
 
 LONG_TEXT = "Uitgebreide motivering met verwijzing naar de polisvoorwaarden en de feiten."
@@ -94,6 +95,23 @@ class Driver:
                 actor or actor_for(t, self.world),
                 view.claim.version if version is None else version,
             )
+
+    def refuse(
+        self,
+        ref: str,
+        trigger: str,
+        inputs: dict[str, Any],
+        actor: Any,
+        error: type[Exception],
+        match: str | None = None,
+    ) -> None:
+        """Assert that firing is refused with `error` and that nothing in the database changed."""
+        before = snapshot(self.engine)
+        with Session(self.engine) as s:
+            version = claim_view(s, self.rt, ref).claim.version
+        with Session(self.engine) as s, pytest.raises(error, match=match):
+            advance(s, self.rt, ref, trigger, inputs, actor, version)
+        assert snapshot(self.engine) == before, f"refused {trigger} changed the database"
 
     def prepare(self, ref: str, t: TransitionSpec) -> None:
         """Make the guards of `t` pass, the way a handler would."""

@@ -226,8 +226,7 @@ def test_four_eyes_settlement_above_authority(
     driver.fire(ref, "submit_for_approval", {"damages": "80000", "interest": "1500", "terms": "finaal"})
     assert _claim(engine, ref).state == "goedkeuring"
     # the handler cannot approve, nor can a manager approve their own proposal
-    with Session(engine) as s, pytest.raises(Forbidden):
-        advance(s, rt, ref, "approve_settlement", {}, world.handler, _claim(engine, ref).version)
+    driver.refuse(ref, "approve_settlement", {}, world.handler, Forbidden)
     driver.fire(ref, "approve_settlement", {}, actor=world.other_manager)
     with Session(engine) as s:
         view = claim_view(s, rt, ref)
@@ -314,10 +313,14 @@ def test_deadlines_met_cancelled_and_opened(driver: Driver, engine: Engine) -> N
 
 def test_fast_track_only_for_small_claims(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
     ref = driver.bring_to("contract_breach", "dekkingsonderzoek", amount_claimed="40000")
-    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="snelle route"):
-        advance(
-            s, rt, ref, "fast_track", {"reserve_damages": "40000"}, world.handler, _claim(engine, ref).version
-        )
+    driver.refuse(
+        ref,
+        "fast_track",
+        {"reserve_damages": "40000"},
+        world.handler,
+        TransitionNotAllowed,
+        match="snelle route",
+    )
     small = driver.bring_to("contract_breach", "dekkingsonderzoek", amount_claimed="15000")
     driver.fire(small, "fast_track", {"reserve_damages": "15000"})
     assert _claim(engine, small).state == "regeling"
@@ -327,16 +330,14 @@ def test_rejection_needs_reasons_and_closing_needs_no_open_reserve(
     driver: Driver, engine: Engine, rt: Runtime, world: World
 ) -> None:
     ref = driver.bring_to("contract_breach", "expertise")
-    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="gemotiveerd"):
-        advance(
-            s,
-            rt,
-            ref,
-            "reject",
-            {"ground": "overig", "reasons": "nee"},
-            world.handler,
-            _claim(engine, ref).version,
-        )
+    driver.refuse(
+        ref,
+        "reject",
+        {"ground": "overig", "reasons": "nee"},
+        world.handler,
+        TransitionNotAllowed,
+        match="gemotiveerd",
+    )
     driver.fire(
         ref,
         "reject",
@@ -345,8 +346,7 @@ def test_rejection_needs_reasons_and_closing_needs_no_open_reserve(
             "reasons": "Verzekerde is niet aansprakelijk: de fout ligt bij de opdrachtgever zelf.",
         },
     )
-    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="reserve"):
-        advance(s, rt, ref, "close_rejected", {}, world.handler, _claim(engine, ref).version)
+    driver.refuse(ref, "close_rejected", {}, world.handler, TransitionNotAllowed, match="reserve")
     driver.fire(ref, "object", {"objection": "De opdrachtgever betwist dit."})
     assert _claim(engine, ref).state == "dekkingsonderzoek"
 
@@ -382,10 +382,14 @@ def test_an_advance_is_paid_once_per_share(driver: Driver, engine: Engine, rt: R
     ref = driver.bring_to("unpaid_fee", "schadebeperking")
     driver.fire(ref, "register_invoice", {"number": "F1", "amount": "80000", "due_date": "2026-06-30"})
     driver.fire(ref, "pay_advance", {"share_percent": "50"}, actor=world.manager)
-    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match=r"al € 40\.000,00 voorgeschoten"):
-        advance(
-            s, rt, ref, "pay_advance", {"share_percent": "50"}, world.manager, _claim(engine, ref).version
-        )
+    driver.refuse(
+        ref,
+        "pay_advance",
+        {"share_percent": "50"},
+        world.manager,
+        TransitionNotAllowed,
+        match=r"al € 40\.000,00 voorgeschoten",
+    )
     driver.fire(ref, "pay_advance", {"share_percent": "60"}, actor=world.manager)  # only the difference
     with Session(engine) as s:
         assert claim_view(s, rt, ref).money.paid["mitigation"] == Decimal("48000.00")
@@ -399,8 +403,7 @@ def test_every_payment_respects_the_authority_limit(
         ("pay_mitigation_costs", {"amount": "60000", "description": "team"}),
         ("deploy_backlog_team", {"team": "8 mensen", "cost": "60000"}),
     ]:
-        with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="bevoegdheid"):
-            advance(s, rt, ref, trigger, inputs, world.handler, _claim(engine, ref).version)
+        driver.refuse(ref, trigger, inputs, world.handler, TransitionNotAllowed, match="bevoegdheid")
         driver.fire(ref, trigger, inputs, actor=world.manager)  # a manager's limit is higher
     with Session(engine) as s:
         assert claim_view(s, rt, ref).money.paid["mitigation"] == Decimal("120000.00")
@@ -414,10 +417,14 @@ def test_the_expert_reserves_his_invoice_and_a_handler_pays_it(
     with Session(engine) as s:
         money = claim_view(s, rt, ref).money
     assert money.paid["expert"] == Decimal("0.00") and money.reserve["expert"] == Decimal("900000.00")
-    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="bevoegdheid"):
-        advance(
-            s, rt, ref, "pay_expert_costs", {"amount": "900000"}, world.handler, _claim(engine, ref).version
-        )
+    driver.refuse(
+        ref,
+        "pay_expert_costs",
+        {"amount": "900000"},
+        world.handler,
+        TransitionNotAllowed,
+        match="bevoegdheid",
+    )
     driver.fire(ref, "pay_expert_costs", {"amount": "2400"})
     with Session(engine) as s:
         money = claim_view(s, rt, ref).money
@@ -435,16 +442,14 @@ def test_cover_per_insurance_year_holds_across_claims(
     first = driver.bring_to("contract_breach", "regeling")
     driver.fire(first, "settle", {"damages": "92500", "terms": "x"}, actor=world.manager)  # 90,000 net
     second = driver.bring_to("contract_breach", "regeling")
-    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="per jaar"):
-        advance(
-            s,
-            rt,
-            second,
-            "settle",
-            {"damages": "92500", "terms": "x"},
-            world.manager,
-            _claim(engine, second).version,
-        )
+    driver.refuse(
+        second,
+        "settle",
+        {"damages": "92500", "terms": "x"},
+        world.manager,
+        TransitionNotAllowed,
+        match="per jaar",
+    )
     driver.fire(second, "settle", {"damages": "62500", "terms": "x"}, actor=world.manager)  # exactly 150,000
 
 
@@ -452,16 +457,14 @@ def test_dispute_costs_count_against_the_cover(
     driver: Driver, engine: Engine, rt: Runtime, world: World
 ) -> None:
     ref = driver.bring_to("contract_breach", "geschil")
-    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="per aanspraak"):
-        advance(
-            s,
-            rt,
-            ref,
-            "resolve_dispute",
-            {"ruling": "x", "dispute_costs": "1000001"},
-            world.manager,
-            _claim(engine, ref).version,
-        )
+    driver.refuse(
+        ref,
+        "resolve_dispute",
+        {"ruling": "x", "dispute_costs": "1000001"},
+        world.manager,
+        TransitionNotAllowed,
+        match="per aanspraak",
+    )
     driver.fire(ref, "resolve_dispute", {"ruling": "SGOA: half om half", "dispute_costs": "12000"})
     driver.fire(ref, "settle", {"damages": "0", "terms": "Geen vergoeding."})
     assert _claim(engine, ref).outcome == "settled"
