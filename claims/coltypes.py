@@ -32,7 +32,33 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) / 100).quantize(CENT)
+        return _from_cents(value)
+
+    # Every transition reads and writes several amounts: one plain function each way instead of the
+    # decorator-plus-impl chain, with exactly the conversions above.
+    def bind_processor(self, dialect: Dialect) -> Any:
+        def process(value: Any) -> int | None:
+            return None if value is None else self.process_bind_param(value, dialect)
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        return _from_cents_or_none
+
+
+def _from_cents(value: Any) -> Decimal:
+    # scaleb keeps the integer's digits: 2000000 -> 20000.00, exactly two decimals
+    return Decimal(int(value)).scaleb(-2)
+
+
+def _from_cents_or_none(value: Any) -> Decimal | None:
+    return None if value is None else _from_cents(value)
+
+
+# Recent moments in SQLite's text form: a transition binds its `now` (and due moments computed from
+# the same day) several times over. Bounded; dict operations are atomic, so threads may share it.
+_SQLITE_TEXT: dict[Any, str] = {}
+_SQLITE_TEXT_MAX = 4096
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -65,23 +91,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
-        # A transition binds the same `now` several times. One (value, text) pair, swapped whole, so
-        # threads sharing the engine never pair one moment with another's text.
-        last: list[tuple[datetime, str] | None] = [None]
-
         def process(value: Any) -> str | None:
             if value is None:
                 return None
-            memo = last[0]
-            if memo is not None and memo[0] is value:
-                return memo[1]
+            # Equal aware datetimes are the same instant, so they share one UTC text; a naive value
+            # never equals an aware key and so always reaches the checks below.
+            text = _SQLITE_TEXT.get(value)
+            if text is not None:
+                return text
             if not isinstance(value, datetime):
                 raise TypeError(f"expected datetime, got {type(value).__name__}")
             offset = value.utcoffset()
             if offset is None:
                 raise ValueError(f"naive datetime refused: {value!r}")
             text = (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
-            last[0] = (value, text)
+            if len(_SQLITE_TEXT) >= _SQLITE_TEXT_MAX:
+                _SQLITE_TEXT.clear()
+            _SQLITE_TEXT[value] = text
             return text
 
         return process

@@ -3,15 +3,16 @@ writes) by default, PostgreSQL for several app nodes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 WRITE = {"claimflow_write": True}
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
@@ -55,31 +56,32 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         driver.execute("BEGIN IMMEDIATE" if conn.get_execution_options().get("claimflow_write") else "BEGIN")
 
 
-@contextmanager
-def write_transaction(conn: Connection) -> Iterator[Connection]:
-    """A write transaction on a connection the caller keeps (a worker, a batch, the benchmark).
+def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T:
+    """Run `work(conn)` in one write transaction on a connection the caller keeps (a worker, a batch,
+    the benchmark): committed when it returns, rolled back when it raises.
 
     It runs on the driver connection, so every statement inside must too (claims.fastsql): a Core
     execute would make SQLAlchemy open a transaction of its own. If SQLAlchemy already has one open
-    on `conn`, that one is used and committed.
+    on `conn`, that one is used and committed. A plain call, not a context manager: this wraps every
+    transition.
     """
     if conn.in_transaction():
         try:
-            yield conn
+            result = work(conn)
         except BaseException:
             conn.rollback()
             raise
         conn.commit()
-        return
+        return result
     driver = conn.connection.driver_connection
     assert driver is not None
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
         driver.execute("BEGIN IMMEDIATE")
     try:
-        yield conn
+        result = work(conn)
         if conn.in_transaction():
-            raise RuntimeError("a Core statement ran inside write_transaction; use claims.fastsql")
+            raise RuntimeError("a Core statement ran inside in_write_transaction; use claims.fastsql")
     except BaseException:
         if conn.in_transaction():
             conn.rollback()
@@ -92,6 +94,7 @@ def write_transaction(conn: Connection) -> Iterator[Connection]:
         driver.execute("COMMIT")
     else:
         driver.commit()
+    return result
 
 
 def begin_write(session: Session) -> Connection:

@@ -38,7 +38,9 @@ class Record(dict[str, Any]):
 class _Compiled:
     sql: str
     positional: bool
-    binds: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]  # name, processor, literal default
+    names: tuple[str, ...]  # bind names in the driver's order
+    defaults: tuple[tuple[str, Any], ...]  # (name, literal default) per bind
+    bind_processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor)
     keys: tuple[str, ...]  # result column keys
     processed: tuple[tuple[str, Callable[[Any], Any]], ...]  # result columns that need converting
 
@@ -46,10 +48,14 @@ class _Compiled:
 class Prepared:
     """One statement, compiled on first use for each dialect."""
 
+    __slots__ = ("_by_dialect", "_last", "_statement")
+
     def __init__(self, statement: Executable) -> None:
         self._statement = statement
         # per dialect object: two engines of one database kind may still process binds differently
         self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
+        # the dialect seen last and its plan: one process nearly always talks to one database
+        self._last: tuple[Dialect, _Compiled] | None = None
 
     @classmethod
     def insert(cls, table: Table, *, returning: bool = False) -> Prepared:
@@ -60,33 +66,47 @@ class Prepared:
         return cls(stmt.returning(table.c.id) if returning else stmt)
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
+        last = self._last
+        if last is not None and last[0] is dialect:
+            return last[1]
         found = self._by_dialect.get(dialect)
         if found is None:
-            compiled = self._statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-            positional = compiled.positiontup is not None
-            names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
-            processors = compiled._bind_processors
-            binds = tuple((n, processors.get(n), compiled.binds[n].value) for n in names)
-            keys = tuple(col[0] for col in compiled._result_columns)
-            processed = tuple(
+            found = self._compile(dialect)
+            self._by_dialect[dialect] = found
+        self._last = (dialect, found)
+        return found
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self._statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        positional = compiled.positiontup is not None
+        names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
+        processors = compiled._bind_processors
+        return _Compiled(
+            sql=compiled.string,
+            positional=positional,
+            names=names,
+            defaults=tuple((n, compiled.binds[n].value) for n in names),
+            bind_processors=tuple((i, processors[n]) for i, n in enumerate(names) if n in processors),
+            keys=tuple(col[0] for col in compiled._result_columns),
+            processed=tuple(
                 (col[0], proc)
                 for col in compiled._result_columns
                 if (proc := col[3]._cached_result_processor(dialect, None)) is not None
-            )
-            found = _Compiled(compiled.string, positional, binds, keys, processed)
-            self._by_dialect[dialect] = found
-        return found
+            ),
+        )
 
-    def _params(self, c: _Compiled, row: Mapping[str, Any]) -> Any:
+    @staticmethod
+    def _params(c: _Compiled, row: Mapping[str, Any]) -> Any:
         """Bind values in the driver's form; a column the row leaves out is NULL."""
         get = row.get
-        values = []
-        for name, proc, default in c.binds:
-            value = get(name, default)
-            values.append(proc(value) if proc is not None and value is not None else value)
+        values = [get(name, default) for name, default in c.defaults]
+        for i, proc in c.bind_processors:
+            value = values[i]
+            if value is not None:
+                values[i] = proc(value)
         if c.positional:
             return values
-        return {name: v for (name, _, _), v in zip(c.binds, values, strict=True)}
+        return dict(zip(c.names, values, strict=True))
 
     def execute(self, conn: Connection, row: Mapping[str, Any]) -> Any:
         """Run once; returns the DBAPI cursor (rowcount, fetchone for RETURNING)."""
@@ -102,14 +122,14 @@ class Prepared:
         cursor.execute(c.sql, self._params(c, params))
         rows = cursor.fetchall()
         cursor.close()
-        records = []
-        for row in rows:
-            record = Record(zip(c.keys, row, strict=True))
-            for key, proc in c.processed:
-                value = record[key]
-                if value is not None:
-                    record[key] = proc(value)
-            records.append(record)
+        keys, processed = c.keys, c.processed
+        records = [Record(zip(keys, row, strict=True)) for row in rows]
+        if processed:
+            for record in records:
+                for key, proc in processed:
+                    value = record[key]
+                    if value is not None:
+                        record[key] = proc(value)
         return records
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Record | None:

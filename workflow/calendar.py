@@ -21,6 +21,7 @@ NL_DECREE_DAYS = DATA_DIR / "nl_decree_days.yaml"
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
+_ADDED_MAX = 10_000
 
 
 class WorkingDayCalendar:
@@ -32,6 +33,8 @@ class WorkingDayCalendar:
         for day, name in (extra_days or {}).items():
             self._extra_by_year.setdefault(day.year, {})[day] = name
         self._by_year: dict[int, dict[date, str]] = {}
+        # Deadlines opened on one day ask the same question over and over: remember the answers.
+        self._added: dict[tuple[date, int], date] = {}
 
     def _holidays(self, year: int) -> dict[date, str]:
         found = self._by_year.get(year)
@@ -60,12 +63,19 @@ class WorkingDayCalendar:
 
     def add_working_days(self, d: date, n: int) -> date:
         """The n-th working day after `d` (`d` itself does not count); `d` when n == 0. Needs n >= 0."""
+        key = (d, n)
+        found = self._added.get(key)
+        if found is not None:
+            return found
         if n < 0:
             raise ValueError(f"add_working_days counts forward only, got n={n}")
         while n:
             d += _ONE_DAY
             if self.is_working_day(d):
                 n -= 1
+        if len(self._added) >= _ADDED_MAX:
+            self._added.clear()  # a long-running process: start over rather than grow without bound
+        self._added[key] = d
         return d
 
     def roll_forward(self, start: date, end: date) -> date:
