@@ -120,7 +120,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             if value is None:
                 return None
             moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-            return self.process_result_value(moment, dialect)
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
         return process
 

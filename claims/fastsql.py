@@ -141,3 +141,24 @@ class Prepared:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.executemany(c.sql, [self._params(c, row) for row in rows])
         cursor.close()
+
+
+class InsertReturningId:
+    """INSERT of one row that gives back its new key: SQLite's lastrowid where it has one (no
+    RETURNING step), RETURNING elsewhere."""
+
+    __slots__ = ("_plain", "_returning")
+
+    def __init__(self, table: Table) -> None:
+        self._plain = Prepared.insert(table)
+        self._returning = Prepared.insert(table, returning=True)
+
+    def run(self, conn: Connection, row: Mapping[str, Any]) -> int:
+        if conn.dialect.name == "sqlite":
+            cursor = self._plain.execute(conn, row)
+            new_id = cursor.lastrowid
+        else:
+            cursor = self._returning.execute(conn, row)
+            new_id = cursor.fetchone()[0]
+        cursor.close()
+        return int(new_id)

@@ -8,9 +8,8 @@ and opened, money lines; committed once. A refused or stale attempt changes noth
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,7 +19,7 @@ from sqlmodel import Session
 from claims.context import TransitionContext
 from claims.db import begin_write, in_write_transaction
 from claims.effects import effects
-from claims.fastsql import Prepared, Record
+from claims.fastsql import InsertReturningId, Prepared, Record
 from claims.intake import INTAKE_FIELDS
 from claims.models import (
     Role,
@@ -58,8 +57,8 @@ def _update_claim(conn: Connection, claim_id: int, version: int, changes: Mappin
     return updated
 
 
-_INSERT_EVENT = Prepared.insert(EVENTS, returning=True)
-_INSERT_CLAIM = Prepared.insert(CLAIMS, returning=True)
+_INSERT_EVENT = InsertReturningId(EVENTS)
+_INSERT_CLAIM = InsertReturningId(CLAIMS)
 _POLICY_BY_NUMBER = Prepared(select(POLICIES).where(POLICIES.c.number == bindparam("number")))
 _CLAIM_BY_INSURED_REF = Prepared(
     select(CLAIMS.c.reference).where(CLAIMS.c.insured_reference == bindparam("ref"))
@@ -99,8 +98,7 @@ class StaleClaim(WorkflowError):
         self.current_version = current_version
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a successful open or advance did."""
 
     reference: str
@@ -238,10 +236,7 @@ def _stale(spec: WorkflowSpec, claim: Record) -> StaleClaim:
 
 
 def _append_event(conn: Connection, **values: Any) -> int:
-    cursor = _INSERT_EVENT.execute(conn, {"note": "", **values})
-    event_id = int(cursor.fetchone()[0])
-    cursor.close()
-    return event_id
+    return _INSERT_EVENT.run(conn, {"note": "", **values})
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -382,9 +377,7 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         "created_at": now,
         "state_entered_at": now,
     }
-    cursor = _INSERT_CLAIM.execute(conn, row)
-    claim_id = int(cursor.fetchone()[0])
-    cursor.close()
+    claim_id = _INSERT_CLAIM.run(conn, row)
     event_id = _append_event(
         conn,
         claim_id=claim_id,
