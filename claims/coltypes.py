@@ -59,6 +59,7 @@ def _from_cents_or_none(value: Any) -> Decimal | None:
 # the same day) several times over. Bounded; dict operations are atomic, so threads may share it.
 _SQLITE_TEXT: dict[Any, str] = {}
 _SQLITE_TEXT_MAX = 4096
+_NAIVE_TEXT_LENGTHS = (19, 26)  # "YYYY-MM-DD HH:MM:SS" with or without ".ffffff": no offset
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -104,7 +105,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             offset = value.utcoffset()
             if offset is None:
                 raise ValueError(f"naive datetime refused: {value!r}")
-            text = (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
+            # "+00:00" cut off: naive UTC text (datetime.replace costs several times more here)
+            text = value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
             if len(_SQLITE_TEXT) >= _SQLITE_TEXT_MAX:
                 _SQLITE_TEXT.clear()
             _SQLITE_TEXT[value] = text
@@ -119,6 +121,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         def process(value: Any) -> datetime | None:
             if value is None:
                 return None
+            if isinstance(value, str) and len(value) in _NAIVE_TEXT_LENGTHS:
+                return datetime.fromisoformat(value + "+00:00")  # stored as naive UTC text
             moment = datetime.fromisoformat(value) if isinstance(value, str) else value
             return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
