@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import gc
 import resource
+import statistics
 import tempfile
 import time
 import tracemalloc
@@ -93,22 +94,34 @@ def _lives(db: Any, rt: Runtime, users: dict[str, User], n_claims: int) -> tuple
     return t_open, time.perf_counter() - t0
 
 
-def bench_durable(rt: Runtime, n_claims: int) -> None:
-    n = n_claims * len(PATH)
-    print(f"SQLite, one process, every step its own committed transaction ({n_claims} claims, {n} steps):")
+def _worker_round(rt: Runtime, n_claims: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         engine, users = _setup(Path(tmp) / "bench.db")
         with engine.connect() as conn:  # type: ignore[attr-defined]
-            t_open, t_adv = _lives(conn, rt, users, n_claims)
-        print("  a worker keeping its connection (claims.service on a Connection):")
-        print(f"    open_claim (melding):    {n_claims / t_open:8.0f} claims/s")
-        print(f"    advance (full path):     {n / t_adv:8.0f} committed transitions/s  (target >= 2000)")
-        print(f"    mean per transition:     {t_adv / n * 1e6:8.0f} us")
+            return _lives(conn, rt, users, n_claims)
+
+
+def bench_durable(rt: Runtime, n_claims: int, rounds: int) -> None:
+    n = n_claims * len(PATH)
+    print(f"SQLite, one process, every step its own committed transaction ({n_claims} claims, {n} steps):")
+    # Several rounds, each on a fresh database: a shared 2-core VM varies by 20% from run to run, so
+    # one number says little; the median and the range say what to expect.
+    results = [_worker_round(rt, n_claims) for _ in range(rounds)]
+    opens = sorted(n_claims / t_open for t_open, _ in results)
+    rates = sorted(n / t_adv for _, t_adv in results)
+    median = statistics.median(rates)
+    print(f"  a worker keeping its connection (claims.service on a Connection), {rounds} rounds:")
+    print(f"    open_claim (melding):    {statistics.median(opens):8.0f} claims/s (median)")
+    print(
+        f"    advance (full path):     {median:8.0f} committed transitions/s median "
+        f"(range {rates[0]:.0f}-{rates[-1]:.0f}; target >= 2000)"
+    )
+    print(f"    mean per transition:     {1e6 / median:8.0f} us (at the median)")
     with tempfile.TemporaryDirectory() as tmp:
         engine, users = _setup(Path(tmp) / "bench.db")
         with Session(engine, expire_on_commit=False) as s:  # type: ignore[arg-type]
             t_open, t_adv = _lives(s, rt, users, n_claims)
-        print("  a Session per call, as a web request uses it:")
+        print("  a Session per call, as a web request uses it (one round):")
         print(f"    open_claim (melding):    {n_claims / t_open:8.0f} claims/s")
         print(f"    advance (full path):     {n / t_adv:8.0f} committed transitions/s")
 
@@ -156,13 +169,14 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=2000, help="claims for the durable benchmark")
     parser.add_argument("--fires", type=int, default=100_000, help="engine fires")
     parser.add_argument("--memory-claims", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the durable worker benchmark")
     args = parser.parse_args()
     start = datetime(2026, 1, 7, 9, tzinfo=UTC)
     ticks = iter(range(10**9))
     rt = replace(build_runtime(), clock=lambda: start + timedelta(seconds=next(ticks)))
     bench_engine(rt, args.fires)
     bench_memory(rt, args.memory_claims)
-    bench_durable(rt, args.claims)
+    bench_durable(rt, args.claims, args.rounds)
 
 
 if __name__ == "__main__":
