@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -53,3 +54,28 @@ def test_foreign_keys_are_enforced(engine: Engine) -> None:
                 " VALUES (999, 'x', 'x', 'melding', 'state', 'handler', '', '2026-01-01', '2026-01-02')"
             )
         )
+
+
+def test_the_processors_the_hot_path_uses_keep_the_same_promises(engine: Engine) -> None:
+    """claims.fastsql binds through the types' processors, which take shortcuts on SQLite."""
+    dialect = engine.dialect
+    moment = UTCDateTime()
+    bind, result = moment._cached_bind_processor(dialect), moment._cached_result_processor(dialect, None)
+    assert bind is not None and result is not None
+    utc = datetime(2026, 3, 29, 0, 30, 5, 123, tzinfo=UTC)
+    amsterdam = utc.astimezone(ZoneInfo("Europe/Amsterdam"))  # 01:30 CET: the same instant
+    assert bind(utc) == bind(amsterdam)
+    assert result(bind(amsterdam)) == utc
+    assert result(bind(amsterdam)).utcoffset() == timedelta(0)
+    # the same wall time without a zone is refused, even right after the aware one was bound
+    with pytest.raises(ValueError, match="naive"):
+        bind(datetime(2026, 3, 29, 0, 30, 5, 123))
+    money = Money()
+    to_db, from_db = money._cached_bind_processor(dialect), money._cached_result_processor(dialect, None)
+    assert to_db is not None and from_db is not None
+    with pytest.raises(TypeError):
+        to_db(12.5)
+    with pytest.raises(ValueError):
+        to_db(Decimal("1.005"))
+    assert from_db(to_db(Decimal("-125000.10"))) == Decimal("-125000.10")
+    assert str(from_db(0)) == "0.00"
