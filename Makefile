@@ -21,7 +21,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/claimflow init
 	$(BIN)/claimflow seed
-	$(BIN)/claimflow overview
+	$(BIN)/claimflow serve --host 127.0.0.1 --port 8000 --demo-logins
 
 test: install
 	scripts/run_tests.sh

@@ -30,6 +30,7 @@ from claims.runtime import Runtime, build_runtime
 from claims.schema import upgrade
 from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
 from claims.users import add_user, issue_token, user_by_email
+from seeds.loader import load_seed_file
 from seeds.loader import seed as load_seeds
 from workflow.diagram import to_dot, to_mermaid
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
@@ -151,6 +152,29 @@ def overview() -> None:
         "  claimflow workflows diagram unpaid_fee\n"
         "  claimflow --help"
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Adres om op te luisteren (standaard alleen deze machine).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Poort.")] = 8000,
+    demo_logins: Annotated[bool, typer.Option(help="Toon de log-ins van de demogebruikers.")] = False,
+) -> None:
+    """Start de webapplicatie en de JSON-API (OpenAPI op /docs)."""
+    import uvicorn
+
+    from claims.web.app import create_app
+
+    settings = _settings()
+    web_app = create_app(settings, _engine(), _runtime())
+    typer.echo(f"claimflow draait op http://{host}:{port}/  (API-documentatie: http://{host}:{port}/docs)")
+    if demo_logins:
+        typer.echo("Demo-log-ins (e-mailadres / wachtwoord / rol), uit seeds/demo.yaml:")
+        for u in load_seed_file()["users"]:
+            typer.echo(f"  {u['email']:<36} {u['password']:<18} {u['role']}")
+    uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 # --- users -------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     timezone: str = "Europe/Amsterdam"
     sqlite_busy_timeout_ms: int = 10_000
+    session_idle_minutes: int = 30  # a web session ends after this long without a request
+    session_absolute_hours: int = 12  # and this long after log-in, whatever happens
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

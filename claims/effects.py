@@ -109,6 +109,17 @@ def appoint_expert(ctx: TransitionContext) -> None:
     ctx.event_data["expert"] = expert.email
 
 
+@effects.register("reassign_handler")
+def reassign_handler(ctx: TransitionContext) -> None:
+    handler = ctx.user_by_email(ctx.inputs["handler"])
+    if handler is None or handler.role != Role.handler or not handler.active:
+        raise InvalidInput({"handler": f"geen actieve behandelaar met e-mailadres {ctx.inputs['handler']}"})
+    if handler.id == ctx.claim.handler_id:
+        raise InvalidInput({"handler": f"{handler.email} behandelt deze claim al"})
+    ctx.updates["handler_id"] = handler.id
+    ctx.event_data["handler"] = handler.email
+
+
 @effects.register("set_initial_reserves")
 def set_initial_reserves(ctx: TransitionContext) -> None:
     for field, cost_type in (("reserve_damages", CostType.damages), ("reserve_expert", CostType.expert)):

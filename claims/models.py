@@ -95,6 +95,8 @@ class Claim(SQLModel, table=True):
         Index("ix_claims_state", "state"),
         Index("ix_claims_kind", "kind"),
         Index("ix_claims_handler", "handler_id"),
+        # the list's sort by amount claimed, paged by keyset; the amount never changes after the melding
+        Index("ix_claims_amount", "amount_claimed", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, index=True)  # schadenummer, CF-2026-000123
@@ -213,3 +215,30 @@ class ReferenceCounter(SQLModel, table=True):
     __tablename__ = "reference_counters"
     year: int = Field(primary_key=True)
     last: int = 0
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its sha256 is stored, so a copy of
+    the database signs no one in. Ending a session (log-out, timeout) is a row update, not a forgetting."""
+
+    __tablename__ = "web_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = _moment()
+    last_seen_at: datetime = _moment()
+    ended_at: datetime | None = _moment(nullable=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A refused log-in: counted per e-mail address and per client address to slow guessing down."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "at"),
+        Index("ix_login_failures_ip_at", "ip", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str
+    ip: str
+    at: datetime = _moment()

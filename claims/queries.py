@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from claims.models import (
     MoneyKind,
     User,
 )
-from claims.permissions import allowed_transitions
+from claims.permissions import allowed_transitions, check_may_view, visible_claims
 from claims.runtime import Runtime
 from claims.service import ClaimNotFound
 from claims.tables import CLAIMS, DEADLINES, EVENTS, MONEY, POLICIES, USERS
@@ -137,6 +138,8 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
     policy = conn.execute(select(POLICIES).where(POLICIES.c.id == claim.policy_id)).one()
     handler = conn.execute(select(USERS).where(USERS.c.id == claim.handler_id)).one()
+    if actor is not None:
+        check_may_view(actor, claim, handler.team)
     expert = (
         conn.execute(select(USERS).where(USERS.c.id == claim.expert_id)).one() if claim.expert_id else None
     )
@@ -164,9 +167,19 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     )
 
 
-def timeline(session: Session, reference: str) -> list[dict[str, Any]]:
-    conn = session.connection()
+def readable_claim(conn: Connection, reference: str, actor: User | None) -> Row[Any]:
+    """The claim row, if `actor` (None: an operator at the command line) may read it."""
     claim = claim_row(conn, reference)
+    if actor is not None:
+        team = conn.execute(select(USERS.c.team).where(USERS.c.id == claim.handler_id)).scalar_one()
+        check_may_view(actor, claim, team)
+    return claim
+
+
+def timeline(session: Session, reference: str, actor: User | None = None) -> list[dict[str, Any]]:
+    """The claim's events in order; each names its actor by e-mail address."""
+    conn = session.connection()
+    claim = readable_claim(conn, reference, actor)
     rows = conn.execute(
         select(EVENTS, USERS.c.email.label("actor"))
         .outerjoin(USERS, USERS.c.id == EVENTS.c.actor_id)
@@ -175,6 +188,7 @@ def timeline(session: Session, reference: str) -> list[dict[str, Any]]:
     ).all()
     return [
         {
+            "id": r.id,
             "at": r.at,
             "actor": r.actor,
             "kind": r.kind,
@@ -187,3 +201,63 @@ def timeline(session: Session, reference: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def claim_deadlines(session: Session, reference: str, actor: User | None = None) -> list[Row[Any]]:
+    """Every deadline the claim has had, open ones first by due moment, then the closed ones."""
+    conn = session.connection()
+    claim = readable_claim(conn, reference, actor)
+    return list(
+        conn.execute(
+            select(DEADLINES)
+            .where(DEADLINES.c.claim_id == claim.id)
+            .order_by(
+                (DEADLINES.c.met_at.is_(None) & DEADLINES.c.cancelled_at.is_(None)).desc(),
+                DEADLINES.c.due_at,
+                DEADLINES.c.id,
+            )
+        ).all()
+    )
+
+
+def open_deadlines(
+    session: Session, actor: User, now: datetime, *, overdue: bool = False, limit: int = 500
+) -> list[Row[Any]]:
+    """Open deadlines on the claims `actor` may see, soonest first; only past-due ones if `overdue`."""
+    query = (
+        select(
+            DEADLINES,
+            CLAIMS.c.reference,
+            CLAIMS.c.state.label("claim_state"),
+            USERS.c.email.label("handler"),
+        )
+        .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
+        .join(USERS, USERS.c.id == CLAIMS.c.handler_id)
+        .where(visible_claims(actor), DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
+        .order_by(DEADLINES.c.due_at, DEADLINES.c.id)
+        .limit(limit)
+    )
+    if overdue:
+        query = query.where(DEADLINES.c.due_at < now)
+    return list(session.connection().execute(query).all())
+
+
+def find_policies(session: Session, text: str, limit: int = 20) -> list[Row[Any]]:
+    """Policies whose number or insured matches `text` (the melding form's policy lookup)."""
+    pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        session.connection()
+        .execute(
+            select(POLICIES)
+            .where(
+                POLICIES.c.number.ilike(pattern, escape="\\") | POLICIES.c.insured.ilike(pattern, escape="\\")
+            )
+            .order_by(POLICIES.c.number)
+            .limit(limit)
+        )
+        .all()
+    )
+
+
+def policy_by_number(session: Session, number: str) -> Row[Any] | None:
+    return session.connection().execute(select(POLICIES).where(POLICIES.c.number == number.strip())).first()

@@ -25,7 +25,7 @@ from claims.models import (
     Role,
     User,
 )
-from claims.permissions import check_may_fire, check_may_open
+from claims.permissions import check_may_act, check_may_fire, check_may_open
 from claims.runtime import Runtime
 from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, MONEY, POLICIES, USERS
 from workflow.deadlines import base_from_date, compute_due
@@ -215,6 +215,39 @@ def _advance(
         )
     _update_deadlines(conn, rt, spec, claim, transition, {**claim, **changes}, now)
     return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
+
+
+MAX_NOTE = 5000
+
+
+def add_note(db: Db, rt: Runtime, reference: str, text: str, actor: User) -> int:
+    """Add a note to the claim's timeline (it does not change the claim or its version); the event id."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput({"note": "een lege notitie wordt niet opgeslagen"})
+    if len(text) > MAX_NOTE:
+        raise InvalidInput({"note": f"hoogstens {MAX_NOTE} tekens ({len(text)} ingevuld)"})
+
+    def work(conn: Connection) -> int:
+        claim = _SELECT_CLAIM.first(conn, {"ref": reference})
+        if claim is None:
+            raise ClaimNotFound(f"Claim {reference} bestaat niet.")
+        check_may_act(actor, claim)
+        return _append_event(
+            conn,
+            claim_id=claim.id,
+            claim_version=claim.version,
+            at=rt.clock(),
+            actor_id=actor.id,
+            kind="note",
+            trigger=None,
+            from_state=claim.state,
+            to_state=claim.state,
+            data={},
+            note=text,
+        )
+
+    return _in_write(db, work)
 
 
 def _copy_json(value: Any) -> Any:

@@ -9,11 +9,13 @@ from claims.models import (
     Deadline,
     InterestRate,
     Invoice,
+    LoginFailure,
     MoneyLine,
     Policy,
     ReferenceCounter,
     TimelineEvent,
     User,
+    WebSession,
 )
 
 
@@ -31,3 +33,5 @@ POLICIES = _table(Policy)
 COUNTERS = _table(ReferenceCounter)
 INVOICES = _table(Invoice)
 RATES = _table(InterestRate)
+WEB_SESSIONS = _table(WebSession)
+LOGIN_FAILURES = _table(LoginFailure)

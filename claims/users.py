@@ -90,3 +90,14 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 def user_by_token(session: Session, token: str) -> User | None:
     return session.exec(select(User).where(User.api_token_hash == token_hash(token))).first()
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.role, User.email)).all())  # type: ignore[arg-type]
+
+
+def active_users_by_role(session: Session) -> dict[str, list[User]]:
+    out: dict[str, list[User]] = {}
+    for user in session.exec(select(User).where(User.active).order_by(User.name)):  # type: ignore[arg-type]
+        out.setdefault(user.role, []).append(user)
+    return out

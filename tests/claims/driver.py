@@ -29,7 +29,7 @@ def sample_value(field: FieldSpec, world: World) -> Any:
         "text": "Tekst",
         "textarea": LONG_TEXT,
         "choice": field.choices[0][0] if field.choices else "",
-        "user": world.expert.email,
+        "user": world.expert.email if field.role == "expert" else world.other_handler.email,
     }[field.type]
 
 

@@ -1,17 +1,19 @@
-"""Mermaid and Graphviz diagrams of a workflow spec."""
+"""Mermaid, Graphviz and SVG diagrams of a workflow spec."""
 
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
 
-from workflow.diagram import dot_quote, mermaid_escape, to_dot, to_mermaid
-from workflow.spec import SpecVocabulary, WorkflowSpec, parse_spec
+from workflow.diagram import CURRENT_FILL, dot_quote, mermaid_escape, to_dot, to_mermaid, to_svg
+from workflow.spec import SpecVocabulary, StateSpec, TransitionSpec, WorkflowSpec, parse_spec
 
 VOCAB = SpecVocabulary(roles={"handler"})
 
@@ -223,3 +225,322 @@ def test_dot_accepted_by_graphviz(bigger: WorkflowSpec, current: str | None) -> 
     # Escaped labels come out as the original text.
     assert "Ingetrokken \\ vervallen" in result.stdout
     assert "Schade &quot;BAV&quot;" in result.stdout or 'Schade "BAV"' in result.stdout
+
+
+# ---------------------------------------------------------------------------------------- SVG
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+# Back edges (to an earlier column), edges within a column, a self-loop and labels long enough to wrap.
+LOOPY: dict[str, Any] = {
+    "kind": "loopy",
+    "version": 1,
+    "label": "Lussen & <terugwegen>",
+    "initial": "a",
+    "states": {
+        "a": {"label": "Melding ontvangen"},
+        "b": {"label": "Dekkingsonderzoek door de behandelaar en de expert samen, met een heel lang label"},
+        "c": {"label": "Expertise"},
+        "d": {"label": "Regeling"},
+        "e": {"label": "Gesloten", "terminal": True},
+        "f": {"label": "Afgewezen"},
+    },
+    "transitions": [
+        {"trigger": "t1", "from": "a", "to": "b", "label": "Onderzoeken", "roles": "handler"},
+        {"trigger": "t2", "from": "a", "to": "c", "label": "Expert", "roles": "handler"},
+        {"trigger": "t3", "from": "b", "to": "c", "label": "Door naar expert", "roles": "handler"},
+        {"trigger": "t4", "from": "c", "to": "b", "label": "Terug", "roles": "handler"},
+        {"trigger": "t5", "from": "c", "to": "d", "label": "Regelen", "roles": "handler"},
+        {"trigger": "t6", "from": "d", "to": "a", "label": "Heropenen", "roles": "handler"},
+        {"trigger": "t7", "from": "d", "to": "b", "label": "Opnieuw onderzoeken", "roles": "handler"},
+        {"trigger": "t8", "from": "d", "to": "c", "label": "Opnieuw naar expert", "roles": "handler"},
+        {"trigger": "t9", "from": "d", "to": "e", "label": "Sluiten", "roles": "handler"},
+        {"trigger": "t10", "from": "d", "to": "d", "label": "Notitie", "roles": "handler"},
+        {"trigger": "t11", "from": "b", "to": "f", "label": "Afwijzen", "roles": "handler"},
+        {"trigger": "t12", "from": "f", "to": "b", "label": "Bezwaar", "roles": "handler"},
+        {"trigger": "t13", "from": "f", "to": "e", "label": "Archiveren", "roles": "handler"},
+    ],
+}
+
+
+def svg_root(text: str) -> ET.Element:
+    root = ET.fromstring(text)
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def state_groups(root: ET.Element) -> dict[str, ET.Element]:
+    groups = [g for g in root.iter(f"{SVG}g") if "data-state" in g.attrib]
+    names = [g.attrib["data-state"] for g in groups]
+    assert len(names) == len(set(names))
+    return dict(zip(names, groups, strict=True))
+
+
+def box_of(group: ET.Element) -> tuple[float, float, float, float]:
+    """x0, y0, x1, y1 of a state's outer rectangle."""
+    (rect,) = [r for r in group.iter(f"{SVG}rect") if r.get("class") == "box"]
+    x, y = float(rect.attrib["x"]), float(rect.attrib["y"])
+    return x, y, x + float(rect.attrib["width"]), y + float(rect.attrib["height"])
+
+
+def view_box(root: ET.Element) -> tuple[float, float, float, float]:
+    x, y, w, h = (float(v) for v in root.attrib["viewBox"].split())
+    return x, y, x + w, y + h
+
+
+def edge_paths(root: ET.Element) -> list[ET.Element]:
+    return [p for p in root.iter(f"{SVG}path") if "edge" in p.get("class", "").split()]
+
+
+def path_points(d: str) -> list[tuple[float, float]]:
+    """End and control points of absolute M/L/C/Q/H/V path data; a Bezier curve lies within them."""
+    points: list[tuple[float, float]] = []
+    x = y = 0.0
+    tokens = re.findall(r"[A-Za-z]|-?\d+(?:\.\d+)?", d)
+    i, command = 0, ""
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            command = tokens[i]
+            i += 1
+        assert command in "MLCQHV", command
+        if command == "H":
+            x = float(tokens[i])
+            i += 1
+        elif command == "V":
+            y = float(tokens[i])
+            i += 1
+        else:
+            x, y = float(tokens[i]), float(tokens[i + 1])
+            i += 2
+        points.append((x, y))
+    return points
+
+
+def label_text(group: ET.Element) -> str:
+    (text,) = group.iter(f"{SVG}text")
+    return " ".join(span.text or "" for span in text.iter(f"{SVG}tspan"))
+
+
+@pytest.fixture
+def loopy() -> WorkflowSpec:
+    return make_spec(LOOPY)
+
+
+def test_svg_root_is_self_contained(bigger: WorkflowSpec) -> None:
+    text = to_svg(bigger)
+    root = svg_root(text)
+    assert text.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ')
+    assert root.get("role") == "img"
+    assert root.get("aria-label") == 'Workflow Schade "BAV"'
+    assert root[0].tag == f"{SVG}title"
+    assert root[0].text == 'Workflow Schade "BAV"'
+    assert root.get("font-family") == "system-ui, sans-serif"
+    assert {el.get("font-family") for el in root.iter()} == {"system-ui, sans-serif", None}
+    # No scripts, styles, links or external resources.
+    tags = {el.tag.removeprefix(SVG) for el in root.iter()}
+    assert tags <= {"svg", "title", "defs", "marker", "path", "g", "circle", "rect", "text", "tspan"}
+    assert "http" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "href" not in text
+    for el in root.iter():
+        assert not any(name.startswith("on") for name in el.attrib)
+
+
+def test_svg_every_state_once_with_its_label(bigger: WorkflowSpec) -> None:
+    root = svg_root(to_svg(bigger))
+    groups = state_groups(root)
+    assert list(groups) == list(bigger.states)
+    for name, state in bigger.states.items():
+        group = groups[name]
+        assert group.find(f"{SVG}title") is not None
+        assert group.find(f"{SVG}title").text == state.label  # type: ignore[union-attr]
+        assert label_text(group) == state.label
+        rects = list(group.iter(f"{SVG}rect"))
+        assert len(rects) == (2 if state.terminal else 1)  # terminal: double border
+        assert group.get("aria-current") is None
+        assert group.get("class") == "state"
+
+
+def test_svg_current_state_marked(bigger: WorkflowSpec) -> None:
+    root = svg_root(to_svg(bigger, current="assessment"))
+    marked = [el for el in root.iter() if el.get("aria-current") is not None]
+    assert len(marked) == 1
+    (group,) = marked
+    assert group.get("aria-current") == "step"
+    assert group.get("data-state") == "assessment"
+    assert group.get("class", "").split() == ["state", "current"]
+    filled = [
+        g.get("data-state") for g in state_groups(root).values() if CURRENT_FILL in ET.tostring(g, "unicode")
+    ]
+    assert filled == ["assessment"]
+    (box,) = [r for r in group.iter(f"{SVG}rect") if r.get("class") == "box"]
+    assert box.get("fill") == CURRENT_FILL
+    (text,) = group.iter(f"{SVG}text")
+    assert text.get("font-weight") == "bold"
+    assert "huidige status: In behandeling; dekking?" in (root.get("aria-label") or "")
+    # The current state's ways out are the highlighted arrows.
+    nexts = [p for p in edge_paths(root) if "next" in p.get("class", "").split()]
+    assert {(p.get("data-source"), p.get("data-dest")) for p in nexts} == {
+        ("assessment", "settled"),
+        ("assessment", "withdrawn"),
+    }
+
+
+def test_svg_without_current_marks_nothing(bigger: WorkflowSpec) -> None:
+    text = to_svg(bigger)
+    root = svg_root(text)
+    assert CURRENT_FILL not in text
+    assert not [el for el in root.iter() if el.get("aria-current") is not None]
+    assert not [p for p in edge_paths(root) if "next" in p.get("class", "")]
+
+
+def test_svg_terminal_current_state(bigger: WorkflowSpec) -> None:
+    group = state_groups(svg_root(to_svg(bigger, "settled")))["settled"]
+    assert group.get("aria-current") == "step"
+    assert len(list(group.iter(f"{SVG}rect"))) == 2
+
+
+def test_svg_unknown_current_refused(demo: WorkflowSpec) -> None:
+    with pytest.raises(ValueError, match="unknown state 'nope'"):
+        to_svg(demo, current="nope")
+
+
+def test_svg_escaping(demo: WorkflowSpec) -> None:
+    text = to_svg(demo, current="b")
+    root = svg_root(text)
+    group = state_groups(root)["b"]
+    assert group.find(f"{SVG}title").text == 'Eind "x"'  # type: ignore[union-attr]
+    assert label_text(group) == 'Eind "x"'
+    (edge,) = edge_paths(root)
+    assert edge.find(f"{SVG}title").text == "Ga: door"  # type: ignore[union-attr]
+
+    raw = copy.deepcopy(DEMO)
+    raw["label"] = 'Proces <script>alert("x")</script> & co'
+    raw["states"]["a"]["label"] = "<b>Start</b> & 'c'"
+    raw["transitions"][0]["label"] = 'a < b & "c" > d'
+    text = to_svg(make_spec(raw), current="a")
+    assert "<b>" not in text
+    assert "<script" not in text
+    root = svg_root(text)
+    assert (
+        root.get("aria-label")
+        == "Workflow Proces <script>alert(\"x\")</script> & co, huidige status: <b>Start</b> & 'c'"
+    )
+    group = state_groups(root)["a"]
+    assert group.find(f"{SVG}title").text == "<b>Start</b> & 'c'"  # type: ignore[union-attr]
+    assert label_text(group) == "<b>Start</b> & 'c'"
+    (edge,) = edge_paths(root)
+    assert edge.find(f"{SVG}title").text == 'a < b & "c" > d'  # type: ignore[union-attr]
+
+
+def test_svg_deterministic(bigger: WorkflowSpec, loopy: WorkflowSpec) -> None:
+    assert to_svg(bigger) == to_svg(make_spec(BIGGER))
+    assert to_svg(bigger, "assessment") == to_svg(make_spec(BIGGER), "assessment")
+    assert to_svg(loopy, "d") == to_svg(make_spec(LOOPY), "d")
+
+
+@pytest.mark.parametrize("raw", [DEMO, BIGGER, LOOPY], ids=["demo", "bigger", "loopy"])
+def test_svg_boxes_apart_and_everything_inside_the_view_box(raw: dict[str, Any]) -> None:
+    spec = make_spec(raw)
+    for current in [None, *spec.states]:
+        root = svg_root(to_svg(spec, current))
+        left, top, right, bottom = view_box(root)
+        assert float(root.attrib["width"]) == right - left
+        assert float(root.attrib["height"]) == bottom - top
+        boxes = {name: box_of(group) for name, group in state_groups(root).items()}
+        for (a, (ax0, ay0, ax1, ay1)), (b, (bx0, by0, bx1, by1)) in itertools.combinations(boxes.items(), 2):
+            apart = ax1 < bx0 or bx1 < ax0 or ay1 < by0 or by1 < ay0
+            assert apart, f"boxes of {a} and {b} overlap"
+        for rect in root.iter(f"{SVG}rect"):
+            x, y = float(rect.attrib["x"]), float(rect.attrib["y"])
+            assert left <= x and x + float(rect.attrib["width"]) <= right
+            assert top <= y and y + float(rect.attrib["height"]) <= bottom
+        for path in root.iter(f"{SVG}path"):
+            if path.get("d", "").startswith("M 0 0 L 10 5"):  # the arrowhead, in marker units
+                continue
+            for x, y in path_points(path.attrib["d"]):
+                assert left <= x <= right and top <= y <= bottom, (path.get("data-source"), x, y)
+        for circle in root.iter(f"{SVG}circle"):
+            cx, cy, r = (float(circle.attrib[k]) for k in ("cx", "cy", "r"))
+            assert left <= cx - r and cx + r <= right and top <= cy - r and cy + r <= bottom
+
+
+@pytest.mark.parametrize("raw", [DEMO, BIGGER, LOOPY], ids=["demo", "bigger", "loopy"])
+def test_svg_one_arrow_per_pair_of_states(raw: dict[str, Any]) -> None:
+    spec = make_spec(raw)
+    root = svg_root(to_svg(spec))
+    pairs = {(t.source, t.dest) for t in spec.transitions if t.source != t.dest}
+    drawn = [(p.get("data-source"), p.get("data-dest")) for p in edge_paths(root)]
+    assert len(drawn) == len(pairs)
+    assert set(drawn) == pairs
+    for path in edge_paths(root):
+        pair = (path.get("data-source"), path.get("data-dest"))
+        labels = dict.fromkeys(t.label for t in spec.transitions if (t.source, t.dest) == pair)
+        assert path.find(f"{SVG}title").text == " / ".join(labels)  # type: ignore[union-attr]
+        assert path.get("marker-end") == "url(#wf-arrow)"
+
+
+def test_svg_arrow_titles_join_labels(bigger: WorkflowSpec) -> None:
+    root = svg_root(to_svg(bigger))
+    titles = {
+        (p.get("data-source"), p.get("data-dest")): p.find(f"{SVG}title").text for p in edge_paths(root)
+    }  # type: ignore[union-attr]
+    assert titles == {
+        ("registered", "assessment"): "Start",
+        ("assessment", "settled"): "Uitkeren / Afwijzen",
+        ("registered", "withdrawn"): "Intrekken",
+        ("assessment", "withdrawn"): "Intrekken",
+    }
+    # The internal transition (Notitie) is not drawn.
+    assert "Notitie" not in to_svg(bigger)
+
+
+def test_svg_columns_by_distance_from_initial(loopy: WorkflowSpec) -> None:
+    boxes = {name: box_of(group) for name, group in state_groups(svg_root(to_svg(loopy))).items()}
+    column = {name: box[0] for name, box in boxes.items()}
+    # a: 0; b, c: 1; d, f: 2; e: 3.
+    assert column["a"] < column["b"] == column["c"] < column["d"] == column["f"] < column["e"]
+    # Spec order within a column.
+    assert boxes["b"][1] < boxes["c"][1]
+    assert boxes["d"][1] < boxes["f"][1]
+
+
+def test_svg_unreachable_state_in_last_column() -> None:
+    states = {
+        "a": StateSpec("a", "A"),
+        "z": StateSpec("z", "Los"),
+        "b": StateSpec("b", "B", terminal=True),
+    }
+    transitions = (
+        TransitionSpec("go", "a", "b", "Ga", ("handler",)),
+        TransitionSpec("back", "z", "a", "Terug", ("handler",)),
+    )
+    spec = WorkflowSpec("x", 1, "X", "a", states, transitions)
+    root = svg_root(to_svg(spec))
+    boxes = {name: box_of(group) for name, group in state_groups(root).items()}
+    assert boxes["a"][0] < boxes["b"][0] < boxes["z"][0]
+    assert len(edge_paths(root)) == 2
+
+
+def test_svg_long_labels_wrapped(loopy: WorkflowSpec) -> None:
+    group = state_groups(svg_root(to_svg(loopy)))["b"]
+    (text,) = group.iter(f"{SVG}text")
+    lines = [span.text or "" for span in text.iter(f"{SVG}tspan")]
+    assert 2 <= len(lines) <= 3
+    assert all(len(line) <= 18 for line in lines)
+    assert lines[-1].endswith("…")
+    assert lines[0] == "Dekkingsonderzoek"
+    # The full label stays available on hover.
+    assert group.find(f"{SVG}title").text == LOOPY["states"]["b"]["label"]  # type: ignore[union-attr]
+
+
+def test_svg_id_prefix(demo: WorkflowSpec) -> None:
+    first, second = to_svg(demo), to_svg(demo, "a", id_prefix="wf2")
+    ids = [el.get("id") for el in svg_root(first).iter() if el.get("id")]
+    assert ids == ["wf-arrow", "wf-arrow-next"]
+    ids2 = [el.get("id") for el in svg_root(second).iter() if el.get("id")]
+    assert ids2 == ["wf2-arrow", "wf2-arrow-next"]
+    assert "url(#wf2-arrow-next)" in second
+    assert "#wf-" not in second
+    for bad in ["", "1x", "a b", 'x"y', "x>"]:
+        with pytest.raises(ValueError, match="id_prefix"):
+            to_svg(demo, id_prefix=bad)

@@ -1,0 +1,1 @@
+"""The web application and the JSON API: thin layers over claims.service and claims.queries."""

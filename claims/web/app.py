@@ -1,0 +1,91 @@
+"""The FastAPI application: pages, the JSON API under /api (OpenAPI at /docs) and the stylesheet."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from claims.config import Settings
+from claims.db import make_engine
+from claims.logins import SessionPolicy
+from claims.runtime import Runtime, build_runtime
+from claims.web import api, pages
+from claims.web.deps import LoginRequired, WebContext
+from claims.web.errors import domain_error_json, http_error_json, validation_error_json
+from claims.web.security import CookieSigner
+from claims.web.templating import STATIC_DIR, make_environment, render
+from workflow.errors import InvalidInput, WorkflowError
+
+
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, rt: Runtime | None = None
+) -> FastAPI:
+    """The app over one database engine and runtime (tests pass their own, with a controlled clock)."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    rt = rt or build_runtime(settings.timezone)
+    app = FastAPI(
+        title="claimflow",
+        description="Schadebehandeling BAV: claims melden, zoeken en door hun workflow bewegen.",
+        version="1",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.web = WebContext(
+        engine=engine,
+        rt=rt,
+        settings=settings,
+        signer=CookieSigner(settings.secret_key),
+        policy=SessionPolicy(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        ),
+    )
+    app.state.jinja = make_environment(rt.tz)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _handle_errors(app)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _handle_errors(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    def _login(request: Request, _exc: Exception) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(
+            f"/login?next={target}" if request.method == "GET" else "/login", status_code=303
+        )
+
+    @app.exception_handler(WorkflowError)
+    def _domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WorkflowError)
+        if _is_api(request):
+            return domain_error_json(request, exc)
+        return pages.error_page(request, request.app.state.web, None, exc)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: Exception) -> Response:
+        if _is_api(request):
+            return validation_error_json(request, exc)
+        assert isinstance(exc, RequestValidationError)
+        fields = {".".join(str(p) for p in e["loc"][1:]) or "invoer": str(e["msg"]) for e in exc.errors()}
+        return pages.error_page(request, request.app.state.web, None, InvalidInput(fields))
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if _is_api(request):
+            return http_error_json(request, exc)
+        message = "Deze pagina bestaat niet." if exc.status_code == 404 else str(exc.detail)
+        return render(request, request.app.state.web, "error.html", {"message": message}, exc.status_code)

@@ -1,0 +1,111 @@
+"""What a request needs: its database session, the runtime, and who is asking (by session cookie for
+pages, by Bearer token or cookie for the API)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from claims.config import Settings
+from claims.logins import SessionPolicy, resume_session
+from claims.models import User
+from claims.runtime import Runtime
+from claims.users import token_hash, user_by_token
+from claims.web.security import COOKIE, CookieSigner
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """Built once per app: what every request shares."""
+
+    engine: Engine
+    rt: Runtime
+    settings: Settings
+    signer: CookieSigner
+    policy: SessionPolicy
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking. `session_key` binds CSRF tokens; it is empty for Bearer-token callers, who need
+    none (nothing sends their token along by itself, unlike a cookie)."""
+
+    user: User
+    session_key: str
+    by_cookie: bool
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a valid session: the handler redirects to the log-in page."""
+
+
+def web(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.web
+    return ctx
+
+
+Web = Annotated[WebContext, Depends(web)]
+
+
+def db_session(ctx: Web) -> Iterator[Session]:
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        yield session
+
+
+Db = Annotated[Session, Depends(db_session)]
+
+
+def _cookie_viewer(request: Request, ctx: WebContext, db: Session) -> Viewer | None:
+    raw = request.cookies.get(COOKIE)
+    token = ctx.signer.unsign(raw) if raw else None
+    if not token:
+        return None
+    signed_in = resume_session(db, token, ctx.rt.clock(), ctx.policy)
+    if signed_in is None:
+        return None
+    return Viewer(signed_in.user, signed_in.token_hash, by_cookie=True)
+
+
+def optional_viewer(request: Request, ctx: Web, db: Db) -> Viewer | None:
+    return _cookie_viewer(request, ctx, db)
+
+
+def page_viewer(request: Request, ctx: Web, db: Db) -> Viewer:
+    viewer = _cookie_viewer(request, ctx, db)
+    if viewer is None:
+        raise LoginRequired()
+    return viewer
+
+
+def api_viewer(request: Request, ctx: Web, db: Db) -> Viewer:
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        user = user_by_token(db, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if user is None or not user.active:
+            raise HTTPException(401, "Ongeldig of ingetrokken API-token.", {"WWW-Authenticate": "Bearer"})
+        return Viewer(user, token_hash(token.strip()), by_cookie=False)
+    viewer = _cookie_viewer(request, ctx, db)
+    if viewer is None:
+        raise HTTPException(
+            401,
+            "Niet ingelogd: stuur 'Authorization: Bearer TOKEN' of log in.",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get(
+        "content-type", ""
+    ).startswith("application/json"):
+        # A cross-site page can post a form with the cookie attached, but never application/json
+        # without a CORS preflight this app does not answer.
+        raise HTTPException(415, "Stuur JSON (Content-Type: application/json).")
+    return viewer
+
+
+PageViewer = Annotated[Viewer, Depends(page_viewer)]
+ApiViewer = Annotated[Viewer, Depends(api_viewer)]
+MaybeViewer = Annotated[Viewer | None, Depends(optional_viewer)]

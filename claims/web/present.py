@@ -1,0 +1,156 @@
+"""How claims, deadlines and events are presented: as JSON for the API and as Dutch text for pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from claims.catalog import Catalog
+from claims.claim_list import due_mark
+from claims.formatting import euro
+from claims.intake import KIND_LABELS
+from claims.queries import ClaimView
+from workflow.spec import WorkflowSpec
+
+MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december".split()  # noqa: SIM905
+)
+COST_TYPE_LABELS = {
+    "damages": "Schadevergoeding",
+    "defence": "Kosten van verweer",
+    "expert": "Expertisekosten",
+    "mitigation": "Beredding / schadebeperking",
+    "sgoa": "SGOA-kosten",
+    "interest": "Wettelijke rente",
+}
+OUTCOME_LABELS = {
+    "settled": "Geregeld",
+    "rejected": "Afgewezen",
+    "withdrawn": "Ingetrokken",
+    "duplicate": "Dubbele melding",
+}
+ROLE_LABELS = {"handler": "Behandelaar", "expert": "Expert", "manager": "Manager", "admin": "Beheerder"}
+EVENT_LABELS = {"opened": "Melding geregistreerd", "transition": "Transitie", "note": "Notitie"}
+
+
+def long_date(d: date) -> str:
+    """23 oktober 2025."""
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def moment_text(moment: datetime | None, tz: ZoneInfo) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(tz)
+    return f"{long_date(local.date())} {local:%H:%M}"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} {'dag' if days == 1 else 'dagen'}" + (f" {hours} uur" if hours and days < 3 else "")
+    if hours:
+        return f"{hours} uur" + (f" {minutes} min" if minutes and hours < 3 else "")
+    return f"{minutes} min"
+
+
+def time_left(due_at: datetime, now: datetime) -> str:
+    """'nog 2 dagen 3 uur' or '5 uur te laat'."""
+    if due_at >= now:
+        return f"nog {_span(due_at - now)}"
+    return f"{_span(now - due_at)} te laat"
+
+
+def money_text(amount: Decimal | None) -> str:
+    return "" if amount is None else euro(amount)
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def state_label(catalog: Catalog, kind: str, state: str, version: int | None = None) -> str:
+    try:
+        return catalog.spec(kind, version).states[state].label
+    except (KeyError, LookupError):
+        return state
+
+
+def spec_json(spec: WorkflowSpec) -> dict[str, Any]:
+    return {
+        "kind": spec.kind,
+        "version": spec.version,
+        "label": spec.label,
+        "description": spec.description,
+        "initial": spec.initial,
+        "states": [
+            {
+                "name": s.name,
+                "label": s.label,
+                "terminal": s.terminal,
+                "description": s.description,
+                "deadlines": [d.as_dict() for d in s.deadlines],
+            }
+            for s in spec.states.values()
+        ],
+        "transitions": [t.as_dict() for t in spec.transitions],
+    }
+
+
+def deadline_json(d: Any, now: datetime) -> dict[str, Any]:
+    closed = d.met_at is not None or d.cancelled_at is not None
+    out = {
+        "id": d.id,
+        "name": d.name,
+        "label": d.label,
+        "state": d.state,
+        "responsible": d.responsible,
+        "started_at": d.started_at.isoformat(),
+        "due_at": d.due_at.isoformat(),
+        "met_at": d.met_at.isoformat() if d.met_at else None,
+        "met_trigger": d.met_trigger,
+        "cancelled_at": d.cancelled_at.isoformat() if d.cancelled_at else None,
+        "overdue": not closed and d.due_at < now,
+        "mark": None if closed else due_mark(d.due_at, now),
+    }
+    reference = getattr(d, "reference", None)
+    if reference is not None:
+        out = {"reference": reference, "handler": d.handler, **out}
+    return out
+
+
+def claim_json(view: ClaimView, now: datetime) -> dict[str, Any]:
+    c = view.claim
+    return {
+        "reference": c.reference,
+        "kind": c.kind,
+        "spec_version": c.spec_version,
+        "state": c.state,
+        "state_label": view.state_label,
+        "version": c.version,
+        "outcome": c.outcome,
+        "policy_number": view.policy.number,
+        "insured": view.policy.insured,
+        "claimant": c.claimant,
+        "claimant_counsel": c.claimant_counsel,
+        "description": c.description,
+        "handler": view.handler.email,
+        "expert": view.expert.email if view.expert else None,
+        "amount_claimed": str(c.amount_claimed),
+        "date_error": c.date_error.isoformat(),
+        "date_known": c.date_known.isoformat(),
+        "date_reported": c.date_reported.isoformat(),
+        "created_at": c.created_at.isoformat(),
+        "closed_at": c.closed_at.isoformat() if c.closed_at else None,
+        "money": view.money.as_dict(),
+        "open_deadlines": [deadline_json(d, now) for d in view.open_deadlines],
+        "allowed_transitions": [a.as_dict() for a in view.allowed],
+    }
+
+
+def event_json(e: dict[str, Any]) -> dict[str, Any]:
+    return {**e, "at": e["at"].isoformat()}

@@ -1,0 +1,86 @@
+"""Jinja2 for the pages: autoescaping on, undefined names an error, Dutch formatting as filters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from claims.formatting import euro
+from claims.web.deps import Viewer, WebContext
+from claims.web.present import (
+    COST_TYPE_LABELS,
+    EVENT_LABELS,
+    OUTCOME_LABELS,
+    ROLE_LABELS,
+    kind_label,
+    long_date,
+    moment_text,
+    state_label,
+    time_left,
+)
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "web"
+STATIC_DIR = TEMPLATE_DIR / "static"
+
+
+def make_environment(ctx_tz: Any) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "svg"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        euro=lambda v: "" if v is None or v == "" else euro(v if isinstance(v, Decimal) else Decimal(str(v))),
+        moment=lambda v: moment_text(v, ctx_tz),
+        longdate=lambda v: "" if v is None else long_date(v),
+        kind=kind_label,
+    )
+    env.globals.update(
+        COST_TYPES=COST_TYPE_LABELS,
+        OUTCOMES=OUTCOME_LABELS,
+        ROLES=ROLE_LABELS,
+        EVENTS=EVENT_LABELS,
+        time_left=time_left,
+    )
+    return env
+
+
+def render(
+    request: Request,
+    ctx: WebContext,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+    viewer: Viewer | None = None,
+) -> HTMLResponse:
+    env: Environment = request.app.state.jinja
+    now = ctx.rt.clock()
+    logout_csrf = ctx.signer.csrf(viewer.session_key, "logout") if viewer else ""
+    html = env.get_template(name).render(
+        request=request,
+        user=viewer.user if viewer else None,
+        logout_csrf=logout_csrf,
+        now=now,
+        state_label=lambda kind, state, version=None: state_label(ctx.rt.catalog, kind, state, version),
+        **context,
+    )
+    # Pages show personal and financial data: never cached, never framed.
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'",
+        },
+    )
