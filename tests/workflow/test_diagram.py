@@ -316,6 +316,12 @@ def path_points(d: str) -> list[tuple[float, float]]:
     return points
 
 
+def title_of(el: ET.Element) -> str | None:
+    title = el.find(f"{SVG}title")
+    assert title is not None
+    return title.text
+
+
 def label_text(group: ET.Element) -> str:
     (text,) = group.iter(f"{SVG}text")
     return " ".join(span.text or "" for span in text.iter(f"{SVG}tspan"))
@@ -352,7 +358,7 @@ def test_svg_every_state_once_with_its_label(bigger: WorkflowSpec) -> None:
     for name, state in bigger.states.items():
         group = groups[name]
         assert group.find(f"{SVG}title") is not None
-        assert group.find(f"{SVG}title").text == state.label  # type: ignore[union-attr]
+        assert title_of(group) == state.label
         assert label_text(group) == state.label
         rects = list(group.iter(f"{SVG}rect"))
         assert len(rects) == (2 if state.terminal else 1)  # terminal: double border
@@ -408,10 +414,10 @@ def test_svg_escaping(demo: WorkflowSpec) -> None:
     text = to_svg(demo, current="b")
     root = svg_root(text)
     group = state_groups(root)["b"]
-    assert group.find(f"{SVG}title").text == 'Eind "x"'  # type: ignore[union-attr]
+    assert title_of(group) == 'Eind "x"'
     assert label_text(group) == 'Eind "x"'
     (edge,) = edge_paths(root)
-    assert edge.find(f"{SVG}title").text == "Ga: door"  # type: ignore[union-attr]
+    assert title_of(edge) == "Ga: door"
 
     raw = copy.deepcopy(DEMO)
     raw["label"] = 'Proces <script>alert("x")</script> & co'
@@ -426,10 +432,10 @@ def test_svg_escaping(demo: WorkflowSpec) -> None:
         == "Workflow Proces <script>alert(\"x\")</script> & co, huidige status: <b>Start</b> & 'c'"
     )
     group = state_groups(root)["a"]
-    assert group.find(f"{SVG}title").text == "<b>Start</b> & 'c'"  # type: ignore[union-attr]
+    assert title_of(group) == "<b>Start</b> & 'c'"
     assert label_text(group) == "<b>Start</b> & 'c'"
     (edge,) = edge_paths(root)
-    assert edge.find(f"{SVG}title").text == 'a < b & "c" > d'  # type: ignore[union-attr]
+    assert title_of(edge) == 'a < b & "c" > d'
 
 
 def test_svg_deterministic(bigger: WorkflowSpec, loopy: WorkflowSpec) -> None:
@@ -475,15 +481,13 @@ def test_svg_one_arrow_per_pair_of_states(raw: dict[str, Any]) -> None:
     for path in edge_paths(root):
         pair = (path.get("data-source"), path.get("data-dest"))
         labels = dict.fromkeys(t.label for t in spec.transitions if (t.source, t.dest) == pair)
-        assert path.find(f"{SVG}title").text == " / ".join(labels)  # type: ignore[union-attr]
+        assert title_of(path) == " / ".join(labels)
         assert path.get("marker-end") == "url(#wf-arrow)"
 
 
 def test_svg_arrow_titles_join_labels(bigger: WorkflowSpec) -> None:
     root = svg_root(to_svg(bigger))
-    titles = {
-        (p.get("data-source"), p.get("data-dest")): p.find(f"{SVG}title").text for p in edge_paths(root)
-    }  # type: ignore[union-attr]
+    titles = {(p.get("data-source"), p.get("data-dest")): title_of(p) for p in edge_paths(root)}
     assert titles == {
         ("registered", "assessment"): "Start",
         ("assessment", "settled"): "Uitkeren / Afwijzen",
@@ -530,7 +534,7 @@ def test_svg_long_labels_wrapped(loopy: WorkflowSpec) -> None:
     assert lines[-1].endswith("…")
     assert lines[0] == "Dekkingsonderzoek"
     # The full label stays available on hover.
-    assert group.find(f"{SVG}title").text == LOOPY["states"]["b"]["label"]  # type: ignore[union-attr]
+    assert title_of(group) == LOOPY["states"]["b"]["label"]
 
 
 def test_svg_id_prefix(demo: WorkflowSpec) -> None:
