@@ -78,7 +78,9 @@ def _stays(conn: Connection, now: datetime) -> list[StateStay]:
             EVENTS.c.claim_id,
             EVENTS.c.at,
             EVENTS.c.from_state,
-            func.lag(EVENTS.c.at).over(partition_by=EVENTS.c.claim_id, order_by=EVENTS.c.id).label("entered"),
+            func.lag(EVENTS.c.at, type_=EVENTS.c.at.type)
+            .over(partition_by=EVENTS.c.claim_id, order_by=EVENTS.c.id)
+            .label("entered"),
         )
         .where(
             EVENTS.c.kind.in_(("opened", "transition")),

@@ -52,14 +52,15 @@ class SignedIn:
 def _wait(failures: int, free: int, last: datetime | None, now: datetime) -> timedelta:
     if failures < free or last is None:
         return timedelta(0)
-    wait = min(FIRST_WAIT * 2 ** (failures - free), MAX_WAIT)
-    return max(last + wait - now, timedelta(0))
+    wait: timedelta = min(FIRST_WAIT * (2 ** (failures - free)), MAX_WAIT)
+    remaining: timedelta = last + wait - now
+    return max(remaining, timedelta(0))
 
 
 def throttle(db: Session, email: str, ip: str, now: datetime) -> timedelta:
     """How long this e-mail address or client address must still wait before another attempt."""
     since = now - WINDOW
-    waits = []
+    waits: list[timedelta] = []
     for column, key, free in (
         (LOGIN_FAILURES.c.email, email, FREE_ATTEMPTS),
         (LOGIN_FAILURES.c.ip, ip, FREE_ATTEMPTS_PER_IP),
@@ -73,7 +74,7 @@ def throttle(db: Session, email: str, ip: str, now: datetime) -> timedelta:
             )
             .one()
         )
-        waits.append(_wait(count, free, last, now))
+        waits.append(_wait(int(count), free, last, now))
     return max(waits)
 
 

@@ -351,7 +351,19 @@ def _open_deadlines(
 def open_claim(db: Db, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
     """Register a melding: validate, number it, store it in its kind's initial state with deadlines."""
     check_may_open(actor)
-    values = validate_inputs(INTAKE_FIELDS, data, rt.tz)
+    try:
+        values = validate_inputs(INTAKE_FIELDS, data, rt.tz)
+    except InvalidInput as exc:
+        # name every problem at once: an unknown policy too, not only after the typing errors are fixed
+        number = data.get("policy_number")
+        conn = db if isinstance(db, Connection) else db.connection()
+        if (
+            isinstance(number, str)
+            and "policy_number" not in exc.errors
+            and not _POLICY_BY_NUMBER.first(conn, {"number": number})
+        ):
+            raise InvalidInput({**exc.errors, "policy_number": f"polis {number} bestaat niet"}) from None
+        raise
     return _in_write(db, lambda conn: _open_claim(conn, rt, values, actor))
 
 

@@ -93,11 +93,11 @@ def user_by_token(session: Session, token: str) -> User | None:
 
 
 def all_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.role, User.email)).all())  # type: ignore[arg-type]
+    return list(session.exec(select(User).order_by(User.role, User.email)).all())
 
 
 def active_users_by_role(session: Session) -> dict[str, list[User]]:
     out: dict[str, list[User]] = {}
-    for user in session.exec(select(User).where(User.active).order_by(User.name)):  # type: ignore[arg-type]
+    for user in session.exec(select(User).where(User.active).order_by(User.name)):
         out.setdefault(user.role, []).append(user)
     return out

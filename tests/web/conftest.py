@@ -125,3 +125,11 @@ def transition_form(html: str, trigger: str) -> dict[str, str]:
         if form["action"].endswith("/transitions") and form["fields"].get("trigger") == trigger:
             return {k: form["fields"][k] for k in ("csrf", "trigger", "version")}
     raise AssertionError(f"no form for {trigger} on the page")
+
+
+def form_csrf(html: str, action: str) -> str:
+    """The CSRF token of the page's form posting to `action` (the log-out form has one too)."""
+    for form in forms(html):
+        if form["action"] == action and form["method"] == "post":
+            return str(form["fields"]["csrf"])
+    raise AssertionError(f"no form posting to {action}")
