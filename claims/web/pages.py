@@ -304,6 +304,8 @@ def _claim_page(
         "csrf": ctx.signer.csrf(viewer.session_key, claim_scope(reference, view.claim.version)),
         "may_note": bool(view.allowed) or viewer.user.role == Role.manager,
         "kind_label": KIND_LABELS.get(view.claim.kind, view.claim.kind),
+        "trigger_labels": {t.trigger: t.label for t in spec.transitions},
+        "field_labels": {t.trigger: {f.name: f.label for f in t.fields} for t in spec.transitions},
     }
     return render(request, ctx, "claim.html", context, status, viewer)
 
@@ -425,6 +427,7 @@ def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Re
             [w[0] for w in d.weeks],
             [("Geopend", [w[1] for w in d.weeks]), ("Gesloten", [w[2] for w in d.weeks])],
             title="Claims geopend en gesloten per week",
+            width=1120,
         ),
         "kind_state_rows": sorted(
             d.open_by_kind_state.items(),

@@ -1,0 +1,225 @@
+"""A real browser against the real server: Debian's chromium, driven by Playwright, on the app served by
+uvicorn on loopback over a freshly seeded SQLite database. A handler reports an unpaid-fee claim and
+takes it through coverage, expertise, mitigation with an advance and a settlement a manager approves.
+Screenshots land in test-artifacts/e2e/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")  # a dev dependency: installed by make test
+Page = playwright_api.Page
+expect = playwright_api.expect
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM = "/usr/bin/chromium"
+CLAIMFLOW = Path(sys.executable).parent / "claimflow"
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`claimflow init`, `seed` and `serve` as `make run` does them, on a free loopback port."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "CLAIMFLOW_DATABASE_URL": f"sqlite:///{workdir / 'claimflow.db'}",
+        "CLAIMFLOW_SECRET_KEY": "e2e-secret-" + "x" * 24,
+    }
+    for command in ("init", "seed"):
+        subprocess.run([str(CLAIMFLOW), command], env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = (workdir / "server.log").open("w")
+    proc = subprocess.Popen(
+        [str(CLAIMFLOW), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/login", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((workdir / "server.log").read_text()) from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not answer within 10 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/ensure_chromium.sh installs it"
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="nl-NL")  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Page, server: str, email: str, password: str) -> None:
+    page.goto(f"{server}/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_role("heading", name="Inloggen")).to_be_visible()
+
+
+def act(page: Page, trigger: str, **fields: str) -> None:
+    """Open the action `trigger` on the claim page, fill its fields and submit it."""
+    action = page.locator(f"#actie-{trigger}")
+    action.locator("summary").click()
+    for name, value in fields.items():
+        box = action.locator(f"#{trigger}-{name}")
+        if box.evaluate("e => e.tagName") == "SELECT":
+            box.select_option(value)
+        else:
+            box.fill(value)
+    action.locator("button[type=submit]").click()
+    expect(page.locator("p.notice")).to_contain_text("Uitgevoerd")
+
+
+def state(page: Page) -> str:
+    return str(page.locator("#current-state").get_attribute("data-state"))
+
+
+def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlement(
+    page: Page, server: str
+) -> None:
+    log_in(page, server, "sanne.behandelaar@claimflow.test", "demo-behandelaar")
+    expect(page.get_by_role("heading", name="Claims")).to_be_visible()
+    shot(page, "01-claims-list")
+
+    # the melding, with the policy looked up first
+    page.get_by_role("link", name="Nieuwe melding").click()
+    page.get_by_label("Polisnummer of verzekerde").fill("Strategie")
+    page.get_by_role("button", name="Zoek polis").click()
+    page.get_by_role("link", name="Kies").first.click()
+    expect(page.locator("p.policy")).to_contain_text("Strategie & IT Advies")
+    page.get_by_label("Soort claim").select_option("unpaid_fee")
+    page.get_by_label("Benadeelde (opdrachtgever)").fill("Webwinkel Noord B.V.")
+    page.get_by_label("Omschrijving").fill(
+        "De opdrachtgever betaalt twee facturen niet en stelt de verzekerde aansprakelijk voor vertraging."
+    )
+    page.get_by_label("Datum van de fout").fill("2026-09-01")
+    page.get_by_label("Datum bekend bij verzekerde").fill("2026-10-01")
+    page.get_by_label("Geclaimd bedrag").fill("veel")  # wrong first: shown next to the field, input kept
+    page.get_by_role("button", name="Melding registreren").click()
+    expect(page.locator("#amount_claimed-error")).to_contain_text("ongeldig bedrag")
+    expect(page.get_by_label("Benadeelde (opdrachtgever)")).to_have_value("Webwinkel Noord B.V.")
+    shot(page, "02-melding-form-with-error")
+    page.get_by_label("Geclaimd bedrag").fill("85.000,00")
+    page.get_by_role("button", name="Melding registreren").click()
+    expect(page.locator("p.notice")).to_contain_text("De melding is geregistreerd")
+    reference = page.locator("h1").inner_text().split()[0]
+    assert reference.startswith("CF-")
+    assert state(page) == "melding"
+
+    act(page, "register_invoice", number="F2026-101", amount="40.000,00", due_date="2026-09-30")
+    act(page, "start_coverage_check")
+    assert state(page) == "dekkingsonderzoek"
+    act(page, "confirm_cover", expert="lars.expert@claimflow.test", reserve_damages="60.000,00")
+    assert state(page) == "expertise"
+    log_out(page)
+
+    # the expert reports
+    log_in(page, server, "lars.expert@claimflow.test", "demo-expert")
+    page.goto(f"{server}/claims/{reference}")
+    act(
+        page,
+        "submit_report",
+        findings="Vertraging door wijzigingen van de opdrachtgever.",
+        assessed_damage="60.000",
+    )
+    log_out(page)
+
+    # mitigation with an advance on the unpaid invoices, then settlement above the handler's limit
+    log_in(page, server, "sanne.behandelaar@claimflow.test", "demo-behandelaar")
+    page.goto(f"{server}/claims/{reference}")
+    act(
+        page,
+        "start_mitigation",
+        measure="Voorschot zodat het project kan worden afgemaakt.",
+        reserve_mitigation="20.000",
+    )
+    assert state(page) == "schadebeperking"
+    act(page, "pay_advance", share_percent="50", deduction="2.000")
+    expect(page.locator("#total-paid")).to_have_text("€ 19.000,00")
+    act(page, "to_settlement")
+    assert state(page) == "regeling"
+    act(page, "submit_for_approval", damages="60.000", terms="Finale kwijting na betaling.")
+    assert state(page) == "goedkeuring"
+    shot(page, "03-claim-awaiting-approval")
+    log_out(page)
+
+    # the manager sees it waiting on the dashboard and approves
+    log_in(page, server, "eva.manager@claimflow.test", "demo-manager")
+    page.get_by_role("link", name="Dashboard").click()
+    approvals = page.locator("#goedkeuringen")
+    expect(approvals).to_contain_text(reference)
+    expect(page.locator("svg")).to_have_count(5)
+    shot(page, "04-dashboard")
+    approvals.get_by_role("link", name=reference).click()
+    act(page, "approve_settlement")
+    assert state(page) == "gesloten"
+
+    # the timeline tells the whole story, in order
+    timeline = page.locator("ol.timeline")
+    for trigger in (
+        "register_invoice",
+        "start_coverage_check",
+        "confirm_cover",
+        "submit_report",
+        "start_mitigation",
+        "pay_advance",
+        "to_settlement",
+        "submit_for_approval",
+        "approve_settlement",
+    ):
+        expect(timeline).to_contain_text(trigger)
+    texts = timeline.locator("li code").all_inner_texts()
+    assert texts.index("pay_advance") < texts.index("to_settlement") < texts.index("approve_settlement")
+    expect(page.locator("svg [aria-current=step]")).to_have_attribute("data-state", "gesloten")
+    shot(page, "05-claim-closed")
+    page.goto(f"{server}/claims")
+    shot(page, "06-claims-list-after")
