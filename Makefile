@@ -33,6 +33,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench.transitions
+	$(BIN)/python -m bench.claim_list
 
 clean:
 	rm -rf $(VENV) claimflow.db claimflow.db-wal claimflow.db-shm test-artifacts

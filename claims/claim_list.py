@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -168,17 +169,7 @@ def search_claims(
         )
         query = query.where(CLAIMS.c.id.in_(overdue))
     if f.q and f.q.strip():
-        text = f.q.strip()
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                CLAIMS.c.reference == text.upper(),
-                CLAIMS.c.insured_reference == text,
-                CLAIMS.c.claimant.ilike(pattern, escape="\\"),
-                POLICIES.c.insured.ilike(pattern, escape="\\"),
-                POLICIES.c.number == text.upper(),
-            )
-        )
+        query = query.where(_text_match(f.q.strip()))
     if cursor:
         value, after_id = decode_cursor(cursor, f.sort)
         if key is None:
@@ -198,6 +189,26 @@ def search_claims(
     _mark_deadlines(conn, items, [r.id for r in rows], now)
     next_cursor = encode_cursor(f.sort, items[-1], rows[-1].id) if more else None
     return ClaimPage(items=items, next_cursor=next_cursor, filters=f)
+
+
+REFERENCE = re.compile(r"CF-\d{4}-\d+", re.IGNORECASE)
+
+
+def _text_match(text: str) -> Any:
+    """A schadenummer is looked up by its index alone; other text matches the claimant, the insured,
+    the insured's own reference or the policy number. Insured names are matched in the (small)
+    policies table first, so the claims are scanned for the claimant's name only."""
+    if REFERENCE.fullmatch(text):
+        return CLAIMS.c.reference == text.upper()
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    policies = select(POLICIES.c.id).where(
+        or_(POLICIES.c.insured.ilike(pattern, escape="\\"), POLICIES.c.number == text.upper())
+    )
+    return or_(
+        CLAIMS.c.insured_reference == text,
+        CLAIMS.c.claimant.ilike(pattern, escape="\\"),
+        CLAIMS.c.policy_id.in_(policies),
+    )
 
 
 def _listed(r: Row[Any]) -> ListedClaim:

@@ -1,0 +1,214 @@
+"""Benchmark: the claims list (keyset pagination, filters, deadline marks) over a million claims.
+
+Run: `make bench` (or `.venv/bin/python -m bench.claim_list --claims 1000000`). Builds a SQLite database
+once in a temporary directory (bulk inserts, not the service: this measures reading), then times each
+query shape the list page and GET /api/claims run, as a manager (sees everything) and as a handler (their
+team's claims). Prints the median and the slowest of several runs in milliseconds; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert
+from sqlmodel import Session
+
+from claims.claim_list import ClaimFilter, ClaimPage, search_claims
+from claims.db import make_engine
+from claims.models import User
+from claims.schema import upgrade
+from claims.tables import CLAIMS, DEADLINES, POLICIES, USERS
+
+KINDS = ["contract_breach", "data_loss", "late_delivery", "unpaid_fee"]
+STATES = ["melding", "dekkingsonderzoek", "expertise", "schadebeperking", "regeling", "gesloten"]
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+BATCH = 20_000
+
+
+def build(path: Path, claims: int) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    rnd = random.Random(7)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(USERS),
+            [
+                {
+                    "email": f"h{i}@bench.nl",
+                    "name": f"Behandelaar {i}",
+                    "role": "handler",
+                    "team": f"T{i % 4}",
+                    "password_hash": "",
+                    "active": True,
+                    "created_at": NOW,
+                }
+                for i in range(40)
+            ]
+            + [
+                {
+                    "email": "m@bench.nl",
+                    "name": "Manager",
+                    "role": "manager",
+                    "team": "T0",
+                    "password_hash": "",
+                    "active": True,
+                    "created_at": NOW,
+                }
+            ],
+        )
+        conn.execute(
+            insert(POLICIES),
+            [
+                {
+                    "number": f"BAV-{i:06d}",
+                    "insured": f"ICT Bedrijf {i} B.V.",
+                    "activities": "",
+                    "start_date": date(2020, 1, 1),
+                    "retroactive_date": date(2015, 1, 1),
+                    "cover_per_claim": Decimal("1000000"),
+                    "cover_per_year": Decimal("2000000"),
+                    "deductible": Decimal("2500"),
+                    "territory": "wereld",
+                }
+                for i in range(20_000)
+            ],
+        )
+    start = time.perf_counter()
+    for first in range(0, claims, BATCH):
+        rows, deadlines = [], []
+        for n in range(first + 1, min(first + BATCH, claims) + 1):
+            created = NOW - timedelta(minutes=claims - n)
+            state = rnd.choice(STATES)
+            rows.append(
+                {
+                    "id": n,
+                    "reference": f"CF-2026-{n:07d}",
+                    "kind": rnd.choice(KINDS),
+                    "spec_version": 1,
+                    "state": state,
+                    "version": 1,
+                    "policy_id": rnd.randint(1, 20_000),
+                    "handler_id": rnd.randint(1, 40),
+                    "claimant": f"Opdrachtgever {rnd.randint(1, 200_000)} B.V.",
+                    "claimant_counsel": "",
+                    "description": "",
+                    "is_circumstance": False,
+                    "date_error": date(2026, 1, 1),
+                    "date_known": date(2026, 2, 1),
+                    "date_reported": date(2026, 3, 1),
+                    "personal_data": False,
+                    "amount_claimed": Decimal(rnd.randint(1, 5_000) * 100),
+                    "case_data": {},
+                    "created_at": created,
+                    "state_entered_at": created,
+                    "closed_at": created if state == "gesloten" else None,
+                }
+            )
+            if state != "gesloten":
+                # about 2% overdue, the rest due within the coming months
+                due = (
+                    NOW - timedelta(days=1)
+                    if rnd.random() < 0.02
+                    else NOW + timedelta(days=rnd.randint(1, 90))
+                )
+                deadlines.append(
+                    {
+                        "claim_id": n,
+                        "name": "d",
+                        "label": "Termijn",
+                        "state": state,
+                        "scope": "state",
+                        "responsible": "handler",
+                        "met_by": "x",
+                        "started_at": created,
+                        "due_at": due,
+                    }
+                )
+        with engine.begin() as conn:
+            conn.execute(insert(CLAIMS), rows)
+            if deadlines:
+                conn.execute(insert(DEADLINES), deadlines)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"built {claims:,} claims in {time.perf_counter() - start:.0f} s")
+    return engine
+
+
+def timed(run: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), max(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--db", type=Path, help="reuse (or create) this database file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "list.db"
+        engine = make_engine(f"sqlite:///{path}") if path.exists() else build(path, args.claims)
+        with Session(engine) as s:
+            manager = s.get(User, 41)
+            handler = s.get(User, 1)
+            assert manager is not None and handler is not None
+            conn = s.connection()
+
+            def page(user: User, f: ClaimFilter, cursor: str | None = None) -> ClaimPage:
+                return search_claims(conn, user, f, NOW, cursor=cursor, limit=50)
+
+            deep_newest = _cursor_after(page, manager, ClaimFilter(), pages=200)
+            deep_amount = _cursor_after(page, manager, ClaimFilter(sort="bedrag_hoog"), pages=200)
+            cases: list[tuple[str, Callable[[], Any]]] = [
+                ("first page, newest first (manager)", lambda: page(manager, ClaimFilter())),
+                ("page 201, newest first (keyset)", lambda: page(manager, ClaimFilter(), deep_newest)),
+                ("first page, highest amount", lambda: page(manager, ClaimFilter(sort="bedrag_hoog"))),
+                (
+                    "page 201, highest amount (keyset)",
+                    lambda: page(manager, ClaimFilter(sort="bedrag_hoog"), deep_amount),
+                ),
+                ("kind = unpaid_fee", lambda: page(manager, ClaimFilter(kind="unpaid_fee"))),
+                ("state = regeling", lambda: page(manager, ClaimFilter(state="regeling"))),
+                ("handler = h7", lambda: page(manager, ClaimFilter(handler="h7@bench.nl"))),
+                ("overdue only", lambda: page(manager, ClaimFilter(overdue=True))),
+                (
+                    "overdue + kind + state",
+                    lambda: page(manager, ClaimFilter(overdue=True, kind="data_loss", state="expertise")),
+                ),
+                ("q = schadenummer", lambda: page(manager, ClaimFilter(q="CF-2026-0500000"))),
+                ("q = insured name (common)", lambda: page(manager, ClaimFilter(q="ICT Bedrijf 12"))),
+                ("q = rare text (scans)", lambda: page(manager, ClaimFilter(q="Opdrachtgever 199999 "))),
+                ("handler's team view, first page", lambda: page(handler, ClaimFilter())),
+            ]
+            print(f"{'query (50 rows a page)':<40} {'median ms':>10} {'max ms':>9}")
+            for name, run in cases:
+                median, worst = timed(run, args.repeat)
+                print(f"{name:<40} {median:>10.1f} {worst:>9.1f}")
+        engine.dispose()
+
+
+def _cursor_after(page: Callable[..., ClaimPage], user: User, f: ClaimFilter, pages: int) -> str:
+    cursor = None
+    for _ in range(pages):
+        cursor = page(user, f, cursor).next_cursor
+        assert cursor
+    return cursor
+
+
+if __name__ == "__main__":
+    main()
