@@ -15,9 +15,11 @@ import textwrap
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 
 from workflow.spec import WorkflowSpec
+from workflow.svgtext import svg_number as _num
+from workflow.svgtext import xml_attr as _xml_attr
+from workflow.svgtext import xml_text as _xml_text
 
 __all__ = ["CURRENT_FILL", "to_dot", "to_mermaid", "to_svg"]
 
@@ -157,8 +159,6 @@ def to_dot(spec: WorkflowSpec, current: str | None = None) -> str:
 
 _SVG_FONT = "system-ui, sans-serif"
 _SVG_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_XML_ATTR_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 _BOX_W = 156  # a state box; its height follows from the longest wrapped label
 _LINE_H = 16
@@ -197,20 +197,6 @@ class _SvgEdge:
     exit_k: int = 0  # its vertical run in the gap right of the source column, counted outwards
     entry_k: int = 0  # its vertical run in the gap left of the destination column, counted outwards
     ports: dict[str, float] = field(default_factory=dict)  # 's', 'd': y where it leaves and enters
-
-
-def _xml_text(text: str) -> str:
-    return escape(_XML_ILLEGAL.sub("", text))
-
-
-def _xml_attr(text: str) -> str:
-    """A double-quoted XML attribute value."""
-    return '"' + escape(_XML_ILLEGAL.sub("", text), _XML_ATTR_ESCAPES) + '"'
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}".removesuffix(".0")
-    return "0" if text == "-0" else text
 
 
 def _d(*parts: str | float) -> str:

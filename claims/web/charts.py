@@ -10,10 +10,12 @@ negative (ValueError otherwise); the longest bar fills the width, the others are
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from xml.sax.saxutils import escape
+
+from workflow.svgtext import svg_number as _num
+from workflow.svgtext import xml_attr as _attr
+from workflow.svgtext import xml_text as _text
 
 __all__ = ["bar_chart", "format_number", "grouped_bar_chart", "range_chart"]
 
@@ -38,9 +40,6 @@ _ACCENT = "#2f6eb5"
 _ACCENT_LIGHT = "#a9c4e6"
 _AMBER = "#e0a526"
 _SERIES_COLOURS = (_ACCENT, _AXIS, _AMBER, _MUTED, _ACCENT_LIGHT, "#cbd2d9")
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_XML_ATTR_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -80,20 +79,6 @@ def _check_value(value: Number, what: str) -> None:
 def _check_width(width: int) -> None:
     if width < MIN_WIDTH:
         raise ValueError(f"width {width} is below the minimum of {MIN_WIDTH}")
-
-
-def _text(text: str) -> str:
-    return escape(_XML_ILLEGAL.sub("", text))
-
-
-def _attr(text: str) -> str:
-    """A double-quoted XML attribute value."""
-    return '"' + escape(_XML_ILLEGAL.sub("", text), _XML_ATTR_ESCAPES) + '"'
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}".removesuffix(".0")
-    return "0" if text == "-0" else text
 
 
 def _text_width(text: str, size: int = _FONT_SIZE) -> float:

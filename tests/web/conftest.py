@@ -48,10 +48,10 @@ def anon(app: Any) -> Iterator[TestClient]:
         yield client
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+def login(client: TestClient, email: str, password: str = PASSWORD, next: str = "/") -> Any:
     page = client.get("/login")
     nonce = hidden(page.text, "nonce")
-    return client.post("/login", data={"email": email, "password": password, "nonce": nonce, "next": "/"})
+    return client.post("/login", data={"email": email, "password": password, "nonce": nonce, "next": next})
 
 
 def client_for(app: Any, email: str) -> TestClient:

@@ -12,23 +12,15 @@ from sqlmodel import Session
 from claims.logins import FREE_ATTEMPTS
 from claims.tables import LOGIN_FAILURES
 from tests.conftest import Clock, World
-from tests.web.conftest import PASSWORD, client_for, forms, hidden, login
+from tests.web.conftest import PASSWORD, client_for, forms, login
 
 
 def test_pages_redirect_to_the_login_page_and_back(anon: TestClient, world: World) -> None:
     r = anon.get("/claims?kind=unpaid_fee")
     assert r.status_code == 303
     assert r.headers["location"] == "/login?next=/claims?kind=unpaid_fee"
-    page = anon.get(r.headers["location"])
-    r = anon.post(
-        "/login",
-        data={
-            "email": world.handler.email,
-            "password": PASSWORD,
-            "nonce": hidden(page.text, "nonce"),
-            "next": "/claims?kind=unpaid_fee",
-        },
-    )
+    assert anon.get(r.headers["location"]).status_code == 200
+    r = login(anon, world.handler.email, next="/claims?kind=unpaid_fee")
     assert r.status_code == 303 and r.headers["location"] == "/claims?kind=unpaid_fee"
 
 
@@ -121,16 +113,7 @@ def test_a_session_ends_after_the_absolute_timeout_however_busy(handler: TestCli
 
 
 def test_next_never_leads_off_site(anon: TestClient, world: World) -> None:
-    page = anon.get("/login")
-    r = anon.post(
-        "/login",
-        data={
-            "email": world.handler.email,
-            "password": PASSWORD,
-            "nonce": hidden(page.text, "nonce"),
-            "next": "//evil.example/x",
-        },
-    )
+    r = login(anon, world.handler.email, next="//evil.example/x")
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 
