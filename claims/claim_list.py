@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, literal, or_, select, tuple_
@@ -23,6 +23,7 @@ from claims.models import User
 from claims.permissions import visible_claims
 from claims.tables import CLAIMS, DEADLINES, POLICIES, USERS
 from workflow.errors import InvalidInput
+from workflow.inputs import parse_money
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -108,19 +109,26 @@ def encode_cursor(sort: str, row: ListedClaim, claim_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+MAX_CURSOR = 200
+MAX_ID = 2**63 - 1
+
+
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     """(sort key value, id) of the row a page continues after; InvalidInput for anything else."""
+    bad = InvalidInput({"cursor": "ongeldige cursor (hoort bij een andere zoekopdracht of is beschadigd)"})
+    if len(cursor) > MAX_CURSOR:
+        raise bad
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         name, value, claim_id = json.loads(raw)
-        if name != sort or not isinstance(claim_id, int):
+        if name != sort or type(claim_id) is not int or not 0 < claim_id <= MAX_ID:
             raise ValueError
         if SORTS[sort][1] is not None:
-            value = Decimal(value)
-    except (ValueError, TypeError, InvalidOperation, json.JSONDecodeError, KeyError):
-        raise InvalidInput(
-            {"cursor": "ongeldige cursor (hoort bij een andere zoekopdracht of is beschadigd)"}
-        ) from None
+            if not isinstance(value, str):
+                raise ValueError
+            value = parse_money(value)
+    except (ValueError, TypeError, KeyError, RecursionError):
+        raise bad from None
     return value, claim_id
 
 

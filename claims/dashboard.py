@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from claims.models import User
+from claims.permissions import check_is_manager
 from claims.tables import CLAIMS, DEADLINES, EVENTS, USERS
 
 APPROVAL_STATE = "goedkeuring"
@@ -37,8 +39,9 @@ class Dashboard:
     approvals: list[dict[str, Any]]
 
 
-def dashboard(conn: Connection, now: datetime, tz: ZoneInfo) -> Dashboard:
-    """The figures over all claims (a manager sees all of them)."""
+def dashboard(conn: Connection, actor: User, now: datetime, tz: ZoneInfo) -> Dashboard:
+    """The figures over all claims, for a manager (who sees all of them); Forbidden for anyone else."""
+    check_is_manager(actor)
     return Dashboard(
         open_by_kind_state=_open_by_kind_state(conn),
         overdue_by_handler=_overdue_by_handler(conn, now),

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 WRITE = {"claimflow_write": True}
 T = TypeVar("T")
+Db = Session | Connection  # a request's Session, or a Connection a worker keeps for many transactions
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
@@ -94,6 +95,25 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
         driver.execute("COMMIT")
     else:
         driver.commit()
+    return result
+
+
+def in_write(db: Db, work: Callable[[Connection], T]) -> T:
+    """`work` in one write transaction, committed at its end and rolled back on any error. A Session
+    that has already read something carries on in that transaction, and it is committed just the same."""
+    if isinstance(db, Connection):
+        return in_write_transaction(db, work)
+    if db.in_transaction() and not db.connection().get_execution_options().get("claimflow_write"):
+        # A read transaction (the caller looked something up first) would have to upgrade to a write
+        # lock later, which SQLite refuses outright when another writer got in between; end it.
+        db.commit()
+    conn = db.connection() if db.in_transaction() else begin_write(db)
+    try:
+        result = work(conn)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
     return result
 
 

@@ -4,28 +4,40 @@ idle and an absolute timeout. Interfaces hold only the session token; everything
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from claims.db import in_write
 from claims.models import User
 from claims.tables import LOGIN_FAILURES, USERS, WEB_SESSIONS
 from claims.users import hash_password, token_hash, verify_password
 from workflow.errors import WorkflowError
 
-# Failures counted over this window; the first FREE_ATTEMPTS cost nothing, each further one doubles
-# the wait, up to MAX_WAIT. A client address gets more room, since colleagues may share one.
+# Attempts counted over this window. For each key the first `free` attempts cost nothing; each further
+# one doubles the wait, from FIRST_WAIT up to MAX_WAIT. One client guessing one account is stopped
+# soonest; an account guessed from many places, and one place guessing many accounts (colleagues may
+# share an address behind a proxy), get more room.
 WINDOW = timedelta(minutes=15)
-FREE_ATTEMPTS = 5
-FREE_ATTEMPTS_PER_IP = 20
+FREE_ATTEMPTS = 5  # per e-mail address and client address
+FREE_ATTEMPTS_PER_EMAIL = 20
+FREE_ATTEMPTS_PER_IP = 50
 FIRST_WAIT = timedelta(seconds=30)
 MAX_WAIT = timedelta(minutes=15)
+KEEP = timedelta(days=1)
 # Writing last_seen on every request would make every page view a write; a minute's slack is harmless.
 TOUCH_EVERY = timedelta(minutes=1)
 # A hash to verify against when the e-mail address is unknown, so the answer takes as long either way.
 _DUMMY_HASH = hash_password("no-such-user-password")
+
+
+REFUSED = "Onbekend e-mailadres of onjuist wachtwoord."
+MAX_EMAIL = 320
 
 
 class LoginRefused(WorkflowError):
@@ -57,45 +69,59 @@ def _wait(failures: int, free: int, last: datetime | None, now: datetime) -> tim
     return max(remaining, timedelta(0))
 
 
-def throttle(db: Session, email: str, ip: str, now: datetime) -> timedelta:
-    """How long this e-mail address or client address must still wait before another attempt."""
+def _record_attempt(conn: Connection, email: str, ip: str, now: datetime) -> timedelta:
+    """Record an attempt before the password is checked, so that guesses made at the same moment count
+    each other; the wait it must respect (then the attempt is withdrawn: waiting does not extend the wait)."""
+    attempt = conn.execute(
+        insert(LOGIN_FAILURES).values(email=email, ip=ip, at=now).returning(LOGIN_FAILURES.c.id)
+    ).scalar_one()
     since = now - WINDOW
     waits: list[timedelta] = []
-    for column, key, free in (
-        (LOGIN_FAILURES.c.email, email, FREE_ATTEMPTS),
-        (LOGIN_FAILURES.c.ip, ip, FREE_ATTEMPTS_PER_IP),
+    for where, free in (
+        ((LOGIN_FAILURES.c.email == email) & (LOGIN_FAILURES.c.ip == ip), FREE_ATTEMPTS),
+        (LOGIN_FAILURES.c.email == email, FREE_ATTEMPTS_PER_EMAIL),
+        (LOGIN_FAILURES.c.ip == ip, FREE_ATTEMPTS_PER_IP),
     ):
-        count, last = (
-            db.connection()
-            .execute(
-                select(func.count(), func.max(LOGIN_FAILURES.c.at)).where(
-                    column == key, LOGIN_FAILURES.c.at > since
-                )
+        count, last = conn.execute(
+            select(func.count(), func.max(LOGIN_FAILURES.c.at)).where(
+                where, LOGIN_FAILURES.c.at > since, LOGIN_FAILURES.c.id < attempt
             )
-            .one()
-        )
+        ).one()
         waits.append(_wait(int(count), free, last, now))
-    return max(waits)
+    wait = max(waits)
+    if wait:
+        conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.id == attempt))
+    # old attempts of this address and client are of no use any more
+    old = LOGIN_FAILURES.c.at < now - KEEP
+    conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.email == email, old))
+    conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.ip == ip, old))
+    return wait
 
 
 def authenticate(db: Session, email: str, password: str, ip: str, now: datetime) -> User:
-    """The active user with this e-mail address and password, or LoginRefused. Commits the failure
-    count, so a refused attempt is remembered even though the caller gets an exception."""
+    """The active user with this e-mail address and password, or LoginRefused. Each attempt is committed
+    before the password is checked; a successful one clears this client's attempts for the address."""
     email = email.strip().lower()
-    wait = throttle(db, email, ip, now)
+    if not email or len(email) > MAX_EMAIL or "\x00" in email + password:
+        raise LoginRefused(REFUSED)
+    wait = in_write(db, lambda conn: _record_attempt(conn, email, ip, now))
     if wait:
         seconds = int(wait.total_seconds()) + 1
         raise LoginRefused(
             f"Te veel mislukte pogingen. Probeer het over {seconds} seconden opnieuw.", retry_after=seconds
         )
-    user = db.connection().execute(select(USERS.c.id).where(USERS.c.email == email)).first()
-    found = db.get(User, user.id) if user else None
+    row = db.connection().execute(select(USERS.c.id).where(USERS.c.email == email)).first()
+    found = db.get(User, row.id) if row else None
     ok = verify_password(found, password) if found else _verify_dummy(password)
     if found is None or not ok or not found.active:
-        db.connection().execute(insert(LOGIN_FAILURES).values(email=email, ip=ip, at=now))
-        db.commit()
-        raise LoginRefused("Onbekend e-mailadres of onjuist wachtwoord.")
-    db.connection().execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.email == email))
+        db.rollback()
+        raise LoginRefused(REFUSED)
+    in_write(
+        db,
+        lambda conn: conn.execute(
+            delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.email == email, LOGIN_FAILURES.c.ip == ip)
+        ),
+    )
     return found
 
 
@@ -107,12 +133,8 @@ def _verify_dummy(password: str) -> bool:
 def start_session(db: Session, user: User, now: datetime) -> str:
     """A new session for `user` (a new token at every log-in, so a planted one is worthless); commits."""
     token = secrets.token_urlsafe(32)
-    db.connection().execute(
-        insert(WEB_SESSIONS).values(
-            token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now
-        )
-    )
-    db.commit()
+    values = {"token_hash": token_hash(token), "user_id": user.id, "created_at": now, "last_seen_at": now}
+    in_write(db, lambda conn: conn.execute(insert(WEB_SESSIONS).values(values)))
     return token
 
 
@@ -131,20 +153,21 @@ def resume_session(db: Session, token: str, now: datetime, policy: SessionPolicy
         _end(db, row.id, now)
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
-        db.connection().execute(
-            update(WEB_SESSIONS).where(WEB_SESSIONS.c.id == row.id).values(last_seen_at=now)
-        )
-        db.commit()
+        touch = update(WEB_SESSIONS).where(WEB_SESSIONS.c.id == row.id).values(last_seen_at=now)
+        # another request of this session may touch it at the same moment, or the database be busy:
+        # last_seen only needs to be about right, so this request goes on either way
+        with suppress(OperationalError):
+            in_write(db, lambda conn: conn.execute(touch))
     return SignedIn(user=user, session_id=row.id, token_hash=digest)
 
 
 def _end(db: Session, session_id: int, now: datetime) -> None:
-    db.connection().execute(
+    end = (
         update(WEB_SESSIONS)
         .where(WEB_SESSIONS.c.id == session_id, WEB_SESSIONS.c.ended_at.is_(None))
         .values(ended_at=now)
     )
-    db.commit()
+    in_write(db, lambda conn: conn.execute(end))
 
 
 def end_session(db: Session, token: str, now: datetime) -> None:

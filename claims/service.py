@@ -7,17 +7,16 @@ and opened, money lines; committed once. A refused or stale attempt changes noth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
 
 from claims.context import TransitionContext
-from claims.db import begin_write, in_write_transaction
+from claims.db import Db, in_write
 from claims.effects import effects
 from claims.fastsql import InsertReturningId, Prepared, Record
 from claims.intake import INTAKE_FIELDS
@@ -110,29 +109,6 @@ class Outcome(NamedTuple):
     from_state: str | None
 
 
-T = TypeVar("T")
-Db = Session | Connection  # a request's Session, or a Connection a worker keeps for many transactions
-
-
-def _in_write(db: Db, work: Callable[[Connection], T]) -> T:
-    """`work` in one write transaction, committed at its end and rolled back on any error. A Session
-    that has already read something carries on in that transaction, and it is committed just the same."""
-    if isinstance(db, Connection):
-        return in_write_transaction(db, work)
-    if db.in_transaction() and not db.connection().get_execution_options().get("claimflow_write"):
-        # A read transaction (the caller looked something up first) would have to upgrade to a write
-        # lock later, which SQLite refuses outright when another writer got in between; end it.
-        db.commit()
-    conn = db.connection() if db.in_transaction() else begin_write(db)
-    try:
-        result = work(conn)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-    return result
-
-
 def advance(
     db: Db,
     rt: Runtime,
@@ -143,7 +119,7 @@ def advance(
     expected_version: int,
 ) -> Outcome:
     """Fire `trigger` on the claim `reference` as `actor`, if it is still at `expected_version`."""
-    return _in_write(db, lambda conn: _advance(conn, rt, reference, trigger, inputs, actor, expected_version))
+    return in_write(db, lambda conn: _advance(conn, rt, reference, trigger, inputs, actor, expected_version))
 
 
 def _advance(
@@ -158,6 +134,8 @@ def _advance(
     claim = _SELECT_CLAIM.first(conn, {"ref": reference})
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
+    # first, so that someone not on the claim learns nothing of it (its state, version or triggers)
+    check_may_act(actor, claim)
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
     if claim.version != expected_version:
         raise _stale(spec, claim)
@@ -225,6 +203,8 @@ def add_note(db: Db, rt: Runtime, reference: str, text: str, actor: User) -> int
     text = text.strip()
     if not text:
         raise InvalidInput({"note": "een lege notitie wordt niet opgeslagen"})
+    if "\x00" in text:
+        raise InvalidInput({"note": "bevat een ongeldig teken"})
     if len(text) > MAX_NOTE:
         raise InvalidInput({"note": f"hoogstens {MAX_NOTE} tekens ({len(text)} ingevuld)"})
 
@@ -247,7 +227,7 @@ def add_note(db: Db, rt: Runtime, reference: str, text: str, actor: User) -> int
             note=text,
         )
 
-    return _in_write(db, work)
+    return in_write(db, work)
 
 
 def _copy_json(value: Any) -> Any:
@@ -364,7 +344,7 @@ def open_claim(db: Db, rt: Runtime, data: Mapping[str, Any], actor: User) -> Out
         ):
             raise InvalidInput({**exc.errors, "policy_number": f"polis {number} bestaat niet"}) from None
         raise
-    return _in_write(db, lambda conn: _open_claim(conn, rt, values, actor))
+    return in_write(db, lambda conn: _open_claim(conn, rt, values, actor))
 
 
 def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: User) -> Outcome:
@@ -440,6 +420,8 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
 
 
 def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[str, str]) -> int | None:
+    """The handler the melding goes to: the reporting handler, or a colleague of their team; a manager
+    chooses anyone."""
     if not email:
         if actor.role == Role.handler:
             return actor.id
@@ -448,6 +430,9 @@ def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[
     row = _USER_BY_EMAIL.first(conn, {"email": email.lower()})
     if row is None or row.role != Role.handler or not row.active:
         errors["handler"] = f"geen actieve behandelaar met e-mailadres {email}"
+        return None
+    if actor.role == Role.handler and row.team != actor.team:
+        errors["handler"] = f"{email} hoort niet bij uw team"
         return None
     return int(row.id)
 

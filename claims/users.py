@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlmodel import Session, select
 
 from claims.models import Role, User
+from claims.permissions import check_may_manage_users
 from workflow.errors import InvalidInput
 
 _hasher = PasswordHasher()
@@ -43,9 +44,18 @@ def add_user(
     now: datetime,
     authority_limit: Decimal | None = None,
     team: str = "BAV",
+    actor: User | None = None,
 ) -> User:
-    """Create a user; raises InvalidInput naming the field that is wrong. The caller commits."""
+    """Create a user; raises InvalidInput naming the field that is wrong. `actor` (None: an operator at
+    the command line) must be an admin. The caller commits."""
+    if actor is not None:
+        check_may_manage_users(actor)
     errors: dict[str, str] = {}
+    for field, value in (("email", email), ("name", name), ("team", team), ("password", password)):
+        if "\x00" in value:
+            errors[field] = "bevat een ongeldig teken"
+    if errors:
+        raise InvalidInput(errors)
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         errors["email"] = f"ongeldig e-mailadres '{email}'"

@@ -21,6 +21,9 @@ _FALSE = {"false", "0", "off", "nee", "no", ""}
 _MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _NL_MONEY = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d{1,2})?$|^-?\d+(,\d{1,2})?$")
 MAX_TEXT = 20_000
+MAX_INTEGER = 2**31 - 1
+# Dates outside these years are typing errors here, and near year 1 or 9999 date arithmetic overflows.
+MIN_YEAR, MAX_YEAR = 1900, 2200
 MAX_MONEY = Decimal("1000000000000.00")  # a trillion euros: beyond any cover, and within a BIGINT of cents
 
 
@@ -60,6 +63,8 @@ def parse_value(spec: FieldSpec, value: Any, tz: ZoneInfo) -> Any:
         text = value.strip()
         if len(text) > MAX_TEXT:
             raise ValueError(f"{spec.label}: te lang (max {MAX_TEXT} tekens)")
+        if "\x00" in text:  # no database stores it in text (PostgreSQL refuses it)
+            raise ValueError(f"{spec.label}: bevat een ongeldig teken")
         return text
     if kind == "money":
         amount = parse_money(value, spec.label)
@@ -75,9 +80,12 @@ def parse_value(spec: FieldSpec, value: Any, tz: ZoneInfo) -> Any:
         if isinstance(value, bool):
             raise ValueError(f"{spec.label}: geheel getal verwacht")
         try:
-            return int(str(value).strip())
+            number = int(str(value).strip())
         except ValueError:
             raise ValueError(f"{spec.label}: geheel getal verwacht") from None
+        if abs(number) > MAX_INTEGER:
+            raise ValueError(f"{spec.label}: getal buiten bereik")
+        return number
     if kind == "date":
         return parse_date(value, spec.label)
     if kind == "datetime":
@@ -147,14 +155,21 @@ def parse_date(value: Any, label: str = "datum") -> date:
     if isinstance(value, datetime):
         raise ValueError(f"{label}: datum zonder tijd verwacht")
     if isinstance(value, date):
-        return value
+        return _in_range(value, label)
     text = str(value).strip()
     for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return _in_range(day, label)
     raise ValueError(f"{label}: ongeldige datum '{text}' (jjjj-mm-dd)")
+
+
+def _in_range(day: date, label: str) -> date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"{label}: datum buiten {MIN_YEAR}-{MAX_YEAR}")
+    return day
 
 
 def parse_datetime(value: Any, label: str, tz: ZoneInfo) -> datetime:
@@ -169,4 +184,5 @@ def parse_datetime(value: Any, label: str, tz: ZoneInfo) -> datetime:
             raise ValueError(f"{label}: ongeldig tijdstip '{value}' (jjjj-mm-ddTuu:mm)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    _in_range(moment.date(), label)
     return moment

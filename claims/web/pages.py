@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -21,7 +21,7 @@ from claims.dashboard import dashboard as dashboard_figures
 from claims.intake import INTAKE_FIELDS, KIND_LABELS
 from claims.logins import LoginRefused, authenticate, end_session, start_session
 from claims.models import Role, User
-from claims.permissions import check_is_manager, check_may_manage_users, check_may_open
+from claims.permissions import check_may_manage_users, check_may_open
 from claims.queries import claim_deadlines, claim_view, find_policies, policy_by_number, timeline
 from claims.service import StaleClaim, add_note, advance, open_claim
 from claims.user_admin import set_active
@@ -45,6 +45,9 @@ def _see_other(url: str) -> RedirectResponse:
 
 def _form_values(raw: Any) -> FormData:
     """The posted fields as text; an empty field counts as not filled in."""
+    bad = sorted(k for k, v in raw.items() if isinstance(v, str) and "\x00" in v)
+    if bad:
+        raise InvalidInput({k: "bevat een ongeldig teken" for k in bad})
     return {
         k: v.strip() if k not in ("note", "description") else v for k, v in raw.items() if isinstance(v, str)
     }
@@ -394,9 +397,8 @@ async def post_note(request: Request, ctx: Web, db: Db, viewer: PageViewer, refe
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Response:
-    check_is_manager(viewer.user)
     now = ctx.rt.clock()
-    d = dashboard_figures(db.connection(), now, ctx.rt.tz)
+    d = dashboard_figures(db.connection(), viewer.user, now, ctx.rt.tz)
     states = _all_states(ctx)
     by_state: dict[str, int] = {}
     by_kind: dict[str, int] = {}
@@ -413,7 +415,7 @@ def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Re
             [(KIND_LABELS.get(k, k), n) for k, n in sorted(by_kind.items())], title="Open claims per soort"
         ),
         "chart_state": charts.bar_chart(
-            [(states.get(s, s), by_state[s]) for s in sorted(by_state, key=state_order.index)],
+            [(states.get(s, s), by_state[s]) for s in sorted(by_state, key=_position(state_order))],
             title="Open claims per fase",
         ),
         "chart_overdue": charts.bar_chart(
@@ -430,11 +432,15 @@ def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Re
             width=1120,
         ),
         "kind_state_rows": sorted(
-            d.open_by_kind_state.items(),
-            key=lambda kv: (kv[0][0], state_order.index(kv[0][1]) if kv[0][1] in states else 99),
+            d.open_by_kind_state.items(), key=lambda kv: (kv[0][0], _position(state_order)(kv[0][1]))
         ),
     }
     return render(request, ctx, "dashboard.html", context, 200, viewer)
+
+
+def _position(order: list[str]) -> Any:
+    """Sort key: a state's place in the workflow; a state no current spec knows goes last."""
+    return lambda state: order.index(state) if state in order else len(order)
 
 
 # ------------------------------------------------------------------------------------------ users
@@ -497,6 +503,7 @@ async def users_add(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> R
             now=ctx.rt.clock(),
             authority_limit=limit,
             team=values.get("team") or "BAV",
+            actor=viewer.user,
         )
         db.commit()
     except InvalidInput as exc:
@@ -512,7 +519,7 @@ def users_active(
     ctx: Web,
     db: Db,
     viewer: PageViewer,
-    user_id: int,
+    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     active: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:

@@ -499,6 +499,15 @@ def test_the_api_round_trip_on_postgresql(_pg_engine: Engine, rt: Runtime, clock
         assert stale.status_code == 409
         page = api.get("/api/claims", params={"q": "opdrachtgever"}, headers=headers).json()
         assert [c["reference"] for c in page["items"]] == [ref]
+        # PostgreSQL refuses a NUL in text: answered as bad input, never a 500
+        assert (
+            api.post(f"/api/claims/{ref}/notes", json={"note": "a\x00b"}, headers=headers).status_code == 422
+        )
+        assert (
+            api.post("/api/claims", json=melding("unpaid_fee", claimant="\x00"), headers=headers).status_code
+            == 422
+        )
+        assert api.get("/api/claims", params={"q": "\x00"}, headers=headers).status_code == 400
 
 
 def melding_date() -> Any:

@@ -18,7 +18,7 @@ from tests.web.conftest import PASSWORD, client_for, forms, login
 def test_pages_redirect_to_the_login_page_and_back(anon: TestClient, world: World) -> None:
     r = anon.get("/claims?kind=unpaid_fee")
     assert r.status_code == 303
-    assert r.headers["location"] == "/login?next=/claims?kind=unpaid_fee"
+    assert r.headers["location"] == "/login?next=%2Fclaims%3Fkind%3Dunpaid_fee"
     assert anon.get(r.headers["location"]).status_code == 200
     r = login(anon, world.handler.email, next="/claims?kind=unpaid_fee")
     assert r.status_code == 303 and r.headers["location"] == "/claims?kind=unpaid_fee"
