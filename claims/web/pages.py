@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from claims.claim_list import SORTS, ClaimFilter, check_filter, search_claims
 from claims.dashboard import dashboard as dashboard_figures
+from claims.db import in_write
 from claims.intake import INTAKE_FIELDS, KIND_LABELS
 from claims.logins import LoginRefused, authenticate, end_session, start_session
 from claims.models import Role, User
@@ -494,20 +495,22 @@ async def users_add(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> R
     try:
         if errors:
             raise InvalidInput(errors)
-        add_user(
+        # a write transaction from the start: SQLite cannot turn a reading one into a writing one
+        in_write(
             db,
-            email=values.get("email", ""),
-            name=values.get("name", ""),
-            role=values.get("role", ""),
-            password=values.get("password", ""),
-            now=ctx.rt.clock(),
-            authority_limit=limit,
-            team=values.get("team") or "BAV",
-            actor=viewer.user,
+            lambda _conn: add_user(
+                db,
+                email=values.get("email", ""),
+                name=values.get("name", ""),
+                role=values.get("role", ""),
+                password=values.get("password", ""),
+                now=ctx.rt.clock(),
+                authority_limit=limit,
+                team=values.get("team") or "BAV",
+                actor=viewer.user,
+            ),
         )
-        db.commit()
     except InvalidInput as exc:
-        db.rollback()
         values.pop("password", None)
         return _users_page(request, ctx, db, viewer, values=values, errors=dict(exc.errors), status=422)
     return _see_other("/admin/users?ok=added")
@@ -526,10 +529,8 @@ def users_active(
     if not ctx.signer.csrf_ok(viewer.session_key, "users", csrf):
         raise Forbidden("Ongeldig of verlopen formulier (CSRF).")
     try:
-        set_active(db, viewer.user, user_id, active == "1", ctx.rt.clock())
-        db.commit()
+        in_write(db, lambda _conn: set_active(db, viewer.user, user_id, active == "1", ctx.rt.clock()))
     except InvalidInput as exc:
-        db.rollback()
         return _users_page(request, ctx, db, viewer, message=message_of(exc), status=422)
     return _see_other(f"/admin/users?ok={'unblocked' if active == '1' else 'blocked'}")
 
