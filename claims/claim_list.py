@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, literal, or_, select, tuple_
+from sqlalchemy import Row, Select, literal, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -132,6 +132,33 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     return value, claim_id
 
 
+HANDLER = aliased(USERS, name="handler_user")
+
+
+def list_query() -> Select[Any]:
+    """The columns a list of claims shows (with the insured and the handler), before any filter;
+    filter the handler through HANDLER."""
+    return (
+        select(
+            CLAIMS.c.id,
+            CLAIMS.c.reference,
+            CLAIMS.c.kind,
+            CLAIMS.c.spec_version,
+            CLAIMS.c.state,
+            CLAIMS.c.version,
+            CLAIMS.c.claimant,
+            CLAIMS.c.amount_claimed,
+            CLAIMS.c.created_at,
+            CLAIMS.c.outcome,
+            POLICIES.c.insured,
+            HANDLER.c.email.label("handler"),
+            HANDLER.c.name.label("handler_name"),
+        )
+        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
+        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id)
+    )
+
+
 def search_claims(
     conn: Connection,
     actor: User,
@@ -145,32 +172,13 @@ def search_claims(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput({"limit": f"tussen 1 en {MAX_LIMIT}"})
     _, key, descending = SORTS[f.sort]
-    handler_user = aliased(USERS)
-    query = (
-        select(
-            CLAIMS.c.id,
-            CLAIMS.c.reference,
-            CLAIMS.c.kind,
-            CLAIMS.c.state,
-            CLAIMS.c.version,
-            CLAIMS.c.claimant,
-            CLAIMS.c.amount_claimed,
-            CLAIMS.c.created_at,
-            CLAIMS.c.outcome,
-            POLICIES.c.insured,
-            handler_user.c.email.label("handler"),
-            handler_user.c.name.label("handler_name"),
-        )
-        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
-        .join(handler_user, handler_user.c.id == CLAIMS.c.handler_id)
-        .where(visible_claims(actor))
-    )
+    query = list_query().where(visible_claims(actor))
     if f.kind:
         query = query.where(CLAIMS.c.kind == f.kind)
     if f.state:
         query = query.where(CLAIMS.c.state == f.state)
     if f.handler:
-        query = query.where(handler_user.c.email == f.handler.strip().lower())
+        query = query.where(HANDLER.c.email == f.handler.strip().lower())
     if f.overdue:
         overdue = select(DEADLINES.c.claim_id).where(
             DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None), DEADLINES.c.due_at < now

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from claims.claim_list import HANDLER, list_query
 from claims.models import (
     OUTSIDE_LIMIT,
     CostType,
@@ -85,31 +85,14 @@ def list_claims(
     handler: str | None = None,
     limit: int = 100,
 ) -> list[Row[Any]]:
-    handler_user = aliased(USERS)
-    query = (
-        select(
-            CLAIMS.c.reference,
-            CLAIMS.c.kind,
-            CLAIMS.c.spec_version,
-            CLAIMS.c.state,
-            CLAIMS.c.version,
-            CLAIMS.c.claimant,
-            CLAIMS.c.amount_claimed,
-            CLAIMS.c.outcome,
-            POLICIES.c.insured,
-            handler_user.c.email.label("handler"),
-        )
-        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
-        .join(handler_user, handler_user.c.id == CLAIMS.c.handler_id)
-        .order_by(CLAIMS.c.id)
-        .limit(limit)
-    )
+    """Claims for an operator at the command line (no reader to limit them to), oldest first."""
+    query = list_query().order_by(CLAIMS.c.id).limit(limit)
     if kind:
         query = query.where(CLAIMS.c.kind == kind)
     if state:
         query = query.where(CLAIMS.c.state == state)
     if handler:
-        query = query.where(handler_user.c.email == handler.lower())
+        query = query.where(HANDLER.c.email == handler.lower())
     return list(session.connection().execute(query).all())
 
 
