@@ -29,12 +29,13 @@ from claims.reference_data import load_interest_rates
 from claims.runtime import Runtime, build_runtime
 from claims.schema import upgrade
 from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
+from claims.sweep import sweep as run_sweep
 from claims.users import add_user, issue_token, user_by_email
 from seeds.loader import load_seed_file
 from seeds.loader import seed as load_seeds
 from workflow.diagram import to_dot, to_mermaid
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
-from workflow.inputs import parse_money
+from workflow.inputs import parse_datetime, parse_money
 from workflow.spec import load_spec
 
 app = typer.Typer(help="claimflow: schadebehandeling BAV voor ICT-bedrijven.", no_args_is_help=True)
@@ -90,7 +91,7 @@ def _engine() -> Engine:
 
 @cache
 def _runtime() -> Runtime:
-    return build_runtime(_settings().timezone)
+    return build_runtime(_settings().timezone, rules=_settings().rules())
 
 
 def _actor(session: Session, email: str) -> User:
@@ -168,13 +169,47 @@ def serve(
     from claims.web.app import create_app
 
     settings = _settings()
-    web_app = create_app(settings, _engine(), _runtime())
+    web_app = create_app(settings, _engine(), _runtime(), scheduler=settings.scheduler == "embedded")
     typer.echo(f"claimflow draait op http://{host}:{port}/  (API-documentatie: http://{host}:{port}/docs)")
     if demo_logins:
         typer.echo("Demo-log-ins (e-mailadres / wachtwoord / rol), uit seeds/demo.yaml:")
         for u in load_seed_file()["users"]:
             typer.echo(f"  {u['email']:<36} {u['password']:<18} {u['role']}")
     uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@app.command("sweep")
+def sweep_command(
+    now: Annotated[
+        str | None, typer.Option(help="Doe alsof het nu dit moment is (ISO, bijv. 2026-12-01T09:00+01:00).")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Termijnen per transactie.", min=1, max=10_000)] = 500,
+    pause: Annotated[float, typer.Option(hidden=True, help="Pauze tussen batches (tests).")] = 0.0,
+) -> None:
+    """Herinner, markeer en escaleer termijnen (elk precies één keer), en stop."""
+    rt = _runtime()
+    moment = None
+    if now is not None:
+        try:
+            moment = parse_datetime(now, "--now", rt.tz)
+        except ValueError as exc:
+            _fail(str(exc), 2)
+    report = run_sweep(_engine(), rt, moment, batch=batch, pause=pause)
+    typer.echo(
+        f"sweep: {report.reminded} herinnerd, {report.flagged} verlopen gemarkeerd, "
+        f"{report.escalated} geëscaleerd, {report.notifications} notificaties"
+    )
+
+
+@app.command()
+def scheduler() -> None:
+    """Draai de termijnbewaking (sweep) op een interval, los van de webprocessen
+    (zet daar CLAIMFLOW_SCHEDULER=off)."""
+    from claims.scheduler import make_scheduler
+
+    settings = _settings()
+    typer.echo(f"scheduler: sweep elke {settings.sweep_interval_seconds} s (Ctrl-C stopt)")
+    make_scheduler(_engine(), _runtime(), settings.sweep_interval_seconds, blocking=True).start()
 
 
 # --- users -------------------------------------------------------------------------------------

@@ -144,6 +144,9 @@ class TimelineEvent(SQLModel, table=True):
     note: str = ""
 
 
+_OPEN = "met_at IS NULL AND cancelled_at IS NULL"
+
+
 class Deadline(SQLModel, table=True):
     __tablename__ = "deadlines"
     # Only open deadlines are indexed by due moment: what the sweep looks for, and a met or cancelled
@@ -155,6 +158,24 @@ class Deadline(SQLModel, table=True):
             sqlite_where=text("met_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=text("met_at IS NULL AND cancelled_at IS NULL"),
         ),
+        # What each step of the sweep looks for, and nothing else: a deadline leaves the index the
+        # moment its step is done (or it is met), so a sweep reads only work still to do.
+        *(
+            Index(name, column, sqlite_where=text(where), postgresql_where=text(where))
+            for name, column, where in (
+                (
+                    "ix_deadlines_to_remind",
+                    "remind_at",
+                    f"{_OPEN} AND reminded_at IS NULL AND flagged_at IS NULL",
+                ),
+                ("ix_deadlines_to_flag", "due_at", f"{_OPEN} AND flagged_at IS NULL"),
+                (
+                    "ix_deadlines_to_escalate",
+                    "due_at",
+                    f"{_OPEN} AND flagged_at IS NOT NULL AND escalated_at IS NULL",
+                ),
+            )
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
@@ -164,11 +185,15 @@ class Deadline(SQLModel, table=True):
     scope: str = "state"
     responsible: str = "handler"
     met_by: str = ""  # comma-separated triggers that meet it
+    restarted_by: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # comma-separated triggers that start it afresh (the old row is cancelled)
     started_at: datetime = _moment()
     due_at: datetime = _moment()
     met_at: datetime | None = _moment(nullable=True)
     met_trigger: str | None = None
     cancelled_at: datetime | None = _moment(nullable=True)
+    remind_at: datetime | None = _moment(nullable=True)  # when the responsible person is warned
     reminded_at: datetime | None = _moment(nullable=True)
     flagged_at: datetime | None = _moment(nullable=True)
     escalated_at: datetime | None = _moment(nullable=True)
@@ -242,3 +267,18 @@ class LoginFailure(SQLModel, table=True):
     email: str
     ip: str
     at: datetime = _moment()
+
+
+class Notification(SQLModel, table=True):
+    """A message in a user's in-app inbox (what they must do, or what happened on their claim)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    claim_id: int | None = Field(default=None, foreign_key="claims.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="timeline_events.id")
+    kind: str  # deadline_reminder | deadline_overdue | deadline_escalated | late_notice ...
+    message: str
+    created_at: datetime = _moment()
+    read_at: datetime | None = _moment(nullable=True)

@@ -27,5 +27,13 @@ class Runtime:
     clock: Callable[[], datetime] = utc_now
 
 
-def build_runtime(tz: str = "Europe/Amsterdam", clock: Callable[[], datetime] = utc_now) -> Runtime:
-    return Runtime(catalog=load_catalog(), calendar=dutch_calendar(), tz=ZoneInfo(tz), clock=clock)
+def build_runtime(
+    tz: str = "Europe/Amsterdam", clock: Callable[[], datetime] = utc_now, rules: DomainRules | None = None
+) -> Runtime:
+    return Runtime(
+        catalog=load_catalog(),
+        calendar=dutch_calendar(),
+        tz=ZoneInfo(tz),
+        clock=clock,
+        rules=rules or DomainRules(),
+    )

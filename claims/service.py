@@ -8,7 +8,7 @@ and opened, money lines; committed once. A refused or stale attempt changes noth
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
@@ -26,11 +26,11 @@ from claims.models import (
 )
 from claims.permissions import check_may_act, check_may_fire, check_may_open
 from claims.runtime import Runtime
-from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, MONEY, POLICIES, USERS
+from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, MONEY, NOTIFICATIONS, POLICIES, USERS
 from workflow.deadlines import base_from_date, compute_due
 from workflow.errors import InvalidInput, TransitionNotAllowed, WorkflowError
 from workflow.inputs import validate_inputs
-from workflow.spec import ENTERED, StateSpec, TransitionSpec, WorkflowSpec
+from workflow.spec import ENTERED, DeadlineSpec, StateSpec, TransitionSpec, WorkflowSpec
 
 # Built once: SQLAlchemy memoizes a statement's cache key on the object, so reusing these keeps a
 # transition at a handful of cheap executions (see bench/transitions.py).
@@ -65,8 +65,16 @@ _CLAIM_BY_INSURED_REF = Prepared(
 _USER_BY_EMAIL = Prepared(select(USERS).where(USERS.c.email == bindparam("email")))
 _INSERT_MONEY = Prepared.insert(MONEY)
 _INSERT_DEADLINE = Prepared.insert(DEADLINES)
+_INSERT_NOTIFICATION = Prepared.insert(NOTIFICATIONS)
 _OPEN_DEADLINES = Prepared(
-    select(DEADLINES.c.id, DEADLINES.c.name, DEADLINES.c.met_by, DEADLINES.c.state, DEADLINES.c.scope).where(
+    select(
+        DEADLINES.c.id,
+        DEADLINES.c.name,
+        DEADLINES.c.met_by,
+        DEADLINES.c.restarted_by,
+        DEADLINES.c.state,
+        DEADLINES.c.scope,
+    ).where(
         DEADLINES.c.claim_id == bindparam("claim_id"),
         DEADLINES.c.met_at.is_(None),
         DEADLINES.c.cancelled_at.is_(None),
@@ -281,15 +289,23 @@ def _update_deadlines(
     closing = not transition.internal and spec.is_terminal(transition.dest)
     closed: list[dict[str, Any]] = []
     still_running: set[str] = set()
+    restarted: list[tuple[str, str]] = []  # (state, deadline name) to start afresh from now
     for d in running:
         if trigger in d.met_by.split(","):
             closed.append({"_id": d.id, "met_at": now, "met_trigger": trigger})
         elif not transition.internal and (closing or (d.state == claim.state and d.scope == "state")):
             closed.append({"_id": d.id, "cancelled_at": now})
+        elif d.restarted_by and trigger in d.restarted_by.split(","):
+            closed.append({"_id": d.id, "cancelled_at": now})
+            restarted.append((d.state, d.name))
+            still_running.add(d.name)
         else:
             still_running.add(d.name)
     if closed:
         _CLOSE_DEADLINE.executemany(conn, closed)
+    for state, name in restarted:
+        deadline = next(x for x in spec.states[state].deadlines if x.name == name)
+        _open_deadlines(conn, rt, spec.states[state], new_claim, now, only=deadline, base=now)
     if not transition.internal:
         _open_deadlines(conn, rt, spec.states[transition.dest], new_claim, now, still_running)
 
@@ -301,16 +317,21 @@ def _open_deadlines(
     claim: Mapping[str, Any],
     now: datetime,
     running: set[str] | None = None,
+    *,
+    only: DeadlineSpec | None = None,
+    base: datetime | None = None,
 ) -> None:
-    """Start the deadlines `state` declares; a claim-wide one already running is not started twice."""
+    """Start the deadlines `state` declares; a claim-wide one already running is not started twice.
+    `only` with `base`: start that one afresh from `base` (a restart)."""
     rows = []
-    for d in state.deadlines:
-        if (d.when and not claim.get(d.when)) or (running and d.name in running):
+    for d in (only,) if only else state.deadlines:
+        if (d.when and not claim.get(d.when)) or (running and d.name in running and not only):
             continue
-        base_value = now if d.base == ENTERED else claim.get(d.base)
+        base_value = base or (now if d.base == ENTERED else claim.get(d.base))
         if base_value is None:
             continue
-        base = base_value if isinstance(base_value, datetime) else base_from_date(base_value, rt.tz)
+        start = base_value if isinstance(base_value, datetime) else base_from_date(base_value, rt.tz)
+        due = compute_due(d, start, rt.calendar, rt.tz)
         rows.append(
             {
                 "claim_id": claim["id"],
@@ -320,12 +341,22 @@ def _open_deadlines(
                 "scope": d.scope,
                 "responsible": d.responsible,
                 "met_by": ",".join(d.met_by),
+                "restarted_by": ",".join(d.restarted_by),
                 "started_at": now,
-                "due_at": compute_due(d, base, rt.calendar, rt.tz),
+                "due_at": due,
+                "remind_at": _remind_at(d, now, due, rt),
             }
         )
     if rows:
         _INSERT_DEADLINE.executemany(conn, rows)
+
+
+def _remind_at(d: DeadlineSpec, now: datetime, due: datetime, rt: Runtime) -> datetime:
+    """When the responsible person is warned: the deadline's own lead, else the general one, but for a
+    short term no earlier than halfway (a warning at the start says nothing the deadline did not)."""
+    if d.remind_before_days:
+        return due - timedelta(days=d.remind_before_days)
+    return due - min(rt.rules.reminder_lead, (due - now) / 2)
 
 
 def open_claim(db: Db, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
@@ -416,7 +447,52 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         data={"inputs": _jsonable(values)},
     )
     _open_deadlines(conn, rt, spec.states[spec.initial], {**row, "id": claim_id}, now)
+    _flag_late_notice(conn, rt, reference, claim_id, handler_id, values, now)
     return Outcome(reference, claim_id, spec.initial, 1, event_id, None, None)
+
+
+def _flag_late_notice(
+    conn: Connection,
+    rt: Runtime,
+    reference: str,
+    claim_id: int,
+    handler_id: int,
+    values: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """7:941 BW: a late melding is flagged for the handler, on the timeline and in their inbox. It never
+    rejects anything by itself: cover is reduced only by the harm the insurer shows the delay did."""
+    late = values["date_reported"] - values["date_known"]
+    if late <= rt.rules.late_notice:
+        return
+    note = (
+        f"Late melding (art. 7:941 BW): {late.days} dagen na het bekend worden gemeld. Alleen de schade die "
+        "de verzekeraar door de vertraging lijdt mag in mindering komen; dat moet de verzekeraar aantonen."
+    )
+    event_id = _append_event(
+        conn,
+        claim_id=claim_id,
+        claim_version=1,
+        at=now,
+        actor_id=None,
+        kind="late_notice",
+        trigger=None,
+        from_state=None,
+        to_state=None,
+        data={"rule": "7:941 BW", "days": late.days},
+        note=note,
+    )
+    _INSERT_NOTIFICATION.execute(
+        conn,
+        {
+            "user_id": handler_id,
+            "claim_id": claim_id,
+            "event_id": event_id,
+            "kind": "late_notice",
+            "message": f"{reference}: {note}",
+            "created_at": now,
+        },
+    ).close()
 
 
 def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[str, str]) -> int | None:

@@ -11,6 +11,7 @@ from claims.models import (
     Invoice,
     LoginFailure,
     MoneyLine,
+    Notification,
     Policy,
     ReferenceCounter,
     TimelineEvent,
@@ -35,3 +36,4 @@ INVOICES = _table(Invoice)
 RATES = _table(InterestRate)
 WEB_SESSIONS = _table(WebSession)
 LOGIN_FAILURES = _table(LoginFailure)
+NOTIFICATIONS = _table(Notification)

@@ -68,6 +68,10 @@ class DeadlineSpec:
     statutory: bool = False  # the Algemene termijnenwet rolls a statutory term forward
     scope: str = "state"  # 'state': cancelled when the state is left unmet; 'claim': runs until met or closed
     when: str | None = None  # only started when this claim flag is true
+    # these triggers start the term afresh from the moment they fire (e.g. 7:942 BW: an acknowledgement
+    # or an unambiguous written rejection starts a new limitation period)
+    restarted_by: tuple[str, ...] = ()
+    remind_before_days: int | None = None  # warn this long before due instead of the general lead time
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +85,8 @@ class DeadlineSpec:
             "statutory": self.statutory,
             "scope": self.scope,
             "when": self.when,
+            "restarted_by": list(self.restarted_by),
+            "remind_before_days": self.remind_before_days,
         }
 
 
@@ -233,6 +239,8 @@ _KEYS = {
         "statutory",
         "scope",
         "when",
+        "restarted_by",
+        "remind_before_days",
     },
     "field": {"name", "type", "label", "required", "choices", "role", "help"},
     "transition": {
@@ -347,6 +355,9 @@ class _Parser:
         when = body.get("when")
         if when is not None and not isinstance(when, str):
             raise self.fail(f"bad deadline: {where}: 'when' must be a flag name")
+        remind = body.get("remind_before_days")
+        if remind is not None and (not isinstance(remind, int) or isinstance(remind, bool) or remind <= 0):
+            raise self.fail(f"bad deadline: {where}: 'remind_before_days' must be a positive integer")
         return DeadlineSpec(
             name=name,
             label=self._str(body, "label", where, default=name),
@@ -358,6 +369,8 @@ class _Parser:
             statutory=bool(body.get("statutory", False)),
             scope=scope,
             when=when,
+            restarted_by=self._names(body.get("restarted_by"), f"{where}: 'restarted_by'"),
+            remind_before_days=remind,
         )
 
     def field_spec(self, where: str, raw: object) -> FieldSpec:
@@ -477,6 +490,9 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
             for trig in d.met_by:
                 if trig not in triggers:
                     raise fail(f"{where}: met_by names unknown trigger '{trig}'")
+            for trig in d.restarted_by:
+                if trig not in triggers:
+                    raise fail(f"{where}: restarted_by names unknown trigger '{trig}'")
             if d.responsible not in vocab.roles:
                 raise fail(f"{where}: unknown role '{d.responsible}'")
             if d.when is not None and d.when not in vocab.flags:

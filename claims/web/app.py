@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +21,7 @@ from claims.config import Settings
 from claims.db import make_engine
 from claims.logins import SessionPolicy
 from claims.runtime import Runtime, build_runtime
+from claims.scheduler import make_scheduler
 from claims.web import api, pages
 from claims.web.deps import LoginRequired, WebContext
 from claims.web.errors import domain_error_json, http_error_json, validation_error_json
@@ -28,13 +31,33 @@ from workflow.errors import InvalidInput, WorkflowError
 
 
 def create_app(
-    settings: Settings | None = None, engine: Engine | None = None, rt: Runtime | None = None
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    rt: Runtime | None = None,
+    *,
+    scheduler: bool = False,
 ) -> FastAPI:
     """The app over one database engine and runtime (tests pass their own, with a controlled clock)."""
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    rt = rt or build_runtime(settings.timezone)
+    rt = rt or build_runtime(settings.timezone, rules=settings.rules())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # the deadline sweep in this process (`make run`: one node); several workers run it elsewhere
+        ticker = (
+            make_scheduler(engine, rt, settings.sweep_interval_seconds, blocking=False) if scheduler else None
+        )
+        if ticker is not None:
+            ticker.start()
+        try:
+            yield
+        finally:
+            if ticker is not None:
+                ticker.shutdown(wait=True)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="claimflow",
         description="Schadebehandeling BAV: claims melden, zoeken en door hun workflow bewegen.",
         version="1",

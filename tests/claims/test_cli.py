@@ -410,7 +410,8 @@ def test_open_registers_a_melding(seeded: Seeded, db: Path) -> None:
     assert (data["state"], data["version"], data["kind"]) == ("melding", 1, "contract_breach")
     assert (data["claimant"], data["policy"], data["handler"]) == ("X", "BAV-2022-0003", handler)
     assert data["amount_claimed"] == "1000.00"
-    assert [e["kind"] for e in json.loads(ok(events))] == ["opened"]
+    # known on 2 October and reported today: more than 30 days later, so flagged as late notice (7:941)
+    assert [e["kind"] for e in json.loads(ok(events))] == ["opened", "late_notice"]
     assert table_count(db, "claims") == len(CASES) + 1
 
 

@@ -815,7 +815,7 @@ def test_data_loss_restores_before_expertise(catalog: Catalog) -> None:
 def test_data_loss_has_the_72_hour_dpa_deadline(catalog: Catalog) -> None:
     spec = catalog.spec("data_loss")
     by_name = {d.name: d for d in spec.states["melding"].deadlines}
-    assert set(by_name) == {"ontvangstbevestiging", "melding_ap"}
+    assert set(by_name) == {"ontvangstbevestiging", "melding_ap", "verjaring"}
     ap = by_name["melding_ap"]
     assert (ap.amount, ap.unit) == (72, "hours")
     assert ap.base == "awareness_at"
@@ -828,7 +828,8 @@ def test_data_loss_has_the_72_hour_dpa_deadline(catalog: Catalog) -> None:
     assert record.internal is True
     # the base's melding deadline list is replaced by data_loss's own
     assert [d.name for d in catalog.spec("contract_breach").states["melding"].deadlines] == [
-        "ontvangstbevestiging"
+        "ontvangstbevestiging",
+        "verjaring",
     ]
 
 
