@@ -34,6 +34,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.transitions
 	$(BIN)/python -m bench.claim_list
+	$(BIN)/python -m bench.sweep
 
 clean:
 	rm -rf $(VENV) claimflow.db claimflow.db-wal claimflow.db-shm test-artifacts

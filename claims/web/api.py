@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from claims.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
+from claims.inbox import notifications
 from claims.intake import INTAKE_FIELDS
 from claims.queries import claim_deadlines, claim_view, open_deadlines, timeline
 from claims.service import add_note, advance, open_claim
@@ -142,3 +143,18 @@ def deadlines(
 ) -> list[dict[str, Any]]:
     now = ctx.rt.clock()
     return [deadline_json(d, now) for d in open_deadlines(db, viewer.user, now, overdue=overdue, limit=limit)]
+
+
+@router.get("/notifications", summary="Uw berichten (unread=true: alleen ongelezen), nieuwste eerst")
+def get_notifications(db: Db, viewer: ApiViewer, unread: bool = False) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "message": n.message,
+            "reference": n.reference,
+            "created_at": n.created_at.isoformat(),
+            "read_at": n.read_at.isoformat() if n.read_at else None,
+        }
+        for n in notifications(db, viewer.user, unread_only=unread)
+    ]

@@ -52,8 +52,9 @@ def web(request: Request) -> WebContext:
 Web = Annotated[WebContext, Depends(web)]
 
 
-def db_session(ctx: Web) -> Iterator[Session]:
+def db_session(request: Request, ctx: Web) -> Iterator[Session]:
     with Session(ctx.engine, expire_on_commit=False) as session:
+        request.state.db = session  # the page frame reads the unread count through it
         yield session
 
 

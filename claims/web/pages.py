@@ -19,6 +19,7 @@ from sqlmodel import Session
 from claims.claim_list import SORTS, ClaimFilter, check_filter, search_claims
 from claims.dashboard import dashboard as dashboard_figures
 from claims.db import in_write
+from claims.inbox import mark_all_read, notifications
 from claims.intake import INTAKE_FIELDS, KIND_LABELS
 from claims.logins import LoginRefused, authenticate, end_session, start_session
 from claims.models import Role, User
@@ -391,6 +392,27 @@ async def post_note(request: Request, ctx: Web, db: Db, viewer: PageViewer, refe
             request, ctx, db, viewer, reference, problem=message_of(exc), attempt=attempt, status=422
         )
     return _see_other(f"/claims/{quote(reference)}?ok=note#notities")
+
+
+# ------------------------------------------------------------------------------------ notifications
+
+
+@router.get("/berichten", response_class=HTMLResponse)
+def inbox(request: Request, ctx: Web, db: Db, viewer: PageViewer, ok: str = "") -> Response:
+    context = {
+        "items": notifications(db, viewer.user),
+        "csrf": ctx.signer.csrf(viewer.session_key, "inbox"),
+        "message": "Alle berichten zijn als gelezen gemarkeerd." if ok else "",
+    }
+    return render(request, ctx, "inbox.html", context, 200, viewer)
+
+
+@router.post("/berichten/gelezen", response_class=HTMLResponse)
+def inbox_read(ctx: Web, db: Db, viewer: PageViewer, csrf: Annotated[str, Form()] = "") -> Response:
+    if not ctx.signer.csrf_ok(viewer.session_key, "inbox", csrf):
+        raise Forbidden("Ongeldig of verlopen formulier (CSRF).")
+    mark_all_read(db, viewer.user, ctx.rt.clock())
+    return _see_other("/berichten?ok=1")
 
 
 # -------------------------------------------------------------------------------------- dashboard

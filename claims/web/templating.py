@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from claims.formatting import euro
+from claims.inbox import unread_count
 from claims.web.deps import Viewer, WebContext
 from claims.web.present import (
     COST_TYPE_LABELS,
@@ -63,10 +64,12 @@ def render(
     env: Environment = request.app.state.jinja
     now = ctx.rt.clock()
     logout_csrf = ctx.signer.csrf(viewer.session_key, "logout") if viewer else ""
+    unread = unread_count(request.state.db, viewer.user) if viewer and hasattr(request.state, "db") else 0
     html = env.get_template(name).render(
         request=request,
         user=viewer.user if viewer else None,
         logout_csrf=logout_csrf,
+        unread=unread,
         now=now,
         state_label=lambda kind, state, version=None: state_label(ctx.rt.catalog, kind, state, version),
         **context,

@@ -1,0 +1,187 @@
+"""Benchmark: one deadline sweep over 1,000,000 open claims with 3,000,000 deadlines, of which 50,000 are
+due (overdue, not yet flagged). Prints the time and peak memory of the sweep; asserts nothing.
+
+Run: `make bench` (or `.venv/bin/python -m bench.sweep --claims 1000000 --due 50000 [--db FILE]`). The
+database is built with bulk inserts (this measures the sweep, not the service); `--db` keeps it for a
+second run, which first clears the sweep's own marks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, insert, update
+
+from claims.db import make_engine
+from claims.runtime import build_runtime
+from claims.schema import upgrade
+from claims.sweep import sweep
+from claims.tables import CLAIMS, DEADLINES, EVENTS, NOTIFICATIONS, POLICIES, USERS
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+BATCH = 20_000
+PER_CLAIM = 3
+
+
+def build(path: Path, claims: int, due: int) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    rnd = random.Random(11)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(USERS),
+            [
+                {
+                    "email": f"u{i}@bench.nl",
+                    "name": f"U{i}",
+                    "role": role,
+                    "team": "BAV",
+                    "password_hash": "",
+                    "active": True,
+                    "created_at": NOW,
+                }
+                for i, role in enumerate(["handler"] * 40 + ["expert"] * 10 + ["manager"] * 3)
+            ],
+        )
+        conn.execute(
+            insert(POLICIES),
+            [
+                {
+                    "number": "BAV-1",
+                    "insured": "ICT B.V.",
+                    "activities": "",
+                    "start_date": date(2020, 1, 1),
+                    "retroactive_date": date(2015, 1, 1),
+                    "cover_per_claim": Decimal("1000000"),
+                    "cover_per_year": Decimal("2000000"),
+                    "deductible": Decimal("2500"),
+                    "territory": "wereld",
+                }
+            ],
+        )
+    due_claims = set(rnd.sample(range(1, claims + 1), due))
+    start = time.perf_counter()
+    for first in range(1, claims + 1, BATCH):
+        rows, deadlines = [], []
+        for n in range(first, min(first + BATCH, claims + 1)):
+            created = NOW - timedelta(days=rnd.randint(1, 300))
+            rows.append(
+                {
+                    "id": n,
+                    "reference": f"CF-2026-{n:07d}",
+                    "kind": "contract_breach",
+                    "spec_version": 1,
+                    "state": "expertise",
+                    "version": 3,
+                    "policy_id": 1,
+                    "handler_id": rnd.randint(1, 40),
+                    "expert_id": rnd.randint(41, 50),
+                    "claimant": "K",
+                    "claimant_counsel": "",
+                    "description": "",
+                    "is_circumstance": False,
+                    "date_error": date(2026, 1, 1),
+                    "date_known": date(2026, 2, 1),
+                    "date_reported": date(2026, 3, 1),
+                    "personal_data": False,
+                    "amount_claimed": Decimal("1000"),
+                    "case_data": {},
+                    "created_at": created,
+                    "state_entered_at": created,
+                }
+            )
+            for k in range(PER_CLAIM):
+                overdue = k == 0 and n in due_claims
+                due_at = (
+                    NOW - timedelta(hours=rnd.randint(1, 40))
+                    if overdue
+                    else NOW + timedelta(days=rnd.randint(3, 900))
+                )
+                deadlines.append(
+                    {
+                        "claim_id": n,
+                        "name": f"d{k}",
+                        "label": f"Termijn {k}",
+                        "state": "expertise",
+                        "scope": "state",
+                        "responsible": "expert" if k == 0 else "handler",
+                        "met_by": "x",
+                        "restarted_by": "",
+                        "started_at": created,
+                        "due_at": due_at,
+                        "remind_at": due_at - timedelta(days=2),
+                    }
+                )
+        with engine.begin() as conn:
+            conn.execute(insert(CLAIMS), rows)
+            conn.execute(insert(DEADLINES), deadlines)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(
+        f"built {claims:,} claims and {claims * PER_CLAIM:,} deadlines in {time.perf_counter() - start:.0f} s"
+    )
+    return engine
+
+
+def reset(engine: Engine) -> None:
+    """Undo a previous sweep on a kept database, so the run measures the same work."""
+    with engine.begin() as conn:
+        conn.execute(delete(NOTIFICATIONS))
+        conn.execute(delete(EVENTS).where(EVENTS.c.kind.like("deadline_%")))
+        conn.execute(update(DEADLINES).values(reminded_at=None, flagged_at=None, escalated_at=None))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--due", type=int, default=50_000)
+    parser.add_argument("--db", type=Path, help="reuse (or create) this database file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "sweep.db"
+        if path.exists():
+            engine = make_engine(f"sqlite:///{path}")
+            reset(engine)
+        else:
+            engine = build(path, args.claims, args.due)
+        rt = build_runtime()
+        # the escalation grace (2 days) has not passed for any of them: this sweep reminds and flags
+        tracemalloc.start()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t = time.perf_counter()
+        report = sweep(engine, rt, NOW)
+        elapsed = time.perf_counter() - t
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            f"sweep over {args.claims:,} claims / {args.claims * PER_CLAIM:,} deadlines, {args.due:,} due: "
+            f"{elapsed:.1f} s ({report.flagged / elapsed:,.0f} flags/s); {report.reminded:,} reminded, "
+            f"{report.flagged:,} flagged, {report.escalated:,} escalated, "
+            f"{report.notifications:,} notifications, {report.batches} batches"
+        )
+        print(
+            f"peak traced Python memory {peak / 2**20:.1f} MiB; "
+            f"max RSS {rss_before / 1024:.0f} -> {rss_after / 1024:.0f} MiB"
+        )
+        t = time.perf_counter()
+        again = sweep(engine, rt, NOW)
+        print(
+            f"a second sweep right after: {time.perf_counter() - t:.3f} s, "
+            f"{again.flagged} flagged (nothing left)"
+        )
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
