@@ -32,7 +32,15 @@ OUTCOME_LABELS = {
     "duplicate": "Dubbele melding",
 }
 ROLE_LABELS = {"handler": "Behandelaar", "expert": "Expert", "manager": "Manager", "admin": "Beheerder"}
-EVENT_LABELS = {"opened": "Melding geregistreerd", "transition": "Transitie", "note": "Notitie"}
+EVENT_LABELS = {
+    "opened": "Melding geregistreerd",
+    "transition": "Transitie",
+    "note": "Notitie",
+    "deadline_reminder": "Herinnering termijn",
+    "deadline_overdue": "Termijn verlopen",
+    "deadline_escalated": "Geëscaleerd naar de manager",
+    "late_notice": "Late melding (art. 7:941 BW)",
+}
 
 
 def long_date(d: date) -> str:

@@ -293,3 +293,29 @@ def test_a_sweep_killed_mid_batch_loses_and_doubles_nothing(
     report = sweep(engine, rt, at(now))
     assert report.flagged == n - flagged_before
     _assert_each_step_once(engine, n)
+
+
+@pytest.mark.slow
+def test_the_scheduler_process_sweeps_on_its_interval(engine: Engine, rt: Runtime, world: World) -> None:
+    _many_due(engine, rt, world, 3)  # due 18 November 2026: the past, for a scheduler on the real clock
+    proc = subprocess.Popen(
+        [str(CLAIMFLOW), "scheduler"],
+        env={**_env(engine), "CLAIMFLOW_SWEEP_INTERVAL_SECONDS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        flagged = 0
+        for _ in range(200):
+            with engine.connect() as conn:
+                flagged = conn.execute(
+                    select(func.count()).where(DEADLINES.c.flagged_at.is_not(None))
+                ).scalar_one()
+            if flagged >= 3:
+                break
+            time.sleep(0.05)
+        assert flagged >= 3
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
