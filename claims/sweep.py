@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from claims.db import WRITE
@@ -212,6 +212,18 @@ def _record(conn: Connection, rt: Runtime, step: Step, now: datetime, ids: set[i
     if notes:
         conn.execute(insert(NOTIFICATIONS), notes)
     return len(notes)
+
+
+def _insert_events(conn: Connection, events: list[dict[str, Any]]) -> list[int]:
+    """Insert the events; their ids in order. SQLite returns ids from a multi-row insert only one row
+    at a time, so there the ids are counted on from the largest: this transaction holds the write lock
+    (BEGIN IMMEDIATE) and an INTEGER PRIMARY KEY without AUTOINCREMENT takes max + 1 for each new row."""
+    if conn.dialect.name == "sqlite":
+        last = conn.execute(select(func.max(EVENTS.c.id))).scalar_one() or 0
+        conn.execute(insert(EVENTS), events)
+        return list(range(last + 1, last + 1 + len(events)))
+    returning = insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(returning, events).scalars())
 
 
 def _managers_by_team(conn: Connection) -> dict[str | None, list[int]]:
