@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
+from bench.bulk import policy_row, user_row
 from claims.claim_list import ClaimFilter, ClaimPage, search_claims
 from claims.db import make_engine
 from claims.models import User
@@ -41,46 +42,11 @@ def build(path: Path, claims: int) -> Engine:
     with engine.begin() as conn:
         conn.execute(
             insert(USERS),
-            [
-                {
-                    "email": f"h{i}@bench.nl",
-                    "name": f"Behandelaar {i}",
-                    "role": "handler",
-                    "team": f"T{i % 4}",
-                    "password_hash": "",
-                    "active": True,
-                    "created_at": NOW,
-                }
-                for i in range(40)
-            ]
-            + [
-                {
-                    "email": "m@bench.nl",
-                    "name": "Manager",
-                    "role": "manager",
-                    "team": "T0",
-                    "password_hash": "",
-                    "active": True,
-                    "created_at": NOW,
-                }
-            ],
+            [user_row(f"h{i}@bench.nl", f"Behandelaar {i}", "handler", f"T{i % 4}", NOW) for i in range(40)]
+            + [user_row("m@bench.nl", "Manager", "manager", "T0", NOW)],
         )
         conn.execute(
-            insert(POLICIES),
-            [
-                {
-                    "number": f"BAV-{i:06d}",
-                    "insured": f"ICT Bedrijf {i} B.V.",
-                    "activities": "",
-                    "start_date": date(2020, 1, 1),
-                    "retroactive_date": date(2015, 1, 1),
-                    "cover_per_claim": Decimal("1000000"),
-                    "cover_per_year": Decimal("2000000"),
-                    "deductible": Decimal("2500"),
-                    "territory": "wereld",
-                }
-                for i in range(20_000)
-            ],
+            insert(POLICIES), [policy_row(f"BAV-{i:06d}", f"ICT Bedrijf {i} B.V.") for i in range(20_000)]
         )
     start = time.perf_counter()
     for first in range(0, claims, BATCH):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, update
 
+from bench.bulk import policy_row, user_row
 from claims.db import make_engine
 from claims.runtime import build_runtime
 from claims.schema import upgrade
@@ -35,37 +36,11 @@ def build(path: Path, claims: int, due: int) -> Engine:
     upgrade(engine)
     rnd = random.Random(11)
     with engine.begin() as conn:
+        roles = ["handler"] * 40 + ["expert"] * 10 + ["manager"] * 3
         conn.execute(
-            insert(USERS),
-            [
-                {
-                    "email": f"u{i}@bench.nl",
-                    "name": f"U{i}",
-                    "role": role,
-                    "team": "BAV",
-                    "password_hash": "",
-                    "active": True,
-                    "created_at": NOW,
-                }
-                for i, role in enumerate(["handler"] * 40 + ["expert"] * 10 + ["manager"] * 3)
-            ],
+            insert(USERS), [user_row(f"u{i}@bench.nl", f"U{i}", r, "BAV", NOW) for i, r in enumerate(roles)]
         )
-        conn.execute(
-            insert(POLICIES),
-            [
-                {
-                    "number": "BAV-1",
-                    "insured": "ICT B.V.",
-                    "activities": "",
-                    "start_date": date(2020, 1, 1),
-                    "retroactive_date": date(2015, 1, 1),
-                    "cover_per_claim": Decimal("1000000"),
-                    "cover_per_year": Decimal("2000000"),
-                    "deductible": Decimal("2500"),
-                    "territory": "wereld",
-                }
-            ],
-        )
+        conn.execute(insert(POLICIES), [policy_row("BAV-1", "ICT B.V.")])
     due_claims = set(rnd.sample(range(1, claims + 1), due))
     start = time.perf_counter()
     for first in range(1, claims + 1, BATCH):
