@@ -24,7 +24,8 @@ FLAGS = ("personal_data",)
 
 
 def letter_templates(directory: Path = LETTER_DIR) -> set[str]:
-    return {p.name.removesuffix(LETTER_SUFFIX) for p in directory.glob(f"*{LETTER_SUFFIX}")}
+    # a name starting with '_' is a layout the letters extend, not a letter
+    return {p.name.removesuffix(LETTER_SUFFIX) for p in directory.glob(f"[!_]*{LETTER_SUFFIX}")}
 
 
 def vocabulary(templates: Iterable[str] | None = None) -> SpecVocabulary:

@@ -18,7 +18,8 @@ if [[ -z "${CLAIMFLOW_TEST_POSTGRES_URL:-}" && "${CLAIMFLOW_TEST_NO_POSTGRES:-}"
   echo "PostgreSQL for tests: $CLAIMFLOW_TEST_POSTGRES_URL" >&2
 fi
 
-# The end-to-end tests drive Debian's chromium through Playwright (no browser download).
-scripts/ensure_chromium.sh
+# The end-to-end tests drive Debian's chromium through Playwright (no browser download); the letter tests
+# read PDFs with pdftotext.
+scripts/ensure_test_tools.sh
 
 $PY -m pytest "$@"

@@ -71,7 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/ensure_chromium.sh installs it"
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/ensure_test_tools.sh installs it"
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield b

@@ -1,0 +1,124 @@
+"""Letters: a Jinja2 template and a plain dict of facts in, Dutch HTML (and PDF) out.
+
+Knows nothing of claims. Undefined names are an error at render time (a letter never goes out with a gap
+where a fact should be); everything is autoescaped; amounts and dates are written the Dutch way
+(€ 125.000,00, 23 oktober 2025) by babel. Each template declares its version in its first line,
+`{# versie: N #}`; a rendered letter carries its template name, that version and the sha256 of its HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    Undefined,
+    UndefinedError,
+    select_autoescape,
+)
+
+SUFFIX = ".html.j2"
+LOCALE = "nl_NL"
+_VERSION = re.compile(r"\{#\s*versie:\s*(\d+)\s*#\}")
+
+
+class LetterError(Exception):
+    """A template is missing, declares no version, or lacks a fact it needs."""
+
+
+@dataclass(frozen=True)
+class Letter:
+    template: str
+    version: int
+    title: str
+    html: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.html.encode()).hexdigest()
+
+
+def euro(amount: Decimal | int | str) -> str:
+    """€ 125.000,00 (Dutch grouping and decimal comma). Never a float."""
+    if isinstance(amount, float):
+        raise LetterError("bedragen zijn Decimal, nooit float")
+    value = Decimal(amount)
+    text = str(format_currency(abs(value), "EUR", format="¤ #,##0.00", locale=LOCALE))
+    return text.replace("€ ", "€ -", 1) if value < 0 else text  # '€ -7,50', as the claims pages write it
+
+
+def long_date(value: date | datetime, tz: ZoneInfo | None = None) -> str:
+    """23 oktober 2025; a moment is first put in `tz` (Europe/Amsterdam for letters)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).date() if tz else value.date()
+    return str(format_date(value, format="long", locale=LOCALE))
+
+
+def _defined(value: Any) -> Any:
+    """A filter's argument, or the UndefinedError StrictUndefined gives for a missing fact."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
+class LetterRenderer:
+    """Renders the templates of one directory; build once and reuse."""
+
+    def __init__(self, directory: Path, tz: ZoneInfo = ZoneInfo("Europe/Amsterdam")) -> None:
+        self.directory = directory
+        self.env = Environment(
+            loader=FileSystemLoader(directory),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(euro=lambda v: euro(_defined(v)), datum=lambda v: long_date(_defined(v), tz))
+
+    def names(self) -> list[str]:
+        return sorted(p.name.removesuffix(SUFFIX) for p in self.directory.glob(f"[!_]*{SUFFIX}"))
+
+    def version(self, name: str) -> int:
+        path = self.directory / f"{name}{SUFFIX}"
+        if not path.is_file():
+            raise LetterError(f"onbekende brief '{name}'")
+        match = _VERSION.match(path.read_text(encoding="utf-8"))
+        if match is None:
+            raise LetterError(f"brief '{name}': de eerste regel moet {{# versie: N #}} zijn")
+        return int(match.group(1))
+
+    def render(self, name: str, facts: Mapping[str, Any]) -> Letter:
+        """The letter `name` for these facts; LetterError naming what is missing."""
+        version = self.version(name)
+        try:
+            template = self.env.get_template(f"{name}{SUFFIX}")
+            module = template.make_module(dict(facts))
+            html = str(module)
+        except TemplateNotFound as exc:
+            raise LetterError(f"onbekende brief '{exc.name}'") from None
+        except UndefinedError as exc:
+            raise LetterError(f"brief '{name}': ontbrekend gegeven: {exc}") from None
+        title = str(getattr(module, "title", name))
+        return Letter(template=name, version=version, title=title, html=html)
+
+
+def to_pdf(html: str, base_url: str | None = None) -> bytes:
+    """The letter as PDF (WeasyPrint); page numbers and the letterhead come from the HTML's own CSS."""
+    from weasyprint import HTML  # imported here: pango loads slowly and only downloads need it
+
+    pdf = HTML(string=html, base_url=base_url).write_pdf()
+    assert pdf is not None
+    return bytes(pdf)

@@ -1,0 +1,162 @@
+"""The letter renderer: every template renders to HTML and PDF with Dutch amounts and dates, page numbers
+and the letterhead; a missing fact fails loudly; facts are escaped; floats are refused."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from notifications.letters import LetterError, LetterRenderer, euro, long_date, to_pdf
+
+LETTERS = Path(__file__).resolve().parents[2] / "templates" / "letters"
+EXPECTED = {
+    "aanstelling_expert",
+    "afwijzing",
+    "betalingsbevestiging",
+    "dekkingsbevestiging",
+    "escalatie",
+    "herinnering",
+    "ontvangstbevestiging",
+    "schadebeperkingsvoorstel",
+    "vaststellingsovereenkomst",
+    "verzoek_om_informatie",
+}
+
+
+def facts(**extra: Any) -> dict[str, Any]:
+    """Case 1 of the domain texts (the ERP project), as the claims side would hand it over."""
+    base: dict[str, Any] = {
+        "insurer": {
+            "name": "claimflow Verzekeringen N.V.",
+            "department": "Schadeafdeling BAV",
+            "address": "Postbus 1234, 1000 AB Amsterdam",
+            "email": "schade@claimflow.test",
+            "complaints": "klachten@claimflow.test",
+        },
+        "recipient": {"name": "ERP Solutions B.V.", "attention": "de directie", "email": "info@erp.test"},
+        "letter_date": date(2025, 10, 23),
+        "claim": {
+            "reference": "CF-2025-000001",
+            "insured_reference": "ERP-17",
+            "kind_label": "Onbetaalde vordering",
+            "claimant": "Logistiek Dienstverlener B.V.",
+            "date_reported": date(2025, 10, 10),
+            "amount_claimed": Decimal("500000.00"),
+            "description": "Fasegewijs ERP-project; de opdrachtgever stopte met betalen.",
+            "state_label": "Expertise",
+        },
+        "policy": {
+            "number": "BAV-2021-0001",
+            "insured": "ERP Solutions B.V.",
+            "cover_per_claim": Decimal("1250000.00"),
+            "deductible": Decimal("5000.00"),
+        },
+        "handler": {"name": "Sanne de Vries", "email": "sanne.behandelaar@claimflow.test"},
+        "expert": {"name": "Lars Visser", "email": "lars.expert@claimflow.test"},
+        "paragraph": "",
+        "response_due": datetime(2026, 1, 10, 22, 59, 59, tzinfo=UTC),
+        "answer_due": date(2025, 11, 6),
+        "report_due": date(2025, 11, 20),
+        "questions": "De facturen en de correspondentie over de vertraging.",
+        "reminder": "De facturen die wij op 23 oktober vroegen.",
+        "ground": "Geen BAV-dekking: zaakschade valt onder de AVB",
+        "reasons": "De schade is schade aan zaken van de opdrachtgever, geen vermogensschade.",
+        "measure": "Voorschot van 50% van de onbetaalde facturen, zodat het project kan worden afgemaakt.",
+        "mitigation_reserve": Decimal("125000.00"),
+        "unpaid_total": Decimal("250000.00"),
+        "amounts": [
+            {"label": "Schadevergoeding", "amount": Decimal("125000.00")},
+            {"label": "Wettelijke handelsrente", "amount": Decimal("4317.12")},
+        ],
+        "deductible": Decimal("5000.00"),
+        "total": Decimal("124317.12"),
+        "terms": "Finale kwijting over en weer.",
+        "payments": [{"label": "Voorschot schadebeperking", "amount": Decimal("125000.00")}],
+        "paid_total": Decimal("125000.00"),
+        "paid_to_date": Decimal("125000.00"),
+        "deadline": {
+            "label": "Standpunt over dekking",
+            "due_at": datetime(2025, 12, 1, 22, 59, 59, tzinfo=UTC),
+        },
+    }
+    return base | extra
+
+
+@pytest.fixture(scope="module")
+def renderer() -> LetterRenderer:
+    return LetterRenderer(LETTERS)
+
+
+def test_the_letters_are_all_there(renderer: LetterRenderer) -> None:
+    assert set(renderer.names()) == EXPECTED
+
+
+def test_dutch_amounts_and_dates() -> None:
+    assert euro(Decimal("125000")) == "€ 125.000,00"
+    assert euro(Decimal("-7.5")) == "€ -7,50"
+    assert long_date(date(2025, 10, 23)) == "23 oktober 2025"
+    with pytest.raises(LetterError):
+        euro(12.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_letter_renders_with_its_facts(renderer: LetterRenderer, name: str) -> None:
+    letter = renderer.render(name, facts())
+    assert letter.template == name and letter.version == 1
+    assert len(letter.sha256) == 64
+    assert "CF-2025-000001" in letter.html and "23 oktober 2025" in letter.html
+    assert renderer.render(name, facts()).sha256 == letter.sha256  # the same facts, the same letter
+
+
+@pytest.mark.parametrize(
+    ("name", "phrases"),
+    [
+        ("ontvangstbevestiging", ["10 januari 2026", "Sanne de Vries", "CF-2025-000001"]),
+        ("afwijzing", ["Kifid", "7:942", "drie jaar", "klachtenafdeling", "zaakschade"]),
+        ("aanstelling_expert", ["in opdracht en voor rekening van claimflow Verzekeringen N.V.", "contra"]),
+        ("vaststellingsovereenkomst", ["€ 125.000,00", "€ 4.317,12", "- € 5.000,00", "€ 124.317,12"]),
+        ("schadebeperkingsvoorstel", ["€ 250.000,00", "7:957"]),
+    ],
+)
+def test_the_pdf_has_letterhead_page_numbers_and_the_text(
+    renderer: LetterRenderer, name: str, phrases: list[str], tmp_path: Path
+) -> None:
+    pdf = tmp_path / f"{name}.pdf"
+    pdf.write_bytes(to_pdf(renderer.render(name, facts()).html))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert "claimflow Verzekeringen N.V." in flat and "pagina 1 van 1" in flat
+    for phrase in phrases:
+        assert phrase in flat, f"{phrase!r} not in the {name} PDF"
+
+
+def test_a_missing_fact_fails_loudly(renderer: LetterRenderer) -> None:
+    incomplete = facts()
+    del incomplete["response_due"]
+    with pytest.raises(LetterError, match="response_due"):
+        renderer.render("ontvangstbevestiging", incomplete)
+    claim = dict(facts()["claim"])
+    del claim["claimant"]
+    with pytest.raises(LetterError, match="claimant"):
+        renderer.render("dekkingsbevestiging", facts(claim=claim))
+
+
+def test_facts_are_escaped(renderer: LetterRenderer) -> None:
+    claim = dict(facts()["claim"]) | {"claimant": '<script>alert("x")</script> & Zn.'}
+    html = renderer.render("ontvangstbevestiging", facts(claim=claim)).html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; Zn." in html
+
+
+def test_a_template_without_a_version_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kaal.html.j2").write_text("<p>{{ x }}</p>")
+    with pytest.raises(LetterError, match="versie"):
+        LetterRenderer(tmp_path).render("kaal", {"x": 1})
+    with pytest.raises(LetterError, match="onbekende brief"):
+        LetterRenderer(tmp_path).render("bestaat_niet", {})
