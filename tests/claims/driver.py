@@ -33,8 +33,10 @@ def sample_value(field: FieldSpec, world: World) -> Any:
     }[field.type]
 
 
-def sample_inputs(t: TransitionSpec, world: World) -> dict[str, Any]:
+def sample_inputs(t: TransitionSpec, world: World, claim: Any = None) -> dict[str, Any]:
     values = {f.name: sample_value(f, world) for f in t.fields}
+    if t.trigger == "reassign" and claim is not None and claim.handler_id == world.other_handler.id:
+        values["handler"] = world.handler.email  # back again: reassigning to the same handler is refused
     if t.trigger == "submit_for_approval":
         values["damages"] = "60000"  # above the handler's authority limit of 50,000
     if t.trigger == "pay_advance":
@@ -42,8 +44,12 @@ def sample_inputs(t: TransitionSpec, world: World) -> dict[str, Any]:
     return values
 
 
-def actor_for(t: TransitionSpec, world: World) -> Any:
-    for role, user in (("handler", world.handler), ("expert", world.expert), ("manager", world.manager)):
+def actor_for(t: TransitionSpec, world: World, claim: Any = None) -> Any:
+    """Whose job `t` is; on a claim a manager reassigned, its handler now."""
+    handler = world.handler
+    if claim is not None and claim.handler_id == world.other_handler.id:
+        handler = world.other_handler
+    for role, user in (("handler", handler), ("expert", world.expert), ("manager", world.manager)):
         if role in t.roles:
             return user
     raise AssertionError(f"no test actor for {t.roles}")
@@ -91,8 +97,8 @@ class Driver:
                 self.rt,
                 ref,
                 trigger,
-                sample_inputs(t, self.world) if inputs is None else inputs,
-                actor or actor_for(t, self.world),
+                sample_inputs(t, self.world, view.claim) if inputs is None else inputs,
+                actor or actor_for(t, self.world, view.claim),
                 view.claim.version if version is None else version,
             )
 

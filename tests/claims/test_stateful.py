@@ -97,11 +97,13 @@ def test_random_claim_lives_keep_the_invariants(
             # mostly a trigger of this state, sometimes any trigger of the kind
             candidates = list(own) if own and trigger_pick % 5 else list(spec.transitions)
             t = candidates[trigger_pick % len(candidates)]
-            inputs = sample_inputs(t, self.world) if garbage is None else garbage
+            inputs = sample_inputs(t, self.world, claim) if garbage is None else garbage
             if big and "damages" in inputs:
                 inputs["damages"] = "400000"
             # mostly the person whose job it is, sometimes anyone
-            actor = actor_for(t, self.world) if actor_pick >= len(self.users) else self.users[actor_pick]
+            actor = (
+                actor_for(t, self.world, claim) if actor_pick >= len(self.users) else self.users[actor_pick]
+            )
             try:
                 with Session(self.engine) as s:
                     advance(
@@ -181,6 +183,8 @@ def test_random_claim_lives_keep_the_invariants(
             max_examples=60,
             stateful_step_count=50,
             deadline=None,
+            # the same lives on every run: how many fire depends on the draw, and CI must not flicker
+            derandomize=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
