@@ -14,7 +14,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
-from bench.bulk import policy_row, user_row
+from bench.bulk import claim_row, finish, policy_row, user_row
 from claims.claim_list import ClaimFilter, ClaimPage, search_claims
 from claims.db import make_engine
 from claims.models import User
@@ -55,29 +55,17 @@ def build(path: Path, claims: int) -> Engine:
             created = NOW - timedelta(minutes=claims - n)
             state = rnd.choice(STATES)
             rows.append(
-                {
-                    "id": n,
-                    "reference": f"CF-2026-{n:07d}",
-                    "kind": rnd.choice(KINDS),
-                    "spec_version": 1,
-                    "state": state,
-                    "version": 1,
-                    "policy_id": rnd.randint(1, 20_000),
-                    "handler_id": rnd.randint(1, 40),
-                    "claimant": f"Opdrachtgever {rnd.randint(1, 200_000)} B.V.",
-                    "claimant_counsel": "",
-                    "description": "",
-                    "is_circumstance": False,
-                    "date_error": date(2026, 1, 1),
-                    "date_known": date(2026, 2, 1),
-                    "date_reported": date(2026, 3, 1),
-                    "personal_data": False,
-                    "amount_claimed": Decimal(rnd.randint(1, 5_000) * 100),
-                    "case_data": {},
-                    "created_at": created,
-                    "state_entered_at": created,
-                    "closed_at": created if state == "gesloten" else None,
-                }
+                claim_row(
+                    n,
+                    created=created,
+                    kind=rnd.choice(KINDS),
+                    state=state,
+                    policy_id=rnd.randint(1, 20_000),
+                    handler_id=rnd.randint(1, 40),
+                    claimant=f"Opdrachtgever {rnd.randint(1, 200_000)} B.V.",
+                    amount_claimed=Decimal(rnd.randint(1, 5_000) * 100),
+                    closed_at=created if state == "gesloten" else None,
+                )
             )
             if state != "gesloten":
                 # about 2% overdue, the rest due within the coming months
@@ -103,10 +91,7 @@ def build(path: Path, claims: int) -> Engine:
             conn.execute(insert(CLAIMS), rows)
             if deadlines:
                 conn.execute(insert(DEADLINES), deadlines)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finish(engine)
     print(f"built {claims:,} claims in {time.perf_counter() - start:.0f} s")
     return engine
 

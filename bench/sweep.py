@@ -13,13 +13,12 @@ import random
 import resource
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, update
 
-from bench.bulk import policy_row, user_row
+from bench.bulk import claim_row, finish, policy_row, user_row
 from claims.db import make_engine
 from claims.runtime import build_runtime
 from claims.schema import upgrade
@@ -48,29 +47,13 @@ def build(path: Path, claims: int, due: int) -> Engine:
         for n in range(first, min(first + BATCH, claims + 1)):
             created = NOW - timedelta(days=rnd.randint(1, 300))
             rows.append(
-                {
-                    "id": n,
-                    "reference": f"CF-2026-{n:07d}",
-                    "kind": "contract_breach",
-                    "spec_version": 1,
-                    "state": "expertise",
-                    "version": 3,
-                    "policy_id": 1,
-                    "handler_id": rnd.randint(1, 40),
-                    "expert_id": rnd.randint(41, 50),
-                    "claimant": "K",
-                    "claimant_counsel": "",
-                    "description": "",
-                    "is_circumstance": False,
-                    "date_error": date(2026, 1, 1),
-                    "date_known": date(2026, 2, 1),
-                    "date_reported": date(2026, 3, 1),
-                    "personal_data": False,
-                    "amount_claimed": Decimal("1000"),
-                    "case_data": {},
-                    "created_at": created,
-                    "state_entered_at": created,
-                }
+                claim_row(
+                    n,
+                    created=created,
+                    version=3,
+                    handler_id=rnd.randint(1, 40),
+                    expert_id=rnd.randint(41, 50),
+                )
             )
             for k in range(PER_CLAIM):
                 overdue = k == 0 and n in due_claims
@@ -97,10 +80,7 @@ def build(path: Path, claims: int, due: int) -> Engine:
         with engine.begin() as conn:
             conn.execute(insert(CLAIMS), rows)
             conn.execute(insert(DEADLINES), deadlines)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finish(engine)
     print(
         f"built {claims:,} claims and {claims * PER_CLAIM:,} deadlines in {time.perf_counter() - start:.0f} s"
     )

@@ -67,6 +67,14 @@ class Catalog:
     def latest(self) -> list[WorkflowSpec]:
         return [self.spec(k) for k in self.kinds()]
 
+    def state_labels(self) -> dict[str, str]:
+        """Every state of the current specs with its Dutch label, in workflow order (first seen)."""
+        labels: dict[str, str] = {}
+        for spec in self.latest():
+            for name, state in spec.states.items():
+                labels.setdefault(name, state.label)
+        return labels
+
 
 def load_catalog(directory: Path = SPEC_DIR, vocab: SpecVocabulary | None = None) -> Catalog:
     """Load every spec file (files starting with '_' are shared bases, not kinds)."""

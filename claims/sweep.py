@@ -116,11 +116,13 @@ def sweep(
     sweep to be caught mid-way)."""
     now = now or rt.clock()
     report = SweepReport()
-    with engine.connect() as plain:
-        conn = plain.execution_options(**WRITE)
+    with engine.connect() as conn:
+        managers = _managers_by_team(conn)  # once a sweep: who is told of an escalation
+        conn.commit()  # a plain read; from here on each batch begins as a write (BEGIN IMMEDIATE)
+        conn.execution_options(**WRITE)
         for step in STEPS:
             while True:
-                done, told = _batch(conn, rt, step, now, batch)
+                done, told = _batch(conn, rt, step, now, batch, managers)
                 if done is None:
                     break
                 report.add(step.name, done, told)
@@ -129,7 +131,9 @@ def sweep(
     return report
 
 
-def _batch(conn: Connection, rt: Runtime, step: Step, now: datetime, size: int) -> tuple[int | None, int]:
+def _batch(
+    conn: Connection, rt: Runtime, step: Step, now: datetime, size: int, managers: dict[str | None, list[int]]
+) -> tuple[int | None, int]:
     """One transaction: claim up to `size` deadlines for `step`, record them, tell people. (None, 0)
     when nothing was left to claim."""
     with conn.begin():  # BEGIN IMMEDIATE on SQLite (claims.db): the write lock first, no upgrade later
@@ -149,11 +153,18 @@ def _batch(conn: Connection, rt: Runtime, step: Step, now: datetime, size: int) 
                 .returning(DEADLINES.c.id)
             ).scalars()
         )
-        told = _record(conn, rt, step, now, taken) if taken else 0
+        told = _record(conn, rt, step, now, taken, managers) if taken else 0
         return len(taken), told
 
 
-def _record(conn: Connection, rt: Runtime, step: Step, now: datetime, ids: set[int]) -> int:
+def _record(
+    conn: Connection,
+    rt: Runtime,
+    step: Step,
+    now: datetime,
+    ids: set[int],
+    managers: dict[str | None, list[int]],
+) -> int:
     """A timeline event per deadline and a notification per person to tell; the notifications sent."""
     handler = USERS.alias("handler")
     rows = conn.execute(
@@ -177,7 +188,6 @@ def _record(conn: Connection, rt: Runtime, step: Step, now: datetime, ids: set[i
         .where(DEADLINES.c.id.in_(ids))
         .order_by(DEADLINES.c.id)
     ).all()
-    managers = _managers_by_team(conn)
     events = [
         {
             "claim_id": d.claim_id,

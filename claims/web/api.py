@@ -42,10 +42,6 @@ class NoteIn(BaseModel):
     note: str
 
 
-def _all_states(ctx: Web) -> list[str]:
-    return sorted({s for spec in ctx.rt.catalog.latest() for s in spec.states})
-
-
 @router.get("/workflows", summary="Alle soorten claims met hun fasen, transities, velden en termijnen")
 def workflows(ctx: Web, viewer: ApiViewer) -> list[dict[str, Any]]:
     return [spec_json(spec) for spec in ctx.rt.catalog.latest()]
@@ -96,7 +92,7 @@ def list_claims(
     f = ClaimFilter(
         kind=kind or None, state=state or None, handler=handler or None, overdue=overdue, q=q, sort=sort
     )
-    check_filter(f, ctx.rt.catalog.kinds(), _all_states(ctx))
+    check_filter(f, ctx.rt.catalog.kinds(), list(ctx.rt.catalog.state_labels()))
     page = search_claims(db.connection(), viewer.user, f, ctx.rt.clock(), cursor=cursor, limit=limit)
     return {"items": [c.as_dict() for c in page.items], "next_cursor": page.next_cursor}
 

@@ -162,14 +162,6 @@ def logout(
 # ------------------------------------------------------------------------------------ claims list
 
 
-def _all_states(ctx: WebContext) -> dict[str, str]:
-    states: dict[str, str] = {}
-    for spec in ctx.rt.catalog.latest():
-        for name, s in spec.states.items():
-            states.setdefault(name, s.label)
-    return states
-
-
 @router.get("/claims", response_class=HTMLResponse)
 def claims_list(
     request: Request,
@@ -192,7 +184,7 @@ def claims_list(
         q=q or None,
         sort=sort,
     )
-    states = _all_states(ctx)
+    states = ctx.rt.catalog.state_labels()
     error = ""
     try:
         check_filter(f, ctx.rt.catalog.kinds(), list(states))
@@ -287,11 +279,18 @@ def _claim_page(
     problem: str = "",
     attempt: Attempt | None = None,
     status: int = 200,
+    done: str = "",
 ) -> Response:
+    """The claim page; `done` names what the previous POST did (the message after a redirect)."""
     view = claim_view(db, ctx.rt, reference, viewer.user)
     spec = ctx.rt.catalog.spec(view.claim.kind, view.claim.spec_version)
     events = timeline(db, reference, viewer.user)
-    names = {u.email: u.name for users in active_users_by_role(db).values() for u in users}
+    users_by_role = active_users_by_role(db)
+    names = {u.email: u.name for users in users_by_role.values() for u in users}
+    if done:
+        fixed = {"opened": "De melding is geregistreerd.", "note": "De notitie is opgeslagen."}
+        transition = next((t for t in spec.transitions if t.trigger == done), None)
+        message = fixed.get(done) or (f"Uitgevoerd: {transition.label}." if transition else "")
     context = {
         "view": view,
         "c": view.claim,
@@ -305,7 +304,7 @@ def _claim_page(
         "message": message,
         "problem": problem,
         "attempt": attempt,
-        "users_by_role": active_users_by_role(db),
+        "users_by_role": users_by_role,
         "csrf": ctx.signer.csrf(viewer.session_key, claim_scope(reference, view.claim.version)),
         "may_note": bool(view.allowed) or viewer.user.role == Role.manager,
         "kind_label": KIND_LABELS.get(view.claim.kind, view.claim.kind),
@@ -319,17 +318,7 @@ def _claim_page(
 def claim_page(
     request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, ok: str = ""
 ) -> Response:
-    message = ""
-    if ok == "opened":
-        message = "De melding is geregistreerd."
-    elif ok == "note":
-        message = "De notitie is opgeslagen."
-    elif ok:
-        view = claim_view(db, ctx.rt, reference, viewer.user)
-        spec = ctx.rt.catalog.spec(view.claim.kind, view.claim.spec_version)
-        label = next((t.label for t in spec.transitions if t.trigger == ok), None)
-        message = f"Uitgevoerd: {label}." if label else ""
-    return _claim_page(request, ctx, db, viewer, reference, message=message)
+    return _claim_page(request, ctx, db, viewer, reference, done=ok)
 
 
 def _csrf_for_claim(ctx: WebContext, viewer: Viewer, reference: str, values: FormData) -> None:
@@ -422,7 +411,7 @@ def inbox_read(ctx: Web, db: Db, viewer: PageViewer, csrf: Annotated[str, Form()
 def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Response:
     now = ctx.rt.clock()
     d = dashboard_figures(db.connection(), viewer.user, now, ctx.rt.tz)
-    states = _all_states(ctx)
+    states = ctx.rt.catalog.state_labels()
     by_state: dict[str, int] = {}
     by_kind: dict[str, int] = {}
     for (kind, state), n in d.open_by_kind_state.items():

@@ -18,7 +18,7 @@ from claims.dashboard import dashboard
 from claims.logins import FREE_ATTEMPTS
 from claims.runtime import Runtime
 from claims.service import open_claim
-from claims.users import add_user
+from claims.users import add_user, user_by_email
 from tests.conftest import Clock, World, melding, snapshot
 from tests.web.conftest import PASSWORD, client_for, form_csrf, login
 from tests.web.test_api import bearer, open_via_api
@@ -41,19 +41,13 @@ def test_someone_off_the_claim_learns_nothing_from_a_stale_or_unknown_trigger(
     with Session(engine, expire_on_commit=False) as s:
         add_user(s, email="x@zorg.nl", name="X", role="handler", password=PASSWORD, now=clock(), team="Zorg")
         s.commit()
-        users = {"expert": world.expert, "admin": world.admin, "outsider": add_user_lookup(s, "x@zorg.nl")}
+        users = {"expert": world.expert, "admin": world.admin, "outsider": user_by_email(s, "x@zorg.nl")}
     headers = bearer(engine, users[who])
     api = TestClient(app)
     for body in ({"trigger": "x", "version": 999}, {"trigger": "nonsense", "version": 1}):
         r = api.post(f"/api/claims/{ref}/transitions", json=body, headers=headers)
         assert r.status_code == 403
         assert "current_state" not in r.json() and "melding" not in r.json()["detail"].lower()
-
-
-def add_user_lookup(s: Session, email: str) -> Any:
-    from claims.users import user_by_email
-
-    return user_by_email(s, email)
 
 
 # --- log-in throttling -----------------------------------------------------------------------------
