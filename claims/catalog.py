@@ -9,6 +9,7 @@ from pathlib import Path
 from claims.context import TransitionContext
 from claims.effects import effects
 from claims.guards import guards
+from claims.letter_facts import RECIPIENTS
 from claims.models import Outcome, Role
 from workflow.engine import Engine
 from workflow.errors import SpecError
@@ -33,6 +34,7 @@ def vocabulary(templates: Iterable[str] | None = None) -> SpecVocabulary:
         guards=guards.names(),
         effects=effects.names(),
         templates=set(templates) if templates is not None else letter_templates(),
+        recipients=RECIPIENTS,
         roles={r.value for r in Role},
         bases=DEADLINE_BASES,
         flags=FLAGS,

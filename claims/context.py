@@ -16,6 +16,7 @@ from claims.fastsql import Prepared, Record
 from claims.models import OUTSIDE_LIMIT, MoneyKind, User
 from claims.rules import DomainRules
 from claims.tables import CLAIMS, INVOICES, MONEY, POLICIES, USERS
+from workflow.calendar import WorkingDayCalendar
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
@@ -60,6 +61,7 @@ class TransitionContext:
     rules: DomainRules
     tz: ZoneInfo
     case_data: dict[str, Any]
+    calendar: WorkingDayCalendar | None = None
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)
     event_data: dict[str, Any] = field(default_factory=dict)

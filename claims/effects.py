@@ -350,3 +350,31 @@ def calculate_invoice_interest(ctx: TransitionContext) -> None:
         "total": str(total),
     }
     ctx.event_data["invoice_interest_total"] = str(total)
+
+
+MAX_ANSWER_DAYS = 60
+
+
+def _answer_due(ctx: TransitionContext) -> str:
+    """The day an answer is due: the working days the handler gave, counted on the Dutch calendar."""
+    days: int = ctx.inputs["answer_days"]
+    if not 1 <= days <= MAX_ANSWER_DAYS:
+        raise InvalidInput({"answer_days": f"tussen 1 en {MAX_ANSWER_DAYS} werkdagen"})
+    assert ctx.calendar is not None
+    due = ctx.calendar.add_working_days(ctx.now.astimezone(ctx.tz).date(), days)
+    ctx.event_data["answer_due"] = due.isoformat()
+    return due.isoformat()
+
+
+@effects.register("record_information_request")
+def record_information_request(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("information_requests", []).append(
+        {"questions": ctx.inputs["questions"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
+    )
+
+
+@effects.register("record_reminder")
+def record_reminder(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("reminders", []).append(
+        {"reminder": ctx.inputs["reminder"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
+    )

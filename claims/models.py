@@ -40,6 +40,15 @@ class CostType(StrEnum):
     interest = "interest"  # wettelijke (handels)rente
 
 
+COST_TYPE_LABELS = {
+    "damages": "Schadevergoeding",
+    "defence": "Kosten van verweer",
+    "expert": "Expertisekosten",
+    "mitigation": "Beredding / schadebeperking",
+    "sgoa": "SGOA-kosten",
+    "interest": "Wettelijke rente",
+}
+
 # Mitigation and expert costs are paid even above the insured sum (7:957, 7:959 BW).
 OUTSIDE_LIMIT = frozenset({CostType.mitigation, CostType.expert})
 
@@ -282,3 +291,58 @@ class Notification(SQLModel, table=True):
     message: str
     created_at: datetime = _moment()
     read_at: datetime | None = _moment(nullable=True)
+
+
+class Letter(SQLModel, table=True):
+    """A letter as it was generated, never changed: the HTML is the record, the PDF is drawn from it."""
+
+    __tablename__ = "letters"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    event_id: int = Field(foreign_key="timeline_events.id", index=True)
+    template: str
+    template_version: int
+    title: str
+    recipient: str  # insured | expert | manager | handler
+    recipient_name: str
+    sha256: str
+    html: str
+    created_at: datetime = _moment()
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"  # waiting for its (next) attempt at next_attempt_at
+    sending = "sending"  # taken by a worker until next_attempt_at (a lease; a crashed worker's expires)
+    sent = "sent"
+    incident = "incident"  # given up on: a permanent refusal, or too many failures; a manager looks
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail to send, written in the transaction that caused it and delivered by a worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # only rows still to do: the delivery worker's one query stays small whatever was sent before
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
+        Index("ix_outbox_status_created", "status", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int | None = Field(default=None, foreign_key="claims.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    notification_id: int | None = Field(default=None, foreign_key="notifications.id")
+    to_address: str
+    to_name: str = ""
+    subject: str
+    body: str
+    created_at: datetime = _moment()
+    status: str = OutboxStatus.pending
+    attempts: int = 0
+    next_attempt_at: datetime = _moment()
+    last_error: str = ""
+    sent_at: datetime | None = _moment(nullable=True)
+    incident_at: datetime | None = _moment(nullable=True)

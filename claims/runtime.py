@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from claims.catalog import Catalog, load_catalog
+from claims.catalog import LETTER_DIR, Catalog, load_catalog
 from claims.rules import DomainRules
+from notifications.letters import LetterRenderer
 from workflow.calendar import WorkingDayCalendar, dutch_calendar
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -25,10 +26,15 @@ class Runtime:
     tz: ZoneInfo = AMSTERDAM
     rules: DomainRules = field(default_factory=DomainRules)
     clock: Callable[[], datetime] = utc_now
+    letters: LetterRenderer = field(default_factory=lambda: LetterRenderer(LETTER_DIR))
+    base_url: str = "http://127.0.0.1:8000"  # links in e-mails point here
 
 
 def build_runtime(
-    tz: str = "Europe/Amsterdam", clock: Callable[[], datetime] = utc_now, rules: DomainRules | None = None
+    tz: str = "Europe/Amsterdam",
+    clock: Callable[[], datetime] = utc_now,
+    rules: DomainRules | None = None,
+    base_url: str = "http://127.0.0.1:8000",
 ) -> Runtime:
     return Runtime(
         catalog=load_catalog(),
@@ -36,4 +42,6 @@ def build_runtime(
         tz=ZoneInfo(tz),
         clock=clock,
         rules=rules or DomainRules(),
+        letters=LetterRenderer(LETTER_DIR, ZoneInfo(tz)),
+        base_url=base_url.rstrip("/"),
     )

@@ -20,13 +20,17 @@ from claims.db import Db, in_write
 from claims.effects import effects
 from claims.fastsql import InsertReturningId, Prepared, Record
 from claims.intake import INTAKE_FIELDS
+from claims.letter_facts import transition_facts
 from claims.models import (
     Role,
     User,
 )
+from claims.notices import notify_transition, recipients
+from claims.outbox import queue_emails, tell
 from claims.permissions import check_may_act, check_may_fire, check_may_open
 from claims.runtime import Runtime
-from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, MONEY, NOTIFICATIONS, POLICIES, USERS
+from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
+from notifications.letters import Letter
 from workflow.deadlines import base_from_date, compute_due
 from workflow.errors import InvalidInput, TransitionNotAllowed, WorkflowError
 from workflow.inputs import validate_inputs
@@ -65,7 +69,7 @@ _CLAIM_BY_INSURED_REF = Prepared(
 _USER_BY_EMAIL = Prepared(select(USERS).where(USERS.c.email == bindparam("email")))
 _INSERT_MONEY = Prepared.insert(MONEY)
 _INSERT_DEADLINE = Prepared.insert(DEADLINES)
-_INSERT_NOTIFICATION = Prepared.insert(NOTIFICATIONS)
+_INSERT_LETTER = Prepared.insert(LETTERS)
 _OPEN_DEADLINES = Prepared(
     select(
         DEADLINES.c.id,
@@ -130,6 +134,69 @@ def advance(
     return in_write(db, lambda conn: _advance(conn, rt, reference, trigger, inputs, actor, expected_version))
 
 
+class _Previewed(Exception):
+    def __init__(self, letters: list[Letter]) -> None:
+        super().__init__("preview")
+        self.letters = letters
+
+
+def preview_letters(
+    db: Db,
+    rt: Runtime,
+    reference: str,
+    trigger: str,
+    inputs: Mapping[str, Any],
+    actor: User,
+    expected_version: int,
+) -> list[Letter]:
+    """The letters `advance` would write, marked as a preview; nothing is stored. The whole transition
+    is tried (permission, inputs, guards, effects) and rolled back, so the preview is exactly the letter
+    that firing it now would send, and a transition that would be refused is refused here too."""
+    try:
+        in_write(
+            db, lambda conn: _advance(conn, rt, reference, trigger, inputs, actor, expected_version, True)
+        )
+    except _Previewed as done:
+        return done.letters
+    raise AssertionError("_advance returned in preview mode")  # pragma: no cover
+
+
+def _write_letters(
+    conn: Connection,
+    rt: Runtime,
+    ctx: TransitionContext,
+    claim: Mapping[str, Any],
+    event_id: int,
+    *,
+    preview: bool,
+) -> list[Letter]:
+    """Render the transition's letters from the claim as it now stands and store each with its event.
+    A letter that cannot be rendered (a missing fact) refuses the whole transition."""
+    out = []
+    for spec in ctx.transition.letters:
+        facts = transition_facts(ctx, claim, spec, preview=preview)
+        letter = rt.letters.render(spec.template, facts)
+        out.append(letter)
+        if preview:
+            continue
+        _INSERT_LETTER.execute(
+            conn,
+            {
+                "claim_id": claim["id"],
+                "event_id": event_id,
+                "template": letter.template,
+                "template_version": letter.version,
+                "title": letter.title,
+                "recipient": spec.to,
+                "recipient_name": facts["recipient"]["name"],
+                "sha256": letter.sha256,
+                "html": letter.html,
+                "created_at": ctx.now,
+            },
+        ).close()
+    return out
+
+
 def _advance(
     conn: Connection,
     rt: Runtime,
@@ -138,6 +205,7 @@ def _advance(
     inputs: Mapping[str, Any],
     actor: User,
     expected_version: int,
+    preview: bool = False,
 ) -> Outcome:
     claim = _SELECT_CLAIM.first(conn, {"ref": reference})
     if claim is None:
@@ -166,6 +234,7 @@ def _advance(
         rules=rt.rules,
         tz=rt.tz,
         case_data=_copy_json(claim.case_data),
+        calendar=rt.calendar,
     )
     rt.catalog.engine.fire(spec, claim.state, trigger, ctx)
     for name in transition.effects:
@@ -199,7 +268,12 @@ def _advance(
         _INSERT_MONEY.executemany(
             conn, [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money]
         )
-    _update_deadlines(conn, rt, spec, claim, transition, {**claim, **changes}, now)
+    new_claim = {**claim, **changes}
+    _update_deadlines(conn, rt, spec, claim, transition, new_claim, now)
+    letters = _write_letters(conn, rt, ctx, new_claim, event_id, preview=preview)
+    if preview:
+        raise _Previewed(letters)
+    notify_transition(conn, rt, spec, transition, new_claim, actor, event_id, [x.title for x in letters], now)
     return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
 
 
@@ -482,17 +556,20 @@ def _flag_late_notice(
         data={"rule": "7:941 BW", "days": late.days},
         note=note,
     )
-    _INSERT_NOTIFICATION.execute(
-        conn,
-        {
-            "user_id": handler_id,
-            "claim_id": claim_id,
-            "event_id": event_id,
-            "kind": "late_notice",
-            "message": f"{reference}: {note}",
-            "created_at": now,
-        },
-    ).close()
+    for _, handler in recipients(conn, ["handler"], {"handler_id": handler_id}):
+        message = f"{reference}: {note}"
+        email = tell(
+            conn,
+            user=handler,
+            claim_id=claim_id,
+            event_id=event_id,
+            kind="late_notice",
+            message=message,
+            subject=f"[{reference}] Late melding (art. 7:941 BW)",
+            body=f"Beste {handler.name},\n\n{message}\n\nOpen de claim: {rt.base_url}/claims/{reference}\n",
+            now=now,
+        )
+        queue_emails(conn, [email])
 
 
 def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[str, str]) -> int | None:

@@ -9,9 +9,11 @@ from claims.models import (
     Deadline,
     InterestRate,
     Invoice,
+    Letter,
     LoginFailure,
     MoneyLine,
     Notification,
+    OutboxMessage,
     Policy,
     ReferenceCounter,
     TimelineEvent,
@@ -37,3 +39,5 @@ RATES = _table(InterestRate)
 WEB_SESSIONS = _table(WebSession)
 LOGIN_FAILURES = _table(LoginFailure)
 NOTIFICATIONS = _table(Notification)
+LETTERS = _table(Letter)
+OUTBOX = _table(OutboxMessage)

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from babel.numbers import format_currency
+from babel import Locale
+from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -51,20 +51,34 @@ class Letter:
         return hashlib.sha256(self.html.encode()).hexdigest()
 
 
+# The locale's symbols and month names, read from babel once: babel's own format_currency and
+# format_date parse their patterns on every call (about 100 us each, measured), and a settlement letter
+# writes a dozen amounts inside the transition's write lock. tests/notifications check that these give
+# exactly what babel's formatters give.
+_LOCALE = Locale.parse(LOCALE)
+_GROUP = get_group_symbol(LOCALE)
+_DECIMAL = get_decimal_symbol(LOCALE)
+_EURO = get_currency_symbol("EUR", LOCALE)
+_MONTHS = _LOCALE.months["format"]["wide"]
+_SEPARATORS = str.maketrans({",": _GROUP, ".": _DECIMAL})
+CENT = Decimal("0.01")
+
+
 def euro(amount: Decimal | int | str) -> str:
     """€ 125.000,00 (Dutch grouping and decimal comma). Never a float."""
     if isinstance(amount, float):
         raise LetterError("bedragen zijn Decimal, nooit float")
     value = Decimal(amount)
-    text = str(format_currency(abs(value), "EUR", format="¤ #,##0.00", locale=LOCALE))
-    return text.replace("€ ", "€ -", 1) if value < 0 else text  # '€ -7,50', as the claims pages write it
+    digits = f"{abs(value):,.2f}".translate(_SEPARATORS)
+    # '€ -7,50' for a negative amount, as the claims pages write it
+    return f"{_EURO} -{digits}" if value < 0 else f"{_EURO} {digits}"
 
 
 def long_date(value: date | datetime, tz: ZoneInfo | None = None) -> str:
     """23 oktober 2025; a moment is first put in `tz` (Europe/Amsterdam for letters)."""
     if isinstance(value, datetime):
         value = value.astimezone(tz).date() if tz else value.date()
-    return str(format_date(value, format="long", locale=LOCALE))
+    return f"{value.day} {_MONTHS[value.month]} {value.year}"
 
 
 def _defined(value: Any) -> Any:
@@ -75,12 +89,15 @@ def _defined(value: Any) -> Any:
 
 
 class LetterRenderer:
-    """Renders the templates of one directory; build once and reuse."""
+    """Renders the templates of one directory; build once and reuse. Templates are read once: a letter
+    template changes with a release (and its version line), not while the application runs."""
 
     def __init__(self, directory: Path, tz: ZoneInfo = ZoneInfo("Europe/Amsterdam")) -> None:
         self.directory = directory
+        self._versions: dict[str, int] = {}
         self.env = Environment(
             loader=FileSystemLoader(directory),
+            auto_reload=False,
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -92,13 +109,17 @@ class LetterRenderer:
         return sorted(p.name.removesuffix(SUFFIX) for p in self.directory.glob(f"[!_]*{SUFFIX}"))
 
     def version(self, name: str) -> int:
+        known = self._versions.get(name)
+        if known is not None:
+            return known
         path = self.directory / f"{name}{SUFFIX}"
-        if not path.is_file():
+        if "/" in name or name.startswith(("_", ".")) or not path.is_file():
             raise LetterError(f"onbekende brief '{name}'")
         match = _VERSION.match(path.read_text(encoding="utf-8"))
         if match is None:
             raise LetterError(f"brief '{name}': de eerste regel moet {{# versie: N #}} zijn")
-        return int(match.group(1))
+        self._versions[name] = int(match.group(1))
+        return self._versions[name]
 
     def render(self, name: str, facts: Mapping[str, Any]) -> Letter:
         """The letter `name` for these facts; LetterError naming what is missing."""

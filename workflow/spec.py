@@ -91,6 +91,23 @@ class DeadlineSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class LetterSpec:
+    """A letter a transition sends: its template, to whom, and whether the person firing it may add a
+    paragraph of their own."""
+
+    template: str
+    to: str = "insured"
+    paragraph: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"template": self.template, "to": self.to, "paragraph": self.paragraph}
+
+
+# The field a transition gets when one of its letters takes a free paragraph.
+PARAGRAPH_FIELD = "paragraph"
+
+
+@dataclass(frozen=True, slots=True)
 class StateSpec:
     name: str
     label: str
@@ -108,7 +125,7 @@ class TransitionSpec:
     roles: tuple[str, ...]
     guards: tuple[str, ...] = ()
     fields: tuple[FieldSpec, ...] = ()
-    letters: tuple[str, ...] = ()
+    letters: tuple[LetterSpec, ...] = ()
     notify: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     outcome: str | None = None
@@ -127,7 +144,7 @@ class TransitionSpec:
             "roles": list(self.roles),
             "guards": list(self.guards),
             "fields": [f.as_dict() for f in self.fields],
-            "letters": list(self.letters),
+            "letters": [letter.as_dict() for letter in self.letters],
             "notify": list(self.notify),
             "outcome": self.outcome,
         }
@@ -178,6 +195,7 @@ class SpecVocabulary:
     guards: Collection[str] = ()
     effects: Collection[str] = ()
     templates: Collection[str] = ()
+    recipients: Collection[str] = ()  # to whom a letter may be addressed
     roles: Collection[str] = ()
     bases: Collection[str] = (ENTERED,)
     flags: Collection[str] = ()
@@ -242,6 +260,7 @@ _KEYS = {
         "restarted_by",
         "remind_before_days",
     },
+    "letter": {"template", "to", "paragraph"},
     "field": {"name", "type", "label", "required", "choices", "role", "help"},
     "transition": {
         "trigger",
@@ -403,6 +422,31 @@ class _Parser:
             help=str(body.get("help", "")),
         )
 
+    def letters(self, raw: object, where: str) -> tuple[LetterSpec, ...]:
+        """`letters:` holds template names, or mappings {template, to, paragraph} for a letter that is
+        not for the insured or that takes a free paragraph."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self.fail(f"{where}: 'letters' must be a list")
+        out = []
+        for item in raw:
+            if isinstance(item, str):
+                out.append(LetterSpec(item))
+                continue
+            body = self._mapping(item, f"{where}: a letter", "letter")
+            paragraph = body.get("paragraph", False)
+            if not isinstance(paragraph, bool):
+                raise self.fail(f"{where}: a letter's 'paragraph' must be true or false")
+            out.append(
+                LetterSpec(
+                    self._str(body, "template", f"{where}: a letter"),
+                    self._str(body, "to", f"{where}: a letter", default="insured"),
+                    paragraph,
+                )
+            )
+        return tuple(out)
+
     def transition(
         self, index: int, raw: object, states: Mapping[str, StateSpec]
     ) -> Iterable[TransitionSpec]:
@@ -427,6 +471,17 @@ class _Parser:
         if not roles:
             raise self.fail(f"{where}: 'roles' must name who may fire it")
         fields = tuple(self.field_spec(where, f) for f in (body.get("fields") or []))
+        letters = self.letters(body.get("letters"), where)
+        if any(letter.paragraph for letter in letters):
+            fields += (
+                FieldSpec(
+                    PARAGRAPH_FIELD,
+                    "textarea",
+                    "Extra alinea in de brief",
+                    required=False,
+                    help="Komt ongewijzigd in de brief, boven de ondertekening.",
+                ),
+            )
         names = [f.name for f in fields]
         for dup in sorted({n for n in names if names.count(n) > 1}):
             raise self.fail(f"{where}: field '{dup}' is declared twice")
@@ -440,7 +495,7 @@ class _Parser:
                 roles=roles,
                 guards=self._names(body.get("guards"), f"{where}: 'guards'"),
                 fields=fields,
-                letters=self._names(body.get("letters"), f"{where}: 'letters'"),
+                letters=letters,
                 notify=self._names(body.get("notify"), f"{where}: 'notify'"),
                 effects=self._names(body.get("effects"), f"{where}: 'effects'"),
                 outcome=str(outcome) if outcome is not None else None,
@@ -467,8 +522,10 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
             if e not in vocab.effects:
                 raise fail(f"transition '{t.trigger}': unknown effect '{e}'")
         for letter in t.letters:
-            if letter not in vocab.templates:
-                raise fail(f"transition '{t.trigger}': unknown template '{letter}'")
+            if letter.template not in vocab.templates:
+                raise fail(f"transition '{t.trigger}': unknown template '{letter.template}'")
+            if vocab.recipients and letter.to not in vocab.recipients:
+                raise fail(f"transition '{t.trigger}': unknown letter recipient '{letter.to}'")
         for role in (*t.roles, *t.notify):
             if role not in vocab.roles:
                 raise fail(f"transition '{t.trigger}': unknown role '{role}'")

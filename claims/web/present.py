@@ -17,14 +17,6 @@ from workflow.spec import WorkflowSpec
 MONTHS = (
     "januari februari maart april mei juni juli augustus september oktober november december".split()  # noqa: SIM905
 )
-COST_TYPE_LABELS = {
-    "damages": "Schadevergoeding",
-    "defence": "Kosten van verweer",
-    "expert": "Expertisekosten",
-    "mitigation": "Beredding / schadebeperking",
-    "sgoa": "SGOA-kosten",
-    "interest": "Wettelijke rente",
-}
 OUTCOME_LABELS = {
     "settled": "Geregeld",
     "rejected": "Afgewezen",

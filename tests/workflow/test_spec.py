@@ -16,8 +16,10 @@ from claims.catalog import SPEC_DIR, Catalog, load_catalog
 from workflow.engine import available
 from workflow.errors import SpecError
 from workflow.spec import (
+    PARAGRAPH_FIELD,
     DeadlineSpec,
     FieldSpec,
+    LetterSpec,
     SpecVocabulary,
     TransitionSpec,
     WorkflowSpec,
@@ -31,6 +33,7 @@ VOCAB = SpecVocabulary(
     guards={"has_report", "small_claim"},
     effects={"pay", "note_down"},
     templates={"welcome", "payment"},
+    recipients={"insured", "expert"},
     roles={"handler", "manager", "expert"},
     bases={"entered", "awareness_at"},
     flags={"personal_data"},
@@ -167,7 +170,7 @@ def test_good_spec_loads_with_states_transitions_and_typed_fields() -> None:
     assert start.label == "Beginnen"
     assert start.roles == ("handler",)
     assert start.guards == ("has_report",)
-    assert start.letters == ("welcome",)
+    assert start.letters == (LetterSpec("welcome", to="insured", paragraph=False),)
     assert start.notify == ("manager",)
     assert start.effects == ("note_down",)
     assert start.outcome is None
@@ -392,6 +395,46 @@ def test_unknown_letter_template_is_refused() -> None:
     raw = good()
     transition(raw, "start")["letters"] = ["welcome", "goodbye"]
     refused(raw, "unknown template 'goodbye'", "'start'")
+
+
+def test_a_letter_names_its_recipient_and_may_take_a_paragraph_field() -> None:
+    raw = good()
+    transition(raw, "start")["letters"] = [
+        "welcome",
+        {"template": "payment", "to": "expert", "paragraph": True},
+    ]
+    start = parse_spec(raw, VOCAB, source=SOURCE).transition("open", "start")
+    assert start is not None
+    assert start.letters == (LetterSpec("welcome"), LetterSpec("payment", "expert", True))
+    paragraph = start.fields[-1]
+    assert (paragraph.name, paragraph.type, paragraph.required) == (PARAGRAPH_FIELD, "textarea", False)
+    assert start.as_dict()["letters"][1] == {"template": "payment", "to": "expert", "paragraph": True}
+    finish = parse_spec(raw, VOCAB, source=SOURCE).transition("busy", "finish")
+    assert finish is not None and PARAGRAPH_FIELD not in {f.name for f in finish.fields}
+
+
+@pytest.mark.parametrize(
+    ("letter", "culprit"),
+    [
+        ({"template": "welcome", "to": "neighbour"}, "unknown letter recipient 'neighbour'"),
+        ({"template": "welcome", "paragraph": "yes"}, "'paragraph' must be true or false"),
+        ({"template": "welcome", "cc": "expert"}, "unknown key 'cc'"),
+        ({"to": "expert"}, "'template' must be a non-empty text"),
+        ({"template": "goodbye", "to": "expert"}, "unknown template 'goodbye'"),
+    ],
+)
+def test_a_bad_letter_entry_is_refused(letter: dict[str, Any], culprit: str) -> None:
+    raw = good()
+    transition(raw, "start")["letters"] = [letter]
+    refused(raw, culprit, "'start'")
+
+
+def test_a_paragraph_field_declared_by_hand_next_to_a_paragraph_letter_is_refused() -> None:
+    raw = good()
+    start = transition(raw, "start")
+    start["letters"] = [{"template": "welcome", "paragraph": True}]
+    start.setdefault("fields", []).append({"name": "paragraph", "type": "text", "label": "Alinea"})
+    refused(raw, "field 'paragraph' is declared twice", "'start'")
 
 
 def test_unknown_role_in_roles_is_refused() -> None:
