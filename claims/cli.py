@@ -91,7 +91,7 @@ def _engine() -> Engine:
 
 @cache
 def _runtime() -> Runtime:
-    return build_runtime(_settings().timezone, rules=_settings().rules())
+    return build_runtime(_settings().timezone, rules=_settings().rules(), base_url=_settings().base_url)
 
 
 def _actor(session: Session, email: str) -> User:
@@ -208,8 +208,28 @@ def scheduler() -> None:
     from claims.scheduler import make_scheduler
 
     settings = _settings()
-    typer.echo(f"scheduler: sweep elke {settings.sweep_interval_seconds} s (Ctrl-C stopt)")
-    make_scheduler(_engine(), _runtime(), settings.sweep_interval_seconds, blocking=True).start()
+    mail = (
+        f"; e-mail elke {settings.outbox_interval_seconds} s"
+        if settings.smtp_url
+        else "; e-mail uit (CLAIMFLOW_SMTP_URL niet gezet)"
+    )
+    typer.echo(f"scheduler: sweep elke {settings.sweep_interval_seconds} s{mail} (Ctrl-C stopt)")
+    make_scheduler(_engine(), _runtime(), settings, blocking=True).start()
+
+
+@app.command()
+def deliver() -> None:
+    """Verstuur de e-mails die klaarstaan in de outbox (één ronde), en stop."""
+    from claims.delivery import deliver as run_delivery
+
+    settings = _settings()
+    smtp = settings.smtp()
+    if smtp is None:
+        _fail("CLAIMFLOW_SMTP_URL is niet gezet: e-mail staat uit (de berichten blijven in de outbox)", 2)
+    report = run_delivery(_engine(), _runtime(), smtp, settings.delivery_policy())
+    typer.echo(
+        f"outbox: {report.sent} verstuurd, {report.retrying} later opnieuw, {report.incidents} incidenten"
+    )
 
 
 # --- users -------------------------------------------------------------------------------------

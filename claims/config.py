@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from claims.delivery import DeliveryPolicy
 from claims.rules import DomainRules
+from notifications.email import SmtpConfig
 
 DEFAULT_SECRET = "dev-secret-change-me"
 
@@ -32,6 +34,14 @@ class Settings(BaseSettings):
     reminder_lead_hours: int = 48  # warn the responsible person this long before a deadline
     escalation_grace_hours: int = 48  # escalate to the managers this long after it passed
     late_notice_days: int = 30  # 7:941 BW: flag a melding made later than this after the insured knew
+    # e-mail: off without a URL (the messages wait in the outbox, shown in the app's outbox view)
+    smtp_url: str = ""
+    mail_from: str = "claimflow <schade@claimflow.test>"
+    outbox_interval_seconds: int = 15
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 30.0
+    outbox_backoff_max_seconds: float = 3600.0
+    base_url: str = "http://127.0.0.1:8000"  # where links in e-mails point
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -39,6 +49,17 @@ class Settings(BaseSettings):
             raise ValueError("CLAIMFLOW_SCHEDULER must be 'embedded' or 'off'")
         if self.sweep_interval_seconds < 1:
             raise ValueError("CLAIMFLOW_SWEEP_INTERVAL_SECONDS must be at least 1")
+        if self.outbox_interval_seconds < 1:
+            raise ValueError("CLAIMFLOW_OUTBOX_INTERVAL_SECONDS must be at least 1")
+        if self.outbox_max_attempts < 1:
+            raise ValueError("CLAIMFLOW_OUTBOX_MAX_ATTEMPTS must be at least 1")
+        if not 0 < self.outbox_backoff_seconds <= self.outbox_backoff_max_seconds:
+            raise ValueError(
+                "CLAIMFLOW_OUTBOX_BACKOFF_SECONDS must be positive and at most "
+                "CLAIMFLOW_OUTBOX_BACKOFF_MAX_SECONDS"
+            )
+        if self.smtp_url:
+            self.smtp()  # a bad URL stops the start, not the first delivery
         return self
 
     @model_validator(mode="after")
@@ -50,6 +71,17 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def smtp(self) -> SmtpConfig | None:
+        return SmtpConfig.from_url(self.smtp_url) if self.smtp_url else None
+
+    def delivery_policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            sender=self.mail_from,
+            max_attempts=self.outbox_max_attempts,
+            backoff_seconds=self.outbox_backoff_seconds,
+            backoff_max_seconds=self.outbox_backoff_max_seconds,
+        )
 
     def rules(self) -> DomainRules:
         return DomainRules(

@@ -19,20 +19,20 @@ _INSERT_OUTBOX = Prepared.insert(OUTBOX)
 
 def email_row(
     *,
-    to: Mapping[str, Any],
+    to: Any,
     subject: str,
     body: str,
     now: datetime,
     claim_id: int | None = None,
     notification_id: int | None = None,
 ) -> dict[str, Any]:
-    """An outbox row for an e-mail to the user `to` (a row with id, name and email)."""
+    """An outbox row for an e-mail to the user `to` (a row with id, name and email attributes)."""
     return {
         "claim_id": claim_id,
-        "user_id": to["id"],
+        "user_id": to.id,
         "notification_id": notification_id,
-        "to_address": to["email"],
-        "to_name": to["name"],
+        "to_address": to.email,
+        "to_name": to.name,
         "subject": subject,
         "body": body,
         "created_at": now,
@@ -51,7 +51,7 @@ def queue_emails(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
 def tell(
     conn: Connection,
     *,
-    user: Mapping[str, Any],
+    user: Any,
     claim_id: int | None,
     event_id: int | None,
     kind: str,
@@ -65,7 +65,7 @@ def tell(
     notification_id = _INSERT_NOTIFICATION.run(
         conn,
         {
-            "user_id": user["id"],
+            "user_id": user.id,
             "claim_id": claim_id,
             "event_id": event_id,
             "kind": kind,

@@ -1,6 +1,7 @@
-"""APScheduler (3.x) only ticks: it calls the deadline sweep on an interval. One per deployment, either
-inside the web process (`make run`, one node) or as `claimflow scheduler` (several web workers, which
-then run none). Two running by mistake still flag each deadline once (see claims.sweep)."""
+"""APScheduler (3.x) only ticks: it calls the deadline sweep and, when e-mail is configured, the outbox
+delivery on an interval. One per deployment, either inside the web process (`make run`, one node) or as
+`claimflow scheduler` (several web workers, which then run none). Two running by mistake still flag
+each deadline once (claims.sweep) and send each message once (claims.delivery)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
+from claims.config import Settings
+from claims.delivery import DeliveryPolicy, deliver
 from claims.runtime import Runtime
 from claims.sweep import sweep
+from notifications.email import SmtpConfig
 
 log = logging.getLogger("claimflow.scheduler")
 
@@ -30,21 +34,42 @@ def _sweep_job(engine: Engine, rt: Runtime) -> None:
         )
 
 
-def make_scheduler(engine: Engine, rt: Runtime, interval_seconds: int, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with the sweep job: never two runs at once in this process, and after a pause
-    (a suspended laptop, a busy database) one catch-up run instead of a burst."""
+def _delivery_job(engine: Engine, rt: Runtime, smtp: SmtpConfig, policy: DeliveryPolicy) -> None:
+    report = deliver(engine, rt, smtp, policy)
+    if report.tried:
+        log.info("outbox: %d sent, %d to retry, %d incidents", report.sent, report.retrying, report.incidents)
+
+
+def make_scheduler(engine: Engine, rt: Runtime, settings: Settings, *, blocking: bool) -> BaseScheduler:
+    """A scheduler with the sweep job and, with CLAIMFLOW_SMTP_URL set, the delivery job: never two
+    runs of a job at once in this process, and after a pause (a suspended laptop, a busy database) one
+    catch-up run instead of a burst."""
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
     )
-    scheduler.add_job(
-        _sweep_job,
-        "interval",
-        seconds=interval_seconds,
-        args=(engine, rt),
-        id="deadline-sweep",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=interval_seconds,
-        next_run_time=datetime.now(UTC),  # a first sweep at start, not an interval later
-    )
+    jobs: list[tuple[str, object, tuple[object, ...], int]] = [
+        ("deadline-sweep", _sweep_job, (engine, rt), settings.sweep_interval_seconds)
+    ]
+    smtp = settings.smtp()
+    if smtp is not None:
+        jobs.append(
+            (
+                "outbox-delivery",
+                _delivery_job,
+                (engine, rt, smtp, settings.delivery_policy()),
+                settings.outbox_interval_seconds,
+            )
+        )
+    for job_id, job, args, interval in jobs:
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=interval,
+            args=args,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=interval,
+            next_run_time=datetime.now(UTC),  # a first run at start, not an interval later
+        )
     return scheduler

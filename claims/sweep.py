@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from claims.db import WRITE
 from claims.formatting import local_moment
+from claims.letter_facts import claim_facts, managers_of
 from claims.models import Role
+from claims.outbox import email_row
 from claims.runtime import Runtime
-from claims.tables import CLAIMS, DEADLINES, EVENTS, NOTIFICATIONS, USERS
+from claims.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, NOTIFICATIONS, OUTBOX, USERS
 
 BATCH = 500
 _OPEN = and_(DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
@@ -42,6 +44,8 @@ class Step:
     order: Any
     to_managers: bool
     message: Callable[[Any, str], str]
+    subject: str  # of the e-mail
+    letter: bool = False  # the escalation letter to the managers
 
 
 STEPS: tuple[Step, ...] = (
@@ -59,6 +63,7 @@ STEPS: tuple[Step, ...] = (
         DEADLINES.c.remind_at,
         False,
         lambda d, due: f"{d.reference}: termijn '{d.label}' verloopt op {due}.",
+        "Herinnering: termijn verloopt binnenkort",
     ),
     Step(
         "flagged",
@@ -68,6 +73,7 @@ STEPS: tuple[Step, ...] = (
         DEADLINES.c.due_at,
         False,
         lambda d, due: f"{d.reference}: termijn '{d.label}' is verlopen (uiterlijk {due}).",
+        "Termijn verlopen",
     ),
     Step(
         "escalated",
@@ -85,6 +91,8 @@ STEPS: tuple[Step, ...] = (
             f"{d.reference}: termijn '{d.label}' is sinds {due} verlopen en nog niet gehaald "
             f"(behandelaar {d.handler_name})."
         ),
+        "Escalatie: termijn verlopen en niet gehaald",
+        letter=True,
     ),
 )
 
@@ -117,12 +125,13 @@ def sweep(
     now = now or rt.clock()
     report = SweepReport()
     with engine.connect() as conn:
-        managers = _managers_by_team(conn)  # once a sweep: who is told of an escalation
+        people = _people(conn)  # once a sweep: who is told, and their addresses
+        managers = _managers_by_team(people)
         conn.commit()  # a plain read; from here on each batch begins as a write (BEGIN IMMEDIATE)
         conn.execution_options(**WRITE)
         for step in STEPS:
             while True:
-                done, told = _batch(conn, rt, step, now, batch, managers)
+                done, told = _batch(conn, rt, step, now, batch, people, managers)
                 if done is None:
                     break
                 report.add(step.name, done, told)
@@ -132,7 +141,13 @@ def sweep(
 
 
 def _batch(
-    conn: Connection, rt: Runtime, step: Step, now: datetime, size: int, managers: dict[str | None, list[int]]
+    conn: Connection,
+    rt: Runtime,
+    step: Step,
+    now: datetime,
+    size: int,
+    people: dict[int, Any],
+    managers: dict[str | None, list[int]],
 ) -> tuple[int | None, int]:
     """One transaction: claim up to `size` deadlines for `step`, record them, tell people. (None, 0)
     when nothing was left to claim."""
@@ -153,7 +168,7 @@ def _batch(
                 .returning(DEADLINES.c.id)
             ).scalars()
         )
-        told = _record(conn, rt, step, now, taken, managers) if taken else 0
+        told = _record(conn, rt, step, now, taken, people, managers) if taken else 0
         return len(taken), told
 
 
@@ -163,10 +178,13 @@ def _record(
     step: Step,
     now: datetime,
     ids: set[int],
+    people: dict[int, Any],
     managers: dict[str | None, list[int]],
 ) -> int:
-    """A timeline event per deadline and a notification per person to tell; the notifications sent."""
+    """A timeline event per deadline, a notification and an e-mail (in the outbox) per person to tell,
+    and for an escalation the letter to the managers; the notifications sent."""
     handler = USERS.alias("handler")
+    claim_columns = [CLAIMS.c[name] for name in _LETTER_CLAIM_COLUMNS]
     rows = conn.execute(
         select(
             DEADLINES.c.id,
@@ -175,11 +193,8 @@ def _record(
             DEADLINES.c.due_at,
             DEADLINES.c.responsible,
             CLAIMS.c.id.label("claim_id"),
-            CLAIMS.c.reference,
             CLAIMS.c.version,
-            CLAIMS.c.state,
-            CLAIMS.c.handler_id,
-            CLAIMS.c.expert_id,
+            *claim_columns,
             handler.c.name.label("handler_name"),
             handler.c.team,
         )
@@ -207,8 +222,11 @@ def _record(
         insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), events
     ).scalars()
     notes = []
+    references = []  # the claim of each notification, for its e-mail
+    letters = []
     for d, event_id, event in zip(rows, event_ids, events, strict=True):
         for user_id in _recipients(step, d, managers):
+            references.append(d.reference)
             notes.append(
                 {
                     "user_id": user_id,
@@ -219,31 +237,89 @@ def _record(
                     "created_at": now,
                 }
             )
-    if notes:
-        conn.execute(insert(NOTIFICATIONS), notes)
+        if step.letter:
+            letters.append(_escalation_letter(conn, rt, d, event_id, now))
+    if letters:
+        conn.execute(insert(LETTERS), letters)
+    if not notes:
+        return 0
+    note_ids = conn.execute(
+        insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id, sort_by_parameter_order=True), notes
+    ).scalars()
+    emails = []
+    for note, note_id, reference in zip(notes, note_ids, references, strict=True):
+        person = people[note["user_id"]]
+        emails.append(
+            email_row(
+                to=person,
+                subject=f"[{reference}] {step.subject}",
+                body=(
+                    f"Beste {person.name},\n\n{note['message']}\n\n"
+                    f"Open de claim: {rt.base_url}/claims/{reference}\n"
+                ),
+                now=now,
+                claim_id=note["claim_id"],
+                notification_id=note_id,
+            )
+        )
+    conn.execute(insert(OUTBOX), emails)
     return len(notes)
 
 
-def _insert_events(conn: Connection, events: list[dict[str, Any]]) -> list[int]:
-    """Insert the events; their ids in order. SQLite returns ids from a multi-row insert only one row
-    at a time, so there the ids are counted on from the largest: this transaction holds the write lock
-    (BEGIN IMMEDIATE) and an INTEGER PRIMARY KEY without AUTOINCREMENT takes max + 1 for each new row."""
-    if conn.dialect.name == "sqlite":
-        last = conn.execute(select(func.max(EVENTS.c.id))).scalar_one() or 0
-        conn.execute(insert(EVENTS), events)
-        return list(range(last + 1, last + 1 + len(events)))
-    returning = insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(returning, events).scalars())
+# the claim's columns a letter's facts are drawn from (claims.letter_facts.claim_facts)
+_LETTER_CLAIM_COLUMNS = (
+    "reference",
+    "kind",
+    "spec_version",
+    "state",
+    "policy_id",
+    "handler_id",
+    "expert_id",
+    "insured_reference",
+    "claimant",
+    "date_reported",
+    "amount_claimed",
+    "description",
+)
 
 
-def _managers_by_team(conn: Connection) -> dict[str | None, list[int]]:
+def _escalation_letter(conn: Connection, rt: Runtime, d: Any, event_id: int, now: datetime) -> dict[str, Any]:
+    """The letter to the team's managers about a deadline that passed its grace period unmet."""
+    claim = {name: getattr(d, name) for name in _LETTER_CLAIM_COLUMNS}
+    facts = claim_facts(conn, rt.catalog.spec(d.kind, d.spec_version), claim, now)
+    facts["recipient"] = managers_of(conn, d.team)
+    facts["deadline"] = {"label": d.label, "due_at": d.due_at}
+    letter = rt.letters.render("escalatie", facts)
+    return {
+        "claim_id": d.claim_id,
+        "event_id": event_id,
+        "template": letter.template,
+        "template_version": letter.version,
+        "title": letter.title,
+        "recipient": "manager",
+        "recipient_name": facts["recipient"]["name"],
+        "sha256": letter.sha256,
+        "html": letter.html,
+        "created_at": now,
+    }
+
+
+def _people(conn: Connection) -> dict[int, Any]:
+    return {
+        row.id: row
+        for row in conn.execute(
+            select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.role, USERS.c.team, USERS.c.active)
+        )
+    }
+
+
+def _managers_by_team(people: dict[int, Any]) -> dict[str | None, list[int]]:
     """Active managers per team; under None, all of them (for a team without its own)."""
     out: dict[str | None, list[int]] = {None: []}
-    for user_id, team in conn.execute(
-        select(USERS.c.id, USERS.c.team).where(USERS.c.role == Role.manager, USERS.c.active)
-    ):
-        out.setdefault(team, []).append(user_id)
-        out[None].append(user_id)
+    for person in people.values():
+        if person.role == Role.manager and person.active:
+            out.setdefault(person.team, []).append(person.id)
+            out[None].append(person.id)
     return out
 
 

@@ -40,14 +40,12 @@ def create_app(
     """The app over one database engine and runtime (tests pass their own, with a controlled clock)."""
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    rt = rt or build_runtime(settings.timezone, rules=settings.rules())
+    rt = rt or build_runtime(settings.timezone, rules=settings.rules(), base_url=settings.base_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # the deadline sweep in this process (`make run`: one node); several workers run it elsewhere
-        ticker = (
-            make_scheduler(engine, rt, settings.sweep_interval_seconds, blocking=False) if scheduler else None
-        )
+        ticker = make_scheduler(engine, rt, settings, blocking=False) if scheduler else None
         if ticker is not None:
             ticker.start()
         try:
