@@ -140,7 +140,7 @@ def _mail(row: Any, policy: DeliveryPolicy) -> Mail:
     )
 
 
-_MINE: Any = bindparam("attempts")  # the attempt this worker took: a row re-taken after its lease is not ours
+_MINE: Any = bindparam("taken_attempt")  # the attempt this worker took: a row re-taken after its lease is not ours
 
 
 def _sent(conn: Connection, now: datetime, row: Any, report: DeliveryReport) -> None:
@@ -153,7 +153,7 @@ def _sent(conn: Connection, now: datetime, row: Any, report: DeliveryReport) -> 
                 OUTBOX.c.attempts == _MINE,
             )
             .values(status=OutboxStatus.sent.value, sent_at=now, last_error=""),
-            {"attempts": row.attempts},
+            {"taken_attempt": row.attempts},
         )
     report.sent += 1
 
@@ -184,7 +184,7 @@ def _failed(
                 OUTBOX.c.attempts == _MINE,
             )
             .values(**values),
-            {"attempts": row.attempts},
+            {"taken_attempt": row.attempts},
         )
     if give_up:
         report.incidents += 1
