@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, select, update
+from sqlalchemy import Engine, and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from claims.db import WRITE, Db, in_write
@@ -140,7 +140,9 @@ def _mail(row: Any, policy: DeliveryPolicy) -> Mail:
     )
 
 
-_MINE: Any = bindparam("taken_attempt")  # the attempt this worker took: a row re-taken after its lease is not ours
+_MINE: Any = bindparam(
+    "taken_attempt"
+)  # the attempt this worker took: a row re-taken after its lease is not ours
 
 
 def _sent(conn: Connection, now: datetime, row: Any, report: DeliveryReport) -> None:
@@ -215,11 +217,3 @@ def retry_incident(db: Db, rt: Runtime, message_id: int, actor: User) -> None:
         )
 
     in_write(db, work)
-
-
-def outbox_counts(conn: Any) -> dict[str, int]:
-    """Messages per status, for the dashboard and the outbox page."""
-    rows = conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)).all()
-    counts = {s.value: 0 for s in OutboxStatus}
-    counts.update({status: int(n) for status, n in rows})
-    return counts

@@ -22,8 +22,9 @@ from claims.models import (
 from claims.permissions import allowed_transitions, check_may_view, visible_claims
 from claims.runtime import Runtime
 from claims.service import ClaimNotFound
-from claims.tables import CLAIMS, DEADLINES, EVENTS, MONEY, POLICIES, USERS
+from claims.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
 from workflow.engine import Available
+from workflow.errors import WorkflowError
 
 ZERO = Decimal("0.00")
 
@@ -169,6 +170,9 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
         .where(EVENTS.c.claim_id == claim.id)
         .order_by(EVENTS.c.id)
     ).all()
+    letters: dict[int, list[dict[str, Any]]] = {}
+    for letter in _letters_of(conn, claim.id):
+        letters.setdefault(letter["event_id"], []).append(letter)
     return [
         {
             "id": r.id,
@@ -181,9 +185,52 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
             "data": r.data,
             "note": r.note,
             "version": r.claim_version,
+            "letters": letters.get(r.id, []),
         }
         for r in rows
     ]
+
+
+_LETTER_FIELDS = (
+    LETTERS.c.id,
+    LETTERS.c.event_id,
+    LETTERS.c.template,
+    LETTERS.c.template_version,
+    LETTERS.c.title,
+    LETTERS.c.recipient,
+    LETTERS.c.recipient_name,
+    LETTERS.c.sha256,
+    LETTERS.c.created_at,
+)
+
+
+def _letters_of(conn: Connection, claim_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(select(*_LETTER_FIELDS).where(LETTERS.c.claim_id == claim_id).order_by(LETTERS.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def claim_letters(session: Session, reference: str, actor: User | None = None) -> list[dict[str, Any]]:
+    """The claim's letters in the order they were written (without their text)."""
+    conn = session.connection()
+    return _letters_of(conn, readable_claim(conn, reference, actor).id)
+
+
+class LetterNotFound(WorkflowError):
+    """No letter has this number (or the asker may not read its claim)."""
+
+
+def letter(session: Session, letter_id: int, actor: User | None = None) -> dict[str, Any]:
+    """One letter with its HTML and its claim's reference, if `actor` may read the claim."""
+    conn = session.connection()
+    row = conn.execute(
+        select(*_LETTER_FIELDS, LETTERS.c.html, CLAIMS.c.reference)
+        .join(CLAIMS, CLAIMS.c.id == LETTERS.c.claim_id)
+        .where(LETTERS.c.id == letter_id)
+    ).first()
+    if row is None:
+        raise LetterNotFound(f"Brief {letter_id} bestaat niet.")
+    readable_claim(conn, row.reference, actor)
+    return dict(row._mapping)
 
 
 def claim_deadlines(session: Session, reference: str, actor: User | None = None) -> list[Row[Any]]:

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from claims.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
+from claims.delivery import retry_incident
 from claims.inbox import notifications
 from claims.intake import INTAKE_FIELDS
-from claims.queries import claim_deadlines, claim_view, open_deadlines, timeline
-from claims.service import add_note, advance, open_claim
+from claims.models import OutboxStatus
+from claims.outbox_view import outbox_messages
+from claims.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
+from claims.service import add_note, advance, open_claim, preview_letters
+from claims.web.correspondence import letter_page, pdf_name, pdf_response
 from claims.web.deps import ApiViewer, Db, Web
-from claims.web.present import claim_json, deadline_json, event_json, spec_json
+from claims.web.present import claim_json, deadline_json, event_json, letter_json, spec_json
+from notifications.letters import to_pdf
 from workflow.errors import InvalidInput
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -110,6 +115,69 @@ def get_claim(reference: str, ctx: Web, db: Db, viewer: ApiViewer) -> dict[str, 
 def fire(reference: str, body: TransitionIn, ctx: Web, db: Db, viewer: ApiViewer) -> dict[str, Any]:
     advance(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)
     return claim_json(claim_view(db, ctx.rt, reference, viewer.user), ctx.rt.clock())
+
+
+@router.post(
+    "/claims/{reference}/preview",
+    summary="Voorbeeld van de brieven die een transitie zou versturen (er wordt niets opgeslagen)",
+    responses={409: {"description": "verouderde versie of transitie niet mogelijk"}},
+)
+def preview(reference: str, body: TransitionIn, ctx: Web, db: Db, viewer: ApiViewer) -> dict[str, Any]:
+    letters = preview_letters(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)
+    return {
+        "letters": [
+            {"template": x.template, "template_version": x.version, "title": x.title, "html": x.html}
+            for x in letters
+        ]
+    }
+
+
+@router.get("/claims/{reference}/letters", summary="De brieven van een claim, in volgorde")
+def get_letters(reference: str, db: Db, viewer: ApiViewer) -> list[dict[str, Any]]:
+    return [letter_json(x) for x in claim_letters(db, reference, viewer.user)]
+
+
+@router.get(
+    "/letters/{letter_id}.pdf",
+    summary="Een brief als PDF (bijlage)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def get_letter_pdf(letter_id: int, db: Db, viewer: ApiViewer) -> Response:
+    found = letter(db, letter_id, viewer.user)
+    return pdf_response(to_pdf(found["html"]), pdf_name(found["reference"], found["template"], letter_id))
+
+
+@router.get(
+    "/letters/{letter_id}.html",
+    summary="Een brief als HTML, zoals hij is opgeslagen",
+    response_class=HTMLResponse,
+)
+def get_letter_html(letter_id: int, db: Db, viewer: ApiViewer) -> Response:
+    return letter_page(letter(db, letter_id, viewer.user)["html"])
+
+
+@router.get("/outbox", summary="Uitgaande e-mail (manager: alles; anderen: aan henzelf), nieuwste eerst")
+def get_outbox(db: Db, viewer: ApiViewer, status: OutboxStatus | None = None) -> dict[str, Any]:
+    messages, counts = outbox_messages(db, viewer.user, status.value if status else None)
+    moments = ("created_at", "next_attempt_at", "sent_at", "incident_at")
+    return {
+        "counts": counts,
+        "messages": [
+            {
+                k: (v.isoformat() if k in moments and v is not None else v)
+                for k, v in m.items()
+                if k not in ("notification_id",)
+            }
+            for m in messages
+        ],
+    }
+
+
+@router.post("/outbox/{message_id}/retry", summary="Een incident opnieuw versturen (managers)")
+def post_outbox_retry(message_id: int, ctx: Web, db: Db, viewer: ApiViewer) -> dict[str, Any]:
+    retry_incident(db, ctx.rt, message_id, viewer.user)
+    return {"id": message_id, "status": OutboxStatus.pending.value}
 
 
 @router.post("/claims/{reference}/notes", status_code=201, summary="Een notitie toevoegen")

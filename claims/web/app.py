@@ -22,7 +22,7 @@ from claims.db import make_engine
 from claims.logins import SessionPolicy
 from claims.runtime import Runtime, build_runtime
 from claims.scheduler import make_scheduler
-from claims.web import api, pages
+from claims.web import api, correspondence, pages
 from claims.web.deps import LoginRequired, WebContext
 from claims.web.errors import domain_error_json, http_error_json, validation_error_json
 from claims.web.security import CookieSigner
@@ -88,6 +88,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(correspondence.router)
     _handle_errors(app)
     return app
 

@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from claims.delivery import OutboxNotFound
 from claims.logins import LoginRefused
+from claims.queries import LetterNotFound
 from claims.service import ClaimNotFound, StaleClaim
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
 
@@ -19,6 +21,8 @@ STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (StaleClaim, 409),
     (TransitionNotAllowed, 409),
     (ClaimNotFound, 404),
+    (LetterNotFound, 404),
+    (OutboxNotFound, 404),
     (LoginRefused, 401),
     (SpecError, 500),
 )

@@ -7,6 +7,7 @@ page again: the problem next to the field, the input kept, nothing stored.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from claims.inbox import mark_all_read, notifications
 from claims.intake import INTAKE_FIELDS, KIND_LABELS
 from claims.logins import LoginRefused, authenticate, end_session, start_session
 from claims.models import Role, User
+from claims.outbox_view import incident_count
 from claims.permissions import check_may_manage_users, check_may_open
 from claims.queries import claim_deadlines, claim_view, find_policies, policy_by_number, timeline
 from claims.service import StaleClaim, add_note, advance, open_claim
@@ -298,7 +300,7 @@ def _claim_page(
         "diagram": to_svg(spec, view.claim.state),
         "events": events,
         "notes": [e for e in events if e["kind"] == "note"],
-        "letters": [e for e in events if e["kind"] == "letter"],
+        "letters": [x for e in events for x in e["letters"]],
         "deadlines": claim_deadlines(db, reference, viewer.user),
         "names": names,
         "message": message,
@@ -330,6 +332,27 @@ def _csrf_for_claim(ctx: WebContext, viewer: Viewer, reference: str, values: For
 
 @router.post("/claims/{reference}/transitions", response_class=HTMLResponse)
 async def fire_transition(request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str) -> Response:
+    def fire(trigger: str, inputs: dict[str, str], version: int) -> Response:
+        advance(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
+        return _see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}")
+
+    return await fire_or_show_problem(request, ctx, db, viewer, reference, fire)
+
+
+# the form's own fields, not the transition's inputs ('preview' is the preview button's name)
+_FORM_FIELDS = ("csrf", "trigger", "version", "preview")
+
+
+async def fire_or_show_problem(
+    request: Request,
+    ctx: WebContext,
+    db: Session,
+    viewer: Viewer,
+    reference: str,
+    action: Callable[[str, dict[str, str], int], Response],
+) -> Response:
+    """Check a posted transition form and run `action(trigger, inputs, version)`: firing it, or
+    previewing its letters. A refusal shows the claim page again with the problem and the input kept."""
     values = _form_values(await request.form())
     _csrf_for_claim(ctx, viewer, reference, values)
     trigger = values.get("trigger", "")
@@ -337,10 +360,10 @@ async def fire_transition(request: Request, ctx: Web, db: Db, viewer: PageViewer
         version = int(values.get("version", ""))
     except ValueError:
         raise InvalidInput({"version": "ontbreekt of is geen getal"}) from None
-    inputs = {k: v for k, v in values.items() if k not in ("csrf", "trigger", "version") and v != ""}
+    inputs = {k: v for k, v in values.items() if k not in _FORM_FIELDS and v != ""}
     attempt = Attempt(trigger, values)
     try:
-        advance(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
+        return action(trigger, inputs, version)
     except InvalidInput as exc:
         attempt.errors = dict(exc.errors)
         return _claim_page(
@@ -366,7 +389,6 @@ async def fire_transition(request: Request, ctx: Web, db: Db, viewer: PageViewer
         )
     except TransitionNotAllowed as exc:
         return _claim_page(request, ctx, db, viewer, reference, problem=str(exc), attempt=attempt, status=409)
-    return _see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}")
 
 
 @router.post("/claims/{reference}/notes", response_class=HTMLResponse)
@@ -420,6 +442,7 @@ def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Re
     state_order = list(states)
     context = {
         "d": d,
+        "incidents": incident_count(db),
         "states": states,
         "kinds": KIND_LABELS,
         "total_open": sum(by_kind.values()),

@@ -153,4 +153,21 @@ def claim_json(view: ClaimView, now: datetime) -> dict[str, Any]:
 
 
 def event_json(e: dict[str, Any]) -> dict[str, Any]:
-    return {**e, "at": e["at"].isoformat()}
+    return {**e, "at": e["at"].isoformat(), "letters": [letter_json(x) for x in e.get("letters", [])]}
+
+
+def letter_json(x: dict[str, Any]) -> dict[str, Any]:
+    """A stored letter's facts and where to fetch it (its text is behind the links)."""
+    return {
+        "id": x["id"],
+        "event_id": x["event_id"],
+        "template": x["template"],
+        "template_version": x["template_version"],
+        "title": x["title"],
+        "recipient": x["recipient"],
+        "recipient_name": x["recipient_name"],
+        "sha256": x["sha256"],
+        "created_at": x["created_at"].isoformat(),
+        "html_url": f"/api/letters/{x['id']}.html",
+        "pdf_url": f"/api/letters/{x['id']}.pdf",
+    }

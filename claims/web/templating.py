@@ -48,6 +48,18 @@ def make_environment(ctx_tz: Any) -> Environment:
         OUTCOMES=OUTCOME_LABELS,
         ROLES=ROLE_LABELS,
         EVENTS=EVENT_LABELS,
+        RECIPIENTS={
+            "insured": "verzekerde",
+            "expert": "expert",
+            "handler": "behandelaar",
+            "manager": "manager",
+        },
+        OUTBOX_STATUS={
+            "pending": "wacht",
+            "sending": "wordt verstuurd",
+            "sent": "verstuurd",
+            "incident": "incident",
+        },
         time_left=time_left,
     )
     return env

@@ -129,7 +129,11 @@ def test_the_preview_is_the_letter_firing_would_store_and_stores_nothing(
 ) -> None:
     driver = Driver(engine, rt, world)
     ref = driver.bring_to("contract_breach", "dekkingsonderzoek")
-    inputs = {"ground": "uitsluiting", "reasons": "Opzet en bewuste roekeloosheid zijn uitgesloten in de polis.", "paragraph": "Bel ons <gerust>."}
+    inputs = {
+        "ground": "uitsluiting",
+        "reasons": "Opzet en bewuste roekeloosheid zijn uitgesloten in de polis.",
+        "paragraph": "Bel ons <gerust>.",
+    }
     before = snapshot(engine)
     with Session(engine) as s:
         [preview] = preview_letters(s, rt, ref, "reject", inputs, world.handler, 2)

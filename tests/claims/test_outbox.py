@@ -20,9 +20,10 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from claims.db import in_write
-from claims.delivery import DeliveryPolicy, _take, deliver, outbox_counts, retry_incident
+from claims.delivery import DeliveryPolicy, _take, deliver, retry_incident
 from claims.models import OutboxStatus
 from claims.outbox import email_row, queue_emails
+from claims.outbox_view import outbox_messages
 from claims.runtime import Runtime
 from claims.tables import NOTIFICATIONS, OUTBOX
 from notifications.email import SmtpConfig, backoff
@@ -102,12 +103,12 @@ def test_each_message_reaches_the_server_once_and_a_second_run_sends_nothing(
     ids = smtp.recorder.ids()
     assert len(ids) == 45 and len(set(ids)) == 45
     assert {m["Subject"] for m in smtp.recorder.messages} == {f"Bericht {i}" for i in range(45)}
-    assert outbox_counts_now(engine) == {"pending": 0, "sending": 0, "sent": 45, "incident": 0}
+    assert outbox_counts_now(engine, world.manager) == {"pending": 0, "sending": 0, "sent": 45, "incident": 0}
 
 
-def outbox_counts_now(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return outbox_counts(conn)
+def outbox_counts_now(engine: Engine, who: Any) -> dict[str, int]:
+    with Session(engine) as s:
+        return outbox_messages(s, who)[1]
 
 
 def test_the_server_down_for_a_while_then_back_every_message_arrives_once(
@@ -169,7 +170,8 @@ def test_too_many_failures_make_an_incident_that_a_manager_can_send_again(
     rows = outbox(engine)
     assert {(r.status, r.attempts) for r in rows} == {(OutboxStatus.incident, 3)}
     assert all(r.incident_at is not None for r in rows)
-    assert outbox_counts_now(engine)["incident"] == 2
+    assert outbox_counts_now(engine, world.manager)["incident"] == 2
+    assert outbox_counts_now(engine, world.other_handler)["incident"] == 0  # not addressed to them
     assert deliver(engine, rt, config(server), policy).tried == 0  # given up: no more attempts
 
     with Session(engine) as s, pytest.raises(Forbidden):
