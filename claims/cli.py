@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -80,7 +81,10 @@ def _errors() -> Iterator[None]:
 
 @cache
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:  # a bad CLAIMFLOW_* variable: say which, not a traceback
+        _fail("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()), 2)
 
 
 @cache

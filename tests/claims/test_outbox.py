@@ -263,3 +263,30 @@ def test_the_scheduler_process_delivers_once_the_server_comes_back(
         proc.terminate()
         proc.wait(timeout=10)
         server.stop()
+
+
+def test_claimflow_deliver_sends_one_round_and_refuses_without_smtp(
+    engine: Engine, rt: Runtime, world: World, smtp: SmtpServer
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command's SQL is the worker's, covered on PostgreSQL above")
+    queue(engine, rt, world, 2)
+    env = {**os.environ, "CLAIMFLOW_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    env.pop("CLAIMFLOW_SMTP_URL", None)
+    off = subprocess.run([str(CLAIMFLOW), "deliver"], env=env, capture_output=True, text=True)
+    assert off.returncode == 2 and "CLAIMFLOW_SMTP_URL" in off.stderr
+    bad = subprocess.run(
+        [str(CLAIMFLOW), "deliver"],
+        env={**env, "CLAIMFLOW_SMTP_URL": "http://x"},
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "fout: CLAIMFLOW_SMTP_URL must start with smtp://" in bad.stderr
+    done = subprocess.run(
+        [str(CLAIMFLOW), "deliver"],
+        env={**env, "CLAIMFLOW_SMTP_URL": smtp.url},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 verstuurd" in done.stdout and len(smtp.recorder.ids()) == 2
