@@ -115,7 +115,7 @@ def act(page: Page, trigger: str, **fields: str) -> None:
             box.select_option(value)
         else:
             box.fill(value)
-    action.locator("button[type=submit]").click()
+    action.locator("button[type=submit]:not([name=preview])").click()
     expect(page.locator("p.notice")).to_contain_text("Uitgevoerd")
 
 
@@ -156,8 +156,31 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     assert state(page) == "melding"
 
     act(page, "register_invoice", number="F2026-101", amount="40.000,00", due_date="2026-09-30")
-    act(page, "start_coverage_check")
+    # the acknowledgement letter: previewed in a new tab with her own paragraph, then sent and stored
+    action = page.locator("#actie-start_coverage_check")
+    action.locator("summary").click()
+    action.locator("#start_coverage_check-paragraph").fill(
+        "Wij nemen deze week telefonisch contact met u op."
+    )
+    with page.expect_popup() as opened:
+        action.get_by_role("button", name="Voorbeeld van de brief").click()
+    preview = opened.value
+    expect(preview.locator("body")).to_contain_text("VOORBEELD")
+    expect(preview.locator("body")).to_contain_text("Ontvangstbevestiging van uw melding")
+    expect(preview.locator("body")).to_contain_text("Wij nemen deze week telefonisch contact met u op.")
+    shot(preview, "02b-letter-preview")
+    preview.close()
+    assert state(page) == "melding"  # the preview fired nothing
+    act(page, "start_coverage_check", paragraph="Wij nemen deze week telefonisch contact met u op.")
     assert state(page) == "dekkingsonderzoek"
+    letters = page.locator("#brieven")
+    expect(letters).to_contain_text("Ontvangstbevestiging van uw melding")
+    with page.expect_download() as downloaded:
+        letters.get_by_role("link", name="PDF").first.click()
+    pdf = downloaded.value
+    assert pdf.suggested_filename.startswith(f"{reference}-ontvangstbevestiging-")
+    assert pdf.suggested_filename.endswith(".pdf")
+    assert Path(pdf.path()).read_bytes().startswith(b"%PDF")
     act(page, "confirm_cover", expert="lars.expert@claimflow.test", reserve_damages="60.000,00")
     assert state(page) == "expertise"
     log_out(page)

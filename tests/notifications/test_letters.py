@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notifications.letters import LetterError, LetterRenderer, euro, long_date, to_pdf
 
@@ -38,7 +42,12 @@ def facts(**extra: Any) -> dict[str, Any]:
             "email": "schade@claimflow.test",
             "complaints": "klachten@claimflow.test",
         },
-        "recipient": {"name": "ERP Solutions B.V.", "attention": "de directie", "email": "info@erp.test"},
+        "recipient": {
+            "name": "ERP Solutions B.V.",
+            "attention": "de directie",
+            "address": "Stationsplein 1, 3511 ED Utrecht",
+            "email": "info@erp.test",
+        },
         "letter_date": date(2025, 10, 23),
         "claim": {
             "reference": "CF-2025-000001",
@@ -160,3 +169,17 @@ def test_a_template_without_a_version_is_refused(tmp_path: Path) -> None:
         LetterRenderer(tmp_path).render("kaal", {"x": 1})
     with pytest.raises(LetterError, match="onbekende brief"):
         LetterRenderer(tmp_path).render("bestaat_niet", {})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.decimals(min_value=Decimal("-10000000000"), max_value=Decimal("10000000000"), places=2))
+def test_euro_writes_exactly_what_babels_formatter_writes(amount: Decimal) -> None:
+    # euro() reads the locale's symbols from babel once instead of formatting through babel each time
+    expected = format_currency(abs(amount), "EUR", format="¤ #,##0.00", locale="nl_NL")
+    assert euro(amount) == (expected.replace("€ ", "€ -", 1) if amount < 0 else expected)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+def test_long_date_writes_exactly_what_babels_formatter_writes(day: date) -> None:
+    assert long_date(day) == format_date(day, format="long", locale="nl_NL")
