@@ -108,7 +108,8 @@ def log_out(page: Page) -> None:
 def act(page: Page, trigger: str, **fields: str) -> None:
     """Open the action `trigger` on the claim page, fill its fields and submit it."""
     action = page.locator(f"#actie-{trigger}")
-    action.locator("summary").click()
+    if action.get_attribute("open") is None:  # still folded (a preview leaves it open)
+        action.locator("summary").click()
     for name, value in fields.items():
         box = action.locator(f"#{trigger}-{name}")
         if box.evaluate("e => e.tagName") == "SELECT":
