@@ -62,6 +62,7 @@ class TransitionContext:
     tz: ZoneInfo
     case_data: dict[str, Any]
     calendar: WorkingDayCalendar | None = None
+    memo: dict[str, Any] = field(default_factory=dict)  # what several letters of one transition share
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)
     event_data: dict[str, Any] = field(default_factory=dict)

@@ -99,7 +99,9 @@ def transition_facts(
     ctx: TransitionContext, claim: Mapping[str, Any], letter: LetterSpec, *, preview: bool = False
 ) -> dict[str, Any]:
     """The facts for `letter` of the transition in `ctx`; `claim` is the claim as it will be stored."""
-    facts = claim_facts(ctx.conn, ctx.spec, claim, ctx.now, preview=preview)
+    if "facts" not in ctx.memo:
+        ctx.memo["facts"] = claim_facts(ctx.conn, ctx.spec, claim, ctx.now, preview=preview)
+    facts = dict(ctx.memo["facts"])
     facts["paragraph"] = ctx.inputs.get("paragraph") or ""
     facts["recipient"] = _recipient(ctx, facts, letter.to, claim)
     extra = _EXTRA.get(letter.template)
@@ -122,7 +124,10 @@ _USER_TEAM = Prepared(select(USERS.c.team).where(USERS.c.id == bindparam("id")))
 
 
 def _due(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, datetime]:
-    return {r.name: r.due_at for r in _DUE.all(ctx.conn, {"claim_id": claim["id"]})}
+    if "due" not in ctx.memo:
+        ctx.memo["due"] = {r.name: r.due_at for r in _DUE.all(ctx.conn, {"claim_id": claim["id"]})}
+    due: dict[str, datetime] = ctx.memo["due"]
+    return due
 
 
 def _only(values: dict[str, Any], **wanted: str) -> dict[str, Any]:

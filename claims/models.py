@@ -299,7 +299,7 @@ class Letter(SQLModel, table=True):
     __tablename__ = "letters"
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
-    event_id: int = Field(foreign_key="timeline_events.id", index=True)
+    event_id: int = Field(foreign_key="timeline_events.id")  # the timeline reads letters by claim
     template: str
     template_version: int
     title: str
@@ -329,11 +329,17 @@ class OutboxMessage(SQLModel, table=True):
             sqlite_where=text("status IN ('pending', 'sending')"),
             postgresql_where=text("status IN ('pending', 'sending')"),
         ),
-        Index("ix_outbox_status_created", "status", "created_at"),
+        # what a manager must look at; holds no row until something fails for good
+        Index(
+            "ix_outbox_incidents",
+            "id",
+            sqlite_where=text("status = 'incident'"),
+            postgresql_where=text("status = 'incident'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    claim_id: int | None = Field(default=None, foreign_key="claims.id", index=True)
-    user_id: int | None = Field(default=None, foreign_key="users.id")
+    claim_id: int | None = Field(default=None, foreign_key="claims.id")
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     notification_id: int | None = Field(default=None, foreign_key="notifications.id")
     to_address: str
     to_name: str = ""

@@ -72,8 +72,8 @@ def notify_transition(
     now: datetime,
 ) -> int:
     """Tell the people the transition names; the number told."""
-    if not transition.notify:
-        return 0
+    if not transition.notify or (transition.notify == ("handler",) and claim["handler_id"] == actor.id):
+        return 0  # nobody, or only the handler, who did it themselves
     told = [(role, p) for role, p in recipients(conn, transition.notify, claim) if p.id != actor.id]
     if not told:
         return 0
