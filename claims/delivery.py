@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, select, update
+from sqlalchemy import Engine, and_, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 
 from claims.db import WRITE, Db, in_write
@@ -30,7 +30,8 @@ from workflow.errors import WorkflowError
 
 log = logging.getLogger("claimflow.delivery")
 
-_WAITING = (OutboxStatus.pending.value, OutboxStatus.sending.value)
+# literal, not bound: SQLite uses the partial index ix_outbox_due only for the very text of its WHERE
+_WAITING = text("outbox.status IN ('pending', 'sending')")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def deliver(
 
 def _take(conn: Connection, now: datetime, policy: DeliveryPolicy) -> list[Any]:
     """Take up to a batch of due rows for this worker: status 'sending', a lease, one more attempt."""
-    due = and_(OUTBOX.c.status.in_(_WAITING), OUTBOX.c.next_attempt_at <= now)
+    due = and_(_WAITING, OUTBOX.c.next_attempt_at <= now)
     with conn.begin():
         pick = (
             select(OUTBOX.c.id).where(due).order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id).limit(policy.batch)
@@ -114,6 +115,11 @@ def _send_batch(
     try:
         with connect() as sender:
             for row in rows:
+                if row.attempts > policy.max_attempts:  # a worker died on it each time: stop trying
+                    _failed(conn, rt, row, SendFailed("te vaak afgebroken", permanent=True), policy, report)
+                    continue
+                if not _still_mine(conn, rt.clock(), row, policy):
+                    continue  # the batch outlived its lease and another worker has this row now
                 try:
                     sender.send(_mail(row, policy))
                 except SendFailed as failure:
@@ -143,6 +149,23 @@ def _mail(row: Any, policy: DeliveryPolicy) -> Mail:
 _MINE: Any = bindparam(
     "taken_attempt"
 )  # the attempt this worker took: a row re-taken after its lease is not ours
+
+
+def _still_mine(conn: Connection, now: datetime, row: Any, policy: DeliveryPolicy) -> bool:
+    """Renew this row's lease just before sending it; False when it has passed to another worker."""
+    with conn.begin():
+        renewed = conn.execute(
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.id == row.id,
+                OUTBOX.c.status == OutboxStatus.sending.value,
+                OUTBOX.c.attempts == _MINE,
+                OUTBOX.c.next_attempt_at > now,
+            )
+            .values(next_attempt_at=now + timedelta(seconds=policy.lease_seconds)),
+            {"taken_attempt": row.attempts},
+        ).rowcount
+    return bool(renewed)
 
 
 def _sent(conn: Connection, now: datetime, row: Any, report: DeliveryReport) -> None:

@@ -18,6 +18,7 @@ from claims.context import ZERO, TransitionContext
 from claims.fastsql import Prepared
 from claims.models import COST_TYPE_LABELS, MoneyKind, Role
 from claims.tables import DEADLINES, POLICIES, USERS
+from notifications.letters import LetterError
 from workflow.spec import LetterSpec, WorkflowSpec
 
 # Who signs and whose letterhead: one insurer runs this application.
@@ -102,11 +103,19 @@ def transition_facts(
     if "facts" not in ctx.memo:
         ctx.memo["facts"] = claim_facts(ctx.conn, ctx.spec, claim, ctx.now, preview=preview)
     facts = dict(ctx.memo["facts"])
-    facts["paragraph"] = ctx.inputs.get("paragraph") or ""
+    facts["paragraph"] = (ctx.inputs.get("paragraph") or "") if letter.paragraph else ""
     facts["recipient"] = _recipient(ctx, facts, letter.to, claim)
+    if facts["recipient"] is None:
+        raise LetterError(f"brief '{letter.template}': geen ontvanger ({letter.to}) bij deze claim")
     extra = _EXTRA.get(letter.template)
     if extra is not None:
-        facts.update(extra(ctx, claim))
+        try:
+            facts.update(extra(ctx, claim))
+        except (KeyError, StopIteration) as exc:  # the spec sends it from a transition that lacks the fact
+            raise LetterError(
+                f"brief '{letter.template}': ontbrekend gegeven {exc} "
+                f"bij transitie '{ctx.transition.trigger}'"
+            ) from None
     return facts
 
 

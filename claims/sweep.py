@@ -248,7 +248,9 @@ def _record(
     ).scalars()
     emails = []
     for note, note_id, reference in zip(notes, note_ids, references, strict=True):
-        person = people[note["user_id"]]
+        person = people.get(note["user_id"])
+        if person is None or not person.active:  # the inbox keeps it; no e-mail to a blocked account
+            continue
         emails.append(
             email_row(
                 to=person,
@@ -262,7 +264,8 @@ def _record(
                 notification_id=note_id,
             )
         )
-    conn.execute(insert(OUTBOX), emails)
+    if emails:
+        conn.execute(insert(OUTBOX), emails)
     return len(notes)
 
 

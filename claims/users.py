@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +35,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
 def add_user(
     session: Session,
     *,
@@ -52,12 +56,13 @@ def add_user(
         check_may_manage_users(actor)
     errors: dict[str, str] = {}
     for field, value in (("email", email), ("name", name), ("team", team), ("password", password)):
-        if "\x00" in value:
+        if "\x00" in value or (field != "password" and ("\r" in value or "\n" in value)):
             errors[field] = "bevat een ongeldig teken"
     if errors:
         raise InvalidInput(errors)
     email = email.strip().lower()
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
+    # one plain ASCII address: it becomes an e-mail header, where a comma or a space adds recipients
+    if not _EMAIL.fullmatch(email):
         errors["email"] = f"ongeldig e-mailadres '{email}'"
     elif session.exec(select(User).where(User.email == email)).first():
         errors["email"] = f"{email} bestaat al"

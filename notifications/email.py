@@ -56,7 +56,9 @@ class SmtpConfig:
         try:
             timeout = float(query.get("timeout", [DEFAULT_TIMEOUT])[-1])
         except ValueError:
-            raise SmtpUrlError("CLAIMFLOW_SMTP_URL: timeout must be a number of seconds") from None
+            timeout = -1.0
+        if not 0 < timeout <= 600:
+            raise SmtpUrlError("CLAIMFLOW_SMTP_URL: timeout must be a number of seconds between 0 and 600")
         tls = parts.scheme == "smtps"
         return cls(
             host=parts.hostname,
@@ -104,6 +106,8 @@ class SendFailed(Exception):
 
 
 def _failure(exc: Exception) -> SendFailed:
+    if isinstance(exc, smtplib.SMTPSenderRefused):  # our sender address: a setting, not this message
+        return SendFailed(f"afzender geweigerd: {exc.smtp_code} {exc.smtp_error!r}", permanent=False)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         text = "; ".join(f"{addr}: {code} {msg!r}" for addr, (code, msg) in exc.recipients.items())
@@ -143,14 +147,22 @@ class SmtpSender:
                 self._smtp.login(c.username, c.password)
         except (OSError, smtplib.SMTPException) as exc:
             self._close()
-            raise _failure(exc) from exc
+            # the server, the network or our credentials: nothing to do with any one message, so never
+            # a reason to give a message up (a wrong password is fixed and the queue goes out)
+            raise SendFailed(
+                f"verbinding met de mailserver mislukt: {_failure(exc)}", permanent=False
+            ) from exc
 
     def send(self, mail: Mail) -> None:
         if self._smtp is None:
             self._connect()  # the last message left the connection unusable
         assert self._smtp is not None
         try:
-            self._smtp.send_message(build_message(mail))
+            message = build_message(mail)
+        except (ValueError, UnicodeError) as exc:  # an address or header the mail format cannot carry
+            raise SendFailed(f"bericht niet op te bouwen: {exc}", permanent=True) from exc
+        try:
+            self._smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             failure = _failure(exc)
             if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):

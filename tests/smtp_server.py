@@ -26,7 +26,15 @@ class Recorder:
         self.messages: list[Message] = []
         self.refuse_next = 0  # answer 451 to the next n DATA commands
         self.refuse_rcpt: set[str] = set()  # answer 550 to these recipients
+        self.refuse_sender = False  # answer 553 to MAIL FROM: the server dislikes our sender, not a message
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse_sender:
+            return "553 5.7.1 sender not allowed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse_rcpt:

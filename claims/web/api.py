@@ -17,7 +17,7 @@ from claims.outbox_view import outbox_messages
 from claims.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
 from claims.service import add_note, advance, open_claim, preview_letters
 from claims.web.correspondence import letter_page, pdf_name, pdf_response
-from claims.web.deps import ApiViewer, Db, Web
+from claims.web.deps import ApiViewer, Db, DbId, Web
 from claims.web.present import claim_json, deadline_json, event_json, letter_json, spec_json
 from notifications.letters import to_pdf
 from workflow.errors import InvalidInput
@@ -143,7 +143,7 @@ def get_letters(reference: str, db: Db, viewer: ApiViewer) -> list[dict[str, Any
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-def get_letter_pdf(letter_id: int, db: Db, viewer: ApiViewer) -> Response:
+def get_letter_pdf(letter_id: DbId, db: Db, viewer: ApiViewer) -> Response:
     found = letter(db, letter_id, viewer.user)
     return pdf_response(to_pdf(found["html"]), pdf_name(found["reference"], found["template"], letter_id))
 
@@ -153,7 +153,7 @@ def get_letter_pdf(letter_id: int, db: Db, viewer: ApiViewer) -> Response:
     summary="Een brief als HTML, zoals hij is opgeslagen",
     response_class=HTMLResponse,
 )
-def get_letter_html(letter_id: int, db: Db, viewer: ApiViewer) -> Response:
+def get_letter_html(letter_id: DbId, db: Db, viewer: ApiViewer) -> Response:
     return letter_page(letter(db, letter_id, viewer.user)["html"])
 
 
@@ -175,7 +175,7 @@ def get_outbox(db: Db, viewer: ApiViewer, status: OutboxStatus | None = None) ->
 
 
 @router.post("/outbox/{message_id}/retry", summary="Een incident opnieuw versturen (managers)")
-def post_outbox_retry(message_id: int, ctx: Web, db: Db, viewer: ApiViewer) -> dict[str, Any]:
+def post_outbox_retry(message_id: DbId, ctx: Web, db: Db, viewer: ApiViewer) -> dict[str, Any]:
     retry_incident(db, ctx.rt, message_id, viewer.user)
     return {"id": message_id, "status": OutboxStatus.pending.value}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -24,10 +25,13 @@ from claims.runtime import Runtime, build_runtime
 from claims.scheduler import make_scheduler
 from claims.web import api, correspondence, pages
 from claims.web.deps import LoginRequired, WebContext
-from claims.web.errors import domain_error_json, http_error_json, validation_error_json
+from claims.web.errors import LetterFailed, domain_error_json, http_error_json, validation_error_json
 from claims.web.security import CookieSigner
 from claims.web.templating import STATIC_DIR, make_environment, render
+from notifications.letters import LetterError
 from workflow.errors import InvalidInput, WorkflowError
+
+log = logging.getLogger("claimflow.web")
 
 
 def create_app(
@@ -125,6 +129,17 @@ def _handle_errors(app: FastAPI) -> None:
         if _is_api(request):
             return domain_error_json(request, exc)
         return pages.error_page(request, request.app.state.web, None, exc)
+
+    @app.exception_handler(LetterError)
+    def _letter(request: Request, exc: Exception) -> Response:
+        log.error("letter failed on %s %s: %s", request.method, request.url.path, exc)
+        return _domain(
+            request,
+            LetterFailed(
+                f"De brief kan niet worden gemaakt ({exc}). Er is niets doorgevoerd; "
+                "meld dit aan de beheerder."
+            ),
+        )
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: Exception) -> Response:

@@ -15,7 +15,7 @@ from claims.models import OutboxStatus, Role
 from claims.outbox_view import outbox_messages
 from claims.queries import letter
 from claims.service import preview_letters
-from claims.web.deps import Db, PageViewer, Web
+from claims.web.deps import Db, DbId, PageViewer, Web
 from claims.web.pages import fire_or_show_problem
 from claims.web.templating import render
 from notifications.letters import Letter, to_pdf
@@ -53,14 +53,14 @@ def pdf_name(reference: str, template: str, letter_id: int) -> str:
 
 
 @router.get("/letters/{letter_id}.pdf")
-def download_letter(db: Db, viewer: PageViewer, letter_id: int) -> Response:
+def download_letter(db: Db, viewer: PageViewer, letter_id: DbId) -> Response:
     found = letter(db, letter_id, viewer.user)
     return pdf_response(to_pdf(found["html"]), pdf_name(found["reference"], found["template"], letter_id))
 
 
 # after the .pdf route: '/letters/5.pdf' would match this one too
 @router.get("/letters/{letter_id}", response_class=HTMLResponse)
-def show_letter(db: Db, viewer: PageViewer, letter_id: int) -> Response:
+def show_letter(db: Db, viewer: PageViewer, letter_id: DbId) -> Response:
     return letter_page(letter(db, letter_id, viewer.user)["html"])
 
 
@@ -116,7 +116,7 @@ def outbox_page(
 
 @router.post("/outbox/{message_id}/retry", response_class=HTMLResponse)
 def outbox_retry(
-    ctx: Web, db: Db, viewer: PageViewer, message_id: int, csrf: Annotated[str, Form()] = ""
+    ctx: Web, db: Db, viewer: PageViewer, message_id: DbId, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     if not ctx.signer.csrf_ok(viewer.session_key, "outbox", csrf):
         raise Forbidden("Ongeldig of vervalst formulier (CSRF). Er is niets doorgevoerd.")

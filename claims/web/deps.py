@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -110,3 +110,6 @@ def api_viewer(request: Request, ctx: Web, db: Db) -> Viewer:
 PageViewer = Annotated[Viewer, Depends(page_viewer)]
 ApiViewer = Annotated[Viewer, Depends(api_viewer)]
 MaybeViewer = Annotated[Viewer | None, Depends(optional_viewer)]
+
+# a row id in a URL: beyond a 32-bit integer no row exists, and SQLite would overflow (a 500)
+DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -15,6 +15,12 @@ from claims.queries import LetterNotFound
 from claims.service import ClaimNotFound, StaleClaim
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
 
+
+class LetterFailed(WorkflowError):
+    """A letter could not be written (a template lacks a fact): our fault, not the user's; nothing was
+    stored."""
+
+
 STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (InvalidInput, 422),
     (Forbidden, 403),
@@ -25,6 +31,7 @@ STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (OutboxNotFound, 404),
     (LoginRefused, 401),
     (SpecError, 500),
+    (LetterFailed, 500),
 )
 
 

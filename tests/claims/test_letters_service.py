@@ -179,3 +179,21 @@ def test_a_template_missing_a_fact_refuses_the_transition_and_stores_nothing(
         advance(s, strict, ref, "start_coverage_check", {}, world.handler, 1)
     assert "ontvangstbevestiging" in str(failed.value) and "opposing_counsel" in str(failed.value)
     assert snapshot(engine) == before
+
+
+def test_the_paragraph_goes_only_into_the_letter_that_takes_one(
+    engine: Engine, rt: Runtime, world: World
+) -> None:
+    driver = Driver(engine, rt, world)
+    ref = driver.bring_to("contract_breach", "regeling")
+    words = "Deze alinea hoort alleen in de vaststellingsovereenkomst."
+    outcome = driver.fire(
+        ref, "settle", {"damages": "10000", "terms": "Finale kwijting.", "paragraph": words}
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(LETTERS.c.template, LETTERS.c.html).where(LETTERS.c.event_id == outcome.event_id)
+        ).all()
+    letters = {template: html for template, html in rows}
+    assert words in letters["vaststellingsovereenkomst"]
+    assert words not in letters["betalingsbevestiging"]

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, select, update
 from sqlmodel import Session
 
 from claims.db import in_write
-from claims.delivery import DeliveryPolicy, _take, deliver, retry_incident
+from claims.delivery import _WAITING, DeliveryPolicy, _still_mine, _take, deliver, retry_incident
 from claims.models import OutboxStatus
 from claims.outbox import email_row, queue_emails
 from claims.outbox_view import outbox_messages
@@ -290,3 +290,66 @@ def test_claimflow_deliver_sends_one_round_and_refuses_without_smtp(
     )
     assert done.returncode == 0, done.stderr
     assert "2 verstuurd" in done.stdout and len(smtp.recorder.ids()) == 2
+
+
+def test_a_message_the_mail_format_cannot_carry_is_an_incident_and_the_rest_still_go(
+    engine: Engine, rt: Runtime, world: World, smtp: SmtpServer
+) -> None:
+    queue(engine, rt, world, 3)
+    with engine.begin() as conn:  # an address from before the stricter check, with a header break
+        first = conn.execute(select(OUTBOX.c.id).order_by(OUTBOX.c.id)).scalars().first()
+        conn.execute(update(OUTBOX).where(OUTBOX.c.id == first).values(to_name="Jan\r\nBcc: x@evil.test"))
+    report = deliver(engine, rt, config(smtp), POLICY)
+    assert (report.sent, report.incidents) == (2, 1)
+    bad = outbox(engine)[0]
+    assert bad.status == OutboxStatus.incident and "niet op te bouwen" in bad.last_error
+    assert len(smtp.recorder.ids()) == 2
+
+
+def test_a_server_that_refuses_our_sender_makes_no_incidents(
+    engine: Engine, rt: Runtime, clock: Clock, world: World, smtp: SmtpServer
+) -> None:
+    queue(engine, rt, world, 4)
+    smtp.recorder.refuse_sender = True  # a setting to fix (CLAIMFLOW_MAIL_FROM), not four bad messages
+    report = deliver(engine, rt, config(smtp), POLICY)
+    assert (report.sent, report.retrying, report.incidents) == (0, 4, 0)
+    smtp.recorder.refuse_sender = False
+    clock.advance(seconds=31)
+    assert deliver(engine, rt, config(smtp), POLICY).sent == 4
+
+
+def test_a_worker_whose_lease_ran_out_does_not_send_what_another_took(
+    engine: Engine, rt: Runtime, clock: Clock, world: World, smtp: SmtpServer
+) -> None:
+    queue(engine, rt, world, 2)
+    policy = DeliveryPolicy(lease_seconds=60)
+    with engine.connect() as conn:
+        slow = _take(conn, rt.clock(), policy)  # worker A takes them, then stalls past its lease
+        clock.advance(seconds=61)
+        assert deliver(engine, rt, config(smtp), policy).sent == 2  # worker B sends them
+        assert not any(_still_mine(conn, rt.clock(), row, policy) for row in slow)  # A sends nothing
+    assert len(smtp.recorder.ids()) == 2
+
+
+def test_rows_a_worker_died_on_too_often_become_incidents(
+    engine: Engine, rt: Runtime, clock: Clock, world: World, smtp: SmtpServer
+) -> None:
+    queue(engine, rt, world, 1)
+    policy = DeliveryPolicy(lease_seconds=10, max_attempts=2)
+    with engine.connect() as conn:
+        for _ in range(2):  # taken twice, and each time the worker died before an answer
+            assert len(_take(conn, rt.clock(), policy)) == 1
+            clock.advance(seconds=11)
+    report = deliver(engine, rt, config(smtp), policy)
+    assert report.incidents == 1 and smtp.recorder.ids() == []
+
+
+def test_the_delivery_query_uses_its_partial_index_on_sqlite(engine: Engine, rt: Runtime) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner; PostgreSQL picks by statistics")
+    due = and_(_WAITING, OUTBOX.c.next_attempt_at <= rt.clock())
+    query = select(OUTBOX.c.id).where(due).order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id).limit(20)
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "ix_outbox_due" in plan and "SCAN outbox" not in plan, plan

@@ -14,6 +14,7 @@ from claims.models import Claim, Deadline, MoneyKind, MoneyLine, Policy, Timelin
 from claims.queries import claim_view
 from claims.runtime import Runtime
 from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
+from claims.users import add_user
 from tests.claims.driver import Driver
 from tests.conftest import Clock, World, melding, snapshot
 from workflow.errors import Forbidden, InvalidInput, TransitionNotAllowed
@@ -472,3 +473,20 @@ def test_dispute_costs_count_against_the_cover(
     driver.fire(ref, "resolve_dispute", {"ruling": "SGOA: half om half", "dispute_costs": "12000"})
     driver.fire(ref, "settle", {"damages": "0", "terms": "Geen vergoeding."})
     assert _claim(engine, ref).outcome == "settled"
+
+
+@pytest.mark.parametrize(
+    ("email", "name"),
+    [
+        ("a@b.nl, x@evil.test", "Jan"),  # a second recipient in the header
+        ("jörg@bedrijf.nl", "Jörg"),  # not plain ASCII: no SMTPUTF8 assumed
+        ("jan @bedrijf.nl", "Jan"),
+        ("jan@bedrijf.nl", "Jan\r\nBcc: x@evil.test"),  # a header break in the name
+    ],
+)
+def test_an_address_or_name_that_would_break_an_e_mail_is_refused(
+    engine: Engine, email: str, name: str
+) -> None:
+    with Session(engine) as s, pytest.raises(InvalidInput) as refused:
+        add_user(s, email=email, name=name, role="handler", password="wachtwoord-1", now=datetime.now(UTC))
+    assert set(refused.value.errors) & {"email", "name"}

@@ -4,6 +4,7 @@ outbox view with the SMTP-off notice, incidents on the dashboard and the manager
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,9 +13,10 @@ from sqlalchemy import Engine, select, update
 from claims.models import OutboxStatus
 from claims.runtime import Runtime
 from claims.tables import LETTERS, OUTBOX
+from claims.web.app import create_app
 from tests.claims.driver import Driver
 from tests.conftest import World, snapshot
-from tests.web.conftest import client_for, form_csrf, transition_form
+from tests.web.conftest import client_for, form_csrf, settings, transition_form
 from tests.web.test_api import bearer
 
 
@@ -211,3 +213,34 @@ def test_the_api_outbox_and_retry(app: Any, engine: Engine, rt: Runtime, world: 
     assert ok.status_code == 200 and ok.json()["status"] == "pending"
     again = client.post(f"/api/outbox/{message_id}/retry", headers=bearer(engine, world.manager))
     assert again.status_code == 400 and "geen incident" in again.json()["detail"]
+
+
+def test_odd_ids_and_a_letter_that_cannot_be_written_get_clear_answers(
+    app: Any, handler: TestClient, engine: Engine, rt: Runtime, world: World, tmp_path: Any
+) -> None:
+    assert handler.get("/letters/99999999999999999999").status_code == 422
+    assert handler.get("/letters/0.pdf").status_code == 422
+    api = TestClient(app)
+    assert (
+        api.get("/api/letters/99999999999999999999.pdf", headers=bearer(engine, world.handler)).status_code
+        == 422
+    )
+
+    import shutil
+
+    from claims.catalog import LETTER_DIR
+    from notifications.letters import LetterRenderer
+
+    broken = tmp_path / "letters"
+    shutil.copytree(LETTER_DIR, broken)
+    page = broken / "ontvangstbevestiging.html.j2"
+    page.write_text(page.read_text().replace("{{ claim.claimant }}", "{{ claim.opposing_counsel }}", 1))
+    strict_app = create_app(settings(), engine, replace(rt, letters=LetterRenderer(broken)))
+    client = client_for(strict_app, world.handler.email)
+    ref = Driver(engine, rt, world).open("contract_breach").reference
+    form = transition_form(client.get(f"/claims/{ref}").text, "start_coverage_check")
+    before = snapshot(engine)
+    failed = client.post(f"/claims/{ref}/transitions", data=form)
+    assert failed.status_code == 500
+    assert "De brief kan niet worden gemaakt" in failed.text and "opposing_counsel" in failed.text
+    assert snapshot(engine) == before
