@@ -151,35 +151,31 @@ _MINE: Any = bindparam(
 )  # the attempt this worker took: a row re-taken after its lease is not ours
 
 
-def _still_mine(conn: Connection, now: datetime, row: Any, policy: DeliveryPolicy) -> bool:
-    """Renew this row's lease just before sending it; False when it has passed to another worker."""
+def _update_mine(conn: Connection, row: Any, values: dict[str, Any], *also: Any) -> bool:
+    """Write `values` to a row this worker still holds (the attempt it took); False when it does not."""
     with conn.begin():
-        renewed = conn.execute(
+        updated = conn.execute(
             update(OUTBOX)
             .where(
                 OUTBOX.c.id == row.id,
                 OUTBOX.c.status == OutboxStatus.sending.value,
                 OUTBOX.c.attempts == _MINE,
-                OUTBOX.c.next_attempt_at > now,
+                *also,
             )
-            .values(next_attempt_at=now + timedelta(seconds=policy.lease_seconds)),
+            .values(**values),
             {"taken_attempt": row.attempts},
         ).rowcount
-    return bool(renewed)
+    return bool(updated)
+
+
+def _still_mine(conn: Connection, now: datetime, row: Any, policy: DeliveryPolicy) -> bool:
+    """Renew this row's lease just before sending it; False when it has passed to another worker."""
+    lease = {"next_attempt_at": now + timedelta(seconds=policy.lease_seconds)}
+    return _update_mine(conn, row, lease, OUTBOX.c.next_attempt_at > now)
 
 
 def _sent(conn: Connection, now: datetime, row: Any, report: DeliveryReport) -> None:
-    with conn.begin():
-        conn.execute(
-            update(OUTBOX)
-            .where(
-                OUTBOX.c.id == row.id,
-                OUTBOX.c.status == OutboxStatus.sending.value,
-                OUTBOX.c.attempts == _MINE,
-            )
-            .values(status=OutboxStatus.sent.value, sent_at=now, last_error=""),
-            {"taken_attempt": row.attempts},
-        )
+    _update_mine(conn, row, {"status": OutboxStatus.sent.value, "sent_at": now, "last_error": ""})
     report.sent += 1
 
 
@@ -200,17 +196,7 @@ def _failed(
     else:
         delay = backoff(row.attempts, policy.backoff_seconds, policy.backoff_max_seconds)
         values.update(status=OutboxStatus.pending.value, next_attempt_at=now + timedelta(seconds=delay))
-    with conn.begin():
-        conn.execute(
-            update(OUTBOX)
-            .where(
-                OUTBOX.c.id == row.id,
-                OUTBOX.c.status == OutboxStatus.sending.value,
-                OUTBOX.c.attempts == _MINE,
-            )
-            .values(**values),
-            {"taken_attempt": row.attempts},
-        )
+    _update_mine(conn, row, values)
     if give_up:
         report.incidents += 1
     else:

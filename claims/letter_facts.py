@@ -35,7 +35,7 @@ RECIPIENTS = ("insured", "expert", "handler", "manager")
 _USER = Prepared(select(USERS.c.id, USERS.c.name, USERS.c.email).where(USERS.c.id == bindparam("id")))
 _POLICY = Prepared(select(POLICIES).where(POLICIES.c.id == bindparam("id")))
 _MANAGERS = Prepared(
-    select(USERS.c.name, USERS.c.team)
+    select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.team, USERS.c.active)
     .where(USERS.c.role == Role.manager.value, USERS.c.active)
     .order_by(USERS.c.name)
 )
@@ -56,10 +56,15 @@ def user(conn: Any, user_id: int | None) -> dict[str, str] | None:
     return person(_USER.first(conn, {"id": user_id})) if user_id is not None else None
 
 
-def managers_of(conn: Any, team: str) -> dict[str, str]:
-    """The letter's addressee for the team's managers (all managers when the team has none)."""
+def team_managers(conn: Any, team: str | None) -> list[Any]:
+    """The team's active managers; all active managers when the team has none of its own."""
     rows = _MANAGERS.all(conn, {})
-    names = [r.name for r in rows if r.team == team] or [r.name for r in rows]
+    return [r for r in rows if r.team == team] or rows
+
+
+def managers_of(conn: Any, team: str) -> dict[str, str]:
+    """The letter's addressee for the team's managers."""
+    names = [r.name for r in team_managers(conn, team)]
     return {"name": f"Teammanager(s) {team}", "attention": ", ".join(names), "address": "", "email": ""}
 
 

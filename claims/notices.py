@@ -12,8 +12,9 @@ from sqlalchemy.engine import Connection
 
 from claims.fastsql import Prepared
 from claims.formatting import local_moment
+from claims.letter_facts import team_managers
 from claims.models import Role, User
-from claims.outbox import queue_emails, tell
+from claims.outbox import claim_link, email_body, queue_emails, tell
 from claims.runtime import Runtime
 from claims.tables import DEADLINES, USERS
 from workflow.spec import TransitionSpec, WorkflowSpec
@@ -22,11 +23,6 @@ _PERSON = Prepared(
     select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.team, USERS.c.active).where(
         USERS.c.id == bindparam("id")
     )
-)
-_MANAGERS = Prepared(
-    select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.team, USERS.c.active)
-    .where(USERS.c.role == Role.manager.value, USERS.c.active)
-    .order_by(USERS.c.id)
 )
 _TO_DO = Prepared(
     select(DEADLINES.c.label, DEADLINES.c.due_at, DEADLINES.c.responsible)
@@ -49,9 +45,7 @@ def recipients(conn: Connection, roles: Sequence[str], claim: Mapping[str, Any])
         elif role == Role.expert:
             people = [_PERSON.first(conn, {"id": claim["expert_id"]})] if claim.get("expert_id") else []
         elif role == Role.manager:
-            managers = _MANAGERS.all(conn, {})
-            team = handler.team if handler else None
-            people = [m for m in managers if m.team == team] or list(managers)
+            people = team_managers(conn, handler.team if handler else None)
         else:
             people = []
         for person in people:
@@ -83,24 +77,13 @@ def notify_transition(
         f"De claim is nu in de fase '{state}'."
     )
     to_do = _TO_DO.all(conn, {"claim_id": claim["id"]})
-    link = f"{rt.base_url}/claims/{claim['reference']}"
+    link = claim_link(rt.base_url, claim["reference"])
     rows = []
     for role, person in told:
         mine = [d for d in to_do if d.responsible == role]
         tasks = " ".join(f"Te doen: {d.label}, uiterlijk {local_moment(d.due_at, rt.tz)}." for d in mine)
         message = f"{news} {tasks}".strip()
-        body = "\n".join(
-            [
-                f"Beste {person.name},",
-                "",
-                message,
-                *([""] + [f"Brief: {title}" for title in letter_titles] if letter_titles else []),
-                "",
-                f"Open de claim: {link}",
-                "",
-                "Dit bericht is verstuurd door claimflow; u kunt er niet op antwoorden.",
-            ]
-        )
+        body = email_body(person.name, message, link, [f"Brief: {title}" for title in letter_titles])
         rows.append(
             tell(
                 conn,

@@ -17,6 +17,25 @@ _INSERT_NOTIFICATION = InsertReturningId(NOTIFICATIONS)
 _INSERT_OUTBOX = Prepared.insert(OUTBOX)
 
 
+def claim_link(base_url: str, reference: str) -> str:
+    return f"{base_url}/claims/{reference}"
+
+
+def email_body(name: str, message: str, link: str, extra: Sequence[str] = ()) -> str:
+    """The one shape of every e-mail: greeting, the news, extra lines (letters), the claim's link."""
+    lines = [
+        f"Beste {name},",
+        "",
+        message,
+        *(["", *extra] if extra else []),
+        "",
+        f"Open de claim: {link}",
+    ]
+    return "\n".join(
+        [*lines, "", "Dit bericht is verstuurd door claimflow; u kunt er niet op antwoorden.", ""]
+    )
+
+
 def email_row(
     *,
     to: Any,

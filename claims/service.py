@@ -26,7 +26,7 @@ from claims.models import (
     User,
 )
 from claims.notices import notify_transition, recipients
-from claims.outbox import queue_emails, tell
+from claims.outbox import claim_link, email_body, queue_emails, tell
 from claims.permissions import check_may_act, check_may_fire, check_may_open
 from claims.runtime import Runtime
 from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
@@ -566,7 +566,7 @@ def _flag_late_notice(
             kind="late_notice",
             message=message,
             subject=f"[{reference}] Late melding (art. 7:941 BW)",
-            body=f"Beste {handler.name},\n\n{message}\n\nOpen de claim: {rt.base_url}/claims/{reference}\n",
+            body=email_body(handler.name, message, claim_link(rt.base_url, reference)),
             now=now,
         )
         queue_emails(conn, [email])

@@ -25,7 +25,7 @@ from claims.db import WRITE
 from claims.formatting import local_moment
 from claims.letter_facts import claim_facts, managers_of
 from claims.models import Role
-from claims.outbox import email_row
+from claims.outbox import claim_link, email_body, email_row
 from claims.runtime import Runtime
 from claims.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, NOTIFICATIONS, OUTBOX, USERS
 
@@ -255,10 +255,7 @@ def _record(
             email_row(
                 to=person,
                 subject=f"[{reference}] {step.subject}",
-                body=(
-                    f"Beste {person.name},\n\n{note['message']}\n\n"
-                    f"Open de claim: {rt.base_url}/claims/{reference}\n"
-                ),
+                body=email_body(person.name, note["message"], claim_link(rt.base_url, reference)),
                 now=now,
                 claim_id=note["claim_id"],
                 notification_id=note_id,
