@@ -172,20 +172,7 @@ def search_claims(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput({"limit": f"tussen 1 en {MAX_LIMIT}"})
     _, key, descending = SORTS[f.sort]
-    query = list_query().where(visible_claims(actor))
-    if f.kind:
-        query = query.where(CLAIMS.c.kind == f.kind)
-    if f.state:
-        query = query.where(CLAIMS.c.state == f.state)
-    if f.handler:
-        query = query.where(HANDLER.c.email == f.handler.strip().lower())
-    if f.overdue:
-        overdue = select(DEADLINES.c.claim_id).where(
-            DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None), DEADLINES.c.due_at < now
-        )
-        query = query.where(CLAIMS.c.id.in_(overdue))
-    if f.q and f.q.strip():
-        query = query.where(_text_match(f.q.strip()))
+    query = filtered(list_query(), actor, f, now)
     if cursor:
         value, after_id = decode_cursor(cursor, f.sort)
         if key is None:
@@ -205,6 +192,27 @@ def search_claims(
     _mark_deadlines(conn, items, [r.id for r in rows], now)
     next_cursor = encode_cursor(f.sort, items[-1], rows[-1].id) if more else None
     return ClaimPage(items=items, next_cursor=next_cursor, filters=f)
+
+
+def filtered(query: Select[Any], actor: User | None, f: ClaimFilter, now: datetime) -> Select[Any]:
+    """`query` (over CLAIMS joined with HANDLER) limited to the claims `actor` may see (None: an operator
+    at the command line sees all) that match `f`; the list and the exports filter alike."""
+    if actor is not None:
+        query = query.where(visible_claims(actor))
+    if f.kind:
+        query = query.where(CLAIMS.c.kind == f.kind)
+    if f.state:
+        query = query.where(CLAIMS.c.state == f.state)
+    if f.handler:
+        query = query.where(HANDLER.c.email == f.handler.strip().lower())
+    if f.overdue:
+        overdue = select(DEADLINES.c.claim_id).where(
+            DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None), DEADLINES.c.due_at < now
+        )
+        query = query.where(CLAIMS.c.id.in_(overdue))
+    if f.q and f.q.strip():
+        query = query.where(_text_match(f.q.strip()))
+    return query
 
 
 REFERENCE = re.compile(r"CF-\d{4}-\d+", re.IGNORECASE)

@@ -352,3 +352,19 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str = ""
     sent_at: datetime | None = _moment(nullable=True)
     incident_at: datetime | None = _moment(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who took what out of the system, and when (exports of timelines): appended, never changed.
+    A claim's own history is its timeline; this is the trail of what was read out of it in bulk."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _moment(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    actor: str  # the user's e-mail address, or 'cli:<account>' for an operator at the command line
+    channel: str  # web | api | cli
+    action: str  # export_timeline | export_portfolio
+    subject: str  # the schadenummer, or the portfolio's filters in words
+    format: str  # csv | xlsx | pdf | json
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from claims.models import (
+    AuditEntry,
     Claim,
     Deadline,
     InterestRate,
@@ -41,3 +42,4 @@ LOGIN_FAILURES = _table(LoginFailure)
 NOTIFICATIONS = _table(Notification)
 LETTERS = _table(Letter)
 OUTBOX = _table(OutboxMessage)
+AUDIT = _table(AuditEntry)

@@ -17,22 +17,7 @@ from workflow.spec import WorkflowSpec
 MONTHS = (
     "januari februari maart april mei juni juli augustus september oktober november december".split()  # noqa: SIM905
 )
-OUTCOME_LABELS = {
-    "settled": "Geregeld",
-    "rejected": "Afgewezen",
-    "withdrawn": "Ingetrokken",
-    "duplicate": "Dubbele melding",
-}
 ROLE_LABELS = {"handler": "Behandelaar", "expert": "Expert", "manager": "Manager", "admin": "Beheerder"}
-EVENT_LABELS = {
-    "opened": "Melding geregistreerd",
-    "transition": "Transitie",
-    "note": "Notitie",
-    "deadline_reminder": "Herinnering termijn",
-    "deadline_overdue": "Termijn verlopen",
-    "deadline_escalated": "Geëscaleerd naar de manager",
-    "late_notice": "Late melding (art. 7:941 BW)",
-}
 
 
 def long_date(d: date) -> str:

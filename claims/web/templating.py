@@ -12,11 +12,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from claims.formatting import euro
 from claims.inbox import unread_count
+from claims.labels import EVENT_LABELS, OUTCOME_LABELS
 from claims.models import COST_TYPE_LABELS
 from claims.web.deps import Viewer, WebContext
 from claims.web.present import (
-    EVENT_LABELS,
-    OUTCOME_LABELS,
     ROLE_LABELS,
     kind_label,
     long_date,

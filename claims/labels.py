@@ -1,0 +1,19 @@
+"""Dutch names for what the timeline and a claim's outcome hold, shared by the pages and the exports."""
+
+from __future__ import annotations
+
+OUTCOME_LABELS = {
+    "settled": "Geregeld",
+    "rejected": "Afgewezen",
+    "withdrawn": "Ingetrokken",
+    "duplicate": "Dubbele melding",
+}
+EVENT_LABELS = {
+    "opened": "Melding geregistreerd",
+    "transition": "Transitie",
+    "note": "Notitie",
+    "deadline_reminder": "Herinnering termijn",
+    "deadline_overdue": "Termijn verlopen",
+    "deadline_escalated": "Geëscaleerd naar de manager",
+    "late_notice": "Late melding (art. 7:941 BW)",
+}
