@@ -1,0 +1,424 @@
+"""Timeline exports for managers: one claim (PDF, CSV, XLSX, JSON) to read, print or hand to a lawyer, and
+a portfolio (CSV, XLSX; a row per event or a row per claim) to analyse. Every export is checked (managers
+only; an operator at the command line may too) and recorded in the audit trail before any byte leaves.
+The web, the API and the CLI all come through here."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from claims.audit import record
+from claims.catalog import Catalog
+from claims.export_files import csv_chunks, file_chunks, write_xlsx
+from claims.export_query import (
+    PortfolioFilter,
+    histories,
+    one_claim,
+    portfolio_histories,
+    user_emails,
+)
+from claims.export_rows import (
+    COLUMNS,
+    MOMENT_COLUMNS,
+    History,
+    HistoryBuilder,
+    StateTime,
+    as_dict,
+    days,
+    instant,
+    stays_as_dicts,
+)
+from claims.intake import KIND_LABELS
+from claims.labels import OUTCOME_LABELS
+from claims.models import User
+from claims.permissions import check_is_manager
+from claims.queries import ClaimView, claim_view
+from claims.runtime import Runtime
+from workflow.errors import InvalidInput
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    pdf = "pdf"
+    json = "json"
+
+
+class PortfolioMode(StrEnum):
+    events = "events"  # one row per event, deadline step, letter and money line
+    claims = "claims"  # one row per claim, with its time per state
+
+
+CLAIM_FORMATS = (ExportFormat.pdf, ExportFormat.csv, ExportFormat.xlsx, ExportFormat.json)
+PORTFOLIO_FORMATS = (ExportFormat.csv, ExportFormat.xlsx)
+MEDIA_TYPES = {
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.pdf: "application/pdf",
+    ExportFormat.json: "application/json",
+}
+SHEET = "Tijdlijn"
+WIDTHS = {SHEET: (16, 20, 20, 10, 18, 48, 32, 24, 20, 20, 20, 14, 22, 10, 60, 8)}
+
+
+@dataclass
+class ExportFile:
+    """What an export hands to its channel: a name, a media type and the bytes, produced as they are
+    read (a portfolio is read from the database while it is being sent)."""
+
+    filename: str
+    media_type: str
+    chunks: Iterator[bytes]
+
+
+@dataclass(frozen=True)
+class ClaimTimeline:
+    """One claim's timeline with what a reader of the document needs around it."""
+
+    view: ClaimView
+    history: History
+    times: list[StateTime]
+    generated_at: datetime
+    tz_name: str
+
+
+def parse_format(value: str | None, allowed: Sequence[ExportFormat]) -> ExportFormat:
+    names = ", ".join(f.value for f in allowed)
+    try:
+        fmt = ExportFormat((value or "").strip().lower())
+    except ValueError:
+        raise InvalidInput({"format": f"onbekend formaat '{value or ''}' (kies uit: {names})"}) from None
+    if fmt not in allowed:
+        raise InvalidInput({"format": f"'{fmt.value}' kan hier niet (kies uit: {names})"})
+    return fmt
+
+
+def parse_mode(value: str | None) -> PortfolioMode:
+    try:
+        return PortfolioMode((value or PortfolioMode.events.value).strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            {"mode": f"onbekende indeling '{value}' (events: een rij per gebeurtenis; claims: per claim)"}
+        ) from None
+
+
+def parse_portfolio(
+    catalog: Catalog,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    handler: str | None = None,
+    overdue: bool = False,
+    q: str | None = None,
+    opened_from: str | date | None = None,
+    opened_to: str | date | None = None,
+) -> PortfolioFilter:
+    """The portfolio filter from what a form, a query string or the command line gave; InvalidInput
+    naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    if kind and kind not in catalog.kinds():
+        errors["kind"] = f"onbekende soort claim '{kind}' ({', '.join(catalog.kinds())})"
+    if state and state not in catalog.state_labels():
+        errors["state"] = f"onbekende fase '{state}'"
+    dates: dict[str, date | None] = {}
+    for name, value in (("opened_from", opened_from), ("opened_to", opened_to)):
+        dates[name] = None
+        if isinstance(value, date):
+            dates[name] = value
+        elif value and value.strip():
+            try:
+                dates[name] = date.fromisoformat(value.strip())
+            except ValueError:
+                errors[name] = f"geen datum: '{value}' (JJJJ-MM-DD)"
+    start, end = dates["opened_from"], dates["opened_to"]
+    if start and end and start > end:
+        errors["opened_to"] = "ligt vóór de begindatum"
+    if q and len(q) > 200:
+        errors["q"] = "hoogstens 200 tekens"
+    if errors:
+        raise InvalidInput(errors)
+    return PortfolioFilter(
+        kind=kind or None,
+        state=state or None,
+        handler=(handler or "").strip().lower() or None,
+        overdue=overdue,
+        q=(q or "").strip() or None,
+        opened_from=start,
+        opened_to=end,
+    )
+
+
+def _builder(conn: Connection, rt: Runtime, now: datetime) -> HistoryBuilder:
+    return HistoryBuilder(rt.catalog, user_emails(conn), rt.tz, now)
+
+
+def claim_timeline(session: Session, rt: Runtime, reference: str, actor: User | None) -> ClaimTimeline:
+    """The claim's timeline as the exports write it; ClaimNotFound or Forbidden as for reading it."""
+    view = claim_view(session, rt, reference, actor)
+    now = rt.clock()
+    conn = session.connection()
+    builder = _builder(conn, rt, now)
+    history = next(histories(conn, builder, one_claim(view.claim.reference)))
+    return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key)
+
+
+def summary_rows(timeline: ClaimTimeline) -> list[tuple[Any, ...]]:
+    """The time per state as rows of the same layout, after the events (CSV and XLSX of one claim)."""
+    claim = timeline.history.claim
+    kind = KIND_LABELS.get(claim.kind, claim.kind)
+    return [
+        (
+            claim.reference, kind, "", "summary", "time_in_state", f"Tijd in fase: {t.label}", "", t.label,
+            "", "", "", None, "", t.days,
+            f"{t.visits} keer" + (", loopt nog" if t.ongoing else ""), None,
+        )
+        for t in timeline.times
+    ]  # fmt: skip
+
+
+def export_claim(
+    session: Session,
+    rt: Runtime,
+    reference: str,
+    fmt: ExportFormat,
+    actor: User | None,
+    channel: str,
+) -> ExportFile:
+    """One claim's timeline as a file, for a manager; recorded in the audit trail."""
+    if actor is not None:
+        check_is_manager(actor)
+    timeline = claim_timeline(session, rt, reference, actor)
+    content = _claim_content(timeline, fmt)
+    record(
+        session,
+        at=timeline.generated_at,
+        actor=actor,
+        channel=channel,
+        action="export_timeline",
+        subject=timeline.history.claim.reference,
+        format=fmt.value,
+        detail={"rows": len(timeline.history.rows)},
+    )
+    name = f"{timeline.history.claim.reference}-tijdlijn.{fmt.value}"
+    return ExportFile(_filename(name), MEDIA_TYPES[fmt], iter([content]))
+
+
+def _claim_content(timeline: ClaimTimeline, fmt: ExportFormat) -> bytes:
+    rows = timeline.history.rows
+    header = _headers(timeline.tz_name)
+    if fmt is ExportFormat.csv:
+        return b"".join(csv_chunks(header, [*rows, *summary_rows(timeline)]))
+    if fmt is ExportFormat.xlsx:
+        path = _temp_path(".xlsx")
+        write_xlsx(path, [(SHEET, header, [*rows, *summary_rows(timeline)], MOMENT_COLUMNS)], widths=WIDTHS)
+        return b"".join(file_chunks(path))
+    if fmt is ExportFormat.json:
+        return json.dumps(timeline_json(timeline), ensure_ascii=False, indent=2).encode()
+    from claims.export_pdf import timeline_pdf  # WeasyPrint loads slowly; only PDFs need it
+
+    return timeline_pdf(timeline)
+
+
+def timeline_json(timeline: ClaimTimeline) -> dict[str, Any]:
+    view, claim = timeline.view, timeline.history.claim
+    history = timeline.history
+    return {
+        "reference": claim.reference,
+        "kind": claim.kind,
+        "kind_label": KIND_LABELS.get(claim.kind, claim.kind),
+        "state": claim.state,
+        "state_label": view.state_label,
+        "outcome": claim.outcome,
+        "policy_number": view.policy.number,
+        "insured": view.policy.insured,
+        "claimant": view.claim.claimant,
+        "handler": view.handler.email,
+        "amount_claimed": str(view.claim.amount_claimed),
+        "paid": str(history.paid),
+        "reserve": str(history.reserve),
+        "timezone": timeline.tz_name,
+        "generated_at": timeline.generated_at.isoformat(),
+        "time_per_state": stays_as_dicts(timeline.times),
+        "rows": [as_dict(r) for r in history.rows],
+    }
+
+
+def _headers(tz_name: str) -> list[str]:
+    zone = {"at": f"Tijdstip ({tz_name})", "due_at": f"Termijn verloopt ({tz_name})"}
+    return [zone.get(k, h) for k, h in COLUMNS]
+
+
+def _filename(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def _temp_path(suffix: str) -> Path:
+    with tempfile.NamedTemporaryFile(prefix="claimflow-export-", suffix=suffix, delete=False) as f:
+        return Path(f.name)
+
+
+# ------------------------------------------------------------------------------------------ portfolio
+
+CLAIM_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("reference", "Schadenummer"),
+    ("claim_kind", "Soort claim"),
+    ("state", "Fase"),
+    ("outcome", "Uitkomst"),
+    ("handler", "Behandelaar"),
+    ("insured", "Verzekerde"),
+    ("claimant", "Benadeelde"),
+    ("amount_claimed", "Geclaimd (EUR)"),
+    ("reserve", "Reserve (EUR)"),
+    ("paid", "Betaald (EUR)"),
+    ("deductible", "Eigen risico (EUR)"),
+    ("opened_at", "Gemeld"),
+    ("closed_at", "Gesloten"),
+    ("events", "Gebeurtenissen"),
+    ("days_open", "Doorlooptijd (dagen)"),
+)
+CLAIM_MOMENTS = frozenset((11, 12))
+
+
+def state_columns(catalog: Catalog, kind: str | None) -> list[tuple[str, str]]:
+    """(state, label) of every state a claim of `kind` (or any kind) can wait in, in workflow order."""
+    out: dict[str, str] = {}
+    for spec in sorted(catalog.specs.values(), key=lambda s: (s.kind, -s.version)):
+        if kind and spec.kind != kind:
+            continue
+        for name, state in spec.states.items():
+            if not state.terminal:
+                out.setdefault(name, state.label)
+    return list(out.items())
+
+
+def claim_row(history: History, builder: HistoryBuilder, states: Sequence[str]) -> tuple[Any, ...]:
+    """One claim's line in a portfolio: its facts, money, and days per state (empty where never)."""
+    c = history.claim
+    words = builder.words(c.kind, c.spec_version)
+    spent: dict[str, float] = {}
+    for stay in history.stays:
+        spent[stay.state] = spent.get(stay.state, 0.0) + stay.seconds(builder.now)
+    end = instant(c.closed_at) if c.closed_at is not None else builder.now
+    return (
+        c.reference,
+        KIND_LABELS.get(c.kind, c.kind),
+        words.states.get(c.state, c.state),
+        OUTCOME_LABELS.get(c.outcome or "", c.outcome or ""),
+        c.handler,
+        c.insured,
+        c.claimant,
+        Decimal(c.amount_claimed),
+        history.reserve,
+        history.paid,
+        history.deductible,
+        builder.moment(c.created_at),
+        builder.moment(c.closed_at),
+        history.events,
+        days((end - instant(c.created_at)).total_seconds()),
+        *(days(spent[s]) if s in spent else None for s in states),
+    )
+
+
+def export_portfolio(
+    engine: Engine,
+    rt: Runtime,
+    f: PortfolioFilter,
+    mode: PortfolioMode,
+    fmt: ExportFormat,
+    actor: User | None,
+    channel: str,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ExportFile:
+    """The claims `f` selects as a file, read from the database while it is written: memory holds one
+    chunk of claims whatever their number. `progress` hears how many rows (events mode) or claims were
+    written since it was last told."""
+    if actor is not None:
+        check_is_manager(actor)
+    if fmt not in PORTFOLIO_FORMATS:
+        raise InvalidInput({"format": "een portefeuille gaat als csv of xlsx"})
+    now = rt.clock()
+    with Session(engine, expire_on_commit=False) as session:
+        record(
+            session,
+            at=now,
+            actor=actor,
+            channel=channel,
+            action="export_portfolio",
+            subject=f.words(),
+            format=fmt.value,
+            detail={"mode": mode.value, "filter": f.as_dict()},
+        )
+    stamp = now.astimezone(rt.tz).strftime("%Y%m%d-%H%M")
+    name = f"portefeuille-{'tijdlijnen' if mode is PortfolioMode.events else 'claims'}-{stamp}.{fmt.value}"
+    return ExportFile(
+        _filename(name), MEDIA_TYPES[fmt], _portfolio_chunks(engine, rt, f, mode, fmt, actor, now, progress)
+    )
+
+
+def _portfolio_chunks(
+    engine: Engine,
+    rt: Runtime,
+    f: PortfolioFilter,
+    mode: PortfolioMode,
+    fmt: ExportFormat,
+    actor: User | None,
+    now: datetime,
+    progress: Callable[[int], None] | None,
+) -> Iterator[bytes]:
+    # One read transaction for the whole file, so it shows the portfolio at one moment: a snapshot on
+    # SQLite (WAL), REPEATABLE READ on PostgreSQL.
+    options = {} if engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        builder = _builder(conn, rt, now)
+        found = portfolio_histories(conn, builder, actor, f, rt.tz)
+        if mode is PortfolioMode.events:
+            header, rows, moments = _headers(rt.tz.key), _event_rows(found, progress), MOMENT_COLUMNS
+        else:
+            states = state_columns(rt.catalog, f.kind)
+            header = [h for _, h in CLAIM_COLUMNS] + [f"Dagen in {label}" for _, label in states]
+            names = [s for s, _ in states]
+            rows = _claim_rows(found, builder, names, progress)
+            moments = CLAIM_MOMENTS
+        if fmt is ExportFormat.csv:
+            yield from csv_chunks(header, rows)
+            return
+        path = _temp_path(".xlsx")
+        try:
+            write_xlsx(path, [(SHEET if mode is PortfolioMode.events else "Claims", header, rows, moments)])
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    yield from file_chunks(path)
+
+
+def _event_rows(found: Iterable[History], progress: Callable[[int], None] | None) -> Iterator[Any]:
+    for history in found:
+        yield from history.rows
+        if progress:
+            progress(len(history.rows))
+
+
+def _claim_rows(
+    found: Iterable[History],
+    builder: HistoryBuilder,
+    states: Sequence[str],
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[Any, ...]]:
+    for history in found:
+        yield claim_row(history, builder, states)
+        if progress:
+            progress(1)
