@@ -19,9 +19,23 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from claims.audit import entries as audit_entries
 from claims.catalog import letter_templates, load_catalog, vocabulary
 from claims.config import Settings
 from claims.db import make_engine
+from claims.export_query import count_portfolio
+from claims.exports import (
+    CLAIM_FORMATS,
+    PORTFOLIO_FORMATS,
+    ExportFile,
+    ExportFormat,
+    PortfolioMode,
+    export_claim,
+    export_portfolio,
+    parse_format,
+    parse_mode,
+    parse_portfolio,
+)
 from claims.formatting import euro, local_moment
 from claims.intake import INTAKE_FIELDS
 from claims.models import User
@@ -45,7 +59,12 @@ workflows_app = typer.Typer(
     help="Workflows per soort claim: tonen, controleren, diagram.", no_args_is_help=True
 )
 claims_app = typer.Typer(help="Claims: melden, tonen, door de workflow bewegen.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Tijdlijnen exporteren: één claim (pdf, csv, xlsx, json) of een portefeuille (csv, xlsx).",
+    no_args_is_help=True,
+)
 app.add_typer(users_app, name="users")
+app.add_typer(export_app, name="export")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(claims_app, name="claims")
 
@@ -464,6 +483,120 @@ def claims_timeline(reference: str, as_json: Annotated[bool, typer.Option("--jso
             f"{when}  v{e['version']:<3} {e['kind']:<11} {e['trigger'] or '':<22} {move:<36} "
             f"{e['actor'] or 'systeem'}"
         )
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Bestand om te schrijven (standaard: de exportnaam hier)."),
+]
+ExportAsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="E-mailadres van de manager die exporteert (zonder: u als operator)."),
+]
+
+
+_OPTION_NAMES = {"opened_from": "--from", "opened_to": "--to"}
+
+
+def _check_output(output: Path | None) -> None:
+    """Before anything is read or recorded: the file must have a folder to go to."""
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        _fail(f"--output: {output} is een map of de map erboven bestaat niet", 2)
+
+
+def _write_export(export: ExportFile, output: Path | None) -> Path:
+    """Write to a temporary file beside the target and move it into place: an export that fails halfway
+    leaves no half file behind."""
+    target = output or Path(export.filename)
+    part = target.with_name(f".{target.name}.part")
+    try:
+        with part.open("wb") as f:
+            for chunk in export.chunks:
+                f.write(chunk)
+        part.replace(target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _export_format(value: str, allowed: tuple[ExportFormat, ...]) -> ExportFormat:
+    with _errors():
+        return parse_format(value, allowed)
+
+
+@export_app.command("timeline")
+def export_timeline(
+    reference: str,
+    format: Annotated[str, typer.Option("--format", "-f", help="pdf, csv, xlsx of json.")] = "pdf",
+    output: OutputOption = None,
+    actor: ExportAsOption = None,
+) -> None:
+    """De tijdlijn van één claim: alles wat er gebeurde, door wie en wanneer, met de tijd per fase."""
+    fmt = _export_format(format, CLAIM_FORMATS)
+    _check_output(output)
+    with Session(_engine(), expire_on_commit=False) as session, _errors():
+        user = _actor(session, actor) if actor else None
+        export = export_claim(session, _runtime(), reference.strip(), fmt, user, "cli")
+    target = _write_export(export, output)
+    typer.echo(f"{reference}: tijdlijn geschreven naar {target}")
+
+
+@export_app.command("portfolio")
+def export_portfolio_command(
+    format: Annotated[str, typer.Option("--format", "-f", help="csv of xlsx.")] = "csv",
+    mode: Annotated[
+        str,
+        typer.Option(help="events: een rij per gebeurtenis; claims: een rij per claim met tijd per fase."),
+    ] = "events",
+    kind: Annotated[str | None, typer.Option(help="Soort claim, bijv. unpaid_fee.")] = None,
+    state: Annotated[str | None, typer.Option(help="Fase, bijv. regeling.")] = None,
+    handler: Annotated[str | None, typer.Option(help="E-mailadres van de behandelaar.")] = None,
+    overdue: Annotated[bool, typer.Option(help="Alleen claims met een verlopen termijn.")] = False,
+    q: Annotated[str | None, typer.Option(help="Zoektekst, zoals in de lijst.")] = None,
+    opened_from: Annotated[str | None, typer.Option("--from", help="Gemeld vanaf (JJJJ-MM-DD).")] = None,
+    opened_to: Annotated[str | None, typer.Option("--to", help="Gemeld tot en met (JJJJ-MM-DD).")] = None,
+    output: OutputOption = None,
+    actor: ExportAsOption = None,
+    progress: Annotated[bool, typer.Option(help="Voortgangsbalk op stderr.")] = True,
+) -> None:
+    """Alle claims die aan de filters voldoen, gestreamd naar een bestand (geheugen groeit niet mee)."""
+    rt = _runtime()
+    fmt = _export_format(format, PORTFOLIO_FORMATS)
+    _check_output(output)
+    engine = _engine()
+    with _errors():
+        try:
+            chosen = parse_mode(mode)
+            f = parse_portfolio(
+                rt.catalog, kind=kind, state=state, handler=handler, overdue=overdue, q=q,
+                opened_from=opened_from, opened_to=opened_to,
+            )  # fmt: skip
+        except InvalidInput as exc:  # named as the options are spelled here
+            raise InvalidInput({_OPTION_NAMES.get(k, f"--{k}"): v for k, v in exc.errors.items()}) from None
+        with Session(engine) as session:
+            user = _actor(session, actor) if actor else None
+            claims, rows = count_portfolio(session.connection(), user, f, rt.clock(), rt.tz)
+        total = rows if chosen is PortfolioMode.events else claims
+        with typer.progressbar(length=total, label="exporteren", file=sys.stderr, hidden=not progress) as bar:
+            export = export_portfolio(engine, rt, f, chosen, fmt, user, "cli", progress=bar.update)
+            target = _write_export(export, output)
+    unit = "rijen" if chosen is PortfolioMode.events else "claims"
+    typer.echo(f"portefeuille ({f.words()}): {total} {unit} uit {claims} claims geschreven naar {target}")
+
+
+@app.command("audit")
+def audit_command(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50) -> None:
+    """Het audit-spoor: wie wat exporteerde, via welk kanaal en wanneer (nieuwste eerst)."""
+    rt = _runtime()
+    with Session(_engine()) as session:
+        for e in audit_entries(session.connection(), None, limit=limit):
+            typer.echo(
+                f"{local_moment(e.at, rt.tz)}  {e.actor:<36} {e.channel:<4} {e.action:<17} {e.format:<5} "
+                f"{e.subject}"
+            )
 
 
 def _json_default(value: Any) -> str:
