@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from claims.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
 from claims.delivery import retry_incident
+from claims.exports import MEDIA_TYPES
 from claims.inbox import notifications
 from claims.intake import INTAKE_FIELDS
 from claims.models import OutboxStatus
@@ -18,6 +19,7 @@ from claims.queries import claim_deadlines, claim_letters, claim_view, letter, o
 from claims.service import add_note, advance, open_claim, preview_letters
 from claims.web.correspondence import letter_page, pdf_name, pdf_response
 from claims.web.deps import ApiViewer, Db, DbId, Web
+from claims.web.exports import api_claim_export
 from claims.web.present import claim_json, deadline_json, event_json, letter_json, spec_json
 from notifications.letters import to_pdf
 from workflow.errors import InvalidInput
@@ -186,8 +188,23 @@ def note(reference: str, body: NoteIn, ctx: Web, db: Db, viewer: ApiViewer) -> d
     return {"event_id": event_id}
 
 
-@router.get("/claims/{reference}/timeline", summary="De tijdlijn van een claim, in volgorde")
-def get_timeline(reference: str, db: Db, viewer: ApiViewer) -> list[dict[str, Any]]:
+@router.get(
+    "/claims/{reference}/timeline",
+    summary="De tijdlijn van een claim, in volgorde; met format= als bestand (managers)",
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+)
+def get_timeline(
+    reference: str,
+    ctx: Web,
+    db: Db,
+    viewer: ApiViewer,
+    format: Annotated[
+        str | None,
+        Query(description="pdf, csv, xlsx of json: de export met termijnen, brieven, geld en tijd per fase"),
+    ] = None,
+) -> Any:
+    if format is not None:
+        return api_claim_export(db, ctx, viewer, reference, format)
     return [event_json(e) for e in timeline(db, reference, viewer.user)]
 
 

@@ -23,7 +23,7 @@ from claims.db import make_engine
 from claims.logins import SessionPolicy
 from claims.runtime import Runtime, build_runtime
 from claims.scheduler import make_scheduler
-from claims.web import api, correspondence, pages
+from claims.web import api, correspondence, exports, pages
 from claims.web.deps import LoginRequired, WebContext
 from claims.web.errors import LetterFailed, domain_error_json, http_error_json, validation_error_json
 from claims.web.security import CookieSigner
@@ -91,6 +91,8 @@ def create_app(
         )
 
     app.include_router(api.router)
+    app.include_router(exports.api_router)
+    app.include_router(exports.router)
     app.include_router(pages.router)
     app.include_router(correspondence.router)
     _handle_errors(app)

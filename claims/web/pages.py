@@ -431,6 +431,19 @@ def inbox_read(ctx: Web, db: Db, viewer: PageViewer, csrf: Annotated[str, Form()
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Response:
+    return dashboard_response(request, ctx, db, viewer)
+
+
+def dashboard_response(
+    request: Request,
+    ctx: WebContext,
+    db: Session,
+    viewer: Viewer,
+    *,
+    export_values: dict[str, str] | None = None,
+    export_errors: dict[str, str] | None = None,
+) -> Response:
+    """The dashboard; with `export_errors`, its export form shown again as filled in, the problems marked."""
     now = ctx.rt.clock()
     d = dashboard_figures(db.connection(), viewer.user, now, ctx.rt.tz)
     states = ctx.rt.catalog.state_labels()
@@ -469,8 +482,11 @@ def dashboard_page(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Re
         "kind_state_rows": sorted(
             d.open_by_kind_state.items(), key=lambda kv: (kv[0][0], _position(state_order)(kv[0][1]))
         ),
+        "handlers": active_users_by_role(db).get(Role.handler, []),
+        "export_values": export_values or {},
+        "export_errors": export_errors or {},
     }
-    return render(request, ctx, "dashboard.html", context, 200, viewer)
+    return render(request, ctx, "dashboard.html", context, 422 if export_errors else 200, viewer)
 
 
 def _position(order: list[str]) -> Any:
