@@ -524,7 +524,10 @@ def _write_export(export: ExportFile, output: Path | None) -> Path:
 
 def _export_format(value: str, allowed: tuple[ExportFormat, ...]) -> ExportFormat:
     with _errors():
-        return parse_format(value, allowed)
+        try:
+            return parse_format(value, allowed)
+        except InvalidInput as exc:
+            raise InvalidInput({"--format": exc.errors["format"]}) from None
 
 
 @export_app.command("timeline")

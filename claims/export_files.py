@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ def write_xlsx(
     path: Path,
     sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]], frozenset[int]]],
     *,
-    widths: dict[str, Sequence[int]] | None = None,
+    widths: Mapping[str, Sequence[int]] | None = None,
 ) -> int:
     """Write each (title, header, rows, moment columns) as a sheet; a sheet that outgrows Excel's row
     limit goes on in 'title (2)'. Returns the number of rows written (headers not counted)."""

@@ -82,20 +82,21 @@ def timeline_svg(timeline: ClaimTimeline) -> str:
         if lane is None or not r[_COL["at"]]:
             continue
         x = svg_number(_x(datetime.fromisoformat(r[_COL["at"]]), start, span))
-        y = 30 + lane * LANE + LANE / 2
-        out.append(_mark(r[_COL["type"]], x, y, f"{r[_COL['at']][:16]} {r[_COL['description']]}"))
+        mid = 30.0 + lane * LANE + LANE / 2
+        out.append(_mark(r[_COL["type"]], x, mid, f"{r[_COL['at']][:16]} {r[_COL['description']]}"))
     for i, (label, set_at, stop, due, lapsed, overdue) in enumerate(deadlines):
-        y = 30 + (4 + i) * LANE + LANE / 2
+        mid = 30.0 + (4 + i) * LANE + LANE / 2
         x1, x2 = _x(set_at, start, span), _x(stop, start, span)
         colour = "#b42318" if overdue else "#8a94a6" if lapsed else "#2f6f3e"
         out.append(
-            f'<line x1="{svg_number(x1)}" y1="{y}" x2="{svg_number(max(x2, x1 + 2))}" y2="{y}" '
+            f'<line x1="{svg_number(x1)}" y1="{mid}" x2="{svg_number(max(x2, x1 + 2))}" y2="{mid}" '
             f'stroke="{colour}" stroke-width="4"><title>{xml_text(label)}</title></line>'
         )
         if start <= due <= end:
             xd = svg_number(_x(due, start, span))
             out.append(
-                f'<line x1="{xd}" y1="{y - 7}" x2="{xd}" y2="{y + 7}" stroke="#b42318" stroke-width="1.5"/>'
+                f'<line x1="{xd}" y1="{mid - 7}" x2="{xd}" y2="{mid + 7}" '
+                'stroke="#b42318" stroke-width="1.5"/>'
             )
     out.append("</svg>")
     return "".join(out)

@@ -176,7 +176,7 @@ def count_portfolio(
 
 
 # Raw SQL on the driver's cursor: the values come back as the driver gives them (see export_rows).
-_SOURCES = {
+_SOURCES: dict[str, tuple[str, Any]] = {
     "events": (
         'SELECT claim_id, id, at, actor_id, kind, "trigger", from_state, to_state, CAST(data AS TEXT), note'
         " FROM timeline_events WHERE claim_id {ids} ORDER BY claim_id, id",
@@ -207,6 +207,7 @@ def fetch_sources(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Sourc
         return out
     driver = conn.connection.driver_connection
     assert driver is not None
+    params: list[Any]
     if conn.dialect.name == "sqlite":
         where, params = f"IN ({','.join('?' * len(claim_ids))})", list(claim_ids)
     else:

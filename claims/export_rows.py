@@ -75,9 +75,7 @@ class LocalMoments:
             return ""
         if value.__class__ is str:
             hour = value[:13]
-            known = self._hours.get(hour, False)
-            if known is False:
-                known = self._learn(hour)
+            known = self._hours[hour] if hour in self._hours else self._learn(hour)
             if known is not None:
                 return known[0] + value[13:19] + known[1]
             value = datetime.fromisoformat(value).replace(tzinfo=UTC)
