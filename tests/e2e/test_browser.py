@@ -245,5 +245,37 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     assert texts.index("pay_advance") < texts.index("to_settlement") < texts.index("approve_settlement")
     expect(page.locator("svg [aria-current=step]")).to_have_attribute("data-state", "gesloten")
     shot(page, "05-claim-closed")
+
+    # the manager takes the whole story out: the claim's timeline as PDF and XLSX, the portfolio as CSV
+    exports = page.locator("#exporteren")
+    with page.expect_download() as downloaded:
+        exports.get_by_role("link", name="PDF").click()
+    pdf = downloaded.value
+    assert pdf.suggested_filename == f"{reference}-tijdlijn.pdf"
+    assert Path(pdf.path()).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as downloaded:
+        exports.get_by_role("link", name="Excel (XLSX)").click()
+    assert downloaded.value.suggested_filename == f"{reference}-tijdlijn.xlsx"
+    assert Path(downloaded.value.path()).read_bytes().startswith(b"PK")  # a zip: the XLSX container
+    page.get_by_role("link", name="Dashboard").click()
+    form = page.locator("#exporteren")
+    form.get_by_label("Soort").select_option("unpaid_fee")
+    form.get_by_label("Rijen").select_option("claims")
+    form.get_by_label("Formaat").select_option("csv")
+    shot(page, "06-dashboard-export")
+    with page.expect_download() as downloaded:
+        form.get_by_role("button", name="Exporteren").click()
+    portfolio = downloaded.value
+    assert portfolio.suggested_filename.startswith("portefeuille-claims-")
+    lines = Path(portfolio.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Schadenummer,Soort claim,Fase")
+    assert any(line.startswith(f"{reference},Onbetaalde vordering,Gesloten,Geregeld") for line in lines)
+    form.get_by_label("Gemeld vanaf").fill("2026-12-31")
+    form.get_by_label("Gemeld tot en met").fill("2026-01-01")
+    form.get_by_role("button", name="Exporteren").click()
+    expect(page.locator("#exporteren")).to_contain_text("ligt vóór de begindatum")
+    expect(page.locator("#x-to")).to_have_value("2026-01-01")
+    shot(page, "07-dashboard-export-refused")
+
     page.goto(f"{server}/claims")
-    shot(page, "06-claims-list-after")
+    shot(page, "08-claims-list-after")
