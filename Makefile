@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m bench.transitions
 	$(BIN)/python -m bench.claim_list
 	$(BIN)/python -m bench.sweep
+	$(BIN)/python -m bench.exports
 
 clean:
 	rm -rf $(VENV) claimflow.db claimflow.db-wal claimflow.db-shm test-artifacts
