@@ -31,21 +31,24 @@ def inert(text: str) -> str:
     return "'" + text if text[:1] in FORMULA_START else text
 
 
-def _safe(row: Sequence[Any]) -> list[Any]:
+def _safe(row: Sequence[Any]) -> Sequence[Any]:
     return [inert(v) if v.__class__ is str and v[:1] in FORMULA_START else v for v in row]
 
 
-def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
-    """UTF-8 CSV with a byte-order mark (so Excel reads é and ë) and CRLF line ends, in chunks of a few
-    thousand rows: memory holds one chunk."""
+def csv_chunks(
+    header: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]], *, inert_already: bool = False
+) -> Iterator[bytes]:
+    """UTF-8 CSV with a byte-order mark (so Excel reads é and ë) and CRLF line ends, from batches of rows,
+    in chunks of a few thousand rows: memory holds one chunk. Every text cell is neutralised, unless the
+    caller built its rows inert already (see export_rows.HistoryBuilder)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([inert(h) for h in header])
     first = True
     pending = 0
-    for row in rows:
-        writer.writerow(_safe(row))
-        pending += 1
+    for batch in batches:
+        writer.writerows(batch if inert_already else map(_safe, batch))
+        pending += len(batch)
         if pending >= CSV_BATCH:
             yield _take(buffer, first)
             first, pending = False, 0

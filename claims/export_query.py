@@ -15,13 +15,13 @@ from sqlalchemy.engine import Connection
 
 from claims.claim_list import HANDLER, ClaimFilter, filtered
 from claims.export_rows import (
+    DEADLINE_COLUMNS,
+    EVENT_COLUMNS,
+    LETTER_COLUMNS,
+    MONEY_COLUMNS,
     ClaimFacts,
-    DeadlineRow,
-    EventRow,
     History,
     HistoryBuilder,
-    LetterRow,
-    MoneyRow,
     Sources,
 )
 from claims.models import User
@@ -176,27 +176,14 @@ def count_portfolio(
 
 
 # Raw SQL on the driver's cursor: the values come back as the driver gives them (see export_rows).
-_SOURCES: dict[str, tuple[str, Any]] = {
-    "events": (
-        'SELECT claim_id, id, at, actor_id, kind, "trigger", from_state, to_state, CAST(data AS TEXT), note'
-        " FROM timeline_events WHERE claim_id {ids} ORDER BY claim_id, id",
-        EventRow,
-    ),
-    "deadlines": (
-        "SELECT claim_id, id, label, started_at, due_at, met_at, met_trigger, cancelled_at"
-        " FROM deadlines WHERE claim_id {ids} ORDER BY claim_id, id",
-        DeadlineRow,
-    ),
-    "letters": (
-        "SELECT claim_id, id, event_id, title, recipient, recipient_name, created_at"
-        " FROM letters WHERE claim_id {ids} ORDER BY claim_id, id",
-        LetterRow,
-    ),
-    "money": (
-        "SELECT claim_id, id, event_id, at, kind, cost_type, amount, note"
-        " FROM money_lines WHERE claim_id {ids} ORDER BY claim_id, id",
-        MoneyRow,
-    ),
+_SOURCES = {
+    name: f"SELECT claim_id, {', '.join(columns)} FROM {table} WHERE claim_id {{ids}} ORDER BY claim_id, id"
+    for name, table, columns in (
+        ("events", "timeline_events", EVENT_COLUMNS),
+        ("deadlines", "deadlines", DEADLINE_COLUMNS),
+        ("letters", "letters", LETTER_COLUMNS),
+        ("money", "money_lines", MONEY_COLUMNS),
+    )
 }
 
 
@@ -214,12 +201,11 @@ def fetch_sources(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Sourc
         where, params = "= ANY(%s)", [list(claim_ids)]
     cursor = driver.cursor()
     try:
-        for name, (sql, row_type) in _SOURCES.items():
+        for name, sql in _SOURCES.items():
             cursor.execute(sql.format(ids=where), params)
-            make = row_type._make
             lists = {cid: getattr(s, name) for cid, s in out.items()}
             for r in cursor.fetchall():
-                lists[r[0]].append(make(r[1:]))
+                lists[r[0]].append(r)
     finally:
         cursor.close()
     return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -161,8 +162,10 @@ def parse_portfolio(
     )
 
 
-def _builder(conn: Connection, rt: Runtime, now: datetime) -> HistoryBuilder:
-    return HistoryBuilder(rt.catalog, user_emails(conn), rt.tz, now)
+def _builder(
+    conn: Connection, rt: Runtime, now: datetime, *, for_spreadsheet: bool = False
+) -> HistoryBuilder:
+    return HistoryBuilder(rt.catalog, user_emails(conn), rt.tz, now, for_spreadsheet=for_spreadsheet)
 
 
 def claim_timeline(session: Session, rt: Runtime, reference: str, actor: User | None) -> ClaimTimeline:
@@ -220,7 +223,7 @@ def _claim_content(timeline: ClaimTimeline, fmt: ExportFormat) -> bytes:
     rows = timeline.history.rows
     header = _headers(timeline.tz_name)
     if fmt is ExportFormat.csv:
-        return b"".join(csv_chunks(header, [*rows, *summary_rows(timeline)]))
+        return b"".join(csv_chunks(header, [rows, summary_rows(timeline)]))
     if fmt is ExportFormat.xlsx:
         path = _temp_path(".xlsx")
         write_xlsx(path, [(SHEET, header, [*rows, *summary_rows(timeline)], MOMENT_COLUMNS)], widths=WIDTHS)
@@ -383,42 +386,46 @@ def _portfolio_chunks(
     # SQLite (WAL), REPEATABLE READ on PostgreSQL.
     options = {} if engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
     with engine.connect().execution_options(**options) as conn, conn.begin():
-        builder = _builder(conn, rt, now)
+        builder = _builder(conn, rt, now, for_spreadsheet=True)
         found = portfolio_histories(conn, builder, actor, f, rt.tz)
+        batches: Iterable[Sequence[Sequence[Any]]]
         if mode is PortfolioMode.events:
-            header, rows, moments = _headers(rt.tz.key), _event_rows(found, progress), MOMENT_COLUMNS
+            header, batches, moments = _headers(rt.tz.key), _event_batches(found, progress), MOMENT_COLUMNS
         else:
             states = state_columns(rt.catalog, f.kind)
             header = [h for _, h in CLAIM_COLUMNS] + [f"Dagen in {label}" for _, label in states]
             names = [s for s, _ in states]
-            rows = _claim_rows(found, builder, names, progress)
-            moments = CLAIM_MOMENTS
+            batches, moments = _claim_batches(found, builder, names, progress), CLAIM_MOMENTS
         if fmt is ExportFormat.csv:
-            yield from csv_chunks(header, rows)
+            # event rows come out of the builder inert; a claim's row carries names as typed
+            yield from csv_chunks(header, batches, inert_already=mode is PortfolioMode.events)
             return
         path = _temp_path(".xlsx")
         try:
-            write_xlsx(path, [(SHEET if mode is PortfolioMode.events else "Claims", header, rows, moments)])
+            sheet = SHEET if mode is PortfolioMode.events else "Claims"
+            write_xlsx(path, [(sheet, header, chain.from_iterable(batches), moments)])
         except BaseException:
             path.unlink(missing_ok=True)
             raise
     yield from file_chunks(path)
 
 
-def _event_rows(found: Iterable[History], progress: Callable[[int], None] | None) -> Iterator[Any]:
+def _event_batches(
+    found: Iterable[History], progress: Callable[[int], None] | None
+) -> Iterator[list[tuple[Any, ...]]]:
     for history in found:
-        yield from history.rows
+        yield history.rows
         if progress:
             progress(len(history.rows))
 
 
-def _claim_rows(
+def _claim_batches(
     found: Iterable[History],
     builder: HistoryBuilder,
     states: Sequence[str],
     progress: Callable[[int], None] | None,
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[list[tuple[Any, ...]]]:
     for history in found:
-        yield claim_row(history, builder, states)
+        yield [claim_row(history, builder, states)]
         if progress:
             progress(1)
