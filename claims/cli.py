@@ -26,15 +26,14 @@ from claims.db import make_engine
 from claims.export_query import count_portfolio
 from claims.exports import (
     CLAIM_FORMATS,
-    PORTFOLIO_FORMATS,
     ExportFile,
     ExportFormat,
     PortfolioMode,
     export_claim,
     export_portfolio,
+    known_addresses,
     parse_format,
-    parse_mode,
-    parse_portfolio,
+    parse_portfolio_request,
 )
 from claims.formatting import euro, local_moment
 from claims.intake import INTAKE_FIELDS
@@ -500,22 +499,41 @@ ExportAsOption = Annotated[
 _OPTION_NAMES = {"opened_from": "--from", "opened_to": "--to"}
 
 
-def _check_output(output: Path | None) -> None:
-    """Before anything is read or recorded: the file must have a folder to go to."""
-    if output is not None and (output.is_dir() or not output.parent.is_dir()):
-        _fail(f"--output: {output} is een map of de map erboven bestaat niet", 2)
+def _part(target: Path) -> Path:
+    return target.with_name(f".{target.name}.part")
 
 
-def _write_export(export: ExportFile, output: Path | None) -> Path:
+def _output_target(output: Path | None) -> Path | None:
+    """Before anything is read or recorded: a regular file (or none yet, in a folder we may write to);
+    a link is followed to the file it names. None: the export's own name, here."""
+    if output is None:
+        return None
+    target = output.resolve()
+    if target.exists() and not target.is_file():
+        _fail(f"--output: {output} is geen gewoon bestand (een map of apparaat)", 2)
+    if not target.parent.is_dir():
+        _fail(f"--output: de map {target.parent} bestaat niet", 2)
+    try:
+        _part(target).open("wb").close()
+        _part(target).unlink()
+    except OSError as exc:
+        _fail(f"--output: kan niet schrijven in {target.parent} ({exc.strerror})", 2)
+    return target
+
+
+def _write_export(export: ExportFile, target: Path | None) -> Path:
     """Write to a temporary file beside the target and move it into place: an export that fails halfway
     leaves no half file behind."""
-    target = output or Path(export.filename)
-    part = target.with_name(f".{target.name}.part")
+    target = target or Path(export.filename)
+    part = _part(target)
     try:
         with part.open("wb") as f:
             for chunk in export.chunks:
                 f.write(chunk)
         part.replace(target)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        _fail(f"--output: schrijven naar {target} mislukt ({exc.strerror}); er is geen bestand gemaakt")
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -539,11 +557,11 @@ def export_timeline(
 ) -> None:
     """De tijdlijn van één claim: alles wat er gebeurde, door wie en wanneer, met de tijd per fase."""
     fmt = _export_format(format, CLAIM_FORMATS)
-    _check_output(output)
+    chosen_target = _output_target(output)
     with Session(_engine(), expire_on_commit=False) as session, _errors():
         user = _actor(session, actor) if actor else None
         export = export_claim(session, _runtime(), reference.strip(), fmt, user, "cli")
-    target = _write_export(export, output)
+    target = _write_export(export, chosen_target)
     typer.echo(f"{reference}: tijdlijn geschreven naar {target}")
 
 
@@ -567,25 +585,24 @@ def export_portfolio_command(
 ) -> None:
     """Alle claims die aan de filters voldoen, gestreamd naar een bestand (geheugen groeit niet mee)."""
     rt = _runtime()
-    fmt = _export_format(format, PORTFOLIO_FORMATS)
-    _check_output(output)
+    chosen_target = _output_target(output)
     engine = _engine()
-    with _errors():
+    with _errors(), Session(engine) as session:
+        user = _actor(session, actor) if actor else None
         try:
-            chosen = parse_mode(mode)
-            f = parse_portfolio(
-                rt.catalog, kind=kind, state=state, handler=handler, overdue=overdue, q=q,
-                opened_from=opened_from, opened_to=opened_to,
+            fmt, chosen, f = parse_portfolio_request(
+                rt.catalog, known_addresses(session.connection()), format=format, mode=mode, kind=kind,
+                state=state, handler=handler, overdue=overdue, q=q, opened_from=opened_from,
+                opened_to=opened_to,
             )  # fmt: skip
         except InvalidInput as exc:  # named as the options are spelled here
             raise InvalidInput({_OPTION_NAMES.get(k, f"--{k}"): v for k, v in exc.errors.items()}) from None
-        with Session(engine) as session:
-            user = _actor(session, actor) if actor else None
-            claims, rows = count_portfolio(session.connection(), user, f, rt.clock(), rt.tz)
+        claims, rows = count_portfolio(session.connection(), user, f, rt.clock(), rt.tz)
+        session.rollback()  # the export reads in a transaction of its own
         total = rows if chosen is PortfolioMode.events else claims
         with typer.progressbar(length=total, label="exporteren", file=sys.stderr, hidden=not progress) as bar:
             export = export_portfolio(engine, rt, f, chosen, fmt, user, "cli", progress=bar.update)
-            target = _write_export(export, output)
+            target = _write_export(export, chosen_target)
     unit = "rijen" if chosen is PortfolioMode.events else "claims"
     typer.echo(f"portefeuille ({f.words()}): {total} {unit} uit {claims} claims geschreven naar {target}")
 

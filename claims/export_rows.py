@@ -238,6 +238,15 @@ class HistoryBuilder:
         self.moment = LocalMoments(tz)
         self.now = now
         self._words: dict[tuple[str, int], SpecWords] = {}
+        self._said: dict[Any, str] = {}
+
+    def say(self, code: Any) -> str:
+        """A code or stored word as a cell (neutralised for a spreadsheet): codes the builder has no
+        label for, written as they are stored; remembered, as a portfolio repeats them."""
+        text = self._said.get(code)
+        if text is None:
+            text = self._said[code] = self.text("" if code is None else str(code))
+        return text
 
     def words(self, kind: str, version: int) -> SpecWords:
         found = self._words.get((kind, version))
@@ -275,7 +284,10 @@ class HistoryBuilder:
         state: Any = ""
         label: Any = ""
         entered: Any = None
-        actor = SYSTEM
+        # deadlines are set, met and ended by the melding or a transition at the same instant: theirs is the
+        # actor of the last of those (not of a note or the 7:941 flag written beside it)
+        mover = SYSTEM
+        said, say = self._said, self.say
         paid = reserve = deductible = ZERO
         for at, rank, _, r in items:
             # the moment's local text, remembered per UTC hour (LocalMoments), without the call
@@ -285,16 +297,19 @@ class HistoryBuilder:
                 actor = SYSTEM if r[E_ACTOR] is None else users.get(r[E_ACTOR], SYSTEM)
                 actors[r[E_ID]] = actor
                 event, target = r[E_KIND], r[E_TO]
+                if event == "transition" or event == "opened":
+                    mover = actor
                 came: Any = ""
                 went: Any = ""
                 spent = None
                 if event == "transition":
-                    description = triggers.get(r[E_TRIGGER], r[E_TRIGGER])
+                    description = triggers.get(r[E_TRIGGER]) or say(r[E_TRIGGER])
                     detail = _transition_detail(r, words)
                     if r[E_FROM] != target:
-                        came, went = states.get(r[E_FROM], r[E_FROM]), states.get(target, target)
+                        came = states.get(r[E_FROM]) or say(r[E_FROM])
+                        went = states.get(target) or say(target)
                 else:
-                    description, detail = EVENT_LABELS.get(event, event), r[E_NOTE]
+                    description, detail = EVENT_LABELS.get(event) or say(event), r[E_NOTE]
                 if neutralise and detail[:1] in FORMULA_START:
                     detail = "'" + detail
                 if target and target != state and (event == "transition" or event == "opened"):
@@ -302,11 +317,12 @@ class HistoryBuilder:
                         stay = Stay(state, instant(entered), instant(at))
                         stays.append(stay)
                         spent = days(stay.seconds(self.now))
-                    state, entered, label = target, at, states.get(target, target)
-                out((ref, kind, when, "event", event, description, actor, label, came, went, "", None, "",
+                    state, entered, label = target, at, states.get(target) or say(target)
+                out((ref, kind, when, "event", said.get(event) or say(event), description, actor, label, came,
+                     went, "", None, "",
                      spent, detail, r[E_ID]))  # fmt: skip
             elif rank == _SET:
-                out((ref, kind, when, "deadline", "deadline_set", "Termijn gesteld: " + r[D_LABEL], actor,
+                out((ref, kind, when, "deadline", "deadline_set", "Termijn gesteld: " + r[D_LABEL], mover,
                      label, "", "", moment(r[D_DUE]), None, "", None, "", r[D_ID]))  # fmt: skip
             elif rank == _CLOSED:
                 if r[D_MET] is not None:
@@ -314,18 +330,19 @@ class HistoryBuilder:
                     typ, what, detail = (
                         "deadline_met",
                         "Termijn gehaald: ",
-                        ("door: " + triggers.get(met_by, met_by) if met_by else ""),
+                        ("door: " + (triggers.get(met_by) or say(met_by)) if met_by else ""),
                     )
                 else:
                     typ, what, detail = "deadline_cancelled", "Termijn vervallen: ", ""
-                out((ref, kind, when, "deadline", typ, what + r[D_LABEL], actor, label, "", "",
+                out((ref, kind, when, "deadline", typ, what + r[D_LABEL], mover, label, "", "",
                      moment(r[D_DUE]), None, "", None, detail, r[D_ID]))  # fmt: skip
             elif rank == _LETTER:
                 out((ref, kind, when, "letter", "letter", "Brief: " + r[L_TITLE],
                      actors.get(r[L_EVENT], SYSTEM), label, "", "", "", None, "", None,
                      f"aan {r[L_RECIPIENT_NAME]} ({r[L_RECIPIENT]})", r[L_ID]))  # fmt: skip
             else:
-                money_kind, cost_type = r[M_KIND], COST_TYPE_LABELS.get(r[M_COST_TYPE], r[M_COST_TYPE])
+                money_kind = r[M_KIND]
+                cost_type = COST_TYPE_LABELS.get(r[M_COST_TYPE]) or say(r[M_COST_TYPE])
                 amount = cents(r[M_AMOUNT])
                 if money_kind == "payment":
                     paid += amount
@@ -333,11 +350,12 @@ class HistoryBuilder:
                     reserve += amount
                 elif money_kind == "deductible":
                     deductible += amount
-                what = f"{MONEY_LABELS.get(money_kind, money_kind)}: {cost_type}"
+                what = f"{MONEY_LABELS.get(money_kind) or say(money_kind)}: {cost_type}"
                 note = r[M_NOTE]
                 if neutralise and note[:1] in FORMULA_START:
                     note = "'" + note
-                out((ref, kind, when, "money", money_kind, what, actors.get(r[M_EVENT], SYSTEM), label,
+                out((ref, kind, when, "money", said.get(money_kind) or say(money_kind), what,
+                     actors.get(r[M_EVENT], SYSTEM), label,
                      "", "", "", amount, cost_type, None, note, r[M_ID]))  # fmt: skip
         if entered is not None and state not in words.terminal:
             stays.append(Stay(state, instant(entered), None))

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
@@ -49,6 +49,9 @@ from claims.permissions import check_is_manager
 from claims.queries import ClaimView, claim_view
 from claims.runtime import Runtime
 from workflow.errors import InvalidInput
+
+T = TypeVar("T")
+YEARS = (1900, 2999)  # a period's dates: beyond these no claim exists, and date arithmetic overflows
 
 
 class ExportFormat(StrEnum):
@@ -126,10 +129,14 @@ def parse_portfolio(
     q: str | None = None,
     opened_from: str | date | None = None,
     opened_to: str | date | None = None,
+    handlers: Container[str] | None = None,
 ) -> PortfolioFilter:
     """The portfolio filter from what a form, a query string or the command line gave; InvalidInput
-    naming every field that is wrong."""
+    naming every field that is wrong. `handlers`: the e-mail addresses a handler filter may name."""
     errors: dict[str, str] = {}
+    who = (handler or "").strip().lower()
+    if who and handlers is not None and who not in handlers:
+        errors["handler"] = f"onbekende behandelaar '{handler}'"
     if kind and kind not in catalog.kinds():
         errors["kind"] = f"onbekende soort claim '{kind}' ({', '.join(catalog.kinds())})"
     if state and state not in catalog.state_labels():
@@ -143,7 +150,11 @@ def parse_portfolio(
             try:
                 dates[name] = date.fromisoformat(value.strip())
             except ValueError:
-                errors[name] = f"geen datum: '{value}' (JJJJ-MM-DD)"
+                errors[name] = f"geen datum: '{value[:40]}' (JJJJ-MM-DD)"
+        found = dates[name]
+        if found and not YEARS[0] <= found.year <= YEARS[1]:
+            errors[name] = f"ligt buiten {YEARS[0]}-{YEARS[1]}"
+            dates[name] = None
     start, end = dates["opened_from"], dates["opened_to"]
     if start and end and start > end:
         errors["opened_to"] = "ligt vóór de begindatum"
@@ -154,12 +165,39 @@ def parse_portfolio(
     return PortfolioFilter(
         kind=kind or None,
         state=state or None,
-        handler=(handler or "").strip().lower() or None,
+        handler=who or None,
         overdue=overdue,
         q=(q or "").strip() or None,
         opened_from=start,
         opened_to=end,
     )
+
+
+def _collect(errors: dict[str, str], parse: Callable[[], T]) -> T | None:
+    """The parsed value, or None with its problems added to `errors` (all fields are named at once)."""
+    try:
+        return parse()
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+        return None
+
+
+def parse_portfolio_request(
+    catalog: Catalog, handlers: Container[str], *, format: str, mode: str, **filters: Any
+) -> tuple[ExportFormat, PortfolioMode, PortfolioFilter]:
+    """Format, mode and filter of a portfolio export together, every wrong field named at once."""
+    errors: dict[str, str] = {}
+    fmt = _collect(errors, lambda: parse_format(format, PORTFOLIO_FORMATS))
+    chosen = _collect(errors, lambda: parse_mode(mode))
+    f = _collect(errors, lambda: parse_portfolio(catalog, handlers=handlers, **filters))
+    if errors or fmt is None or chosen is None or f is None:
+        raise InvalidInput(errors)
+    return fmt, chosen, f
+
+
+def known_addresses(conn: Connection) -> set[str]:
+    """Every user's e-mail address: what a handler filter may name (a blocked handler's claims too)."""
+    return set(user_emails(conn).values())
 
 
 def _builder(

@@ -3,23 +3,25 @@ claims.exports, which checks that the asker is a manager and records each export
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator, Iterator
+from contextlib import suppress
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlmodel import Session
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from claims.exports import (
     CLAIM_FORMATS,
     MEDIA_TYPES,
-    PORTFOLIO_FORMATS,
     ExportFile,
     ExportFormat,
     export_claim,
     export_portfolio,
+    known_addresses,
     parse_format,
-    parse_mode,
-    parse_portfolio,
+    parse_portfolio_request,
 )
 from claims.models import User
 from claims.permissions import check_is_manager
@@ -27,7 +29,6 @@ from claims.web.deps import ApiViewer, Db, PageViewer, Web, WebContext
 from claims.web.pages import dashboard_response
 from workflow.errors import InvalidInput
 
-T = TypeVar("T")
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["api"])
 
@@ -40,56 +41,38 @@ FORMAT_HELP = "pdf, csv, xlsx of json"
 PORTFOLIO_HELP = "csv of xlsx"
 
 
+async def _closing(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The chunks, read in a worker thread; closed however the response ends. Starlette leaves a
+    plain iterator open when the client goes away, and a portfolio's holds a read transaction (and
+    perhaps a temporary XLSX file) until it is closed."""
+    try:
+        async for chunk in iterate_in_threadpool(chunks):
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            # ValueError: still running in its thread; it closes when it is collected
+            with suppress(ValueError):
+                await run_in_threadpool(close)
+
+
 def attachment(export: ExportFile) -> Response:
     """The file as a download, never kept by a cache or a browser's history of pages."""
     return StreamingResponse(
-        export.chunks,
+        _closing(export.chunks),
         media_type=export.media_type,
         headers={**ATTACHMENT_HEADERS, "Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
 
 
-def _collect(errors: dict[str, str], parse: Callable[[], T]) -> T | None:
-    """The parsed value, or None with its problems added to `errors` (all fields are named at once)."""
-    try:
-        return parse()
-    except InvalidInput as exc:
-        errors.update(exc.errors)
-        return None
-
-
-def _portfolio(
-    ctx: WebContext,
-    user: User,
-    channel: str,
-    *,
-    format: str,
-    mode: str,
-    kind: str,
-    state: str,
-    handler: str,
-    overdue: bool,
-    q: str,
-    opened_from: str,
-    opened_to: str,
-) -> Response:
-    errors: dict[str, str] = {}
-    fmt = _collect(errors, lambda: parse_format(format, PORTFOLIO_FORMATS))
-    chosen = _collect(errors, lambda: parse_mode(mode))
-    f = _collect(
-        errors,
-        lambda: parse_portfolio(
-            ctx.rt.catalog, kind=kind, state=state, handler=handler, overdue=overdue, q=q,
-            opened_from=opened_from, opened_to=opened_to,
-        ),
-    )  # fmt: skip
-    if errors or fmt is None or chosen is None or f is None:
-        raise InvalidInput(errors)
-    return attachment(export_portfolio(ctx.engine, ctx.rt, f, chosen, fmt, user, channel))
+def _portfolio(ctx: WebContext, db: Session, user: User, channel: str, **request: Any) -> Response:
+    fmt, mode, f = parse_portfolio_request(ctx.rt.catalog, known_addresses(db.connection()), **request)
+    return attachment(export_portfolio(ctx.engine, ctx.rt, f, mode, fmt, user, channel))
 
 
 @router.get("/claims/{reference}/export")
 def claim_export(ctx: Web, db: Db, viewer: PageViewer, reference: str, format: str = "pdf") -> Response:
+    check_is_manager(viewer.user)  # before looking at what was asked: a refusal tells nothing
     return attachment(
         export_claim(db, ctx.rt, reference, parse_format(format, CLAIM_FORMATS), viewer.user, "web")
     )
@@ -116,7 +99,7 @@ def portfolio_export(
     values = dict(request.query_params)
     try:
         return _portfolio(
-            ctx, viewer.user, "web", format=format, mode=mode, kind=kind, state=state, handler=handler,
+            ctx, db, viewer.user, "web", format=format, mode=mode, kind=kind, state=state, handler=handler,
             overdue=overdue == "1", q=q, opened_from=opened_from, opened_to=opened_to,
         )  # fmt: skip
     except InvalidInput as exc:
@@ -131,6 +114,7 @@ def portfolio_export(
 )
 def api_portfolio_export(
     ctx: Web,
+    db: Db,
     viewer: ApiViewer,
     format: Annotated[str, Query(description=PORTFOLIO_HELP)] = "csv",
     mode: Annotated[str, Query(description="events: een rij per gebeurtenis; claims: per claim")] = "events",
@@ -144,13 +128,14 @@ def api_portfolio_export(
 ) -> Response:
     check_is_manager(viewer.user)
     return _portfolio(
-        ctx, viewer.user, "api", format=format, mode=mode, kind=kind, state=state, handler=handler,
+        ctx, db, viewer.user, "api", format=format, mode=mode, kind=kind, state=state, handler=handler,
         overdue=overdue, q=q, opened_from=opened_from, opened_to=opened_to,
     )  # fmt: skip
 
 
 def api_claim_export(db: Db, ctx: Web, viewer: ApiViewer, reference: str, format: str) -> Response:
     """GET /api/claims/{reference}/timeline?format=…: the same timeline as a file (managers)."""
+    check_is_manager(viewer.user)
     return attachment(
         export_claim(db, ctx.rt, reference, parse_format(format, CLAIM_FORMATS), viewer.user, "api")
     )

@@ -91,6 +91,10 @@ def test_export_portfolio_with_filters_and_a_manager_as_actor(db: Path, tmp_path
         ),
         (["timeline", "CF-2025-000001", "-o", "/nonexistent/dir/x.pdf"], 2, "fout: --output:"),
         (["portfolio", "-o", "/nonexistent/dir/x.csv"], 2, "fout: --output:"),
+        (["portfolio", "-o", "/dev/null"], 2, "fout: --output: /dev/null is geen gewoon bestand"),
+        (["timeline", "CF-2025-000001", "-o", "/proc/x.pdf"], 2, "fout: --output: kan niet schrijven"),
+        (["portfolio", "--handler", "nie@mand.nl", "--to", "9999-12-31"], 2, "fout: --handler: onbekende"),
+        (["portfolio", "--mode", "zz", "--state", "zz", "--from", "x"], 2, "fout: --from: geen datum"),
     ],
 )
 def test_a_refused_export_names_the_option_and_records_nothing(
@@ -102,6 +106,22 @@ def test_a_refused_export_names_the_option_and_records_nothing(
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert _audit(db) == before
+
+
+def test_every_wrong_option_is_named_at_once(db: Path) -> None:
+    done = cli(db, "export", "portfolio", "--mode", "zz", "--state", "zz", "--from", "x", "-f", "pdf")
+    assert done.returncode == 2
+    named = {line.split(":")[1].strip() for line in done.stderr.splitlines() if line.startswith("fout:")}
+    assert named == {"--mode", "--state", "--from", "--format"}
+
+
+def test_a_link_as_output_is_followed_to_its_file(db: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("oud")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    ok(cli(db, "export", "timeline", "CF-2025-000001", "-f", "csv", "-o", str(link)))
+    assert link.is_symlink() and real.read_text(encoding="utf-8-sig").startswith("Schadenummer")
 
 
 def test_audit_lists_the_exports_newest_first(db: Path, tmp_path: Path) -> None:

@@ -340,6 +340,15 @@ def test_portfolio_filters_select_what_the_list_selects(engine: Engine, rt: Runt
     with pytest.raises(InvalidInput) as refused:
         parse_portfolio(rt.catalog, kind="nope", state="nergens", opened_from="2026-02-30", opened_to="x")
     assert set(refused.value.errors) == {"kind", "state", "opened_from", "opened_to"}
+    with pytest.raises(InvalidInput) as far:
+        parse_portfolio(
+            rt.catalog,
+            opened_from="0001-01-01",
+            opened_to="9999-12-31",
+            handler="nie@mand.nl",
+            handlers={"a@b.nl"},
+        )
+    assert set(far.value.errors) == {"opened_from", "opened_to", "handler"}
     with pytest.raises(InvalidInput) as backwards:
         parse_portfolio(rt.catalog, opened_from="2026-12-01", opened_to="2026-11-01")
     assert set(backwards.value.errors) == {"opened_to"}
@@ -397,3 +406,46 @@ def test_the_writers_neutralise_every_formula_start_and_keep_numbers_numbers(tmp
     assert [r[0].value for r in got] == [inert(t) or None for t in texts]
     assert all(r[0].data_type in ("s", "n") and r[1].data_type == "n" for r in got)
     assert got[0][4].value == datetime(2026, 1, 2, 3, 4, 5)
+
+
+def test_deadlines_are_credited_to_the_transition_that_set_them_not_to_a_flag_beside_it(
+    engine: Engine, rt: Runtime, world: World
+) -> None:
+    # reported 60 days after the insured knew: the 7:941 flag (no actor) is written beside the melding
+    late = {"date_error": "2026-08-01", "date_known": "2026-09-01"}
+    ref = Driver(engine, rt, world).open("contract_breach", **late).reference
+    with Session(engine) as s:
+        exported = json.loads(_bytes(export_claim(s, rt, ref, ExportFormat.json, world.manager, "web")))
+    kinds = [(r["type"], r["actor"]) for r in exported["rows"]]
+    assert ("late_notice", "systeem") in kinds
+    assert {a for t, a in kinds if t == "deadline_set"} == {world.handler.email}
+
+
+def test_codes_without_a_label_come_out_inert_for_a_spreadsheet_and_as_stored_otherwise(
+    rt: Runtime,
+) -> None:
+    from claims.export_rows import HistoryBuilder, Sources
+
+    claim = (1, "CF-2026-000001", "contract_breach", 1, "melding", None, "2026-11-01 08:00:00.000000",
+             None, "K", 100, "I", "h@x.nl")  # fmt: skip
+    at = "2026-11-01 08:00:00.000000"
+    src = Sources(
+        events=[
+            (1, 1, at, 1, "opened", None, None, "melding", "{}", ""),
+            (1, 2, at, 1, "transition", "@SUM(1)", "melding", "=nergens", '{"inputs": {}}', ""),
+            (1, 3, at, None, "+evil", None, None, None, "{}", "-1+1"),
+        ],
+        money=[(1, 4, 2, at, "=kind", "=cost", 100, "=note")],
+    )
+    from claims.export_query import ClaimFacts
+
+    for spreadsheet in (True, False):
+        builder = HistoryBuilder(rt.catalog, {1: "=a@b.nl"}, AMSTERDAM, SWEPT, for_spreadsheet=spreadsheet)
+        rows = builder.history(ClaimFacts(*claim), src).rows
+        texts = [v for r in rows for v in r if isinstance(v, str) and v]
+        live = [t for t in texts if t[0] in "=+-@"]
+        if spreadsheet:
+            assert live == [], live
+            assert "'@SUM(1)" in texts and "'=nergens" in texts and "'+evil" in texts and "'=note" in texts
+        else:
+            assert {"@SUM(1)", "=nergens", "+evil", "-1+1", "=note", "=a@b.nl"} <= set(texts)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ def test_nobody_but_a_manager_exports_and_a_refusal_records_nothing(
     before = snapshot(engine)
     for client in (handler, expert):
         assert client.get(f"/claims/{ref}/export?format=csv").status_code == 403
+        assert client.get(f"/claims/{ref}/export?format=zzz").status_code == 403  # refused before checked
         assert client.get("/exports/timelines?format=csv").status_code == 403
     api = TestClient(manager.app)
     for user in (world.handler, world.expert, world.admin):
@@ -124,9 +126,12 @@ def test_the_api_exports_a_claim_and_a_portfolio_and_keeps_the_plain_timeline(
     _is_attachment(per_claim, per_claim.headers["content-disposition"].split('"')[1], "application/vnd")
     assert per_claim.headers["content-disposition"].split('"')[1].startswith("portefeuille-claims-")
 
-    bad = api.get("/api/exports/timelines?format=pdf&mode=x&kind=y&from=2026-02-31", headers=headers)
+    bad = api.get(
+        "/api/exports/timelines?format=pdf&mode=x&kind=y&from=2026-02-31&to=9999-12-31&handler=x@y.nl",
+        headers=headers,
+    )
     assert bad.status_code == 422
-    assert set(bad.json()["errors"]) == {"format", "mode", "kind", "opened_from"}
+    assert set(bad.json()["errors"]) == {"format", "mode", "kind", "opened_from", "opened_to", "handler"}
     assert api.get(f"/api/claims/{ref}/timeline?format=docx", headers=headers).status_code == 422
     assert [t[1:3] for t in _trail(engine)] == [
         ("api", "export_timeline"),
@@ -159,3 +164,28 @@ def test_the_dashboard_offers_the_portfolio_export_and_shows_it_again_with_the_p
     assert "ligt vóór de begindatum" in again.text and "onbekende soort claim" in again.text
     assert 'value="2026-12-01"' in again.text  # what was typed is kept
     assert _trail(engine) == before
+
+
+def test_a_download_left_halfway_closes_its_export() -> None:
+    """What a client that goes away leaves: the export's iterator (a read transaction, perhaps a temporary
+    file) is closed, not kept until it is collected."""
+    import anyio
+
+    from claims.web.exports import _closing
+
+    closed: list[bool] = []
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield b"a"
+            yield b"b"
+        finally:
+            closed.append(True)
+
+    async def read_one_and_leave() -> None:
+        body = _closing(chunks())
+        assert await body.__anext__() == b"a"
+        await body.aclose()
+
+    anyio.run(read_one_and_leave)
+    assert closed == [True]
