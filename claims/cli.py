@@ -612,7 +612,7 @@ def audit_command(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50) -
     """Het audit-spoor: wie wat exporteerde, via welk kanaal en wanneer (nieuwste eerst)."""
     rt = _runtime()
     with Session(_engine()) as session:
-        for e in audit_entries(session.connection(), None, limit=limit):
+        for e in audit_entries(session.connection(), limit=limit):
             typer.echo(
                 f"{local_moment(e.at, rt.tz)}  {e.actor:<36} {e.channel:<4} {e.action:<17} {e.format:<5} "
                 f"{e.subject}"

@@ -32,7 +32,7 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return _from_cents(value)
+        return from_cents(value)
 
     # Every transition reads and writes several amounts: one plain function each way instead of the
     # decorator-plus-impl chain, with exactly the conversions above.
@@ -46,13 +46,14 @@ class Money(TypeDecorator[Decimal]):
         return _from_cents_or_none
 
 
-def _from_cents(value: Any) -> Decimal:
+def from_cents(value: Any) -> Decimal:
+    """Stored integer cents as Decimal euros with exactly two decimals."""
     # scaleb keeps the integer's digits: 2000000 -> 20000.00, exactly two decimals
     return Decimal(int(value)).scaleb(-2)
 
 
 def _from_cents_or_none(value: Any) -> Decimal | None:
-    return None if value is None else _from_cents(value)
+    return None if value is None else from_cents(value)
 
 
 # Recent moments in SQLite's text form: a transition binds its `now` (and due moments computed from

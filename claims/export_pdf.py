@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from claims.export_rows import KEYS, Stay
 from claims.exports import ClaimTimeline
+from claims.formatting import local_moment
 from claims.intake import KIND_LABELS
 from claims.labels import OUTCOME_LABELS
 from notifications.letters import LetterRenderer, to_pdf
@@ -169,12 +170,10 @@ def _deadline_bars(
     return out
 
 
-def _short_moment(iso: str) -> str:
-    """'2025-10-10T10:15:00+02:00' as '10-10-2025 10:15' (the zone is named in the heading)."""
-    return f"{iso[8:10]}-{iso[5:7]}-{iso[:4]} {iso[11:16]}" if iso else ""
+def _entries(rows: Sequence[Sequence[Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    def shown(iso: str) -> str:  # the zone is named in the heading
+        return local_moment(datetime.fromisoformat(iso), tz) if iso else ""
 
-
-def _entries(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     c = _COL
     out = []
     for r in rows:
@@ -182,11 +181,11 @@ def _entries(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         late = kind in ("deadline_overdue", "deadline_escalated", "late_notice")
         out.append(
             {
-                "at": _short_moment(r[c["at"]]),
+                "at": shown(r[c["at"]]),
                 "description": r[c["description"]],
                 "actor": r[c["actor"]],
                 "state": r[c["state"]],
-                "due": _short_moment(r[c["due_at"]]),
+                "due": shown(r[c["due_at"]]),
                 "amount": r[c["amount"]],
                 "detail": r[c["detail"]],
                 "css": "laat" if late else "termijn" if r[c["source"]] == "deadline" else "",
@@ -209,7 +208,7 @@ def timeline_html(timeline: ClaimTimeline) -> str:
         "outcome_label": OUTCOME_LABELS.get(view.claim.outcome or "", ""),
         "history": timeline.history,
         "times": [{**vars(t), "days_text": str(t.days).replace(".", ",")} for t in timeline.times],
-        "entries": _entries(timeline.history.rows),
+        "entries": _entries(timeline.history.rows, tz),
         "svg": timeline_svg(timeline),
         "generated_at": timeline.generated_at,
         "generated_local": timeline.generated_at.astimezone(tz).strftime("%H:%M"),

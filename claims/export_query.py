@@ -94,15 +94,16 @@ _FACTS = (
 )
 
 
-def _claims(actor: User | None, f: PortfolioFilter, now: datetime, tz: ZoneInfo) -> Select[Any]:
-    query = filtered(
+def _facts() -> Select[Any]:
+    return (
         select(*_FACTS)
         .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
-        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id),
-        actor,
-        f.as_claim_filter(),
-        now,
+        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id)
     )
+
+
+def _claims(actor: User | None, f: PortfolioFilter, now: datetime, tz: ZoneInfo) -> Select[Any]:
+    query = filtered(_facts(), actor, f.as_claim_filter(), now)
     if f.opened_from:
         query = query.where(CLAIMS.c.created_at >= datetime.combine(f.opened_from, time(), tz))
     if f.opened_to:
@@ -112,12 +113,7 @@ def _claims(actor: User | None, f: PortfolioFilter, now: datetime, tz: ZoneInfo)
 
 
 def one_claim(reference: str) -> Select[Any]:
-    return (
-        select(*_FACTS)
-        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
-        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id)
-        .where(CLAIMS.c.reference == reference)
-    )
+    return _facts().where(CLAIMS.c.reference == reference)
 
 
 def user_emails(conn: Connection) -> dict[int, str]:

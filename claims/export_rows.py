@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from claims.catalog import Catalog
+from claims.coltypes import from_cents
 from claims.export_files import FORMULA_START, inert
 from claims.intake import KIND_LABELS
 from claims.labels import EVENT_LABELS
@@ -107,10 +108,6 @@ def instant(value: Any) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     moment: datetime = value
     return moment.astimezone(UTC)
-
-
-def cents(value: int) -> Decimal:
-    return Decimal(int(value)).scaleb(-2)
 
 
 def days(seconds: float) -> Decimal:
@@ -343,7 +340,7 @@ class HistoryBuilder:
             else:
                 money_kind = r[M_KIND]
                 cost_type = COST_TYPE_LABELS.get(r[M_COST_TYPE]) or say(r[M_COST_TYPE])
-                amount = cents(r[M_AMOUNT])
+                amount = from_cents(r[M_AMOUNT])
                 if money_kind == "payment":
                     paid += amount
                 elif money_kind == "reserve":

@@ -25,6 +25,7 @@ from claims.exports import (
 )
 from claims.models import User
 from claims.permissions import check_is_manager
+from claims.web.correspondence import LETTER_HEADERS
 from claims.web.deps import ApiViewer, Db, PageViewer, Web, WebContext
 from claims.web.pages import dashboard_response
 from workflow.errors import InvalidInput
@@ -32,11 +33,6 @@ from workflow.errors import InvalidInput
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["api"])
 
-ATTACHMENT_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 FORMAT_HELP = "pdf, csv, xlsx of json"
 PORTFOLIO_HELP = "csv of xlsx"
 
@@ -61,7 +57,7 @@ def attachment(export: ExportFile) -> Response:
     return StreamingResponse(
         _closing(export.chunks),
         media_type=export.media_type,
-        headers={**ATTACHMENT_HEADERS, "Content-Disposition": f'attachment; filename="{export.filename}"'},
+        headers={**LETTER_HEADERS, "Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
 
 
