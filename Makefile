@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python -m bench.claim_list
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.exports
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) claimflow.db claimflow.db-wal claimflow.db-shm test-artifacts
