@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 from claims.audit import entries as audit_entries
 from claims.catalog import letter_templates, load_catalog, vocabulary
 from claims.config import Settings
-from claims.db import make_engine
 from claims.export_query import count_portfolio
 from claims.exports import (
     CLAIM_FORMATS,
@@ -108,7 +107,7 @@ def _settings() -> Settings:
 @cache
 def _engine() -> Engine:
     s = _settings()
-    return make_engine(s.database_url, busy_timeout_ms=s.sqlite_busy_timeout_ms)
+    return s.engine()
 
 
 @cache
@@ -182,7 +181,11 @@ def serve(
     host: Annotated[
         str, typer.Option(help="Adres om op te luisteren (standaard alleen deze machine).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Poort.")] = 8000,
+    port: Annotated[int, typer.Option(help="Poort.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Aantal webprocessen (standaard CLAIMFLOW_WORKERS, 1).", min=1, max=64),
+    ] = None,
     demo_logins: Annotated[bool, typer.Option(help="Toon de log-ins van de demogebruikers.")] = False,
 ) -> None:
     """Start de webapplicatie en de JSON-API (OpenAPI op /docs)."""
@@ -191,13 +194,35 @@ def serve(
     from claims.web.app import create_app
 
     settings = _settings()
-    web_app = create_app(settings, _engine(), _runtime(), scheduler=settings.scheduler == "embedded")
+    processes = workers or settings.workers
+    if processes > 1 and settings.scheduler == "embedded":
+        _fail(
+            f"--workers {processes}: elk webproces zou de termijnbewaking draaien; zet "
+            "CLAIMFLOW_SCHEDULER=off en start één `claimflow scheduler` ernaast",
+            2,
+        )
     typer.echo(f"claimflow draait op http://{host}:{port}/  (API-documentatie: http://{host}:{port}/docs)")
+    typer.echo(
+        f"  {processes} proces(sen), elk {settings.concurrency_limit} verzoeken tegelijk "
+        f"(daarboven 503), {settings.db_pool_size} databaseverbindingen en threads"
+    )
     if demo_logins:
         typer.echo("Demo-log-ins (e-mailadres / wachtwoord / rol), uit seeds/demo.yaml:")
         for u in load_seed_file()["users"]:
             typer.echo(f"  {u['email']:<36} {u['password']:<18} {u['role']}")
-    uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "proxy_headers": False,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+    }
+    if processes > 1:
+        # each worker builds its own app (engine, pool, runtime) from the same settings
+        uvicorn.run("claims.web.app:served_app", factory=True, workers=processes, **options)
+    else:
+        web_app = create_app(settings, _engine(), _runtime(), scheduler=settings.scheduler == "embedded")
+        uvicorn.run(web_app, **options)
 
 
 @app.command("sweep")

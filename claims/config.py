@@ -8,8 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import model_validator
+from sqlalchemy import Engine
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from claims.db import make_engine
 from claims.delivery import DeliveryPolicy
 from claims.rules import DomainRules
 from notifications.email import SmtpConfig
@@ -42,6 +44,15 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = 30.0
     outbox_backoff_max_seconds: float = 3600.0
     base_url: str = "http://127.0.0.1:8000"  # where links in e-mails point
+    # serving (claims.web.capacity): per `claimflow serve` process
+    workers: int = 1  # web processes; more than one needs CLAIMFLOW_SCHEDULER=off and `claimflow scheduler`
+    # requests one process takes on at once (served or queued); the next gets 503 with Retry-After
+    concurrency_limit: int = 256
+    # database connections of one process, and as many threads serving requests; PostgreSQL's
+    # max_connections must hold workers x (pool size + 4) for every node
+    db_pool_size: int = 8
+    db_pool_timeout_seconds: float = 10.0  # a request waits this long for a connection, then 503
+    shutdown_timeout_seconds: int = 5  # on SIGTERM, requests in flight get this long to finish
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -58,6 +69,16 @@ class Settings(BaseSettings):
                 "CLAIMFLOW_OUTBOX_BACKOFF_SECONDS must be positive and at most "
                 "CLAIMFLOW_OUTBOX_BACKOFF_MAX_SECONDS"
             )
+        if self.workers < 1:
+            raise ValueError("CLAIMFLOW_WORKERS must be at least 1")
+        if self.concurrency_limit < 1:
+            raise ValueError("CLAIMFLOW_CONCURRENCY_LIMIT must be at least 1")
+        if not 1 <= self.db_pool_size <= 1000:
+            raise ValueError("CLAIMFLOW_DB_POOL_SIZE must be between 1 and 1000")
+        if self.db_pool_timeout_seconds <= 0:
+            raise ValueError("CLAIMFLOW_DB_POOL_TIMEOUT_SECONDS must be positive")
+        if self.shutdown_timeout_seconds < 0:
+            raise ValueError("CLAIMFLOW_SHUTDOWN_TIMEOUT_SECONDS must not be negative")
         if self.smtp_url:
             self.smtp()  # a bad URL stops the start, not the first delivery
         return self
@@ -71,6 +92,15 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def engine(self) -> Engine:
+        """The database engine these settings describe, its pool sized for one serving process."""
+        return make_engine(
+            self.database_url,
+            busy_timeout_ms=self.sqlite_busy_timeout_ms,
+            pool_size=self.db_pool_size,
+            pool_timeout=self.db_pool_timeout_seconds,
+        )
 
     def smtp(self) -> SmtpConfig | None:
         return SmtpConfig.from_url(self.smtp_url) if self.smtp_url else None

@@ -3,6 +3,7 @@ writes) by default, PostgreSQL for several app nodes."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -12,19 +13,66 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 WRITE = {"claimflow_write": True}
+
+
+class DatabaseBusy(Exception):
+    """SQLite's write lock could not be had within the busy timeout (another process held it):
+    nothing was done; the caller may try again shortly."""
+
+
+def _begin(driver: Any, write: bool) -> None:
+    try:
+        driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseBusy(str(exc)) from exc
+        raise
+
+
 T = TypeVar("T")
 Db = Session | Connection  # a request's Session, or a Connection a worker keeps for many transactions
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
-    """An engine configured for this app's transactions on either database."""
+# Connections a process keeps beyond its request threads' share, for its own background work (the
+# embedded scheduler's sweep and delivery, an export being streamed).
+BACKGROUND_CONNECTIONS = 4
+
+
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = 10_000,
+    pool_size: int = 16,
+    pool_timeout: float = 10.0,
+    echo: bool = False,
+) -> Engine:
+    """An engine configured for this app's transactions on either database.
+
+    `pool_size` is the number of threads that use it at once (claims.web.capacity gives a process as
+    many request threads). SQLite connections are cheap and its writers queue on BEGIN IMMEDIATE, so
+    its pool keeps that many and opens more when needed, never making anyone wait for one.
+    A PostgreSQL server has a fixed number of connections for every node, so its pool is bounded:
+    the request threads plus the background work; waiting longer than `pool_timeout` for one raises
+    sqlalchemy.exc.TimeoutError (the web answers 503).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            pool_size=pool_size,
+            max_overflow=-1,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=BACKGROUND_CONNECTIONS,
+        pool_timeout=pool_timeout,
+    )
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -54,7 +102,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # On the driver connection directly: this runs for every transaction.
         driver = conn.connection.driver_connection
         assert driver is not None
-        driver.execute("BEGIN IMMEDIATE" if conn.get_execution_options().get("claimflow_write") else "BEGIN")
+        _begin(driver, bool(conn.get_execution_options().get("claimflow_write")))
 
 
 def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T:
@@ -78,7 +126,7 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
     assert driver is not None
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
-        driver.execute("BEGIN IMMEDIATE")
+        _begin(driver, write=True)
     try:
         result = work(conn)
         if conn.in_transaction():

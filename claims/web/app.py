@@ -19,11 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from claims.config import Settings
-from claims.db import make_engine
 from claims.logins import SessionPolicy
 from claims.runtime import Runtime, build_runtime
 from claims.scheduler import make_scheduler
-from claims.web import api, correspondence, exports, pages
+from claims.web import api, capacity, correspondence, exports, pages
 from claims.web.deps import LoginRequired, WebContext
 from claims.web.errors import LetterFailed, domain_error_json, http_error_json, validation_error_json
 from claims.web.security import CookieSigner
@@ -43,11 +42,12 @@ def create_app(
 ) -> FastAPI:
     """The app over one database engine and runtime (tests pass their own, with a controlled clock)."""
     settings = settings or Settings()
-    engine = engine or make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = engine or settings.engine()
     rt = rt or build_runtime(settings.timezone, rules=settings.rules(), base_url=settings.base_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        capacity.use_request_threads(settings.db_pool_size)
         # the deadline sweep in this process (`make run`: one node); several workers run it elsewhere
         ticker = make_scheduler(engine, rt, settings, blocking=False) if scheduler else None
         if ticker is not None:
@@ -96,7 +96,14 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(correspondence.router)
     _handle_errors(app)
+    capacity.install(app, settings.concurrency_limit)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app as `claimflow serve` runs it in each worker process, from CLAIMFLOW_* settings."""
+    settings = Settings()
+    return create_app(settings, scheduler=settings.scheduler == "embedded")
 
 
 def _is_api(request: Request) -> bool:

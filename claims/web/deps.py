@@ -3,9 +3,9 @@ pages, by Bearer token or cookie for the API)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import Engine
@@ -17,6 +17,8 @@ from claims.models import User
 from claims.runtime import Runtime
 from claims.users import token_hash, user_by_token
 from claims.web.security import COOKIE, CookieSigner
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,18 @@ def web(request: Request) -> WebContext:
 Web = Annotated[WebContext, Depends(web)]
 
 
-def db_session(request: Request, ctx: Web) -> Iterator[Session]:
-    with Session(ctx.engine, expire_on_commit=False) as session:
-        request.state.db = session  # the page frame reads the unread count through it
+async def db_session(request: Request, ctx: Web) -> AsyncIterator[Session]:
+    """The request's session. It holds a connection only while a transaction is open: the viewer
+    dependencies end theirs (claims.web.capacity explains why that matters)."""
+    session = Session(ctx.engine, expire_on_commit=False)
+    request.state.db = session  # the page frame reads the unread count through it
+    try:
         yield session
+    finally:
+        # On the event loop, not in a worker thread: closing only hands the connection back to the
+        # pool, and a request that has finished must never queue for a thread to do that while
+        # holding a connection the threads are waiting for.
+        session.close()
 
 
 Db = Annotated[Session, Depends(db_session)]
@@ -72,18 +82,35 @@ def _cookie_viewer(request: Request, ctx: WebContext, db: Session) -> Viewer | N
     return Viewer(signed_in.user, signed_in.token_hash, by_cookie=True)
 
 
+def _looked_up(db: Session, look_up: Callable[[], T]) -> T:
+    """Run the viewer's look-up, then end its transaction so that its connection goes back to the
+    pool: the endpoint runs in another thread later and takes one again when it needs one. The user
+    stays loaded (the session does not expire objects on commit)."""
+    try:
+        found = look_up()
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+    return found
+
+
 def optional_viewer(request: Request, ctx: Web, db: Db) -> Viewer | None:
-    return _cookie_viewer(request, ctx, db)
+    return _looked_up(db, lambda: _cookie_viewer(request, ctx, db))
 
 
 def page_viewer(request: Request, ctx: Web, db: Db) -> Viewer:
-    viewer = _cookie_viewer(request, ctx, db)
+    viewer = _looked_up(db, lambda: _cookie_viewer(request, ctx, db))
     if viewer is None:
         raise LoginRequired()
     return viewer
 
 
 def api_viewer(request: Request, ctx: Web, db: Db) -> Viewer:
+    return _looked_up(db, lambda: _api_viewer(request, ctx, db))
+
+
+def _api_viewer(request: Request, ctx: WebContext, db: Session) -> Viewer:
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")

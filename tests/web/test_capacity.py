@@ -1,0 +1,219 @@
+"""What one serving process takes on, and how it answers beyond that (claims.web.capacity): a request
+over the concurrency limit is refused at once with 503 and Retry-After; a database that cannot be had
+in time is a 503 too, with nothing stored; HEAD answers like GET; the serve knobs are checked."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from claims.db import BACKGROUND_CONNECTIONS, make_engine
+from claims.runtime import Runtime
+from claims.web.app import create_app
+from tests.conftest import PG_URL
+from tests.live_server import CLAIMFLOW, claimflow, seeded_env, serving
+from tests.web.conftest import settings
+
+MANAGER = "eva.manager@claimflow.test"
+CLAIM = "CF-2026-000001"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("capacity")
+
+
+def _seeded(workdir: Path, name: str, **knobs: str) -> tuple[dict[str, str], Path]:
+    path = workdir / f"{name}.db"
+    return seeded_env(f"sqlite:///{path}", CLAIMFLOW_SCHEDULER="off", **knobs), path
+
+
+@contextmanager
+def _write_lock_held(path: Path) -> Iterator[None]:
+    """Another process's writer, as far as the server can tell: SQLite's write lock, held."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def _notes(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM timeline_events WHERE kind = 'note'").fetchone()[0])
+
+
+def _token(env: dict[str, str], email: str = MANAGER) -> dict[str, str]:
+    return {"Authorization": f"Bearer {claimflow(env, 'users', 'token', email).strip()}"}
+
+
+@pytest.mark.slow
+def test_beyond_the_concurrency_limit_a_request_gets_503_with_retry_after_at_once(workdir: Path) -> None:
+    env, path = _seeded(workdir, "shed", CLAIMFLOW_CONCURRENCY_LIMIT="1")
+    auth = _token(env)
+    with serving(env, workdir) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        assert http.get(f"/api/claims/{CLAIM}", headers=auth).status_code == 200
+        held: list[httpx.Response] = []
+        with _write_lock_held(path):
+            # a note that waits for the write lock: the one request this process takes on
+            writer = threading.Thread(
+                target=lambda: held.append(
+                    httpx.post(
+                        f"{server.url}/api/claims/{CLAIM}/notes",
+                        json={"note": "wacht"},
+                        headers=auth,
+                        timeout=30,
+                    )
+                )
+            )
+            writer.start()
+            refused = _first_refusal(http, f"/api/claims/{CLAIM}", auth)
+            assert refused.headers["retry-after"].isdigit()
+            assert refused.json()["detail"].startswith("De server is even te druk")
+            started = time.monotonic()
+            page = http.get("/login")
+            assert time.monotonic() - started < 1.0
+            assert page.status_code == 503
+            assert page.headers["content-type"].startswith("text/html")
+            assert "retry-after" in page.headers
+            assert held == []  # still waiting: the refusals did not wait for it
+        writer.join(timeout=30)
+        assert [r.status_code for r in held] == [201]
+        # the slot is free again once the note's request has ended (just after its answer left)
+        assert _eventually_ok(http, f"/api/claims/{CLAIM}", auth)
+    assert "over the concurrency limit (1)" in server.log.read_text()
+
+
+def _eventually_ok(http: httpx.Client, url: str, auth: dict[str, str]) -> bool:
+    for _ in range(100):
+        if http.get(url, headers=auth).status_code == 200:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _first_refusal(http: httpx.Client, url: str, auth: dict[str, str]) -> httpx.Response:
+    """Ask until the server is busy with the held request; the refusal, which came within a second."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        answer = http.get(url, headers=auth)
+        if answer.status_code == 503:
+            assert time.monotonic() - started < 1.0
+            return answer
+        assert answer.status_code == 200
+        time.sleep(0.02)
+    raise AssertionError("the held request never filled the limit")
+
+
+@pytest.mark.slow
+def test_a_sqlite_lock_held_beyond_the_busy_timeout_is_503_and_stores_nothing(workdir: Path) -> None:
+    env, path = _seeded(workdir, "busy", CLAIMFLOW_SQLITE_BUSY_TIMEOUT_MS="300")
+    auth = _token(env)
+    before = _notes(path)
+    with serving(env, workdir) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        with _write_lock_held(path):
+            busy = http.post(f"/api/claims/{CLAIM}/notes", json={"note": "te laat"}, headers=auth)
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["retry-after"].isdigit()
+        assert _notes(path) == before
+        assert (
+            http.post(f"/api/claims/{CLAIM}/notes", json={"note": "nu wel"}, headers=auth).status_code == 201
+        )
+    assert _notes(path) == before + 1
+
+
+@pytest.mark.postgres
+def test_a_postgres_pool_that_stays_exhausted_is_503_not_a_hang(_pg_engine: Any, rt: Runtime) -> None:
+    """Background work holding every connection (the embedded sweep, a streamed export) makes a
+    request wait at most the pool timeout, then answers 503."""
+    assert PG_URL
+    small = make_engine(PG_URL, pool_size=1, pool_timeout=0.3)
+    held = [small.connect() for _ in range(1 + BACKGROUND_CONNECTIONS)]
+    try:
+        with TestClient(create_app(settings(), small, rt)) as api:
+            started = time.monotonic()
+            answer = api.get("/api/claims", headers={"Authorization": "Bearer x"})
+            assert time.monotonic() - started < 2
+            assert answer.status_code == 503
+            assert answer.headers["retry-after"].isdigit()
+            for conn in held:
+                conn.close()
+            held = []
+            assert api.get("/api/claims", headers={"Authorization": "Bearer x"}).status_code == 401
+    finally:
+        for conn in held:
+            conn.close()
+        small.dispose()
+
+
+def test_head_answers_like_get_without_a_body(anon: TestClient, manager: TestClient) -> None:
+    for client, path in (
+        (anon, "/login"),
+        (manager, "/claims"),
+        (manager, "/api/claims"),
+        (anon, "/static/style.css"),
+    ):
+        got = client.get(path)
+        head = client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert anon.head("/no-such-page").status_code == 404
+    # HEAD never changes anything: a write endpoint is not reached by it
+    assert anon.head("/logout").status_code in (404, 405)
+
+
+def test_serve_refuses_several_workers_with_the_embedded_scheduler(tmp_path: Path) -> None:
+    env = {"CLAIMFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "CLAIMFLOW_SCHEDULER": "embedded"}
+    done = subprocess.run(
+        [str(CLAIMFLOW), "serve", "--workers", "2"],
+        env={**_plain_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "CLAIMFLOW_SCHEDULER=off" in done.stderr
+    bad = subprocess.run(
+        [str(CLAIMFLOW), "serve"],
+        env={**_plain_env(), **env, "CLAIMFLOW_CONCURRENCY_LIMIT": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert "CLAIMFLOW_CONCURRENCY_LIMIT" in bad.stderr
+
+
+def _plain_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")}
+
+
+@pytest.mark.slow
+def test_two_workers_serve_and_stop_on_sigterm_within_the_shutdown_timeout(workdir: Path) -> None:
+    env, _path = _seeded(workdir, "workers", CLAIMFLOW_WORKERS="2", CLAIMFLOW_SHUTDOWN_TIMEOUT_SECONDS="2")
+    auth = _token(env)
+    with serving(env, workdir) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            answers = [http.get(f"/api/claims/{CLAIM}", headers=auth).status_code for _ in range(20)]
+        assert answers == [200] * 20
+        took = server.stop()
+    assert took < 10
+    assert server.proc.returncode is not None
+    log = server.log.read_text()
+    assert log.count("Started server process") == 2
