@@ -14,9 +14,9 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from claims.exports import (
     CLAIM_FORMATS,
-    MEDIA_TYPES,
     ExportFile,
     ExportFormat,
+    PortfolioMode,
     export_claim,
     export_portfolio,
     known_addresses,
@@ -28,13 +28,34 @@ from claims.permissions import check_is_manager
 from claims.web.correspondence import LETTER_HEADERS
 from claims.web.deps import ApiViewer, Db, PageViewer, Web, WebContext
 from claims.web.pages import dashboard_response
+from claims.web.schemas import (
+    API_AUTH,
+    CSV,
+    KINDS,
+    MODE_NAMES,
+    PORTFOLIO_FORMAT_NAMES,
+    STATES,
+    XLSX,
+    answers,
+    enum_of,
+)
 from workflow.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api", tags=["api"])
+api_router = APIRouter(prefix="/api", tags=["api"], dependencies=API_AUTH)
 
 FORMAT_HELP = "pdf, csv, xlsx of json"
 PORTFOLIO_HELP = "csv of xlsx"
+FROM_HELP = "gemeld vanaf, JJJJ-MM-DD (1900-2999); leeg: geen grens"
+TO_HELP = "gemeld tot en met, JJJJ-MM-DD (1900-2999), niet vóór from; leeg: geen grens"
+SHORT = {"maxLength": 200}  # checked by claims.exports.parse_portfolio, with the other fields
+# a period's bound: empty, or a day in claims.exports.YEARS
+PERIOD = {
+    "anyOf": [
+        {"type": "string", "maxLength": 0},
+        {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"},
+    ]
+}
 
 
 async def _closing(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -106,21 +127,29 @@ def portfolio_export(
     "/exports/timelines",
     summary="Tijdlijnen van een portefeuille (managers): CSV of XLSX, gestreamd",
     response_class=Response,
-    responses={200: {"content": {MEDIA_TYPES[ExportFormat.csv]: {}, MEDIA_TYPES[ExportFormat.xlsx]: {}}}},
+    responses=answers(403, 422, files={**CSV, **XLSX}),
 )
 def api_portfolio_export(
     ctx: Web,
     db: Db,
     viewer: ApiViewer,
-    format: Annotated[str, Query(description=PORTFOLIO_HELP)] = "csv",
-    mode: Annotated[str, Query(description="events: een rij per gebeurtenis; claims: per claim")] = "events",
-    kind: str = "",
-    state: str = "",
-    handler: Annotated[str, Query(description="e-mailadres van de behandelaar")] = "",
+    format: Annotated[
+        str, Query(description=PORTFOLIO_HELP, json_schema_extra=enum_of(PORTFOLIO_FORMAT_NAMES))
+    ] = ExportFormat.csv.value,
+    mode: Annotated[
+        str,
+        Query(
+            description="events: een rij per gebeurtenis; claims: een rij per claim (leeg: events)",
+            json_schema_extra=enum_of([*MODE_NAMES, ""]),
+        ),
+    ] = PortfolioMode.events.value,
+    kind: Annotated[str, Query(description="leeg: alle", json_schema_extra=enum_of(["", *KINDS]))] = "",
+    state: Annotated[str, Query(description="leeg: alle", json_schema_extra=enum_of(["", *STATES]))] = "",
+    handler: Annotated[str, Query(description="e-mailadres van een gebruiker; leeg: alle")] = "",
     overdue: bool = False,
-    q: str = "",
-    opened_from: Annotated[str, Query(alias="from", description="gemeld vanaf, JJJJ-MM-DD")] = "",
-    opened_to: Annotated[str, Query(alias="to", description="gemeld tot en met, JJJJ-MM-DD")] = "",
+    q: Annotated[str, Query(description="zoekt in schadenummer en partijen", json_schema_extra=SHORT)] = "",
+    opened_from: Annotated[str, Query(alias="from", description=FROM_HELP, json_schema_extra=PERIOD)] = "",
+    opened_to: Annotated[str, Query(alias="to", description=TO_HELP, json_schema_extra=PERIOD)] = "",
 ) -> Response:
     check_is_manager(viewer.user)
     return _portfolio(

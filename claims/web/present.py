@@ -1,4 +1,5 @@
-"""How claims, deadlines and events are presented: as JSON for the API and as Dutch text for pages."""
+"""How claims, deadlines and events are presented: as the API's models (claims.web.schemas) and as Dutch
+text for pages."""
 
 from __future__ import annotations
 
@@ -12,6 +13,19 @@ from claims.claim_list import due_mark
 from claims.formatting import euro
 from claims.intake import KIND_LABELS
 from claims.queries import ClaimView
+from claims.web.schemas import (
+    AvailablePublic,
+    ClaimPublic,
+    DeadlinePublic,
+    DeadlineSpecPublic,
+    DeadlineWithClaimPublic,
+    EventPublic,
+    LetterPublic,
+    MoneyPublic,
+    StatePublic,
+    TransitionSpecPublic,
+    WorkflowPublic,
+)
 from workflow.spec import WorkflowSpec
 
 MONTHS = (
@@ -65,94 +79,100 @@ def state_label(catalog: Catalog, kind: str, state: str, version: int | None = N
         return state
 
 
-def spec_json(spec: WorkflowSpec) -> dict[str, Any]:
-    return {
-        "kind": spec.kind,
-        "version": spec.version,
-        "label": spec.label,
-        "description": spec.description,
-        "initial": spec.initial,
-        "states": [
-            {
-                "name": s.name,
-                "label": s.label,
-                "terminal": s.terminal,
-                "description": s.description,
-                "deadlines": [d.as_dict() for d in s.deadlines],
-            }
+def spec_json(spec: WorkflowSpec) -> WorkflowPublic:
+    return WorkflowPublic(
+        kind=spec.kind,
+        version=spec.version,
+        label=spec.label,
+        description=spec.description,
+        initial=spec.initial,
+        states=[
+            StatePublic(
+                name=s.name,
+                label=s.label,
+                terminal=s.terminal,
+                description=s.description,
+                deadlines=[DeadlineSpecPublic.model_validate(d.as_dict()) for d in s.deadlines],
+            )
             for s in spec.states.values()
         ],
-        "transitions": [t.as_dict() for t in spec.transitions],
-    }
+        transitions=[TransitionSpecPublic.model_validate(t.as_dict()) for t in spec.transitions],
+    )
 
 
-def deadline_json(d: Any, now: datetime) -> dict[str, Any]:
+def _deadline_fields(d: Any, now: datetime) -> dict[str, Any]:
     closed = d.met_at is not None or d.cancelled_at is not None
-    out = {
+    return {
         "id": d.id,
         "name": d.name,
         "label": d.label,
         "state": d.state,
         "responsible": d.responsible,
-        "started_at": d.started_at.isoformat(),
-        "due_at": d.due_at.isoformat(),
-        "met_at": d.met_at.isoformat() if d.met_at else None,
+        "started_at": d.started_at,
+        "due_at": d.due_at,
+        "met_at": d.met_at,
         "met_trigger": d.met_trigger,
-        "cancelled_at": d.cancelled_at.isoformat() if d.cancelled_at else None,
+        "cancelled_at": d.cancelled_at,
         "overdue": not closed and d.due_at < now,
         "mark": None if closed else due_mark(d.due_at, now),
     }
-    reference = getattr(d, "reference", None)
-    if reference is not None:
-        out = {"reference": reference, "handler": d.handler, **out}
-    return out
 
 
-def claim_json(view: ClaimView, now: datetime) -> dict[str, Any]:
+def deadline_json(d: Any, now: datetime) -> DeadlinePublic:
+    """One deadline of a claim (a row of DEADLINES) as the API shows it."""
+    return DeadlinePublic(**_deadline_fields(d, now))
+
+
+def listed_deadline_json(d: Any, now: datetime) -> DeadlineWithClaimPublic:
+    """An open deadline in a list across claims: with its claim's reference and handler."""
+    return DeadlineWithClaimPublic(reference=d.reference, handler=d.handler, **_deadline_fields(d, now))
+
+
+def claim_json(view: ClaimView, now: datetime) -> ClaimPublic:
     c = view.claim
-    return {
-        "reference": c.reference,
-        "kind": c.kind,
-        "spec_version": c.spec_version,
-        "state": c.state,
-        "state_label": view.state_label,
-        "version": c.version,
-        "outcome": c.outcome,
-        "policy_number": view.policy.number,
-        "insured": view.policy.insured,
-        "claimant": c.claimant,
-        "claimant_counsel": c.claimant_counsel,
-        "description": c.description,
-        "handler": view.handler.email,
-        "expert": view.expert.email if view.expert else None,
-        "amount_claimed": str(c.amount_claimed),
-        "date_error": c.date_error.isoformat(),
-        "date_known": c.date_known.isoformat(),
-        "date_reported": c.date_reported.isoformat(),
-        "created_at": c.created_at.isoformat(),
-        "closed_at": c.closed_at.isoformat() if c.closed_at else None,
-        "money": view.money.as_dict(),
-        "open_deadlines": [deadline_json(d, now) for d in view.open_deadlines],
-        "allowed_transitions": [a.as_dict() for a in view.allowed],
-    }
+    return ClaimPublic(
+        reference=c.reference,
+        kind=c.kind,
+        spec_version=c.spec_version,
+        state=c.state,
+        state_label=view.state_label,
+        version=c.version,
+        outcome=c.outcome,
+        policy_number=view.policy.number,
+        insured=view.policy.insured,
+        claimant=c.claimant,
+        claimant_counsel=c.claimant_counsel,
+        description=c.description,
+        handler=view.handler.email,
+        expert=view.expert.email if view.expert else None,
+        amount_claimed=str(c.amount_claimed),
+        date_error=c.date_error,
+        date_known=c.date_known,
+        date_reported=c.date_reported,
+        created_at=c.created_at,
+        closed_at=c.closed_at,
+        money=MoneyPublic.model_validate(view.money.as_dict()),
+        open_deadlines=[deadline_json(d, now) for d in view.open_deadlines],
+        allowed_transitions=[AvailablePublic.model_validate(a.as_dict()) for a in view.allowed],
+    )
 
 
-def event_json(e: dict[str, Any]) -> dict[str, Any]:
-    return {**e, "at": e["at"].isoformat(), "letters": [letter_json(x) for x in e.get("letters", [])]}
+def event_json(e: dict[str, Any]) -> EventPublic:
+    return EventPublic.model_validate({**e, "letters": [letter_json(x) for x in e.get("letters", [])]})
 
 
-def letter_json(x: dict[str, Any]) -> dict[str, Any]:
+def letter_json(x: dict[str, Any]) -> LetterPublic:
     """A stored letter's facts and where to fetch it (its text is behind the links)."""
-    return {
-        "id": x["id"],
-        "event_id": x["event_id"],
-        "template": x["template"],
-        "template_version": x["template_version"],
-        "title": x["title"],
-        "recipient": x["recipient"],
-        "recipient_name": x["recipient_name"],
-        "sha256": x["sha256"],
-        "created_at": x["created_at"].isoformat(),
-        "html_url": f"/api/letters/{x['id']}.html",
-        "pdf_url": f"/api/letters/{x['id']}.pdf",
-    }
+    return LetterPublic(
+        id=x["id"],
+        event_id=x["event_id"],
+        template=x["template"],
+        template_version=x["template_version"],
+        title=x["title"],
+        recipient=x["recipient"],
+        recipient_name=x["recipient_name"],
+        sha256=x["sha256"],
+        created_at=x["created_at"],
+        html_url=f"/api/letters/{x['id']}.html",
+        pdf_url=f"/api/letters/{x['id']}.pdf",
+    )

@@ -1,0 +1,600 @@
+"""The JSON API's bodies as the OpenAPI document shows them: what a caller sends (…Create), what it gets
+back (…Public) and the error answers, with the statuses each endpoint documents.
+
+Request bodies are described precisely but checked once, by the service (claims.service and
+workflow.inputs), whose Dutch messages name every wrong field at once, for the web forms, the CLI and the
+API alike; the models only describe the shape. tests/web/test_openapi.py holds the document and the
+server together: schemathesis sends what the document allows and what it forbids, and checks every
+answer against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Security
+from fastapi.params import Depends
+from fastapi.security import APIKeyCookie, HTTPBearer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    create_model,
+    model_serializer,
+)
+
+from claims.catalog import SPEC_DIR, vocabulary
+from claims.claim_list import SORTS
+from claims.exports import CLAIM_FORMATS, MEDIA_TYPES, PORTFOLIO_FORMATS, ExportFormat, PortfolioMode
+from claims.intake import INTAKE_FIELDS
+from claims.letter_facts import RECIPIENTS
+from claims.models import CostType, OutboxStatus, Outcome, Role
+from claims.web.security import COOKIE
+from workflow.inputs import MAX_INTEGER, MAX_MONEY, MAX_TEXT, MAX_YEAR, MIN_YEAR
+from workflow.spec import DEADLINE_UNITS, FIELD_TYPES, FieldSpec, load_spec
+
+
+def _catalog_names() -> tuple[list[str], list[str], list[str]]:
+    """The kinds, states and triggers of the spec files the runtime loads (claims.catalog.load_catalog):
+    read once at import, for the document only; the service checks a request against its own catalog."""
+    vocab = vocabulary()
+    specs = [load_spec(p, vocab) for p in sorted(SPEC_DIR.glob("*.yaml")) if not p.name.startswith("_")]
+    kinds = sorted({s.kind for s in specs})
+    states = sorted({name for s in specs for name in s.states})
+    triggers = sorted({t.trigger for s in specs for t in s.transitions})
+    return kinds, states, triggers
+
+
+def enum_of(values: Iterable[str]) -> dict[str, Any]:
+    """json_schema_extra of a str documented as one of `values` (checked by the service, not the model)."""
+    return {"enum": list(values)}
+
+
+KINDS, STATES, TRIGGERS = _catalog_names()
+SORT_NAMES = list(SORTS)
+CLAIM_FORMAT_NAMES = [f.value for f in CLAIM_FORMATS]
+PORTFOLIO_FORMAT_NAMES = [f.value for f in PORTFOLIO_FORMATS]
+MODE_NAMES = [m.value for m in PortfolioMode]
+
+# --- text shapes, as workflow.inputs reads them ---------------------------------------------------------
+
+NO_NUL = r"^[^\x00]*$"  # no database stores a NUL in text
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a required text: blank counts as missing
+BLANK = r"^\s*$"  # an optional field left empty, as a form sends it
+_YEAR = "(19[0-9]{2}|2[01][0-9]{2}|2200)"  # MIN_YEAR..MAX_YEAR
+assert (MIN_YEAR, MAX_YEAR) == (1900, 2200), "the date patterns below spell out these years"
+# a calendar day; 29 February is accepted too, but left out here rather than described by leap years
+_DAY = (
+    "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+)
+DATE_PATTERN = f"^{_YEAR}-{_DAY}$"
+_CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+DATETIME_PATTERN = f"^{_YEAR}-{_DAY}[T ]{_CLOCK}(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+# euros with at most two decimals: 1250.50, or in Dutch notation 1250,50 and 1.250,50; at most a trillion
+MONEY_PATTERN = (
+    r"^([0-9]{1,12}(\.[0-9]{1,2})?|[0-9]{1,12},[0-9]{1,2}|[0-9]{1,3}(\.[0-9]{3}){1,3}(,[0-9]{1,2})?"
+    r"|1000000000000(\.00?)?)$"
+)
+assert MAX_MONEY == 10**12, "MONEY_PATTERN spells out this limit"
+TRUE_WORDS = ["true", "1", "on", "ja", "yes"]
+FALSE_WORDS = ["false", "0", "off", "nee", "no", ""]
+
+_blank: list[dict[str, Any]] = [{"type": "string", "pattern": BLANK}, {"type": "null"}]
+
+
+def field_schema(spec: FieldSpec) -> dict[str, Any]:
+    """The JSON values workflow.inputs.validate_inputs accepts for one field (a form's text as well as
+    JSON's own types); an optional field may also be left out, null or blank."""
+    label = spec.label + (f" ({spec.help})" if spec.help else "")
+    schema: dict[str, Any]
+    if spec.type in ("text", "textarea", "user"):
+        schema = {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_TEXT}
+        if spec.type == "user":
+            schema["format"] = "email"
+            label += ": het e-mailadres van een gebruiker"
+    elif spec.type == "money":
+        schema = {
+            "anyOf": [
+                {"type": "string", "pattern": MONEY_PATTERN},
+                {"type": "integer", "minimum": 0, "maximum": MAX_MONEY},
+            ]
+        }
+        label += ": euro's als tekst (1250.50 of 1.250,50) of als geheel getal, nooit als float"
+    elif spec.type == "percent":
+        schema = {
+            "anyOf": [
+                {"type": "string", "pattern": r"^(100([.,]0+)?|[0-9]{1,2}([.,][0-9]+)?)$"},
+                {"type": "integer", "minimum": 0, "maximum": 100},
+            ]
+        }
+    elif spec.type == "integer":
+        schema = {
+            "anyOf": [
+                {"type": "integer", "minimum": -MAX_INTEGER, "maximum": MAX_INTEGER},
+                {"type": "string", "pattern": r"^\s*-?[0-9]{1,9}\s*$"},
+            ]
+        }
+    elif spec.type == "date":
+        schema = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+        label += f" (JJJJ-MM-DD, {MIN_YEAR}-{MAX_YEAR}; ook DD-MM-JJJJ)"
+    elif spec.type == "datetime":
+        schema = {"type": "string", "pattern": DATETIME_PATTERN}
+        label += " (JJJJ-MM-DDTuu:mm, zonder zone: Nederlandse tijd)"
+    elif spec.type == "boolean":
+        return {
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "null"},
+                {"type": "string", "enum": TRUE_WORDS + FALSE_WORDS},
+                {"type": "integer", "enum": [0, 1]},
+            ],
+            "description": label,
+        }
+    elif spec.type == "choice":
+        schema = {"type": "string", "enum": [value for value, _ in spec.choices]}
+        label += ": " + "; ".join(f"{value} = {text}" for value, text in spec.choices)
+    else:  # pragma: no cover - workflow.spec refuses other types when a spec is loaded
+        raise ValueError(f"unknown field type {spec.type}")
+    if not spec.required:
+        if schema.get("pattern") == NOT_BLANK:
+            schema = {**schema, "pattern": NO_NUL}
+            schema = {"anyOf": [schema, {"type": "null"}]}
+        else:
+            schema = {"anyOf": [schema, *_blank]}
+    return {**schema, "description": label}
+
+
+def _object_of(fields: tuple[FieldSpec, ...]) -> Any:
+    """json_schema_extra for a body of these fields: the required ones required, nothing else allowed,
+    and no default shown (the service fills in what is left out)."""
+
+    def shape(schema: dict[str, Any]) -> None:
+        for prop in schema.get("properties", {}).values():
+            prop.pop("default", None)
+        schema["required"] = [f.name for f in fields if f.required]
+        schema["additionalProperties"] = False
+
+    return shape
+
+
+def _described(name: str, doc: str, fields: tuple[FieldSpec, ...]) -> type[BaseModel]:
+    """A model that documents `fields` and hands the JSON object on as it came: extra keys too, so that
+    the service names them ('onbekend veld') with every other problem at once."""
+    documented: dict[str, Any] = {
+        f.name: (Annotated[Any, WithJsonSchema(field_schema(f))], None) for f in fields
+    }
+    return create_model(
+        name,
+        __config__=ConfigDict(extra="allow", json_schema_extra=_object_of(fields)),
+        __doc__=doc,
+        **documented,
+    )
+
+
+MeldingCreate = _described(
+    "MeldingCreate",
+    "Een melding: een claim zoals die voor het eerst wordt gemeld. De polis moet bestaan, de data lopen "
+    "op (fout <= bekend <= gemeld <= vandaag) en een manager kiest de behandelaar.",
+    INTAKE_FIELDS,
+)
+
+
+def melding_values(body: BaseModel) -> dict[str, Any]:
+    """The melding's fields as they were sent (left-out fields stay out; unknown ones stay in)."""
+    return body.model_dump(exclude_unset=True)
+
+
+_SCALAR = {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "null"}]}
+
+
+class TransitionCreate(BaseModel):
+    """A trigger fired on the claim as the caller last read it (its version), with the fields it asks."""
+
+    model_config = ConfigDict(extra="forbid")
+    trigger: str = Field(
+        description="de transitie; welke nu kunnen staat in allowed_transitions van de claim",
+        json_schema_extra=enum_of(TRIGGERS),
+    )
+    version: int = Field(
+        strict=True,
+        ge=1,
+        le=MAX_INTEGER,
+        description="de versie van de claim zoals u die las (optimistische vergrendeling)",
+    )
+    # checked by the service against the fields of the trigger (text, amounts as text, dates, ...)
+    data: Annotated[
+        dict[str, Any],
+        WithJsonSchema({"type": "object", "additionalProperties": _SCALAR}),
+    ] = Field(
+        default_factory=dict,
+        description="de velden die deze transitie vraagt (GET /api/workflows/{kind}: fields), per naam",
+    )
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Annotated[str, WithJsonSchema({"type": "string", "pattern": NOT_BLANK, "maxLength": 5000})] = Field(
+        description="de notitie (niet leeg, hoogstens 5000 tekens)"
+    )
+
+
+# --- answers ----------------------------------------------------------------------------------------
+
+Money = Annotated[
+    str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="euro's met twee decimalen, als tekst")
+]
+Mark = Literal["overdue", "near"]
+
+
+def _enum(values: list[str], description: str = "") -> Any:
+    return Field(description=description or None, json_schema_extra=enum_of(values))
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a Dutch sentence a person can act on."""
+
+    detail: str
+
+
+class InvalidBody(ErrorBody):
+    """Invalid input: the sentence, and per wrong field what is wrong with it."""
+
+    errors: dict[str, str]
+
+
+class ConflictBody(ErrorBody):
+    """Not possible now; a stale version adds what the claim is now."""
+
+    current_state: str | None = Field(
+        default=None, description="bij een verouderde versie: de fase nu", json_schema_extra=enum_of(STATES)
+    )
+    current_version: int | None = Field(default=None, description="bij een verouderde versie: de versie nu")
+
+
+class ClaimCreated(BaseModel):
+    reference: str = Field(description="het schadenummer, bijv. CF-2026-000012")
+    state: str = _enum(STATES)
+    version: int
+
+
+class ChoicePublic(BaseModel):
+    value: str
+    label: str
+
+
+class FieldPublic(BaseModel):
+    """An input a transition asks for."""
+
+    name: str
+    type: Literal[tuple(sorted(FIELD_TYPES))]  # type: ignore[valid-type]
+    label: str
+    required: bool
+    choices: list[ChoicePublic] = Field(default=[], description="bij type choice")
+    role: Role | None = Field(default=None, description="bij type user: de rol van de gekozen gebruiker")
+    help: str = Field(default="", description="uitleg bij het veld")
+
+    @model_serializer(mode="wrap")
+    def _leave_out_empty(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # as FieldSpec.as_dict: choices, role and help only where a field has them
+        out = handler(self)
+        return {k: v for k, v in out.items() if k not in ("choices", "role", "help") or v}
+
+
+class DeadlineSpecPublic(BaseModel):
+    name: str
+    label: str
+    amount: int
+    unit: Literal[tuple(sorted(DEADLINE_UNITS))]  # type: ignore[valid-type]
+    base: str
+    met_by: list[str]
+    responsible: Role
+    statutory: bool
+    scope: Literal["state", "claim"]
+    when: str | None
+    restarted_by: list[str]
+    remind_before_days: int | None
+
+
+class StatePublic(BaseModel):
+    name: str
+    label: str
+    terminal: bool
+    description: str
+    deadlines: list[DeadlineSpecPublic]
+
+
+class LetterSpecPublic(BaseModel):
+    template: str
+    to: Literal[RECIPIENTS]  # type: ignore[valid-type]
+    paragraph: bool
+
+
+class TransitionSpecPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    trigger: str = _enum(TRIGGERS)
+    source: str = Field(alias="from", json_schema_extra=enum_of(STATES))
+    to: str = _enum(STATES)
+    label: str
+    roles: list[Role]
+    guards: list[str]
+    fields: list[FieldPublic]
+    letters: list[LetterSpecPublic]
+    notify: list[str]
+    outcome: Outcome | None
+
+
+class WorkflowPublic(BaseModel):
+    kind: str = _enum(KINDS)
+    version: int
+    label: str
+    description: str
+    initial: str = _enum(STATES)
+    states: list[StatePublic]
+    transitions: list[TransitionSpecPublic]
+
+
+class ClaimListItem(BaseModel):
+    reference: str
+    kind: str = _enum(KINDS)
+    state: str = _enum(STATES)
+    version: int
+    claimant: str
+    insured: str
+    handler: str = Field(description="e-mailadres")
+    amount_claimed: Money
+    created_at: datetime
+    outcome: Outcome | None
+    next_due: datetime | None
+    next_due_label: str | None
+    due_mark: Mark | None
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimListItem]
+    next_cursor: str | None = Field(description="geef dit mee als cursor voor de volgende bladzijde")
+
+
+class MoneyPublic(BaseModel):
+    reserve: dict[CostType, Money]
+    paid: dict[CostType, Money]
+    deductible_applied: Money
+    cover_per_claim: Money
+    remaining_cover: Money
+
+
+class DeadlinePublic(BaseModel):
+    id: int
+    name: str
+    label: str
+    state: str = _enum(STATES)
+    responsible: Role
+    started_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    met_trigger: str | None
+    cancelled_at: datetime | None
+    overdue: bool
+    mark: Mark | None = Field(description="overdue: verstreken; near: binnen twee dagen; leeg: gesloten")
+
+
+class DeadlineWithClaimPublic(DeadlinePublic):
+    reference: str
+    handler: str = Field(description="e-mailadres van de behandelaar van de claim")
+
+
+class AvailablePublic(BaseModel):
+    """A transition the caller may fire now."""
+
+    trigger: str = _enum(TRIGGERS)
+    label: str
+    to: str = _enum(STATES)
+    to_label: str
+    fields: list[FieldPublic]
+
+
+class ClaimPublic(BaseModel):
+    reference: str
+    kind: str = _enum(KINDS)
+    spec_version: int
+    state: str = _enum(STATES)
+    state_label: str
+    version: int
+    outcome: Outcome | None
+    policy_number: str
+    insured: str
+    claimant: str
+    claimant_counsel: str
+    description: str
+    handler: str = Field(description="e-mailadres")
+    expert: str | None = Field(description="e-mailadres")
+    amount_claimed: Money
+    date_error: date
+    date_known: date
+    date_reported: date
+    created_at: datetime
+    closed_at: datetime | None
+    money: MoneyPublic
+    open_deadlines: list[DeadlinePublic]
+    allowed_transitions: list[AvailablePublic]
+
+
+class LetterPublic(BaseModel):
+    id: int
+    event_id: int
+    template: str
+    template_version: int
+    title: str
+    recipient: Literal[RECIPIENTS]  # type: ignore[valid-type]
+    recipient_name: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    created_at: datetime
+    html_url: str
+    pdf_url: str
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    id: int
+    at: datetime
+    actor: str | None = Field(description="e-mailadres; leeg bij wat het systeem deed")
+    kind: str = Field(description="opened, transition, note, deadline_* …")
+    trigger: str | None
+    source: str | None = Field(alias="from")
+    dest: str | None = Field(alias="to")
+    data: dict[str, Any] = Field(description="wat de gebeurtenis vastlegde: de ingevulde velden, bedragen …")
+    note: str
+    version: int = Field(description="de versie van de claim na deze gebeurtenis")
+    letters: list[LetterPublic]
+
+
+class StateTimePublic(BaseModel):
+    state: str = _enum(STATES)
+    label: str
+    days: str
+    visits: int
+    ongoing: bool
+
+
+class TimelineExport(BaseModel):
+    """format=json: the export of one claim's timeline, with deadlines, letters, money and time per state
+    (the rows of the CSV, as objects)."""
+
+    reference: str
+    kind: str = _enum(KINDS)
+    kind_label: str
+    state: str = _enum(STATES)
+    state_label: str
+    outcome: Outcome | None
+    policy_number: str
+    insured: str
+    claimant: str
+    handler: str
+    amount_claimed: Money
+    paid: Money
+    reserve: Money
+    timezone: str
+    generated_at: datetime
+    time_per_state: list[StateTimePublic]
+    rows: list[dict[str, Any]]
+
+
+class Timeline(RootModel[list[EventPublic] | TimelineExport]):
+    """The events in order, or with format=json the timeline export."""
+
+
+class LetterPreview(BaseModel):
+    template: str
+    template_version: int
+    title: str
+    html: str
+
+
+class PreviewPublic(BaseModel):
+    letters: list[LetterPreview]
+
+
+class NoteCreated(BaseModel):
+    event_id: int
+
+
+class OutboxMessagePublic(BaseModel):
+    id: int
+    claim_id: int | None
+    user_id: int | None
+    reference: str | None
+    to_address: str
+    to_name: str
+    subject: str
+    body: str
+    status: OutboxStatus
+    attempts: int
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    incident_at: datetime | None
+
+
+class OutboxPublic(BaseModel):
+    counts: dict[OutboxStatus, int] = Field(description="aantal berichten per status")
+    messages: list[OutboxMessagePublic]
+
+
+class RetryPublic(BaseModel):
+    id: int
+    status: Literal[OutboxStatus.pending]
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    kind: str
+    message: str
+    reference: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+# --- how a caller authenticates (claims.web.deps.api_viewer checks; these only document it) ---------
+
+BEARER = HTTPBearer(auto_error=False, description="een API-token: claimflow users token EMAIL")
+SESSION = APIKeyCookie(
+    name=COOKIE, auto_error=False, description="de sessie van de webapplicatie; schrijven dan alleen als JSON"
+)
+API_AUTH: list[Depends] = [Security(BEARER), Security(SESSION)]
+
+# --- the statuses each endpoint documents -----------------------------------------------------------
+
+_RETRY_AFTER = {"description": "seconden", "schema": {"type": "integer"}, "required": True}
+ERRORS: dict[int, dict[str, Any]] = {
+    400: {
+        "model": ErrorBody,
+        "description": "Onleesbaar verzoek (een NUL in het adres, een body die geen UTF-8 is)",
+    },
+    401: {
+        "model": ErrorBody,
+        "description": "Niet ingelogd, of een ongeldig of ingetrokken token",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+    },
+    403: {"model": ErrorBody, "description": "Niet toegestaan voor uw rol, of u staat niet op deze claim"},
+    404: {"model": ErrorBody, "description": "Bestaat niet"},
+    409: {"model": ConflictBody, "description": "Verouderde versie, of nu niet mogelijk"},
+    413: {"model": ErrorBody, "description": "De body is te groot"},
+    415: {
+        "model": ErrorBody,
+        "description": "Met de sessiecookie: stuur JSON (Content-Type: application/json)",
+    },
+    422: {"model": InvalidBody, "description": "Ongeldige invoer: per veld wat er mis is"},
+    500: {"model": ErrorBody, "description": "Een brief kon niet worden gemaakt; er is niets doorgevoerd"},
+    503: {
+        "model": ErrorBody,
+        "description": "De server is bezet; probeer het na Retry-After seconden opnieuw",
+        "headers": {"Retry-After": _RETRY_AFTER},
+    },
+}
+# what every /api call may answer: a NUL in the address, no (valid) credentials, a busy server
+EVERY = (400, 401, 503)
+# what every write may answer besides: a body too large, a cookie caller sending no JSON
+WRITES = (413, 415)
+
+
+def answers(
+    *statuses: int, files: dict[str, dict[str, Any]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of an endpoint: EVERY status and `statuses`, each with its body; `files` adds
+    media types (each with its schema) to the 200 answer of a download."""
+    out: dict[int | str, dict[str, Any]] = {code: ERRORS[code] for code in sorted({*EVERY, *statuses})}
+    if files:
+        out[200] = {"content": files}
+    return out
+
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+TEXT = {"schema": {"type": "string"}}
+PDF = {MEDIA_TYPES[ExportFormat.pdf]: BINARY}
+CSV = {MEDIA_TYPES[ExportFormat.csv]: TEXT}
+XLSX = {MEDIA_TYPES[ExportFormat.xlsx]: BINARY}
