@@ -25,6 +25,7 @@ from claims.scheduler import make_scheduler
 from claims.web import api, capacity, correspondence, exports, pages
 from claims.web.deps import LoginRequired, WebContext
 from claims.web.errors import LetterFailed, domain_error_json, http_error_json, validation_error_json
+from claims.web.input_guard import InputGuard
 from claims.web.security import CookieSigner
 from claims.web.templating import STATIC_DIR, make_environment, render
 from notifications.letters import LetterError
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(correspondence.router)
     _handle_errors(app)
+    app.add_middleware(InputGuard)  # every body checked once, before a route reads it
     capacity.install(app, settings.concurrency_limit)
     return app
 

@@ -13,6 +13,7 @@ from claims.delivery import OutboxNotFound
 from claims.logins import LoginRefused
 from claims.queries import LetterNotFound
 from claims.service import ClaimNotFound, StaleClaim
+from claims.text import displayable
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
 
 
@@ -40,17 +41,23 @@ def status_of(exc: WorkflowError) -> int:
 
 
 def message_of(exc: WorkflowError) -> str:
+    """The sentence shown for `exc`; what it echoes of the input is made safe to encode (an answer that
+    repeats a lone surrogate or a NUL would itself fail)."""
     if isinstance(exc, InvalidInput):
-        return "Ongeldige invoer: " + "; ".join(
-            f"{field}: {problem}" for field, problem in exc.errors.items()
+        return displayable(
+            "Ongeldige invoer: " + "; ".join(f"{field}: {problem}" for field, problem in exc.errors.items())
         )
-    return str(exc)
+    return displayable(str(exc))
+
+
+def _fields(errors: dict[str, Any]) -> dict[str, str]:
+    return {displayable(str(field)): displayable(str(problem)) for field, problem in errors.items()}
 
 
 def body_of(exc: WorkflowError) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": message_of(exc)}
     if isinstance(exc, InvalidInput):
-        body["errors"] = dict(exc.errors)
+        body["errors"] = _fields(exc.errors)
     if isinstance(exc, StaleClaim):
         body["current_state"] = exc.current_state
         body["current_version"] = exc.current_version
@@ -77,10 +84,12 @@ def validation_error_json(_request: Request, exc: Exception) -> JSONResponse:
             errors["body"] = "geen geldig JSON-document"
         else:
             errors[name] = str(err.get("msg", "ongeldig"))
+    errors = _fields(errors)
     detail = "Ongeldige invoer: " + "; ".join(f"{k}: {v}" for k, v in errors.items())
     return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
 
 def http_error_json(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    detail = displayable(exc.detail) if isinstance(exc.detail, str) else exc.detail
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
