@@ -12,15 +12,17 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, get_args, get_type_hints
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from claims.audit import entries as audit_entries
 from claims.catalog import letter_templates, load_catalog, vocabulary
+from claims.claim_list import ClaimFilter, check_filter
 from claims.config import Settings
 from claims.export_query import count_portfolio
 from claims.exports import (
@@ -43,6 +45,7 @@ from claims.runtime import Runtime, build_runtime
 from claims.schema import upgrade
 from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
 from claims.sweep import sweep as run_sweep
+from claims.text import displayable, unstorable
 from claims.users import add_user, issue_token, user_by_email
 from seeds.loader import load_seed_file
 from seeds.loader import seed as load_seeds
@@ -119,6 +122,8 @@ def _actor(session: Session, email: str) -> User:
     user = user_by_email(session, email)
     if user is None:
         _fail(f"--as: onbekende gebruiker {email}", 2)
+    if not user.active:  # as on the web and in the API, where a blocked user is signed out
+        _fail(f"--as: {user.email} is geblokkeerd", EXIT_CODES[Forbidden])
     return user
 
 
@@ -424,10 +429,29 @@ def claims_list(
 ) -> None:
     """Toon claims, gefilterd op soort, fase of behandelaar."""
     with Session(_engine()) as session:
+        with _errors():
+            _check_list_filter(session, kind, state, handler)
         for r in list_claims(session, kind=kind, state=state, handler=handler, limit=limit):
             typer.echo(
                 f"{r.reference:<16} {r.kind:<16} {r.state:<18} v{r.version:<3} {r.handler:<36} {r.claimant}"
             )
+
+
+def _check_list_filter(session: Session, kind: str | None, state: str | None, handler: str | None) -> None:
+    """An unknown kind, state or handler names its option, as the API and the exports do: a filter that
+    cannot match is a typing error, not an empty list."""
+    catalog = _runtime().catalog
+    errors: dict[str, str] = {}
+    try:
+        check_filter(
+            ClaimFilter(kind=kind or None, state=state or None), catalog.kinds(), list(catalog.state_labels())
+        )
+    except InvalidInput as exc:
+        errors.update({f"--{name}": problem for name, problem in exc.errors.items()})
+    if handler and handler.strip().lower() not in known_addresses(session.connection()):
+        errors["--handler"] = f"onbekende behandelaar '{handler}'"
+    if errors:
+        raise InvalidInput(errors)
 
 
 @claims_app.command("show")
@@ -484,6 +508,10 @@ def claims_advance(
     fields: Annotated[list[str] | None, typer.Argument(help="Velden als naam=waarde.")] = None,
 ) -> None:
     """Voer een transitie uit op een claim."""
+    rt = _runtime()
+    if trigger not in {t.trigger for spec in rt.catalog.specs.values() for t in spec.transitions}:
+        # no spec has it: a typing error, refused before the claim is read (so it tells nothing of it)
+        _fail(f"trigger: onbekende transitie '{trigger}'", EXIT_CODES[InvalidInput])
     with Session(_engine(), expire_on_commit=False) as session, _errors():
         result = advance(
             session, _runtime(), reference, trigger, _pairs(fields), _actor(session, actor), version
@@ -648,7 +676,65 @@ def _json_default(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def _located(argv: list[str], index: int) -> tuple[str, bool]:
+    """How the person typing would name argument `index` (the option it is the value of, the field of a
+    naam=waarde pair, the command's argument), and whether it is a file name."""
+    command: Any = typer.main.get_command(app)
+    start = 0
+    while isinstance(command, TyperGroup) and start < index and argv[start] in command.commands:
+        command = command.commands[argv[start]]
+        start += 1
+    hints = get_type_hints(command.callback) if command.callback else {}
+    params = [p for p in command.params if isinstance(p, TyperOption | TyperArgument)]
+    options = {name: p for p in params if isinstance(p, TyperOption) for name in (*p.opts, *p.secondary_opts)}
+    arguments = [p for p in params if isinstance(p, TyperArgument)]
+    positional, pending = 0, None
+    for earlier in argv[start:index]:
+        if pending is not None:
+            pending = None
+        elif earlier.startswith("-") and earlier != "-":
+            option = options.get(earlier)
+            pending = option if option is not None and not option.is_flag else None
+        else:
+            positional += 1
+    token = argv[index]
+    param: Any = None
+    if pending is not None:
+        name, param = max(pending.opts, key=len), pending
+    elif token.startswith("-") and token != "-":
+        name = token.partition("=")[0]
+        param = options.get(name) if "=" in token else None
+        if param is None or unstorable(name):
+            name = f"argument {index + 1}"
+    elif arguments:
+        param = arguments[min(positional, len(arguments) - 1)]
+        key, sep, _ = token.partition("=")
+        name = key.strip() if param.nargs == -1 and sep and key and not unstorable(key) else param.name
+    else:
+        name = f"argument {index + 1}"
+    return name, param is not None and _is_path(hints.get(param.name))
+
+
+def _is_path(hint: Any) -> bool:
+    return hint is Path or any(_is_path(inner) for inner in get_args(hint))
+
+
+def _refuse_undecodable(argv: list[str]) -> None:
+    """An argument that is no text (bytes the locale cannot decode, which Python keeps as lone
+    surrogates) exits 2 naming it before anything runs: the rule of claims.text, as on the web. A file
+    name may be any bytes, so a path is let through."""
+    for index, arg in enumerate(argv):
+        problem = unstorable(arg)
+        if problem is None:
+            continue
+        name, is_path = _located(argv, index)
+        if not is_path:
+            typer.echo(f"fout: {displayable(name)}: {problem}", err=True)
+            sys.exit(EXIT_CODES[InvalidInput])
+
+
 def main() -> None:
+    _refuse_undecodable(sys.argv[1:])
     try:
         app()
     except SpecError as exc:  # a bad spec found while building the runtime

@@ -214,7 +214,7 @@ def _advance(
     check_may_act(actor, claim)
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
     if claim.version != expected_version:
-        raise _stale(spec, claim)
+        raise _stale(spec, claim, expected_version)
     transition = spec.transition(claim.state, trigger)
     if transition is None:
         raise TransitionNotAllowed(
@@ -250,7 +250,7 @@ def _advance(
     if _update_claim(conn, claim.id, claim.version, changes) != 1:
         # someone committed in between (PostgreSQL, read committed): tell what the claim is now
         current = _SELECT_CLAIM.first(conn, {"ref": reference})
-        raise _stale(spec, current or claim)
+        raise _stale(spec, current or claim, expected_version)
 
     event_id = _append_event(
         conn,
@@ -321,13 +321,22 @@ def _copy_json(value: Any) -> Any:
     return value
 
 
-def _stale(spec: WorkflowSpec, claim: Record) -> StaleClaim:
-    return StaleClaim(
-        f"Claim {claim.reference} is intussen gewijzigd door iemand anders: de fase is nu "
-        f"'{spec.states[claim.state].label}' (versie {claim.version}). Er is niets doorgevoerd.",
-        current_state=claim.state,
-        current_version=claim.version,
-    )
+def _stale(spec: WorkflowSpec, claim: Record, expected_version: int) -> StaleClaim:
+    """The claim is not at the version the caller gave: changed since it was read, or a version it never
+    had (ahead of it, or below 1); either way what it is now."""
+    state = spec.states[claim.state].label
+    if expected_version > claim.version or expected_version < 1:
+        told = "bestaat nog niet" if expected_version > claim.version else "bestaat niet"
+        message = (
+            f"Claim {claim.reference}: versie {expected_version} {told}; de claim is op versie "
+            f"{claim.version} (fase '{state}'). Er is niets doorgevoerd."
+        )
+    else:
+        message = (
+            f"Claim {claim.reference} is intussen gewijzigd door iemand anders: de fase is nu "
+            f"'{state}' (versie {claim.version}). Er is niets doorgevoerd."
+        )
+    return StaleClaim(message, current_state=claim.state, current_version=claim.version)
 
 
 def _append_event(conn: Connection, **values: Any) -> int:

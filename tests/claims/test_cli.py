@@ -318,9 +318,18 @@ def test_advance_prints_new_state_and_version(seeded: Seeded, db: Path) -> None:
 
 REFUSALS = {
     # name: (fields (None: a valid settlement), trigger, actor, version delta, exit code, texts on stderr)
-    "stale-version": (None, "settle", "handler", -1, 4, ["versie"]),
+    "stale-version": (None, "settle", "handler", -1, 4, ["versie", "gewijzigd door iemand anders"]),
+    "version-ahead": (None, "settle", "handler", 3, 4, ["bestaat nog niet"]),
     "bad-field": (["damages=abc", "terms=x"], "settle", "handler", 0, 2, ["fout: damages:"]),
-    "unknown-trigger": (["damages=1"], "no_such_trigger", "handler", 0, 5, ["no_such_trigger"]),
+    "unknown-trigger": (
+        ["damages=1"],
+        "no_such_trigger",
+        "handler",
+        0,
+        2,
+        ["fout: trigger:", "no_such_trigger"],
+    ),
+    "trigger-not-now": (None, "start_coverage_check", "handler", 0, 5, ["start_coverage_check"]),
     "other-handler": (None, "settle", "other_handler", 0, 3, []),
     "unknown-reference": (None, "settle", "handler", 0, 6, ["CF-2099-999999"]),
     "unknown-actor": (None, "settle", "nobody@claimflow.test", 0, 2, ["--as", "nobody@claimflow.test"]),
@@ -357,10 +366,107 @@ def test_advance_refusals_exit_with_their_code_and_change_nothing(
     err = refused(result, code)
     for text in names:
         assert text in err
-    if name == "stale-version":
+    if name == "version-ahead":
+        assert f"versie {row.version + 3} bestaat nog niet; de claim is op versie {row.version}" in err
+    if name in ("stale-version", "version-ahead"):
         assert f"versie {row.version}" in err  # says what the version is now
         after_show = show(db, row.reference)
         assert (after_show["state"], after_show["version"]) == ("regeling", row.version)
+    assert db_dump(db) == before
+
+
+# --- what the command is given ------------------------------------------------------------------
+
+
+def test_claims_list_names_an_unknown_kind_state_or_handler(seeded: Seeded) -> None:
+    case, row = seeded.case_in("regeling")
+    handler = case["melding"]["handler"]
+    kind, state, who, everything, good = seeded.run_all(
+        [
+            ("claims", "list", "--kind", "nonsense"),
+            ("claims", "list", "--state", "nonsense"),
+            ("claims", "list", "--handler", "nobody@claimflow.test"),
+            ("claims", "list", "--kind", "x", "--state", "y", "--handler", "z@claimflow.test"),
+            ("claims", "list", "--state", "regeling", "--handler", handler.upper()),
+        ]
+    )
+    assert "fout: --kind: onbekende soort claim 'nonsense'" in refused(kind, 2)
+    assert "fout: --state: onbekende fase 'nonsense'" in refused(state, 2)
+    assert "fout: --handler: onbekende behandelaar 'nobody@claimflow.test'" in refused(who, 2)
+    err = refused(everything, 2)
+    assert all(f"fout: {option}:" in err for option in ("--kind", "--state", "--handler"))
+    assert kind.stdout == state.stdout == who.stdout == everything.stdout == ""
+    listed = parse_list(ok(good))
+    assert row in listed
+    assert listed == [r for r in seeded.rows if r.state == "regeling" and r.handler == handler]
+
+
+def test_arguments_that_are_no_text_exit_2_naming_the_argument(seeded: Seeded, db: Path) -> None:
+    undecodable = "\udcff\udcfe"  # what Python makes of the bytes ff fe in argv; passed on as those bytes
+    case, row = seeded.case_in("regeling")
+    handler = case["melding"]["handler"]
+    before = db_dump(db)
+    state, melding, email, field_value, reference = cli_all(
+        db,
+        [
+            ("claims", "list", "--state", f"regeling{undecodable}"),
+            (
+                "claims",
+                "open",
+                "--as",
+                handler,
+                *GOOD_MELDING[:2],
+                *GOOD_MELDING[3:],
+                f"claimant=K {undecodable}",
+            ),
+            ("users", "token", f"{undecodable}@claimflow.test"),
+            (
+                "claims",
+                "advance",
+                row.reference,
+                "settle",
+                "--as",
+                handler,
+                "--version",
+                str(row.version),
+                "damages=38500",
+                f"terms={undecodable}",
+            ),
+            ("claims", "show", f"{row.reference}{undecodable}"),
+        ],
+    )
+    for result, name in [
+        (state, "--state"),
+        (melding, "claimant"),
+        (email, "email"),
+        (field_value, "terms"),
+        (reference, "reference"),
+    ]:
+        assert f"fout: {name}: is geen geldige tekst" in refused(result, 2), name
+    assert db_dump(db) == before
+    # a file name may be any bytes: the export is written under it (and named as such on stdout)
+    folder = db.parent / "uit"
+    folder.mkdir()
+    target = str(folder / f"{undecodable}.json")
+    export = [str(CLAIMFLOW), "export", "timeline", row.reference, "--format", "json", "-o", target]
+    result = subprocess.run(export, env=_env(db), cwd=db.parent, capture_output=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in folder.iterdir()] == [f"{undecodable}.json"]
+
+
+def test_a_blocked_user_may_not_act_at_the_command_line(seeded: Seeded, db: Path) -> None:
+    case, row = seeded.case_in("regeling")
+    handler = case["melding"]["handler"]
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE users SET active = 0 WHERE email = ?", (handler,))
+    conn.commit()
+    conn.close()
+    before = db_dump(db)
+    result = cli(
+        db, "claims", "advance", row.reference, "settle", "--as", handler, "--version", str(row.version),
+        "damages=38500", "terms=Regeling.",
+    )  # fmt: skip
+    assert f"fout: --as: {handler} is geblokkeerd" in refused(result, 3)
     assert db_dump(db) == before
 
 

@@ -173,6 +173,23 @@ def test_stale_error_tells_the_current_state(
         advance(s, rt, ref, "withdraw", {"reason": "x"}, world.handler, 1)
     assert err.value.current_state == "dekkingsonderzoek" and err.value.current_version == 2
     assert "Dekkingsonderzoek" in str(err.value)
+    assert "gewijzigd door iemand anders" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "told"), [(12, "versie 12 bestaat nog niet"), (0, "versie 0 bestaat niet")]
+)
+def test_a_version_the_claim_never_had_is_stale_and_says_so(
+    driver: Driver, engine: Engine, rt: Runtime, world: World, given: int, told: str
+) -> None:
+    ref = driver.bring_to("contract_breach", "dekkingsonderzoek")
+    before = snapshot(engine)
+    with Session(engine) as s, pytest.raises(StaleClaim) as err:
+        advance(s, rt, ref, "withdraw", {"reason": "x"}, world.handler, given)
+    assert f"{told}; de claim is op versie 2" in str(err.value)
+    assert "iemand anders" not in str(err.value)
+    assert err.value.current_state == "dekkingsonderzoek" and err.value.current_version == 2
+    assert snapshot(engine) == before
 
 
 RACE = [  # two people act on the same claim version at the same moment

@@ -489,3 +489,17 @@ def test_a_body_beyond_the_limit_is_refused_without_reading_the_rest(app: Any) -
     status, read = _call(app, [], 10_000)  # chunked, no length: read until the limit, then stop
     assert status == 413
     assert read == MAX_BODY // 65536 + 1
+
+
+# --- a version the claim never had ----------------------------------------------------------------
+
+
+def test_a_version_ahead_of_the_claim_is_409_and_says_so(setting: Setting, engine: Engine) -> None:
+    api = setting.clients["anon"]
+    before = snapshot(engine)
+    body = TRANSITION | {"version": 12}
+    r = api.post(f"/api/claims/{setting.reference}/transitions", json=body, headers=setting.tokens["handler"])
+    assert r.status_code == 409
+    assert "versie 12 bestaat nog niet; de claim is op versie 1" in r.json()["detail"]
+    assert (r.json()["current_state"], r.json()["current_version"]) == ("melding", 1)
+    assert snapshot(engine) == before
