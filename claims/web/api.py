@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from claims.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
@@ -32,6 +33,7 @@ from claims.web.schemas import (
     API_AUTH,
     CLAIM_FORMAT_NAMES,
     CSV,
+    HTML,
     KINDS,
     PDF,
     SORT_NAMES,
@@ -70,9 +72,10 @@ MELDING_EXAMPLE = {
     "policy_number": "BAV-2022-0003",
     "claimant": "Klant B.V.",
     "description": "Opdrachtgever betaalt de facturen niet en stelt de verzekerde aansprakelijk.",
-    "date_error": "2026-10-01",
-    "date_known": "2026-10-02",
+    "date_error": "2025-10-01",
+    "date_known": "2025-10-02",
     "amount_claimed": "12500.00",
+    "handler": "sanne.behandelaar@claimflow.test",  # a handler may leave it out (then: themselves)
 }
 # a filter left empty ('kind=') filters nothing, as in the web forms
 ANY = ""
@@ -213,8 +216,8 @@ def get_letter_pdf(letter_id: DbId, db: Db, viewer: ApiViewer) -> Response:
 @router.get(
     "/letters/{letter_id}.html",
     summary="Een brief als HTML, zoals hij is opgeslagen",
-    response_class=HTMLResponse,
-    responses=answers(404, 422),
+    response_class=Response,  # (not HTMLResponse: FastAPI would then document the errors as HTML too)
+    responses=answers(404, 422, files=HTML),
 )
 def get_letter_html(letter_id: DbId, db: Db, viewer: ApiViewer) -> Response:
     return letter_page(letter(db, letter_id, viewer.user)["html"])
@@ -233,7 +236,7 @@ def get_outbox(db: Db, viewer: ApiViewer, status: OutboxStatus | None = None) ->
 @router.post(
     "/outbox/{message_id}/retry",
     summary="Een incident opnieuw versturen (managers)",
-    responses=answers(403, 404, 422, 415),  # 400: the message is no incident
+    responses=answers(403, 404, 422, *WRITES),  # 400: the message is no incident
 )
 def post_outbox_retry(message_id: DbId, ctx: Web, db: Db, viewer: ApiViewer) -> RetryPublic:
     retry_incident(db, ctx.rt, message_id, viewer.user)
@@ -316,3 +319,29 @@ def get_notifications(db: Db, viewer: ApiViewer, unread: bool = False) -> list[N
         )
         for n in notifications(db, viewer.user, unread_only=unread)
     ]
+
+
+def _answer_every_method(router: APIRouter) -> None:
+    """OPTIONS, and a 405 naming every method, on a path served by more than one route: Starlette's
+    405 names only the methods of the first route that matches the path (Allow: POST on /api/claims)."""
+    methods: dict[str, set[str]] = {}
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            methods.setdefault(route.path, set()).update(route.methods or ())
+    for path, served in methods.items():
+        if len(served) < 2:
+            continue
+        allow = ", ".join(sorted(served | {"OPTIONS"}))
+
+        def answer(request: Request, allow: str = allow) -> Response:
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": allow})
+
+        others = {"DELETE", "OPTIONS", "PATCH", "POST", "PUT", "GET"} - served
+        router.add_api_route(
+            path.removeprefix(router.prefix), answer, methods=sorted(others), include_in_schema=False
+        )
+
+
+_answer_every_method(router)

@@ -19,6 +19,7 @@ from fastapi.params import Depends
 from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     RootModel,
@@ -184,12 +185,32 @@ MeldingCreate = _described(
 )
 
 
+def json_number(value: Any) -> Any:
+    """A JSON number without a fraction read as the integer it is: JSON (and JSON Schema) make no
+    difference between 114 and 114.0, Python's json module does (and the service refuses floats as
+    money)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def melding_values(body: BaseModel) -> dict[str, Any]:
     """The melding's fields as they were sent (left-out fields stay out; unknown ones stay in)."""
-    return body.model_dump(exclude_unset=True)
+    return {name: json_number(value) for name, value in body.model_dump(exclude_unset=True).items()}
 
 
-_SCALAR = {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "null"}]}
+def _scalars(data: Any) -> Any:
+    return {k: json_number(v) for k, v in data.items()} if isinstance(data, dict) else data
+
+
+_SCALAR = {
+    "anyOf": [
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "integer"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]
+}
 
 
 class TransitionCreate(BaseModel):
@@ -200,8 +221,8 @@ class TransitionCreate(BaseModel):
         description="de transitie; welke nu kunnen staat in allowed_transitions van de claim",
         json_schema_extra=enum_of(TRIGGERS),
     )
-    version: int = Field(
-        strict=True,
+    version: Annotated[int, BeforeValidator(json_number)] = Field(
+        strict=True,  # a JSON integer (3 or 3.0), not "3"
         ge=1,
         le=MAX_INTEGER,
         description="de versie van de claim zoals u die las (optimistische vergrendeling)",
@@ -209,7 +230,10 @@ class TransitionCreate(BaseModel):
     # checked by the service against the fields of the trigger (text, amounts as text, dates, ...)
     data: Annotated[
         dict[str, Any],
-        WithJsonSchema({"type": "object", "additionalProperties": _SCALAR}),
+        BeforeValidator(_scalars),
+        WithJsonSchema(
+            {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": _SCALAR}
+        ),
     ] = Field(
         default_factory=dict,
         description="de velden die deze transitie vraagt (GET /api/workflows/{kind}: fields), per naam",
@@ -578,7 +602,8 @@ ERRORS: dict[int, dict[str, Any]] = {
 }
 # what every /api call may answer: a NUL in the address, no (valid) credentials, a busy server
 EVERY = (400, 401, 503)
-# what every write may answer besides: a body too large, a cookie caller sending no JSON
+# what every POST may answer besides: a body too large (claims.web.input_guard), a cookie caller sending
+# no JSON
 WRITES = (413, 415)
 
 
@@ -598,3 +623,4 @@ TEXT = {"schema": {"type": "string"}}
 PDF = {MEDIA_TYPES[ExportFormat.pdf]: BINARY}
 CSV = {MEDIA_TYPES[ExportFormat.csv]: TEXT}
 XLSX = {MEDIA_TYPES[ExportFormat.xlsx]: BINARY}
+HTML = {"text/html": TEXT}

@@ -1,0 +1,86 @@
+"""schemathesis hooks for tests/web/test_openapi.py: what only the database and the clock know.
+
+A schema can say that a policy number is text and a date is a date; it cannot say which policies exist,
+that a claim's dates run in order up to today, or which cursor the server handed out. A request the
+document allows (schemathesis's positive mode) is given those facts here, so that a refusal of it is a
+finding; nothing else is changed, and a request the document forbids is left as it was generated.
+The server's facts come from the test through the environment (see ENV)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import schemathesis
+
+from claims.claim_list import SORTS, decode_cursor
+from workflow.errors import InvalidInput
+from workflow.inputs import parse_datetime
+
+ENV = "CLAIMFLOW_OPENAPI_FACTS"  # "policy_number handler_email user_email,user_email,…"
+TZ = ZoneInfo("Europe/Amsterdam")
+TRUE = {"true", "1", "on", "ja", "yes"}
+
+
+def _facts() -> tuple[str, str, set[str]]:
+    policy, handler, users = os.environ[ENV].split(" ")
+    return policy, handler, set(users.split(","))
+
+
+def _positive(case: Any) -> bool:
+    meta = case.meta
+    return meta is not None and meta.generation.mode.is_positive
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _melding(body: dict[str, Any]) -> dict[str, Any]:
+    """An existing policy, a handler who may take it, dates in order up to today, the data-breach
+    moment in the past when personal data are involved, and an own reference no other claim has."""
+    policy, handler, _ = _facts()
+    now = datetime.now(TZ)
+    today = now.date()
+    out = {**body, "policy_number": policy, "handler": handler}
+    names = [n for n in ("date_error", "date_known", "date_reported") if isinstance(out.get(n), str)]
+    names = [n for n in names if not _blank(out[n])]
+    days = sorted(min(date.fromisoformat(out[n]), today) for n in names)
+    out.update({n: d.isoformat() for n, d in zip(names, days, strict=True)})
+    moment = out.get("awareness_at")
+    later = isinstance(moment, str) and not _blank(moment) and parse_datetime(moment, "", TZ) > now
+    personal = out.get("personal_data")
+    involved = str(personal).strip().lower() in TRUE  # True, 1, "ja", … as workflow.inputs reads them
+    if later or (involved and _blank(moment)):
+        out["awareness_at"] = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    if not _blank(out.get("insured_reference")):
+        out["insured_reference"] = f"ST-{uuid.uuid4().hex}"
+    return out
+
+
+@schemathesis.hook
+def map_case(context: Any, case: Any) -> Any:
+    if not _positive(case):
+        return case
+    path, method = case.operation.path, case.method.upper()
+    if (method, path) == ("POST", "/api/claims") and isinstance(case.body, dict):
+        case.body = _melding(case.body)
+    elif (method, path) == ("GET", "/api/claims") and case.query and case.query.get("cursor"):
+        # only a cursor the server handed out (next_cursor) leads anywhere
+        try:
+            decode_cursor(str(case.query["cursor"]), str(case.query.get("sort") or next(iter(SORTS))))
+        except (InvalidInput, KeyError):
+            case.query = {k: v for k, v in case.query.items() if k != "cursor"}
+    elif (method, path) == ("GET", "/api/exports/timelines") and case.query:
+        _, handler, users = _facts()
+        query = dict(case.query)
+        if not _blank(query.get("handler")) and str(query["handler"]).strip().lower() not in users:
+            query["handler"] = handler
+        start, end = query.get("from"), query.get("to")
+        if isinstance(start, str) and isinstance(end, str) and start and end and start > end:
+            query["from"], query["to"] = end, start
+        case.query = query
+    return case

@@ -1,0 +1,128 @@
+"""The OpenAPI document tells the truth: schemathesis, with all its checks, against the real server.
+
+`claimflow init`, `seed` and `serve` on a free loopback port over a fresh SQLite database, then
+schemathesis's four phases (the documented examples, the coverage of every documented boundary, random
+requests the document allows and forbids, and stateful chains of calls) with a handler's token and with a
+manager's. Any finding fails the test: an answer whose status, body, media type or headers the document
+does not describe, a request it allows that is refused, one it forbids that is accepted, a call that
+works without credentials, a server error. tests/web/openapi_hooks.py supplies the facts a schema cannot
+state (which policies exist, dates in order, which cursor the server handed out).
+
+SCHEMATHESIS_SEED=<n> repeats a run; SCHEMATHESIS_EXAMPLES=<n> sets the examples per operation.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.web.openapi_hooks import ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+HANDLER = "sanne.behandelaar@claimflow.test"
+MANAGER = "eva.manager@claimflow.test"
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The server's address and the environment its CLI commands need (the same database)."""
+    workdir = tmp_path_factory.mktemp("openapi")
+    env = {
+        **os.environ,
+        "CLAIMFLOW_DATABASE_URL": f"sqlite:///{workdir / 'claimflow.db'}",
+        "CLAIMFLOW_SECRET_KEY": "openapi-secret-" + "x" * 24,
+    }
+    for command in ("init", "seed"):
+        subprocess.run([str(BIN / "claimflow"), command], env=env, check=True, capture_output=True)
+    port = _free_port()
+    log_path = workdir / "server.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [str(BIN / "claimflow"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(f"{url}/openapi.json", timeout=1)
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise RuntimeError(log_path.read_text()) from None
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("the server did not answer within 15 s")
+            yield url, env
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def _token(env: dict[str, str], email: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "claimflow"), "users", "token", email], env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _facts() -> str:
+    """What the hooks may name: a seeded policy, a handler, and every user's address."""
+    seed = yaml.safe_load((ROOT / "seeds" / "demo.yaml").read_text())
+    users = ",".join(u["email"] for u in seed["users"])
+    return f"{seed['policies'][0]['number']} {HANDLER} {users}"
+
+
+@pytest.mark.parametrize("email", [HANDLER, MANAGER], ids=["handler", "manager"])
+def test_the_api_answers_as_its_openapi_document_says(server: tuple[str, dict[str, str]], email: str) -> None:
+    url, env = server
+    command = [
+        str(BIN / "schemathesis"),
+        "run",
+        f"{url}/openapi.json",
+        "--checks",
+        "all",
+        "--header",
+        f"Authorization: Bearer {_token(env, email)}",
+        "--max-examples",
+        str(EXAMPLES),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--no-color",
+    ]
+    if os.environ.get("SCHEMATHESIS_SEED"):
+        command += ["--seed", os.environ["SCHEMATHESIS_SEED"]]
+    hooks = {"SCHEMATHESIS_HOOKS": "tests.web.openapi_hooks", ENV: _facts()}
+    run = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **hooks},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    found = f"schemathesis found (as {email}):\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}"
+    assert run.returncode == 0, found
