@@ -8,8 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import model_validator
-from sqlalchemy import Engine
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Engine
 
 from claims.db import make_engine
 from claims.delivery import DeliveryPolicy
