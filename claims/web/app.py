@@ -6,13 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -113,21 +112,6 @@ def _is_api(request: Request) -> bool:
 
 
 def _handle_errors(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _refuse_nul(request: Request, call_next: Any) -> Response:
-        # No database stores a NUL in text (PostgreSQL refuses it): refuse it at the door, not as a 500.
-        if (
-            "\x00" in request.url.path
-            or "%00" in request.url.query
-            or "%00" in request.scope.get("raw_path", b"").decode("latin-1")
-        ):
-            message = "Ongeldig teken (NUL) in het adres."
-            if _is_api(request):
-                return JSONResponse({"detail": message}, status_code=400)
-            return PlainTextResponse(message, status_code=400)
-        response: Response = await call_next(request)
-        return response
-
     @app.exception_handler(LoginRequired)
     def _login(request: Request, _exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

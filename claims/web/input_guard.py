@@ -1,6 +1,6 @@
 """What the server reads of a request, checked once before any route sees it.
 
-A body larger than `MAX_BODY` is refused with 413 without reading it all (at once when its
+An address (path or query) holding a NUL is refused with 400. A body larger than `MAX_BODY` is refused with 413 without reading it all (at once when its
 Content-Length says so). A JSON or form body is read whole (it is small by then) and refused with 422,
 naming the field, when it holds text no table can store: bytes that are not UTF-8, a NUL, a lone
 surrogate (`claims.text.unstorable`, the rule the command line follows too), or JSON nested deeper than
@@ -56,6 +56,7 @@ class InputGuard:
             return
         headers = Headers(scope=scope)
         try:
+            _check_address(scope)
             declared = _content_length(headers)
             if declared is not None and declared > self.max_body:
                 raise self._too_large()
@@ -92,6 +93,16 @@ class InputGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _check_address(scope: Scope) -> None:
+    # No database stores a NUL in text (PostgreSQL refuses it): refused at the door, not as a 500.
+    if (
+        "\x00" in scope["path"]
+        or b"%00" in scope.get("query_string", b"")
+        or b"%00" in scope.get("raw_path", b"")
+    ):
+        raise BodyRefused(400, "Ongeldig teken (NUL) in het adres.")
 
 
 def _content_length(headers: Headers) -> int | None:
