@@ -60,6 +60,7 @@ from claims.web.schemas import (
     TransitionCreate,
     WorkflowPublic,
     answers,
+    claim_links,
     enum_of,
     melding_values,
 )
@@ -77,6 +78,8 @@ MELDING_EXAMPLE = {
     "amount_claimed": "12500.00",
     "handler": "sanne.behandelaar@claimflow.test",  # a handler may leave it out (then: themselves)
 }
+# from a claim's answer (the claim, or the claim after a transition) on to what can be done with it
+READ_ON = claim_links("$request.path.reference", "$response.body#/version")
 # a filter left empty ('kind=') filters nothing, as in the web forms
 ANY = ""
 
@@ -115,7 +118,8 @@ def workflow(
                     "schema": {"type": "string"},
                     "required": True,
                 }
-            }
+            },
+            "links": claim_links("$response.body#/reference", "$response.body#/version"),
         },
     },
 )
@@ -162,7 +166,7 @@ def list_claims(
 @router.get(
     "/claims/{reference}",
     summary="Eén claim met geld, open termijnen en wat u nu mag doen",
-    responses=answers(403, 404),
+    responses={**answers(403, 404), 200: {"links": READ_ON}},
 )
 def get_claim(reference: str, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
     return claim_json(claim_view(db, ctx.rt, reference, viewer.user), ctx.rt.clock())
@@ -171,7 +175,7 @@ def get_claim(reference: str, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPubli
 @router.post(
     "/claims/{reference}/transitions",
     summary="Een transitie uitvoeren",
-    responses=answers(403, 404, 409, 422, 500, *WRITES),
+    responses={**answers(403, 404, 409, 422, 500, *WRITES), 200: {"links": READ_ON}},
 )
 def fire(reference: str, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
     advance(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)

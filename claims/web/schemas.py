@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     RootModel,
     SerializerFunctionWrapHandler,
     WithJsonSchema,
@@ -253,6 +254,12 @@ Money = Annotated[
     str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="euro's met twee decimalen, als tekst")
 ]
 Mark = Literal["overdue", "near"]
+# a moment as the API has always written it: ISO 8601 with its offset, 2026-09-07T07:30:00+00:00
+Moment = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 def _enum(values: list[str], description: str = "") -> Any:
@@ -371,9 +378,9 @@ class ClaimListItem(BaseModel):
     insured: str
     handler: str = Field(description="e-mailadres")
     amount_claimed: Money
-    created_at: datetime
+    created_at: Moment
     outcome: Outcome | None
-    next_due: datetime | None
+    next_due: Moment | None
     next_due_label: str | None
     due_mark: Mark | None
 
@@ -397,11 +404,11 @@ class DeadlinePublic(BaseModel):
     label: str
     state: str = _enum(STATES)
     responsible: Role
-    started_at: datetime
-    due_at: datetime
-    met_at: datetime | None
+    started_at: Moment
+    due_at: Moment
+    met_at: Moment | None
     met_trigger: str | None
-    cancelled_at: datetime | None
+    cancelled_at: Moment | None
     overdue: bool
     mark: Mark | None = Field(description="overdue: verstreken; near: binnen twee dagen; leeg: gesloten")
 
@@ -440,8 +447,8 @@ class ClaimPublic(BaseModel):
     date_error: date
     date_known: date
     date_reported: date
-    created_at: datetime
-    closed_at: datetime | None
+    created_at: Moment
+    closed_at: Moment | None
     money: MoneyPublic
     open_deadlines: list[DeadlinePublic]
     allowed_transitions: list[AvailablePublic]
@@ -456,7 +463,7 @@ class LetterPublic(BaseModel):
     recipient: Literal[RECIPIENTS]  # type: ignore[valid-type]
     recipient_name: str
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
-    created_at: datetime
+    created_at: Moment
     html_url: str
     pdf_url: str
 
@@ -464,7 +471,7 @@ class LetterPublic(BaseModel):
 class EventPublic(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     id: int
-    at: datetime
+    at: Moment
     actor: str | None = Field(description="e-mailadres; leeg bij wat het systeem deed")
     kind: str = Field(description="opened, transition, note, deadline_* …")
     trigger: str | None
@@ -502,7 +509,7 @@ class TimelineExport(BaseModel):
     paid: Money
     reserve: Money
     timezone: str
-    generated_at: datetime
+    generated_at: Moment
     time_per_state: list[StateTimePublic]
     rows: list[dict[str, Any]]
 
@@ -538,10 +545,10 @@ class OutboxMessagePublic(BaseModel):
     status: OutboxStatus
     attempts: int
     last_error: str
-    created_at: datetime
-    next_attempt_at: datetime
-    sent_at: datetime | None
-    incident_at: datetime | None
+    created_at: Moment
+    next_attempt_at: Moment
+    sent_at: Moment | None
+    incident_at: Moment | None
 
 
 class OutboxPublic(BaseModel):
@@ -559,8 +566,42 @@ class NotificationPublic(BaseModel):
     kind: str
     message: str
     reference: str | None
-    created_at: datetime
-    read_at: datetime | None
+    created_at: Moment
+    read_at: Moment | None
+
+
+# --- links: what a caller can do next with what an answer gave (schemathesis follows them too) -------
+
+
+def _operation(path: str, method: str) -> str:
+    """An operationRef: a JSON pointer into this document's paths."""
+    escaped = path.replace("~", "~0").replace("/", "~1").replace("{", "%7B").replace("}", "%7D")
+    return f"#/paths/{escaped}/{method}"
+
+
+def claim_links(reference: str, version: str | None) -> dict[str, Any]:
+    """The `links` of an answer that names a claim (by the runtime expression `reference`), and its
+    version when the answer says it (a transition needs the version it was read at)."""
+    claim = "/api/claims/{reference}"
+    links: dict[str, Any] = {
+        "getClaim": (claim, "get"),
+        "getTimeline": (f"{claim}/timeline", "get"),
+        "listClaimDeadlines": (f"{claim}/deadlines", "get"),
+        "listClaimLetters": (f"{claim}/letters", "get"),
+        "addNote": (f"{claim}/notes", "post"),
+    }
+    out = {
+        name: {"operationRef": _operation(path, method), "parameters": {"reference": reference}}
+        for name, (path, method) in links.items()
+    }
+    if version is not None:
+        for name, path in (("fireTransition", "transitions"), ("previewTransition", "preview")):
+            out[name] = {
+                "operationRef": _operation(f"{claim}/{path}", "post"),
+                "parameters": {"reference": reference},
+                "requestBody": {"version": version},
+            }
+    return out
 
 
 # --- how a caller authenticates (claims.web.deps.api_viewer checks; these only document it) ---------

@@ -8,26 +8,39 @@ The server's facts come from the test through the environment (see ENV)."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import schemathesis
 
+from claims.catalog import load_catalog
 from claims.claim_list import SORTS, decode_cursor
 from workflow.errors import InvalidInput
 from workflow.inputs import parse_datetime
+from workflow.spec import FieldSpec
 
-ENV = "CLAIMFLOW_OPENAPI_FACTS"  # "policy_number handler_email user_email,user_email,…"
+# JSON: {"policy": a policy number, "handler": the handler the run's claims go to, "colleague": another
+# handler, "expert": an expert, "manager": a manager, "users": every user's address}
+ENV = "CLAIMFLOW_OPENAPI_FACTS"
 TZ = ZoneInfo("Europe/Amsterdam")
 TRUE = {"true", "1", "on", "ja", "yes"}
 
 
-def _facts() -> tuple[str, str, set[str]]:
-    policy, handler, users = os.environ[ENV].split(" ")
-    return policy, handler, set(users.split(","))
+@cache
+def _facts() -> dict[str, Any]:
+    facts: dict[str, Any] = json.loads(os.environ[ENV])
+    return facts
+
+
+@cache
+def _fields() -> dict[str, tuple[FieldSpec, ...]]:
+    """The fields each trigger asks for (the same in every kind that has it)."""
+    return {t.trigger: t.fields for spec in load_catalog().latest() for t in spec.transitions}
 
 
 def _positive(case: Any) -> bool:
@@ -42,10 +55,9 @@ def _blank(value: Any) -> bool:
 def _melding(body: dict[str, Any]) -> dict[str, Any]:
     """An existing policy, a handler who may take it, dates in order up to today, the data-breach
     moment in the past when personal data are involved, and an own reference no other claim has."""
-    policy, handler, _ = _facts()
     now = datetime.now(TZ)
     today = now.date()
-    out = {**body, "policy_number": policy, "handler": handler}
+    out = {**body, "policy_number": _facts()["policy"], "handler": _facts()["handler"]}
     names = [n for n in ("date_error", "date_known", "date_reported") if isinstance(out.get(n), str)]
     names = [n for n in names if not _blank(out[n])]
     days = sorted(min(date.fromisoformat(out[n]), today) for n in names)
@@ -61,6 +73,34 @@ def _melding(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _value(field: FieldSpec, now: datetime) -> Any:
+    """A value of the field's type that the transition's own rules accept too."""
+    facts = _facts()
+    values = {
+        "text": "door schemathesis",
+        "textarea": "door schemathesis",
+        "money": "100.00",
+        "percent": "50",
+        "integer": 5,  # answer_days: 1-60 working days
+        "date": now.date().isoformat(),
+        "datetime": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "boolean": False,
+    }
+    if field.type == "choice":
+        return field.choices[0][0]
+    if field.type == "user":  # reassign: the run's claims are the handler's, so to the colleague
+        return facts["expert"] if field.role == "expert" else facts["colleague"]
+    return values[field.type]
+
+
+def _transition(body: dict[str, Any]) -> dict[str, Any]:
+    """The fields the trigger asks for, instead of the names the document cannot list: the fields of
+    `data` depend on the trigger (GET /api/workflows/{kind})."""
+    now = datetime.now(TZ)
+    fields = _fields().get(str(body.get("trigger")), ())
+    return {**body, "data": {f.name: _value(f, now) for f in fields if f.required}}
+
+
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
     if not _positive(case):
@@ -74,11 +114,15 @@ def map_case(context: Any, case: Any) -> Any:
             decode_cursor(str(case.query["cursor"]), str(case.query.get("sort") or next(iter(SORTS))))
         except (InvalidInput, KeyError):
             case.query = {k: v for k, v in case.query.items() if k != "cursor"}
+    elif method == "POST" and path.endswith(("/transitions", "/preview")) and isinstance(case.body, dict):
+        case.body = _transition(case.body)
     elif (method, path) == ("GET", "/api/exports/timelines") and case.query:
-        _, handler, users = _facts()
         query = dict(case.query)
-        if not _blank(query.get("handler")) and str(query["handler"]).strip().lower() not in users:
-            query["handler"] = handler
+        if (
+            not _blank(query.get("handler"))
+            and str(query["handler"]).strip().lower() not in _facts()["users"]
+        ):
+            query["handler"] = _facts()["handler"]
         start, end = query.get("from"), query.get("to")
         if isinstance(start, str) and isinstance(end, str) and start and end and start > end:
             query["from"], query["to"] = end, start

@@ -13,6 +13,7 @@ SCHEMATHESIS_SEED=<n> repeats a run; SCHEMATHESIS_EXAMPLES=<n> sets the examples
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -88,10 +89,22 @@ def _token(env: dict[str, str], email: str) -> str:
 
 
 def _facts() -> str:
-    """What the hooks may name: a seeded policy, a handler, and every user's address."""
+    """What the hooks may name (tests/web/openapi_hooks.py: ENV), from the demo data."""
     seed = yaml.safe_load((ROOT / "seeds" / "demo.yaml").read_text())
-    users = ",".join(u["email"] for u in seed["users"])
-    return f"{seed['policies'][0]['number']} {HANDLER} {users}"
+    by_role: dict[str, list[str]] = {}
+    for user in seed["users"]:
+        by_role.setdefault(user["role"], []).append(user["email"])
+    colleague = next(e for e in by_role["handler"] if e != HANDLER)
+    return json.dumps(
+        {
+            "policy": seed["policies"][0]["number"],
+            "handler": HANDLER,
+            "colleague": colleague,
+            "expert": by_role["expert"][0],
+            "manager": MANAGER,
+            "users": [u["email"] for u in seed["users"]],
+        }
+    )
 
 
 @pytest.mark.parametrize("email", [HANDLER, MANAGER], ids=["handler", "manager"])
