@@ -29,7 +29,7 @@ PASS or FAIL (exit status 1 on any FAIL):
 - the transitions' p95 at 200 clients within 20x their p95 with one client. The one client runs first,
   for 10 s, without think time: alone it competes with nobody, so pausing would not change what it
   measures, only leave too few transitions (about 7 in 20 s) for a p95;
-- with --sweep (runs at 1, 10, 50, 100 clients first, with the think time, on the same server): the
+- with --sweep (runs at 10, 50, 100 clients first, with the think time, on the same server): the
   throughput (answers 2xx or 409 per second) at 200 at least 80% of the best at any lower count;
 - the database check: every version of a hot claim has exactly one transition event; every transition
   answered 200 is the event at the version it made (same trigger, same user), and every transition event
@@ -67,12 +67,13 @@ from bench.loadlib import (
     fresh_database,
     good_per_second,
     issue_tokens,
+    percentile,
     run_load,
     serve,
     server_log_findings,
 )
 
-SWEEP = (1, 10, 50, 100)
+SWEEP = (10, 50, 100)  # and the single client, which runs anyway
 MAX_P95_RATIO = 20.0
 MIN_THROUGHPUT_SHARE = 0.8
 SERVER_PROCESSES = {"sqlite": 1, "postgres": 2}
@@ -119,6 +120,10 @@ def print_figures(run: LoadRun) -> None:
             f"{o['2xx']:>7}{o['409']:>6}{o['4xx']:>5}{o['5xx']:>6}{f.status_503:>6}{o['timeout']:>8}"
             f"{o['connection']:>6}"
         )
+    print(
+        f"  the clients' event loop woke up late by {_ms(percentile(run.loop_lag, 50))} ms (p50), "
+        f"{_ms(percentile(run.loop_lag, 95))} ms (p95): the load generator's share of the latencies"
+    )
     if run.probe_seconds is None:
         print("  one GET right after the load: no answer within 120 s")
     else:

@@ -380,6 +380,7 @@ class LoadRun:
     notes: list[NoteCall] = field(default_factory=list)
     probe_seconds: float | None = None  # one GET right after the load; None: it got no answer
     probe_status: int | None = None
+    loop_lag: list[float] = field(default_factory=list)  # the clients' event loop, late by (seconds)
 
 
 @dataclass(frozen=True)
@@ -506,6 +507,15 @@ class _Client:
             await self._iteration(client, deadline)
 
 
+async def _watch_loop_lag(lags: list[float], deadline: float, tick: float = 0.05) -> None:
+    """How late the clients' own event loop wakes up: when it lags, the latencies measured include
+    the load generator's wait for the CPU, not only the server's."""
+    while time.monotonic() < deadline:
+        before = time.monotonic()
+        await asyncio.sleep(tick)
+        lags.append(time.monotonic() - before - tick)
+
+
 def _claims_of(user: ApiUser, hot: Sequence[HotClaim]) -> list[str]:
     return [c.reference for c in hot if user.role == "manager" or c.handler == user.email]
 
@@ -528,10 +538,12 @@ async def run_load(
         connections = [await stack.enter_async_context(c.connect(tls)) for c in clients]
         started = time.monotonic()
         deadline = started + cfg.duration
+        lag = asyncio.create_task(_watch_loop_lag(run.loop_lag, deadline))
         await asyncio.gather(
             *(c.run_until(conn, deadline) for c, conn in zip(clients, connections, strict=True))
         )
         run.elapsed = time.monotonic() - started
+        await lag
     manager = next(u for u in users if u.role == "manager")
     async with httpx.AsyncClient(
         base_url=urls[0], headers={"Authorization": f"Bearer {manager.token}"}, timeout=120, verify=tls
