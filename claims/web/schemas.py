@@ -103,7 +103,7 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         schema = {
             "anyOf": [
                 {"type": "string", "pattern": MONEY_PATTERN},
-                {"type": "integer", "minimum": 0, "maximum": MAX_MONEY},
+                {"type": "integer", "minimum": 0, "maximum": int(MAX_MONEY)},
             ]
         }
         label += ": euro's als tekst (1250.50 of 1.250,50) of als geheel getal, nooit als float"
@@ -654,6 +654,9 @@ def answers(
     """The `responses=` of an endpoint: EVERY status and `statuses`, each with its body; `files` adds
     media types (each with its schema) to the 200 answer of a download."""
     out: dict[int | str, dict[str, Any]] = {code: ERRORS[code] for code in sorted({*EVERY, *statuses})}
+    # every other refusal is {detail} too (405 for a method a path does not serve); documenting the range
+    # also keeps FastAPI from adding its own 422 (HTTPValidationError) where no 422 can come
+    out["4XX"] = {"model": ErrorBody, "description": "Elke andere weigering"}
     if files:
         out[200] = {"content": files}
     return out
