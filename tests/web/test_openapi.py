@@ -108,7 +108,9 @@ def _facts() -> str:
 
 
 @pytest.mark.parametrize("email", [HANDLER, MANAGER], ids=["handler", "manager"])
-def test_the_api_answers_as_its_openapi_document_says(server: tuple[str, dict[str, str]], email: str) -> None:
+def test_the_api_answers_as_its_openapi_document_says(
+    server: tuple[str, dict[str, str]], email: str, tmp_path: Path
+) -> None:
     url, env = server
     command = [
         str(BIN / "schemathesis"),
@@ -128,10 +130,11 @@ def test_the_api_answers_as_its_openapi_document_says(server: tuple[str, dict[st
     ]
     if os.environ.get("SCHEMATHESIS_SEED"):
         command += ["--seed", os.environ["SCHEMATHESIS_SEED"]]
-    hooks = {"SCHEMATHESIS_HOOKS": "tests.web.openapi_hooks", ENV: _facts()}
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    hooks = {"SCHEMATHESIS_HOOKS": "tests.web.openapi_hooks", ENV: _facts(), "PYTHONPATH": path}
     run = subprocess.run(
         command,
-        cwd=ROOT,
+        cwd=tmp_path,  # schemathesis keeps a cache of what it found (.schemathesis/) where it runs
         env={**os.environ, **hooks},
         capture_output=True,
         text=True,
