@@ -19,7 +19,7 @@ from claims.outbox_view import outbox_messages
 from claims.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
 from claims.service import add_note, advance, open_claim, preview_letters
 from claims.web.correspondence import letter_page, pdf_name, pdf_response
-from claims.web.deps import ApiViewer, Db, DbId, Web
+from claims.web.deps import ApiViewer, Db, DbId, ReleasingRoute, Web
 from claims.web.exports import api_claim_export
 from claims.web.present import (
     claim_json,
@@ -66,7 +66,7 @@ from claims.web.schemas import (
 )
 from notifications.letters import to_pdf
 
-router = APIRouter(prefix="/api", tags=["api"], dependencies=API_AUTH)
+router = APIRouter(prefix="/api", tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
 
 MELDING_EXAMPLE = {
     "kind": "unpaid_fee",

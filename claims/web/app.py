@@ -112,23 +112,25 @@ def _is_api(request: Request) -> bool:
 
 
 def _handle_errors(app: FastAPI) -> None:
+    # On the event loop, not a worker thread: none of them touches the database (error pages are
+    # drawn without the viewer), and under load a 409 must not queue for a thread to be written.
     @app.exception_handler(LoginRequired)
-    def _login(request: Request, _exc: Exception) -> Response:
+    async def _login(request: Request, _exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         where = f"/login?{urlencode({'next': target})}" if request.method == "GET" else "/login"
         return RedirectResponse(where, status_code=303)
 
     @app.exception_handler(WorkflowError)
-    def _domain(request: Request, exc: Exception) -> Response:
+    async def _domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WorkflowError)
         if _is_api(request):
             return domain_error_json(request, exc)
         return pages.error_page(request, request.app.state.web, None, exc)
 
     @app.exception_handler(LetterError)
-    def _letter(request: Request, exc: Exception) -> Response:
+    async def _letter(request: Request, exc: Exception) -> Response:
         log.error("letter failed on %s %s: %s", request.method, request.url.path, exc)
-        return _domain(
+        return await _domain(
             request,
             LetterFailed(
                 f"De brief kan niet worden gemaakt ({exc}). Er is niets doorgevoerd; "
@@ -137,7 +139,7 @@ def _handle_errors(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    def _invalid(request: Request, exc: Exception) -> Response:
+    async def _invalid(request: Request, exc: Exception) -> Response:
         if _is_api(request):
             return validation_error_json(request, exc)
         assert isinstance(exc, RequestValidationError)
@@ -145,7 +147,7 @@ def _handle_errors(app: FastAPI) -> None:
         return pages.error_page(request, request.app.state.web, None, InvalidInput(fields))
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(request: Request, exc: Exception) -> Response:
+    async def _http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if _is_api(request):
             return http_error_json(request, exc)

@@ -110,19 +110,20 @@ def busy_response(path: str) -> Response:
 
 
 def install(app: FastAPI, concurrency_limit: int) -> None:
-    """Load shedding, HEAD and the 503 answers for a database that cannot be had in time."""
+    """Load shedding, HEAD and the 503 answers for a database that cannot be had in time (answered
+    on the event loop: a busy server has no thread to spare for saying so)."""
 
-    def _pool_exhausted(request: Request, exc: Exception) -> Response:
+    async def _pool_exhausted(request: Request, exc: Exception) -> Response:
         log.warning("no database connection in time for %s %s: %s", request.method, request.url.path, exc)
         return busy_response(request.url.path)
 
-    def _operational(request: Request, exc: Exception) -> Response:
+    async def _operational(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OperationalError)
         if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
             raise exc  # a real database fault stays a 500 with its traceback in the log
-        return _busy(request, exc)
+        return await _busy(request, exc)
 
-    def _busy(request: Request, exc: Exception) -> Response:
+    async def _busy(request: Request, exc: Exception) -> Response:
         log.warning("database busy for %s %s: %s", request.method, request.url.path, exc)
         return busy_response(request.url.path)
 

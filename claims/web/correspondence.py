@@ -15,13 +15,13 @@ from claims.models import OutboxStatus, Role
 from claims.outbox_view import outbox_messages
 from claims.queries import letter
 from claims.service import preview_letters
-from claims.web.deps import Db, DbId, PageViewer, Web
+from claims.web.deps import Db, DbId, PageViewer, ReleasingRoute, Web
 from claims.web.pages import fire_or_show_problem
 from claims.web.templating import render
 from notifications.letters import Letter, to_pdf
 from workflow.errors import Forbidden, InvalidInput
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
 
 # A letter is a document of its own (its styles are inline): shown in its own page, scripts never run.
 LETTER_HEADERS = {

@@ -3,11 +3,14 @@ pages, by Bearer token or cookie for the API)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -69,6 +72,37 @@ async def db_session(request: Request, ctx: Web) -> AsyncIterator[Session]:
 
 
 Db = Annotated[Session, Depends(db_session)]
+
+
+class ReleasingRoute(APIRoute):
+    """A route whose sync endpoint ends its session's transaction when it returns or raises.
+
+    FastAPI validates the answer against the response model on another worker thread, and error
+    handlers run after the endpoint too: a request that kept its connection until then would hold
+    it while queueing for a thread, which is how the pool deadlocked under load. What an endpoint
+    returns is loaded by then (the session does not expire objects on commit)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _releasing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _releasing(endpoint: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> T:
+        sessions = [v for v in kwargs.values() if isinstance(v, Session)]
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException:
+            for session in sessions:
+                session.rollback()
+            raise
+        for session in sessions:
+            session.commit()
+        return result
+
+    return run
 
 
 def _cookie_viewer(request: Request, ctx: WebContext, db: Session) -> Viewer | None:

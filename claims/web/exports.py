@@ -26,7 +26,7 @@ from claims.exports import (
 from claims.models import User
 from claims.permissions import check_is_manager
 from claims.web.correspondence import LETTER_HEADERS
-from claims.web.deps import ApiViewer, Db, PageViewer, Web, WebContext
+from claims.web.deps import ApiViewer, Db, PageViewer, ReleasingRoute, Web, WebContext
 from claims.web.pages import dashboard_response
 from claims.web.schemas import (
     API_AUTH,
@@ -41,8 +41,8 @@ from claims.web.schemas import (
 )
 from workflow.errors import InvalidInput
 
-router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api", tags=["api"], dependencies=API_AUTH)
+router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
+api_router = APIRouter(prefix="/api", tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
 
 FORMAT_HELP = "pdf, csv, xlsx of json"
 PORTFOLIO_HELP = "csv of xlsx"

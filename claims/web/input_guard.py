@@ -1,10 +1,11 @@
 """What the server reads of a request, checked once before any route sees it.
 
-An address (path or query) holding a NUL is refused with 400. A body larger than `MAX_BODY` is refused with 413 without reading it all (at once when its
-Content-Length says so). A JSON or form body is read whole (it is small by then) and refused with 422,
-naming the field, when it holds text no table can store: bytes that are not UTF-8, a NUL, a lone
-surrogate (`claims.text.unstorable`, the rule the command line follows too), or JSON nested deeper than
-`MAX_DEPTH`. What passes is handed on unchanged, so each route parses exactly the bytes checked here.
+An address (path or query) holding a NUL is refused with 400. A body larger than `MAX_BODY` is refused
+with 413 without reading it all (at once when its Content-Length says so). A JSON or form body is read
+whole (it is small by then) and refused with 422, naming the field, when it holds text no table can
+store: bytes that are not UTF-8, a NUL, a lone surrogate (`claims.text.unstorable`, the rule the
+command line follows too), or JSON nested deeper than `MAX_DEPTH`. What passes is handed on unchanged,
+so each route parses exactly the bytes checked here.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from claims.service import StaleClaim, add_note, advance, open_claim
 from claims.user_admin import set_active
 from claims.users import active_users_by_role, add_user, all_users
 from claims.web import charts
-from claims.web.deps import Db, MaybeViewer, PageViewer, Viewer, Web, WebContext
+from claims.web.deps import Db, MaybeViewer, PageViewer, ReleasingRoute, Viewer, Web, WebContext
 from claims.web.errors import message_of, status_of
 from claims.web.security import COOKIE, LOGIN_COOKIE, claim_scope
 from claims.web.templating import render
@@ -39,7 +39,7 @@ from workflow.diagram import to_svg
 from workflow.errors import Forbidden, InvalidInput, TransitionNotAllowed, WorkflowError
 from workflow.inputs import parse_money
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
 FormData = dict[str, str]
 
 
