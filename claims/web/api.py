@@ -34,6 +34,7 @@ from claims.web.schemas import (
     CLAIM_FORMAT_NAMES,
     CSV,
     HTML,
+    IN_ADDRESS,
     KINDS,
     PDF,
     SORT_NAMES,
@@ -62,6 +63,7 @@ from claims.web.schemas import (
     answers,
     claim_links,
     enum_of,
+    link,
     melding_values,
 )
 from notifications.letters import to_pdf
@@ -80,6 +82,8 @@ MELDING_EXAMPLE = {
 }
 # from a claim's answer (the claim, or the claim after a transition) on to what can be done with it
 READ_ON = claim_links("$request.path.reference", "$response.body#/version")
+FIRST_ID = "$response.body#/0/id"  # of the first item of a list
+Reference = Annotated[str, Path(description="het schadenummer", json_schema_extra=IN_ADDRESS)]
 # a filter left empty ('kind=') filters nothing, as in the web forms
 ANY = ""
 
@@ -147,11 +151,21 @@ def list_claims(
     viewer: ApiViewer,
     kind: Annotated[str, Query(json_schema_extra=enum_of([ANY, *KINDS]))] = ANY,
     state: Annotated[str, Query(json_schema_extra=enum_of([ANY, *STATES]))] = ANY,
-    handler: Annotated[str, Query(description="e-mailadres van de behandelaar")] = ANY,
+    handler: Annotated[
+        str, Query(description="e-mailadres van de behandelaar", json_schema_extra=IN_ADDRESS)
+    ] = ANY,
     overdue: bool = False,
-    q: Annotated[str, Query(description="zoekt in schadenummer, benadeelde, verzekerde, omschrijving")] = ANY,
+    q: Annotated[
+        str,
+        Query(
+            description="zoekt in schadenummer, benadeelde, verzekerde, omschrijving",
+            json_schema_extra=IN_ADDRESS,
+        ),
+    ] = ANY,
     sort: Annotated[str, Query(json_schema_extra=enum_of(SORT_NAMES))] = SORT_NAMES[0],
-    cursor: Annotated[str, Query(description="next_cursor van de vorige bladzijde")] = ANY,
+    cursor: Annotated[
+        str, Query(description="next_cursor van de vorige bladzijde", json_schema_extra=IN_ADDRESS)
+    ] = ANY,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ClaimPage:
     f = ClaimFilter(
@@ -168,7 +182,7 @@ def list_claims(
     summary="Eén claim met geld, open termijnen en wat u nu mag doen",
     responses={**answers(403, 404), 200: {"links": READ_ON}},
 )
-def get_claim(reference: str, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
+def get_claim(reference: Reference, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
     return claim_json(claim_view(db, ctx.rt, reference, viewer.user), ctx.rt.clock())
 
 
@@ -177,7 +191,7 @@ def get_claim(reference: str, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPubli
     summary="Een transitie uitvoeren",
     responses={**answers(403, 404, 409, 422, 500, *WRITES), 200: {"links": READ_ON}},
 )
-def fire(reference: str, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
+def fire(reference: Reference, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
     advance(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)
     return claim_json(claim_view(db, ctx.rt, reference, viewer.user), ctx.rt.clock())
 
@@ -187,7 +201,9 @@ def fire(reference: str, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiVi
     summary="Voorbeeld van de brieven die een transitie zou versturen (er wordt niets opgeslagen)",
     responses=answers(403, 404, 409, 422, 500, *WRITES),
 )
-def preview(reference: str, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiViewer) -> PreviewPublic:
+def preview(
+    reference: Reference, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiViewer
+) -> PreviewPublic:
     letters = preview_letters(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)
     return PreviewPublic(
         letters=[
@@ -200,9 +216,17 @@ def preview(reference: str, body: TransitionCreate, ctx: Web, db: Db, viewer: Ap
 @router.get(
     "/claims/{reference}/letters",
     summary="De brieven van een claim, in volgorde",
-    responses=answers(403, 404),
+    responses={
+        **answers(403, 404),
+        200: {
+            "links": {
+                **link("getLetterPdf", "/api/letters/{letter_id}.pdf", "get", letter_id=FIRST_ID),
+                **link("getLetterHtml", "/api/letters/{letter_id}.html", "get", letter_id=FIRST_ID),
+            }
+        },
+    },
 )
-def get_letters(reference: str, db: Db, viewer: ApiViewer) -> list[LetterPublic]:
+def get_letters(reference: Reference, db: Db, viewer: ApiViewer) -> list[LetterPublic]:
     return [letter_json(x) for x in claim_letters(db, reference, viewer.user)]
 
 
@@ -230,7 +254,17 @@ def get_letter_html(letter_id: DbId, db: Db, viewer: ApiViewer) -> Response:
 @router.get(
     "/outbox",
     summary="Uitgaande e-mail (manager: alles; anderen: aan henzelf), nieuwste eerst",
-    responses=answers(422),
+    responses={
+        **answers(422),
+        200: {
+            "links": link(
+                "retryMessage",
+                "/api/outbox/{message_id}/retry",
+                "post",
+                message_id="$response.body#/messages/0/id",
+            )
+        },
+    },
 )
 def get_outbox(db: Db, viewer: ApiViewer, status: OutboxStatus | None = None) -> OutboxPublic:
     messages, counts = outbox_messages(db, viewer.user, status.value if status else None)
@@ -253,7 +287,7 @@ def post_outbox_retry(message_id: DbId, ctx: Web, db: Db, viewer: ApiViewer) -> 
     summary="Een notitie toevoegen",
     responses=answers(403, 404, 422, *WRITES),
 )
-def note(reference: str, body: NoteCreate, ctx: Web, db: Db, viewer: ApiViewer) -> NoteCreated:
+def note(reference: Reference, body: NoteCreate, ctx: Web, db: Db, viewer: ApiViewer) -> NoteCreated:
     return NoteCreated(event_id=add_note(db, ctx.rt, reference, body.note, viewer.user))
 
 
@@ -264,7 +298,7 @@ def note(reference: str, body: NoteCreate, ctx: Web, db: Db, viewer: ApiViewer) 
     responses=answers(403, 404, 422, files={**PDF, **CSV, **XLSX}),
 )
 def get_timeline(
-    reference: str,
+    reference: Reference,
     ctx: Web,
     db: Db,
     viewer: ApiViewer,
@@ -284,7 +318,7 @@ def get_timeline(
 @router.get(
     "/claims/{reference}/deadlines", summary="Alle termijnen van een claim", responses=answers(403, 404)
 )
-def get_deadlines(reference: str, ctx: Web, db: Db, viewer: ApiViewer) -> list[DeadlinePublic]:
+def get_deadlines(reference: Reference, ctx: Web, db: Db, viewer: ApiViewer) -> list[DeadlinePublic]:
     now = ctx.rt.clock()
     return [deadline_json(d, now) for d in claim_deadlines(db, reference, viewer.user)]
 

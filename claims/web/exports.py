@@ -31,6 +31,7 @@ from claims.web.pages import dashboard_response
 from claims.web.schemas import (
     API_AUTH,
     CSV,
+    IN_ADDRESS,
     KINDS,
     MODE_NAMES,
     PORTFOLIO_FORMAT_NAMES,
@@ -48,7 +49,7 @@ FORMAT_HELP = "pdf, csv, xlsx of json"
 PORTFOLIO_HELP = "csv of xlsx"
 FROM_HELP = "gemeld vanaf, JJJJ-MM-DD (1900-2999); leeg: geen grens"
 TO_HELP = "gemeld tot en met, JJJJ-MM-DD (1900-2999), niet vóór from; leeg: geen grens"
-SHORT = {"maxLength": 200}  # checked by claims.exports.parse_portfolio, with the other fields
+SHORT = {"maxLength": 200, **IN_ADDRESS}  # the length is checked by parse_portfolio, with the rest
 # a period's bound: empty, or a day in claims.exports.YEARS
 PERIOD = {
     "anyOf": [
@@ -145,7 +146,9 @@ def api_portfolio_export(
     ] = PortfolioMode.events.value,
     kind: Annotated[str, Query(description="leeg: alle", json_schema_extra=enum_of(["", *KINDS]))] = "",
     state: Annotated[str, Query(description="leeg: alle", json_schema_extra=enum_of(["", *STATES]))] = "",
-    handler: Annotated[str, Query(description="e-mailadres van een gebruiker; leeg: alle")] = "",
+    handler: Annotated[
+        str, Query(description="e-mailadres van een gebruiker; leeg: alle", json_schema_extra=IN_ADDRESS)
+    ] = "",
     overdue: bool = False,
     q: Annotated[str, Query(description="zoekt in schadenummer en partijen", json_schema_extra=SHORT)] = "",
     opened_from: Annotated[str, Query(alias="from", description=FROM_HELP, json_schema_extra=PERIOD)] = "",

@@ -68,6 +68,8 @@ MODE_NAMES = [m.value for m in PortfolioMode]
 NO_NUL = r"^[^\x00]*$"  # no database stores a NUL in text
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a required text: blank counts as missing
 BLANK = r"^\s*$"  # an optional field left empty, as a form sends it
+# text in the address: the app refuses a NUL there with 400 (claims.web.app), before any route
+IN_ADDRESS = {"pattern": NO_NUL}
 _YEAR = "(19[0-9]{2}|2[01][0-9]{2}|2200)"  # MIN_YEAR..MAX_YEAR
 assert (MIN_YEAR, MAX_YEAR) == (1900, 2200), "the date patterns below spell out these years"
 # a calendar day; 29 February is accepted too, but left out here rather than described by leap years
@@ -602,6 +604,11 @@ def claim_links(reference: str, version: str | None) -> dict[str, Any]:
                 "requestBody": {"version": version},
             }
     return out
+
+
+def link(name: str, target: str, method: str, **parameters: str) -> dict[str, Any]:
+    """One link to the operation `method target`, its `parameters` as runtime expressions."""
+    return {name: {"operationRef": _operation(target, method), "parameters": parameters}}
 
 
 # --- how a caller authenticates (claims.web.deps.api_viewer checks; these only document it) ---------

@@ -107,11 +107,22 @@ def _facts() -> str:
     )
 
 
+def _signed_in(url: str, token: str) -> bool:
+    request = urllib.request.Request(f"{url}/api/workflows", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
 @pytest.mark.parametrize("email", [HANDLER, MANAGER], ids=["handler", "manager"])
 def test_the_api_answers_as_its_openapi_document_says(
     server: tuple[str, dict[str, str]], email: str, tmp_path: Path
 ) -> None:
     url, env = server
+    token = _token(env, email)
+    assert _signed_in(url, token), "the token does not work: schemathesis would only see 401s"
     command = [
         str(BIN / "schemathesis"),
         "run",
@@ -119,7 +130,7 @@ def test_the_api_answers_as_its_openapi_document_says(
         "--checks",
         "all",
         "--header",
-        f"Authorization: Bearer {_token(env, email)}",
+        f"Authorization: Bearer {token}",
         "--max-examples",
         str(EXAMPLES),
         "--workers",
@@ -142,3 +153,5 @@ def test_the_api_answers_as_its_openapi_document_says(
     )
     found = f"schemathesis found (as {email}):\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}"
     assert run.returncode == 0, found
+    # a run in which the server refused the credentials finds nothing, and proves nothing
+    assert _signed_in(url, token) and "401 Unauthorized (" not in run.stdout, found
