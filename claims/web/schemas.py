@@ -68,7 +68,7 @@ MODE_NAMES = [m.value for m in PortfolioMode]
 NO_NUL = r"^[^\x00]*$"  # no database stores a NUL in text
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a required text: blank counts as missing
 BLANK = r"^\s*$"  # an optional field left empty, as a form sends it
-# text in the address: the app refuses a NUL there with 400 (claims.web.app), before any route
+# text in the address: claims.web.input_guard refuses a NUL there with 400, before any route
 IN_ADDRESS = {"pattern": NO_NUL}
 _YEAR = "(19[0-9]{2}|2[01][0-9]{2}|2200)"  # MIN_YEAR..MAX_YEAR
 assert (MIN_YEAR, MAX_YEAR) == (1900, 2200), "the date patterns below spell out these years"
@@ -625,7 +625,7 @@ _RETRY_AFTER = {"description": "seconden", "schema": {"type": "integer"}, "requi
 ERRORS: dict[int, dict[str, Any]] = {
     400: {
         "model": ErrorBody,
-        "description": "Onleesbaar verzoek (een NUL in het adres, een body die geen UTF-8 is)",
+        "description": "Onleesbaar verzoek: een NUL in het adres, een formulier dat niet te lezen is",
     },
     401: {
         "model": ErrorBody,
