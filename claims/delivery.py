@@ -203,6 +203,10 @@ def _failed(
         report.retrying += 1
 
 
+class NotAnIncident(WorkflowError):
+    """Only an incident is sent again: this message is pending, in flight or already sent."""
+
+
 class OutboxNotFound(WorkflowError):
     """No outbox message has this number."""
 
@@ -216,7 +220,7 @@ def retry_incident(db: Db, rt: Runtime, message_id: int, actor: User) -> None:
         if status is None:
             raise OutboxNotFound(f"Bericht {message_id} bestaat niet.")
         if status != OutboxStatus.incident.value:
-            raise WorkflowError(f"Bericht {message_id} is geen incident (status: {status}).")
+            raise NotAnIncident(f"Bericht {message_id} is geen incident (status: {status}).")
         conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == message_id, OUTBOX.c.status == OutboxStatus.incident.value)

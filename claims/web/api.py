@@ -274,7 +274,7 @@ def get_outbox(db: Db, viewer: ApiViewer, status: OutboxStatus | None = None) ->
 @router.post(
     "/outbox/{message_id}/retry",
     summary="Een incident opnieuw versturen (managers)",
-    responses=answers(403, 404, 422, *WRITES),  # 400 also: the message is no incident
+    responses=answers(403, 404, 409, 422, *WRITES),  # 409: the message is no incident
 )
 def post_outbox_retry(message_id: DbId, ctx: Web, db: Db, viewer: ApiViewer) -> RetryPublic:
     retry_incident(db, ctx.rt, message_id, viewer.user)

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from claims.delivery import OutboxNotFound
+from claims.delivery import NotAnIncident, OutboxNotFound
 from claims.logins import LoginRefused
 from claims.queries import LetterNotFound
 from claims.service import ClaimNotFound, StaleClaim
@@ -30,6 +30,7 @@ STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (ClaimNotFound, 404),
     (LetterNotFound, 404),
     (OutboxNotFound, 404),
+    (NotAnIncident, 409),
     (LoginRefused, 401),
     (SpecError, 500),
     (LetterFailed, 500),

@@ -4,42 +4,49 @@ in time is a 503 too, with nothing stored; HEAD answers like GET; the serve knob
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
 
+from bench.loadlib import CLAIMFLOW, issue_tokens, prepare_database, serve
 from claims.db import BACKGROUND_CONNECTIONS, make_engine
 from claims.runtime import Runtime
 from claims.web.app import create_app
-from claims.web.capacity import use_request_threads
-from tests.conftest import PG_URL, World
-from tests.live_server import CLAIMFLOW, claimflow, seeded_env, serving
-from tests.web.conftest import client_for, settings
-from tests.web.test_api import bearer, open_via_api
+from tests.conftest import PG_URL
+from tests.web.conftest import settings
 
 MANAGER = "eva.manager@claimflow.test"
 CLAIM = "CF-2026-000001"
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("capacity")
+@dataclass
+class Seeded:
+    """A freshly seeded SQLite database, the server settings to try on it, and a manager's token."""
+
+    url: str
+    path: Path
+    workdir: Path
+    knobs: dict[str, str]
+    auth: dict[str, str]
 
 
-def _seeded(workdir: Path, name: str, **knobs: str) -> tuple[dict[str, str], Path]:
-    path = workdir / f"{name}.db"
-    return seeded_env(f"sqlite:///{path}", CLAIMFLOW_SCHEDULER="off", **knobs), path
+def _seeded(tmp_path: Path, **knobs: str) -> Seeded:
+    path = tmp_path / "claimflow.db"
+    url = f"sqlite:///{path}"
+    prepare_database(url)
+    token = issue_tokens(url, [MANAGER])[MANAGER]
+    settings = {"CLAIMFLOW_SCHEDULER": "off", **knobs}
+    return Seeded(url, path, tmp_path, settings, {"Authorization": f"Bearer {token}"})
 
 
 @contextmanager
@@ -59,20 +66,16 @@ def _notes(path: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM timeline_events WHERE kind = 'note'").fetchone()[0])
 
 
-def _token(env: dict[str, str], email: str = MANAGER) -> dict[str, str]:
-    return {"Authorization": f"Bearer {claimflow(env, 'users', 'token', email).strip()}"}
-
-
 @pytest.mark.slow
-def test_beyond_the_concurrency_limit_a_request_gets_503_with_retry_after_at_once(workdir: Path) -> None:
-    env, path = _seeded(workdir, "shed", CLAIMFLOW_CONCURRENCY_LIMIT="1")
-    auth = _token(env)
-    with serving(env, workdir) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+def test_beyond_the_concurrency_limit_a_request_gets_503_with_retry_after_at_once(tmp_path: Path) -> None:
+    db = _seeded(tmp_path, CLAIMFLOW_CONCURRENCY_LIMIT="1")
+    auth, path = db.auth, db.path
+    with serve(db.url, db.workdir, env=db.knobs) as servers, httpx.Client(base_url=servers.urls[0]) as http:
         assert http.get(f"/api/claims/{CLAIM}", headers=auth).status_code == 200
         held: list[httpx.Response] = []
         with _write_lock_held(path):
             # a note that waits for the write lock: the one request this process takes on
-            writer = _note_in_flight(server.url, auth, held)
+            writer = _note_in_flight(servers.urls[0], auth, held)
             started = time.monotonic()
             refused = http.get(f"/api/claims/{CLAIM}", headers=auth)
             assert time.monotonic() - started < 1.0
@@ -90,7 +93,7 @@ def test_beyond_the_concurrency_limit_a_request_gets_503_with_retry_after_at_onc
         assert [r.status_code for r in held] == [201]
         # the slot is free again once the note's request has ended (just after its answer left)
         assert _eventually_ok(http, f"/api/claims/{CLAIM}", auth)
-    assert "over the concurrency limit (1)" in server.log.read_text()
+    assert "over the concurrency limit (1)" in servers.logs[0].read_text()
 
 
 def _eventually_ok(http: httpx.Client, url: str, auth: dict[str, str]) -> bool:
@@ -121,11 +124,11 @@ def _note_in_flight(url: str, auth: dict[str, str], answers: list[httpx.Response
 
 
 @pytest.mark.slow
-def test_a_sqlite_lock_held_beyond_the_busy_timeout_is_503_and_stores_nothing(workdir: Path) -> None:
-    env, path = _seeded(workdir, "busy", CLAIMFLOW_SQLITE_BUSY_TIMEOUT_MS="300")
-    auth = _token(env)
+def test_a_sqlite_lock_held_beyond_the_busy_timeout_is_503_and_stores_nothing(tmp_path: Path) -> None:
+    db = _seeded(tmp_path, CLAIMFLOW_SQLITE_BUSY_TIMEOUT_MS="300")
+    auth, path = db.auth, db.path
     before = _notes(path)
-    with serving(env, workdir) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+    with serve(db.url, db.workdir, env=db.knobs) as servers, httpx.Client(base_url=servers.urls[0]) as http:
         with _write_lock_held(path):
             busy = http.post(f"/api/claims/{CLAIM}/notes", json={"note": "te laat"}, headers=auth)
         assert busy.status_code == 503, busy.text
@@ -207,71 +210,12 @@ def _plain_env() -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_two_workers_serve_and_stop_on_sigterm_within_the_shutdown_timeout(workdir: Path) -> None:
-    env, _path = _seeded(workdir, "workers", CLAIMFLOW_WORKERS="2", CLAIMFLOW_SHUTDOWN_TIMEOUT_SECONDS="2")
-    auth = _token(env)
-    with serving(env, workdir) as server:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
-            answers = [http.get(f"/api/claims/{CLAIM}", headers=auth).status_code for _ in range(20)]
+def test_two_workers_serve_and_stop_on_sigterm_within_the_shutdown_timeout(tmp_path: Path) -> None:
+    db = _seeded(tmp_path, CLAIMFLOW_WORKERS="2", CLAIMFLOW_SHUTDOWN_TIMEOUT_SECONDS="2")
+    with serve(db.url, db.workdir, env=db.knobs) as servers:
+        with httpx.Client(base_url=servers.urls[0], timeout=30) as http:
+            answers = [http.get(f"/api/claims/{CLAIM}", headers=db.auth).status_code for _ in range(20)]
         assert answers == [200] * 20
-        took = server.stop()
-    assert took < 10
-    assert server.proc.returncode is not None
-    log = server.log.read_text()
-    assert log.count("Started server process") == 2
-
-
-def test_a_request_never_holds_a_connection_while_it_waits_for_a_thread(
-    engine: Engine, rt: Runtime, world: World
-) -> None:
-    """With two request threads, at most two connections are ever out of the pool, however many
-    requests are in flight: none keeps one from its log-in check to its work, from its work to the
-    validation of its answer, or into an error handler. (Holding one across those waits is how the
-    pool deadlocked under load.)"""
-    app = create_app(settings().model_copy(update={"db_pool_size": 2}), engine, rt)
-    out = 0
-    most = 0
-
-    def checkout(*_args: Any) -> None:
-        nonlocal out, most
-        out += 1
-        most = max(most, out)
-
-    def checkin(*_args: Any) -> None:
-        nonlocal out
-        out -= 1
-
-    auth = bearer(engine, world.handler)
-    with TestClient(app) as api:
-        ref = open_via_api(api, auth)
-    event.listen(engine.pool, "checkout", checkout)
-    event.listen(engine.pool, "checkin", checkin)
-    page = client_for(app, world.handler.email)  # a page session too, through its cookie
-    cookies = dict(page.cookies)
-
-    async def load() -> list[int]:
-        use_request_threads(2)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            calls = [
-                http.get(f"/api/claims/{ref}", headers=auth),  # a response model validated after
-                http.get("/api/claims", headers=auth),
-                http.post(f"/api/claims/{ref}/notes", json={"note": "druk"}, headers=auth),
-                http.post(  # stale: 409 from the error handler
-                    f"/api/claims/{ref}/transitions",
-                    json={"trigger": "start_coverage_check", "version": 99, "data": {}},
-                    headers=auth,
-                ),
-                http.get("/api/claims/CF-1999-999999", headers=auth),  # 404 from a read
-                http.get("/claims", cookies=cookies),
-                http.get(f"/claims/{ref}", cookies=cookies),
-            ]
-            answers = await asyncio.gather(*(calls[i % len(calls)] for i in range(70)))
-        return [a.status_code for a in answers]
-
-    codes = asyncio.run(load())
-    event.remove(engine.pool, "checkout", checkout)
-    event.remove(engine.pool, "checkin", checkin)
-    assert set(codes) <= {200, 201, 404, 409}, codes
-    assert codes.count(201) == 10
-    assert most <= 2, f"{most} connections out at once with 2 request threads"
+    assert servers.shutdown_seconds[0] < 10
+    assert servers.exit_codes[0] is not None
+    assert servers.logs[0].read_text().count("Started server process") == 2

@@ -212,7 +212,7 @@ def test_the_api_outbox_and_retry(app: Any, engine: Engine, rt: Runtime, world: 
     ok = client.post(f"/api/outbox/{message_id}/retry", headers=bearer(engine, world.manager))
     assert ok.status_code == 200 and ok.json()["status"] == "pending"
     again = client.post(f"/api/outbox/{message_id}/retry", headers=bearer(engine, world.manager))
-    assert again.status_code == 400 and "geen incident" in again.json()["detail"]
+    assert again.status_code == 409 and "geen incident" in again.json()["detail"]
 
 
 def test_odd_ids_and_a_letter_that_cannot_be_written_get_clear_answers(
