@@ -107,8 +107,9 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield given
         return
-    # directly under /tmp: as root the cluster runs as `postgres`, which must reach the directory
-    cluster = Path(tempfile.mkdtemp(prefix="claimflow-load-pg.")) / "cluster"
+    # the directory itself, directly under /tmp (as scripts/run_tests.sh does): as root the cluster
+    # runs as `postgres`, which cannot pass through a private directory above it
+    cluster = Path(tempfile.mkdtemp(prefix="claimflow-load-pg."))
     started = subprocess.run(
         [str(PG_CLUSTER), "start", str(cluster)], capture_output=True, text=True, check=False
     )
@@ -118,7 +119,7 @@ def postgres_server() -> Iterator[str]:
         yield started.stdout.strip().splitlines()[-1]
     finally:
         subprocess.run([str(PG_CLUSTER), "stop", str(cluster)], capture_output=True, check=False)
-        shutil.rmtree(cluster.parent, ignore_errors=True)
+        shutil.rmtree(cluster, ignore_errors=True)
 
 
 @contextmanager
