@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     concurrency_limit: int = 256
     # database connections of one process, and as many threads serving requests; PostgreSQL's
     # max_connections must hold workers x (pool size + 4) for every node
-    db_pool_size: int = 8
+    db_pool_size: int = 4
     db_pool_timeout_seconds: float = 10.0  # a request waits this long for a connection, then 503
     shutdown_timeout_seconds: int = 5  # on SIGTERM, requests in flight get this long to finish
 

@@ -4,6 +4,8 @@ writes) by default, PostgreSQL for several app nodes."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -18,6 +20,36 @@ WRITE = {"claimflow_write": True}
 class DatabaseBusy(Exception):
     """SQLite's write lock could not be had within the busy timeout (another process held it):
     nothing was done; the caller may try again shortly."""
+
+
+class _Writers:
+    """One process's queue for SQLite's write lock.
+
+    SQLite lets one writer in at a time; the others poll in its busy handler, which sleeps 1, 2, 5,
+    ... up to 100 ms between tries and serves no one in order: under load a write waited 100-200 ms
+    behind writes of 1 ms. The threads of this process wait for this lock instead and are woken the
+    moment the previous write has committed; another process (`claimflow scheduler`) still meets
+    SQLite's busy timeout.
+    """
+
+    KEY = "claimflow_writer"  # in the pooled connection's info: it holds the lock
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout_seconds
+
+    def acquire(self, info: dict[Any, Any]) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise DatabaseBusy(f"no write turn within {self._timeout:g} s")
+        info[self.KEY] = True
+
+    def release(self, info: dict[Any, Any]) -> None:
+        if info.pop(self.KEY, False):
+            self._lock.release()
+
+
+# The queue of each SQLite engine, found by in_write_transaction (which bypasses the events below).
+_WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
 
 
 def _begin(driver: Any, write: bool) -> None:
@@ -95,6 +127,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA wal_autocheckpoint=10000")
         cur.close()
 
+    writers = _WRITERS[engine] = _Writers(busy_timeout_ms / 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # A write transaction takes the write lock up front: a deferred one that upgrades later can
@@ -102,7 +136,50 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # On the driver connection directly: this runs for every transaction.
         driver = conn.connection.driver_connection
         assert driver is not None
-        _begin(driver, bool(conn.get_execution_options().get("claimflow_write")))
+        write = bool(conn.get_execution_options().get("claimflow_write"))
+        if write:
+            writers.acquire(conn.info)
+        try:
+            _begin(driver, write)
+        except BaseException:
+            writers.release(conn.info)
+            raise
+
+    # SQLAlchemy announces a commit or rollback before it makes it: the write is ended here, on the
+    # driver, so that the next writer's turn starts only when this one is durable (the driver's own
+    # commit or rollback then finds no transaction and does nothing).
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Connection) -> None:
+        if not conn.invalidated and _Writers.KEY in conn.info:
+            try:
+                _end(conn, "COMMIT")
+            finally:
+                writers.release(conn.info)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Connection) -> None:
+        # an invalidated connection gave its turn back when it was dropped (below)
+        if not conn.invalidated and _Writers.KEY in conn.info:
+            try:
+                _end(conn, "ROLLBACK")
+            finally:
+                writers.release(conn.info)
+
+    # a connection handed back, or dropped as broken, in the middle of a write
+    @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi_conn: Any, record: Any, _state: Any) -> None:
+        writers.release(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_conn: Any, record: Any, _exc: Any) -> None:
+        writers.release(record.info)
+
+
+def _end(conn: Connection, statement: str) -> None:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    if driver.in_transaction:
+        driver.execute(statement)
 
 
 def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T:
@@ -125,8 +202,16 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
     driver = conn.connection.driver_connection
     assert driver is not None
     sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        _begin(driver, write=True)
+    writers = _WRITERS.get(conn.engine) if sqlite else None
+    if writers is not None:
+        writers.acquire(conn.info)
+    try:
+        if sqlite:
+            _begin(driver, write=True)
+    except BaseException:
+        if writers is not None:
+            writers.release(conn.info)
+        raise
     try:
         result = work(conn)
         if conn.in_transaction():
@@ -134,15 +219,19 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
     except BaseException:
         if conn.in_transaction():
             conn.rollback()
-        if sqlite:
-            driver.execute("ROLLBACK")
-        else:
+        if not sqlite:
             driver.rollback()  # psycopg opened the transaction with the first statement
+        elif driver.in_transaction:
+            driver.execute("ROLLBACK")
         raise
-    if sqlite:
-        driver.execute("COMMIT")
     else:
-        driver.commit()
+        if sqlite:
+            driver.execute("COMMIT")
+        else:
+            driver.commit()
+    finally:
+        if writers is not None:
+            writers.release(conn.info)
     return result
 
 
