@@ -69,8 +69,8 @@ class Settings(BaseSettings):
                 "CLAIMFLOW_OUTBOX_BACKOFF_SECONDS must be positive and at most "
                 "CLAIMFLOW_OUTBOX_BACKOFF_MAX_SECONDS"
             )
-        if self.workers < 1:
-            raise ValueError("CLAIMFLOW_WORKERS must be at least 1")
+        if not 1 <= self.workers <= 64:
+            raise ValueError("CLAIMFLOW_WORKERS must be between 1 and 64")
         if self.concurrency_limit < 1:
             raise ValueError("CLAIMFLOW_CONCURRENCY_LIMIT must be at least 1")
         if not 1 <= self.db_pool_size <= 1000:

@@ -88,12 +88,14 @@ def make_engine(
     sqlalchemy.exc.TimeoutError (the web answers 503).
     """
     if url.startswith("sqlite"):
+        # an in-memory database lives in one connection, which its own pool keeps
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+        pooling = {} if memory else {"pool_size": pool_size, "max_overflow": -1}
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
-            pool_size=pool_size,
-            max_overflow=-1,
+            **pooling,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
@@ -142,7 +144,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         try:
             _begin(driver, write)
         except BaseException:
-            writers.release(conn.info)
+            if write:
+                writers.release(conn.info)
             raise
 
     # SQLAlchemy announces a commit or rollback before it makes it: the write is ended here, on the
@@ -151,10 +154,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "commit")
     def _on_commit(conn: Connection) -> None:
         if not conn.invalidated and _Writers.KEY in conn.info:
-            try:
-                _end(conn, "COMMIT")
-            finally:
-                writers.release(conn.info)
+            _end(conn, "COMMIT")  # if it fails, the turn stays taken until the rollback ends the write
+            writers.release(conn.info)
 
     @event.listens_for(engine, "rollback")
     def _on_rollback(conn: Connection) -> None:
@@ -225,10 +226,18 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
             driver.execute("ROLLBACK")
         raise
     else:
-        if sqlite:
-            driver.execute("COMMIT")
-        else:
-            driver.commit()
+        try:
+            if sqlite:
+                driver.execute("COMMIT")
+            else:
+                driver.commit()
+        except BaseException:
+            # a commit that failed (a full disk) must not leave the kept connection in its write
+            if not sqlite:
+                driver.rollback()
+            elif driver.in_transaction:
+                driver.execute("ROLLBACK")
+            raise
     finally:
         if writers is not None:
             writers.release(conn.info)

@@ -298,6 +298,7 @@ def note(reference: Reference, body: NoteCreate, ctx: Web, db: Db, viewer: ApiVi
     responses=answers(403, 404, 422, files={**PDF, **CSV, **XLSX}),
 )
 def get_timeline(
+    request: Request,
     reference: Reference,
     ctx: Web,
     db: Db,
@@ -311,7 +312,7 @@ def get_timeline(
     ] = None,
 ) -> Any:
     if format is not None:
-        return api_claim_export(db, ctx, viewer, reference, format)
+        return api_claim_export(request, db, ctx, viewer, reference, format)
     return Timeline([event_json(e) for e in timeline(db, reference, viewer.user)])
 
 

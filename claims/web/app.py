@@ -152,4 +152,6 @@ def _handle_errors(app: FastAPI) -> None:
         if _is_api(request):
             return http_error_json(request, exc)
         message = "Deze pagina bestaat niet." if exc.status_code == 404 else str(exc.detail)
-        return render(request, request.app.state.web, "error.html", {"message": message}, exc.status_code)
+        page = render(request, request.app.state.web, "error.html", {"message": message}, exc.status_code)
+        page.headers.update(exc.headers or {})  # Allow, Retry-After, WWW-Authenticate
+        return page

@@ -16,7 +16,7 @@ import logging
 import time
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -76,9 +76,22 @@ class LoadShedder:
             self._last_log = now
 
 
+HEAD = "claimflow.head"  # in the scope of a HEAD request answered as GET
+
+
+def refuse_head(request: Request) -> None:
+    """For a GET that does something (an export is recorded in the audit trail): HEAD is 405."""
+    if request.scope.get(HEAD):
+        raise HTTPException(
+            405,
+            "Een export wordt alleen met GET gemaakt: elke export komt in het auditlog.",
+            {"Allow": "GET"},
+        )
+
+
 class HeadAsGet:
     """ASGI middleware: HEAD is answered as GET without its body (RFC 9110), for every page and
-    API read, instead of 405."""
+    API read, instead of 405 (a GET that is not only a read refuses it: `refuse_head`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -94,7 +107,7 @@ class HeadAsGet:
             elif not message.get("more_body", False):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+        await self.app({**scope, "method": "GET", HEAD: True}, receive, headers_only)
 
 
 def busy_response(path: str) -> Response:

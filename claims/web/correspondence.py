@@ -16,7 +16,7 @@ from claims.outbox_view import outbox_messages
 from claims.queries import letter
 from claims.service import preview_letters
 from claims.web.deps import Db, DbId, PageViewer, ReleasingRoute, Web
-from claims.web.pages import fire_or_show_problem
+from claims.web.pages import PostedForm, fire_or_show_problem
 from claims.web.templating import render
 from notifications.letters import Letter, to_pdf
 from workflow.errors import Forbidden, InvalidInput
@@ -73,15 +73,18 @@ def together(letters: list[Letter]) -> str:
 
 
 @router.post("/claims/{reference}/preview", response_class=HTMLResponse)
-async def preview(request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str) -> Response:
+def preview(
+    request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
+) -> Response:
     """The letters the transition in the posted form would send, as they would read now; nothing is
     stored. Input errors come back on the claim page, as when firing."""
-    return await fire_or_show_problem(
+    return fire_or_show_problem(
         request,
         ctx,
         db,
         viewer,
         reference,
+        values,
         lambda trigger, inputs, version: _preview_page(ctx, db, viewer, reference, trigger, inputs, version),
     )
 

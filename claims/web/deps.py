@@ -97,12 +97,12 @@ def _releasing(endpoint: Callable[..., T]) -> Callable[..., Awaitable[T]]:
         sessions = [v for v in kwargs.values() if isinstance(v, Session)]
         try:
             result = endpoint(*args, **kwargs)
+            for session in sessions:
+                session.commit()
         except BaseException:
             for session in sessions:
                 session.rollback()
             raise
-        for session in sessions:
-            session.commit()
         return result
 
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -25,6 +25,7 @@ from claims.exports import (
 )
 from claims.models import User
 from claims.permissions import check_is_manager
+from claims.web.capacity import refuse_head
 from claims.web.correspondence import LETTER_HEADERS
 from claims.web.deps import ApiViewer, Db, PageViewer, ReleasingRoute, Web, WebContext
 from claims.web.pages import dashboard_response
@@ -42,8 +43,12 @@ from claims.web.schemas import (
 )
 from workflow.errors import InvalidInput
 
-router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
-api_router = APIRouter(prefix="/api", tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
+# every route here records an export: HEAD, which would record one and send nothing, is refused
+NO_HEAD = [Depends(refuse_head)]
+router = APIRouter(include_in_schema=False, route_class=ReleasingRoute, dependencies=NO_HEAD)
+api_router = APIRouter(
+    prefix="/api", tags=["api"], dependencies=[*API_AUTH, *NO_HEAD], route_class=ReleasingRoute
+)
 
 FORMAT_HELP = "pdf, csv, xlsx of json"
 PORTFOLIO_HELP = "csv of xlsx"
@@ -161,8 +166,11 @@ def api_portfolio_export(
     )  # fmt: skip
 
 
-def api_claim_export(db: Db, ctx: Web, viewer: ApiViewer, reference: str, format: str) -> Response:
+def api_claim_export(
+    request: Request, db: Db, ctx: Web, viewer: ApiViewer, reference: str, format: str
+) -> Response:
     """GET /api/claims/{reference}/timeline?format=…: the same timeline as a file (managers)."""
+    refuse_head(request)
     check_is_manager(viewer.user)
     return attachment(
         export_claim(db, ctx.rt, reference, parse_format(format, CLAIM_FORMATS), viewer.user, "api")

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -55,6 +55,15 @@ def _form_values(raw: Any) -> FormData:
     return {
         k: v.strip() if k not in ("note", "description") else v for k, v in raw.items() if isinstance(v, str)
     }
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop (reading a body is waiting, not work); the endpoint
+    that takes it stays sync, so its database work runs on a worker thread (deps.ReleasingRoute)."""
+    return _form_values(await request.form())
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -246,8 +255,7 @@ def _melding_page(
 
 
 @router.post("/claims/new", response_class=HTMLResponse)
-async def new_claim(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Response:
-    values = _form_values(await request.form())
+def new_claim(request: Request, ctx: Web, db: Db, viewer: PageViewer, values: PostedForm) -> Response:
     if not ctx.signer.csrf_ok(viewer.session_key, "melding", values.pop("csrf", "")):
         raise Forbidden("Ongeldig of verlopen formulier (CSRF). Open het formulier opnieuw.")
     data = {k: v for k, v in values.items() if v != "" and k in {f.name for f in INTAKE_FIELDS}}
@@ -331,29 +339,31 @@ def _csrf_for_claim(ctx: WebContext, viewer: Viewer, reference: str, values: For
 
 
 @router.post("/claims/{reference}/transitions", response_class=HTMLResponse)
-async def fire_transition(request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str) -> Response:
+def fire_transition(
+    request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
+) -> Response:
     def fire(trigger: str, inputs: dict[str, str], version: int) -> Response:
         advance(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
         return _see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}")
 
-    return await fire_or_show_problem(request, ctx, db, viewer, reference, fire)
+    return fire_or_show_problem(request, ctx, db, viewer, reference, values, fire)
 
 
 # the form's own fields, not the transition's inputs ('preview' is the preview button's name)
 _FORM_FIELDS = ("csrf", "trigger", "version", "preview")
 
 
-async def fire_or_show_problem(
+def fire_or_show_problem(
     request: Request,
     ctx: WebContext,
     db: Session,
     viewer: Viewer,
     reference: str,
+    values: FormData,
     action: Callable[[str, dict[str, str], int], Response],
 ) -> Response:
     """Check a posted transition form and run `action(trigger, inputs, version)`: firing it, or
     previewing its letters. A refusal shows the claim page again with the problem and the input kept."""
-    values = _form_values(await request.form())
     _csrf_for_claim(ctx, viewer, reference, values)
     trigger = values.get("trigger", "")
     try:
@@ -392,8 +402,9 @@ async def fire_or_show_problem(
 
 
 @router.post("/claims/{reference}/notes", response_class=HTMLResponse)
-async def post_note(request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str) -> Response:
-    values = _form_values(await request.form())
+def post_note(
+    request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
+) -> Response:
     _csrf_for_claim(ctx, viewer, reference, values)
     try:
         add_note(db, ctx.rt, reference, values.get("note", ""), viewer.user)
@@ -530,9 +541,8 @@ def users_page(request: Request, ctx: Web, db: Db, viewer: PageViewer, ok: str =
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
-async def users_add(request: Request, ctx: Web, db: Db, viewer: PageViewer) -> Response:
+def users_add(request: Request, ctx: Web, db: Db, viewer: PageViewer, values: PostedForm) -> Response:
     check_may_manage_users(viewer.user)
-    values = _form_values(await request.form())
     if not ctx.signer.csrf_ok(viewer.session_key, "users", values.get("csrf", "")):
         raise Forbidden("Ongeldig of verlopen formulier (CSRF).")
     errors: dict[str, str] = {}

@@ -4,6 +4,8 @@ in time is a 503 too, with nothing stored; HEAD answers like GET; the serve knob
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import sqlite3
 import subprocess
 import threading
@@ -16,14 +18,18 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 
 from bench.loadlib import CLAIMFLOW, issue_tokens, prepare_database, serve
 from claims.db import BACKGROUND_CONNECTIONS, make_engine
 from claims.runtime import Runtime
 from claims.web.app import create_app
-from tests.conftest import PG_URL
-from tests.web.conftest import settings
+from claims.web.capacity import use_request_threads
+from tests.conftest import PG_URL, World
+from tests.web.conftest import client_for, settings
+from tests.web.test_api import bearer, open_via_api
 
 MANAGER = "eva.manager@claimflow.test"
 CLAIM = "CF-2026-000001"
@@ -219,3 +225,76 @@ def test_two_workers_serve_and_stop_on_sigterm_within_the_shutdown_timeout(tmp_p
     assert servers.shutdown_seconds[0] < 10
     assert servers.exit_codes[0] is not None
     assert servers.logs[0].read_text().count("Started server process") == 2
+
+
+def test_no_endpoint_does_database_work_on_the_event_loop(app: Any) -> None:
+    """An async endpoint runs on the event loop: one that took the request's session would block
+    every request of the process while it waited for the database or a write turn."""
+    offenders = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        original = inspect.unwrap(route.endpoint)
+        takes_db = any(
+            p.annotation in ("Db", "Session") or p.name == "db"
+            for p in inspect.signature(original).parameters.values()
+        )
+        if takes_db and inspect.iscoroutinefunction(original):
+            offenders.append(route.path)
+    assert offenders == []
+
+
+def test_a_request_never_holds_a_connection_while_it_waits_for_a_thread(
+    engine: Engine, rt: Runtime, world: World
+) -> None:
+    """With two request threads, at most two connections are ever out of the pool, however many
+    requests are in flight: none keeps one from its log-in check to its work, from its work to the
+    validation of its answer, or into an error handler. (Holding one across those waits is how the
+    pool deadlocked under load.)"""
+    app = create_app(settings().model_copy(update={"db_pool_size": 2}), engine, rt)
+    out = 0
+    most = 0
+
+    def checkout(*_args: Any) -> None:
+        nonlocal out, most
+        out += 1
+        most = max(most, out)
+
+    def checkin(*_args: Any) -> None:
+        nonlocal out
+        out -= 1
+
+    auth = bearer(engine, world.handler)
+    with TestClient(app) as api:
+        ref = open_via_api(api, auth)
+    event.listen(engine.pool, "checkout", checkout)
+    event.listen(engine.pool, "checkin", checkin)
+    page = client_for(app, world.handler.email)  # a page session too, through its cookie
+    cookies = dict(page.cookies)
+
+    async def load() -> list[int]:
+        use_request_threads(2)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            calls = [
+                http.get(f"/api/claims/{ref}", headers=auth),  # a response model validated after
+                http.get("/api/claims", headers=auth),
+                http.post(f"/api/claims/{ref}/notes", json={"note": "druk"}, headers=auth),
+                http.post(  # stale: 409 from the error handler
+                    f"/api/claims/{ref}/transitions",
+                    json={"trigger": "start_coverage_check", "version": 99, "data": {}},
+                    headers=auth,
+                ),
+                http.get("/api/claims/CF-1999-999999", headers=auth),  # 404 from a read
+                http.get("/claims", cookies=cookies),
+                http.get(f"/claims/{ref}", cookies=cookies),
+            ]
+            answers = await asyncio.gather(*(calls[i % len(calls)] for i in range(70)))
+        return [a.status_code for a in answers]
+
+    codes = asyncio.run(load())
+    event.remove(engine.pool, "checkout", checkout)
+    event.remove(engine.pool, "checkin", checkin)
+    assert set(codes) <= {200, 201, 404, 409}, codes
+    assert codes.count(201) == 10
+    assert most <= 2, f"{most} connections out at once with 2 request threads"

@@ -189,3 +189,26 @@ def test_a_download_left_halfway_closes_its_export() -> None:
 
     anyio.run(read_one_and_leave)
     assert closed == [True]
+
+
+def test_head_on_an_export_is_refused_and_records_nothing(
+    manager: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    """An export is recorded in the audit trail; a HEAD, answered like GET elsewhere, would record
+    one and hand nothing over."""
+    ref = _claim(engine, rt, world)
+    api = bearer(engine, world.manager)
+    for url, headers in (
+        (f"/claims/{ref}/export?format=pdf", {}),
+        ("/exports/timelines?format=csv", {}),
+        (f"/api/claims/{ref}/timeline?format=csv", api),
+        ("/api/exports/timelines?format=csv", api),
+    ):
+        answer = manager.head(url, headers=headers)
+        assert answer.status_code == 405, url
+        assert answer.headers["allow"] == "GET"
+    assert _trail(engine) == []
+    # the plain timeline is a read: HEAD answers like GET
+    assert manager.head(f"/api/claims/{ref}/timeline", headers=api).status_code == 200
+    assert manager.get(f"/claims/{ref}/export?format=csv").status_code == 200
+    assert len(_trail(engine)) == 1
