@@ -5,16 +5,12 @@ Screenshots land in test-artifacts/e2e/."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bench.loadlib import prepare_database, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")  # a dev dependency: installed by make test
 Page = playwright_api.Page
@@ -23,50 +19,18 @@ expect = playwright_api.expect
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
-CLAIMFLOW = Path(sys.executable).parent / "claimflow"
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`claimflow init`, `seed` and `serve` as `make run` does them, on a free loopback port."""
     workdir = tmp_path_factory.mktemp("e2e")
-    env = {
-        **os.environ,
-        "CLAIMFLOW_DATABASE_URL": f"sqlite:///{workdir / 'claimflow.db'}",
-        "CLAIMFLOW_SECRET_KEY": "e2e-secret-" + "x" * 24,
-    }
-    for command in ("init", "seed"):
-        subprocess.run([str(CLAIMFLOW), command], env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [str(CLAIMFLOW), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/login", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((workdir / "server.log").read_text()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not answer within 10 s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    database = f"sqlite:///{workdir / 'claimflow.db'}"
+    prepare_database(database)
+    with serve(database, workdir, env={"CLAIMFLOW_SECRET_KEY": "e2e-secret-" + "x" * 24}) as servers:
+        yield servers.urls[0]
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.loadlib import prepare_database, serve
 from tests.web.openapi_hooks import ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,48 +36,14 @@ EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """The server's address and the environment its CLI commands need (the same database)."""
     workdir = tmp_path_factory.mktemp("openapi")
-    env = {
-        **os.environ,
-        "CLAIMFLOW_DATABASE_URL": f"sqlite:///{workdir / 'claimflow.db'}",
-        "CLAIMFLOW_SECRET_KEY": "openapi-secret-" + "x" * 24,
-    }
-    for command in ("init", "seed"):
-        subprocess.run([str(BIN / "claimflow"), command], env=env, check=True, capture_output=True)
-    port = _free_port()
-    log_path = workdir / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [str(BIN / "claimflow"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(f"{url}/openapi.json", timeout=1)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError(log_path.read_text()) from None
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError("the server did not answer within 15 s")
-            yield url, env
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+    database = f"sqlite:///{workdir / 'claimflow.db'}"
+    prepare_database(database)
+    with serve(database, workdir) as servers:
+        yield servers.urls[0], {**os.environ, "CLAIMFLOW_DATABASE_URL": database}
 
 
 def _token(env: dict[str, str], email: str) -> str:
