@@ -81,6 +81,11 @@ def _truncate_pg(engine: Engine) -> None:
 
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    yield from backend_engine(request, tmp_path)
+
+
+def backend_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database on the backend the test is parametrised with (BACKENDS)."""
     if request.param == "sqlite":
         path = tmp_path / "claimflow.db"
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)

@@ -15,7 +15,6 @@ checking a password.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, func
 from sqlmodel import Session, SQLModel, select
 
-from claims.db import make_engine
 from claims.models import OutboxMessage
 from claims.runtime import Runtime, build_runtime
 from claims.service import open_claim
@@ -37,7 +35,7 @@ from claims.users import token_hash
 from claims.web.app import create_app
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH
 from claims.web.security import COOKIE, claim_scope
-from tests.conftest import BACKENDS, World, _truncate_pg, melding, snapshot
+from tests.conftest import BACKENDS, World, backend_engine, melding, snapshot
 from tests.web.conftest import PASSWORD, client_for, hidden, settings
 from tests.web.test_api import bearer
 
@@ -61,16 +59,7 @@ ROUTES = _write_routes()
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """Both databases (the web tests' own fixture is SQLite only): PostgreSQL refuses a NUL that
     SQLite would store, so the two fail differently when a check is missing."""
-    if request.param == "sqlite":
-        path = tmp_path / "claimflow.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-        eng = make_engine(f"sqlite:///{path}")
-        yield eng
-        eng.dispose()
-    else:
-        eng = request.getfixturevalue("_pg_engine")
-        _truncate_pg(eng)
-        yield eng
+    yield from backend_engine(request, tmp_path)
 
 
 # --- who calls an endpoint, and with what ordinary body ------------------------------------------
