@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -90,8 +90,14 @@ class ClaimPage:
     filters: ClaimFilter = field(default_factory=ClaimFilter)
 
 
-def check_filter(f: ClaimFilter, kinds: Sequence[str], states: Sequence[str]) -> None:
+def check_filter(
+    f: ClaimFilter, kinds: Sequence[str], states: Sequence[str], handlers: Container[str] | None = None
+) -> None:
+    """InvalidInput naming each filter that cannot match: a typing error, not an empty list.
+    `handlers`: the e-mail addresses a handler filter may name (None: not checked)."""
     errors: dict[str, str] = {}
+    if f.handler and handlers is not None and f.handler.strip().lower() not in handlers:
+        errors["handler"] = f"onbekende behandelaar '{f.handler}'"
     if f.kind and f.kind not in kinds:
         errors["kind"] = f"onbekende soort claim '{f.kind}'"
     if f.state and f.state not in states:

@@ -444,12 +444,13 @@ def _check_list_filter(session: Session, kind: str | None, state: str | None, ha
     errors: dict[str, str] = {}
     try:
         check_filter(
-            ClaimFilter(kind=kind or None, state=state or None), catalog.kinds(), list(catalog.state_labels())
+            ClaimFilter(kind=kind or None, state=state or None, handler=handler or None),
+            catalog.kinds(),
+            list(catalog.state_labels()),
+            known_addresses(session.connection()),
         )
     except InvalidInput as exc:
         errors.update({f"--{name}": problem for name, problem in exc.errors.items()})
-    if handler and handler.strip().lower() not in known_addresses(session.connection()):
-        errors["--handler"] = f"onbekende behandelaar '{handler}'"
     if errors:
         raise InvalidInput(errors)
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from claims.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
 from claims.delivery import retry_incident
+from claims.exports import known_addresses
 from claims.inbox import notifications
 from claims.models import OutboxStatus
 from claims.outbox_view import outbox_messages
@@ -171,7 +172,8 @@ def list_claims(
     f = ClaimFilter(
         kind=kind or None, state=state or None, handler=handler or None, overdue=overdue, q=q, sort=sort
     )
-    check_filter(f, ctx.rt.catalog.kinds(), list(ctx.rt.catalog.state_labels()))
+    kinds, states = ctx.rt.catalog.kinds(), list(ctx.rt.catalog.state_labels())
+    check_filter(f, kinds, states, known_addresses(db.connection()) if handler else None)
     page = search_claims(db.connection(), viewer.user, f, ctx.rt.clock(), cursor=cursor, limit=limit)
     items = [ClaimListItem.model_validate(c.as_dict()) for c in page.items]
     return ClaimPage(items=items, next_cursor=page.next_cursor)

@@ -217,6 +217,8 @@ def test_sorting_by_amount_pages_through_equal_amounts_without_losing_any(
         {"limit": 10_000},
         {"sort": "kleur"},
         {"state": "nergens"},
+        {"kind": "fiets"},
+        {"handler": "niemand@claimflow.test"},
         {"overdue": "misschien"},
     ],
 )
@@ -226,6 +228,18 @@ def test_bad_list_parameters_are_422(
     r = api.get("/api/claims", params=params, headers=as_handler)
     assert r.status_code == 422
     assert isinstance(r.json()["detail"], str)
+
+
+def test_a_known_handler_filters_and_an_unknown_one_is_named(
+    api: TestClient, as_handler: dict[str, str], world: World
+) -> None:
+    ref = open_via_api(api, as_handler)
+    mine = api.get("/api/claims", params={"handler": world.handler.email.upper()}, headers=as_handler)
+    assert [c["reference"] for c in mine.json()["items"]] == [ref]
+    other = api.get("/api/claims", params={"handler": world.other_handler.email}, headers=as_handler)
+    assert other.json()["items"] == []
+    unknown = api.get("/api/claims", params={"handler": "niemand@claimflow.test"}, headers=as_handler)
+    assert unknown.json()["errors"] == {"handler": "onbekende behandelaar 'niemand@claimflow.test'"}
 
 
 def test_a_cursor_of_another_sort_order_is_refused(api: TestClient, as_handler: dict[str, str]) -> None:
