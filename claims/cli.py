@@ -24,6 +24,7 @@ from claims.audit import entries as audit_entries
 from claims.catalog import letter_templates, load_catalog, vocabulary
 from claims.claim_list import ClaimFilter, check_filter
 from claims.config import Settings
+from claims.errors import ClaimNotFound, StaleClaim
 from claims.export_query import count_portfolio
 from claims.exports import (
     CLAIM_FORMATS,
@@ -43,7 +44,7 @@ from claims.queries import claim_view, list_claims, timeline
 from claims.reference_data import load_interest_rates
 from claims.runtime import Runtime, build_runtime
 from claims.schema import upgrade
-from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
+from claims.service import advance, open_claim
 from claims.sweep import sweep as run_sweep
 from claims.text import displayable, unstorable
 from claims.users import add_user, issue_token, user_by_email

@@ -21,12 +21,12 @@ from sqlalchemy import Engine, and_, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 
 from claims.db import WRITE, Db, in_write
+from claims.errors import NotAnIncident, OutboxNotFound
 from claims.models import OutboxStatus, User
 from claims.permissions import check_is_manager
 from claims.runtime import Runtime
 from claims.tables import OUTBOX
 from notifications.email import Mail, SendFailed, SmtpConfig, SmtpSender, backoff
-from workflow.errors import WorkflowError
 
 log = logging.getLogger("claimflow.delivery")
 
@@ -201,14 +201,6 @@ def _failed(
         report.incidents += 1
     else:
         report.retrying += 1
-
-
-class NotAnIncident(WorkflowError):
-    """Only an incident is sent again: this message is pending, in flight or already sent."""
-
-
-class OutboxNotFound(WorkflowError):
-    """No outbox message has this number."""
 
 
 def retry_incident(db: Db, rt: Runtime, message_id: int, actor: User) -> None:

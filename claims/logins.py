@@ -14,10 +14,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from claims.db import in_write
+from claims.errors import LoginRefused
 from claims.models import User
 from claims.tables import LOGIN_FAILURES, USERS, WEB_SESSIONS
 from claims.users import hash_password, token_hash, verify_password
-from workflow.errors import WorkflowError
 
 # Attempts counted over this window. For each key the first `free` attempts cost nothing; each further
 # one doubles the wait, from FIRST_WAIT up to MAX_WAIT. One client guessing one account is stopped
@@ -38,14 +38,6 @@ _DUMMY_HASH = hash_password("no-such-user-password")
 
 REFUSED = "Onbekend e-mailadres of onjuist wachtwoord."
 MAX_EMAIL = 320
-
-
-class LoginRefused(WorkflowError):
-    """Wrong e-mail address or password, or too many attempts; `retry_after` seconds when throttled."""
-
-    def __init__(self, message: str, retry_after: int = 0) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from claims.claim_list import HANDLER, list_query
+from claims.errors import ClaimNotFound, LetterNotFound
 from claims.models import (
     OUTSIDE_LIMIT,
     CostType,
@@ -21,10 +22,8 @@ from claims.models import (
 )
 from claims.permissions import allowed_transitions, check_may_view, visible_claims
 from claims.runtime import Runtime
-from claims.service import ClaimNotFound
 from claims.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
 from workflow.engine import Available
-from workflow.errors import WorkflowError
 
 ZERO = Decimal("0.00")
 
@@ -213,10 +212,6 @@ def claim_letters(session: Session, reference: str, actor: User | None = None) -
     """The claim's letters in the order they were written (without their text)."""
     conn = session.connection()
     return _letters_of(conn, readable_claim(conn, reference, actor).id)
-
-
-class LetterNotFound(WorkflowError):
-    """No letter has this number (or the asker may not read its claim)."""
 
 
 def letter(session: Session, letter_id: int, actor: User | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from claims.context import TransitionContext
 from claims.db import Db, in_write
 from claims.effects import effects
+from claims.errors import ClaimNotFound, StaleClaim
 from claims.fastsql import InsertReturningId, Prepared, Record
 from claims.intake import INTAKE_FIELDS
 from claims.letter_facts import transition_facts
@@ -32,7 +33,7 @@ from claims.runtime import Runtime
 from claims.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
 from notifications.letters import Letter
 from workflow.deadlines import base_from_date, compute_due
-from workflow.errors import InvalidInput, TransitionNotAllowed, WorkflowError
+from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.inputs import validate_inputs
 from workflow.spec import ENTERED, DeadlineSpec, StateSpec, TransitionSpec, WorkflowSpec
 
@@ -94,19 +95,6 @@ _CLOSE_DEADLINE = Prepared(
         cancelled_at=bindparam("cancelled_at", type_=DEADLINES.c.cancelled_at.type),
     )
 )
-
-
-class ClaimNotFound(WorkflowError):
-    """No claim has this schadenummer."""
-
-
-class StaleClaim(WorkflowError):
-    """Someone else changed the claim since the caller read it; nothing was applied."""
-
-    def __init__(self, message: str, *, current_state: str, current_version: int) -> None:
-        super().__init__(message)
-        self.current_state = current_state
-        self.current_version = current_version
 
 
 class Outcome(NamedTuple):

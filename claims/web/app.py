@@ -18,12 +18,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from claims.config import Settings
+from claims.errors import LetterFailed
 from claims.logins import SessionPolicy
 from claims.runtime import Runtime, build_runtime
 from claims.scheduler import make_scheduler
 from claims.web import api, capacity, correspondence, exports, pages
 from claims.web.deps import LoginRequired, WebContext
-from claims.web.errors import LetterFailed, domain_error_json, http_error_json, validation_error_json
+from claims.web.errors import domain_error_json, http_error_json, validation_error_json
 from claims.web.input_guard import InputGuard
 from claims.web.security import CookieSigner
 from claims.web.templating import STATIC_DIR, make_environment, render

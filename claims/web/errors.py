@@ -9,18 +9,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from claims.delivery import NotAnIncident, OutboxNotFound
-from claims.logins import LoginRefused
-from claims.queries import LetterNotFound
-from claims.service import ClaimNotFound, StaleClaim
+from claims.errors import (
+    ClaimNotFound,
+    LetterFailed,
+    LetterNotFound,
+    LoginRefused,
+    NotAnIncident,
+    OutboxNotFound,
+    StaleClaim,
+)
 from claims.text import displayable
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
-
-
-class LetterFailed(WorkflowError):
-    """A letter could not be written (a template lacks a fact): our fault, not the user's; nothing was
-    stored."""
-
 
 STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (InvalidInput, 422),

@@ -20,14 +20,15 @@ from sqlmodel import Session
 from claims.claim_list import SORTS, ClaimFilter, check_filter, search_claims
 from claims.dashboard import dashboard as dashboard_figures
 from claims.db import in_write
+from claims.errors import LoginRefused, StaleClaim
 from claims.inbox import mark_all_read, notifications
 from claims.intake import INTAKE_FIELDS, KIND_LABELS
-from claims.logins import LoginRefused, authenticate, end_session, start_session
+from claims.logins import authenticate, end_session, start_session
 from claims.models import Role, User
 from claims.outbox_view import incident_count
 from claims.permissions import check_may_manage_users, check_may_open
 from claims.queries import claim_deadlines, claim_view, find_policies, policy_by_number, timeline
-from claims.service import StaleClaim, add_note, advance, open_claim
+from claims.service import add_note, advance, open_claim
 from claims.user_admin import set_active
 from claims.users import active_users_by_role, add_user, all_users
 from claims.web import charts

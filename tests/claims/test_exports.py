@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from claims.errors import ClaimNotFound
 from claims.export_query import PortfolioFilter
 from claims.export_rows import KEYS
 from claims.exports import (
@@ -33,7 +34,7 @@ from claims.exports import (
 from claims.models import User
 from claims.queries import timeline
 from claims.runtime import Runtime
-from claims.service import ClaimNotFound, add_note
+from claims.service import add_note
 from claims.sweep import sweep
 from claims.tables import AUDIT, CLAIMS, DEADLINES, LETTERS, MONEY
 from claims.users import user_by_email

@@ -17,8 +17,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from claims.catalog import LETTER_DIR, letter_templates
+from claims.errors import StaleClaim
 from claims.runtime import Runtime
-from claims.service import StaleClaim, advance, preview_letters
+from claims.service import advance, preview_letters
 from claims.sweep import sweep
 from claims.tables import CLAIMS, EVENTS, LETTERS
 from notifications.letters import LetterError, LetterRenderer, to_pdf

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from claims.errors import ClaimNotFound, StaleClaim
 from claims.models import Claim, Deadline, MoneyKind, MoneyLine, Policy, TimelineEvent, User
 from claims.queries import claim_view
 from claims.runtime import Runtime
-from claims.service import ClaimNotFound, StaleClaim, advance, open_claim
+from claims.service import advance, open_claim
 from claims.users import add_user
 from tests.claims.driver import Driver
 from tests.conftest import Clock, World, melding, snapshot

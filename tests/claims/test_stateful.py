@@ -18,9 +18,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from claims.db import make_engine
+from claims.errors import StaleClaim
 from claims.models import OUTSIDE_LIMIT, Claim, Deadline, MoneyKind, MoneyLine, Policy, TimelineEvent
 from claims.runtime import Runtime
-from claims.service import StaleClaim, advance, open_claim
+from claims.service import advance, open_claim
 from tests.claims.driver import actor_for, sample_inputs
 from tests.conftest import Clock, melding
 from workflow.errors import WorkflowError

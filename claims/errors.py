@@ -1,0 +1,46 @@
+"""Every error the claims domain raises for a person to act on, in one module; the web maps them to
+HTTP answers (claims.web.errors) and the CLI to exit codes (claims.cli), each in one place. The
+engine's own errors (InvalidInput, Forbidden, TransitionNotAllowed, SpecError) are in workflow.errors."""
+
+from __future__ import annotations
+
+from workflow.errors import WorkflowError
+
+
+class ClaimNotFound(WorkflowError):
+    """No claim has this schadenummer."""
+
+
+class StaleClaim(WorkflowError):
+    """Someone else changed the claim since the caller read it (or the caller's version is one the
+    claim never had); nothing was applied."""
+
+    def __init__(self, message: str, *, current_state: str, current_version: int) -> None:
+        super().__init__(message)
+        self.current_state = current_state
+        self.current_version = current_version
+
+
+class LetterNotFound(WorkflowError):
+    """No letter has this number (or the asker may not read its claim)."""
+
+
+class LetterFailed(WorkflowError):
+    """A letter could not be written (a template lacks a fact): our fault, not the user's; nothing was
+    stored."""
+
+
+class LoginRefused(WorkflowError):
+    """Wrong e-mail address or password, or too many attempts; `retry_after` seconds when throttled."""
+
+    def __init__(self, message: str, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotAnIncident(WorkflowError):
+    """Only an incident is sent again: this message is pending, in flight or already sent."""
+
+
+class OutboxNotFound(WorkflowError):
+    """No outbox message has this number."""
