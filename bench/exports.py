@@ -36,8 +36,8 @@ from sqlalchemy import func, insert, select
 from bench.bulk import claim_row, finish, policy_row, user_row
 from claims.catalog import Catalog, load_catalog
 from claims.db import make_engine
-from claims.export_query import PortfolioFilter
-from claims.exports import ExportFormat, PortfolioMode, export_portfolio
+from claims.exports.query import PortfolioFilter
+from claims.exports.timelines import ExportFormat, PortfolioMode, export_portfolio
 from claims.runtime import build_runtime
 from claims.schema import upgrade
 from claims.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS

@@ -25,8 +25,8 @@ from claims.catalog import letter_templates, load_catalog, vocabulary
 from claims.claim_list import ClaimFilter, check_filter
 from claims.config import Settings
 from claims.errors import ClaimNotFound, StaleClaim
-from claims.export_query import count_portfolio
-from claims.exports import (
+from claims.exports.query import count_portfolio
+from claims.exports.timelines import (
     CLAIM_FORMATS,
     ExportFile,
     ExportFormat,

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from claims.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
 from claims.delivery import retry_incident
-from claims.exports import known_addresses
+from claims.exports.timelines import known_addresses
 from claims.inbox import notifications
 from claims.models import OutboxStatus
 from claims.outbox_view import outbox_messages

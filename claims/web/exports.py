@@ -1,5 +1,6 @@
 """Timeline exports on the web (buttons on the claim page and the dashboard) and in the API: thin over
-claims.exports, which checks that the asker is a manager and records each export in the audit trail."""
+claims.exports.timelines, which checks that the asker is a manager and records each export in the
+audit trail."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from claims.exports import (
+from claims.exports.timelines import (
     CLAIM_FORMATS,
     ExportFile,
     ExportFormat,
@@ -55,7 +56,7 @@ PORTFOLIO_HELP = "csv of xlsx"
 FROM_HELP = "gemeld vanaf, JJJJ-MM-DD (1900-2999); leeg: geen grens"
 TO_HELP = "gemeld tot en met, JJJJ-MM-DD (1900-2999), niet vóór from; leeg: geen grens"
 SHORT = {"maxLength": 200, **IN_ADDRESS}  # the length is checked by parse_portfolio, with the rest
-# a period's bound: empty, or a day in claims.exports.YEARS
+# a period's bound: empty, or a day in claims.exports.timelines.YEARS
 PERIOD = {
     "anyOf": [
         {"type": "string", "maxLength": 0},

@@ -32,7 +32,13 @@ from pydantic import (
 
 from claims.catalog import SPEC_DIR, vocabulary
 from claims.claim_list import SORTS
-from claims.exports import CLAIM_FORMATS, MEDIA_TYPES, PORTFOLIO_FORMATS, ExportFormat, PortfolioMode
+from claims.exports.timelines import (
+    CLAIM_FORMATS,
+    MEDIA_TYPES,
+    PORTFOLIO_FORMATS,
+    ExportFormat,
+    PortfolioMode,
+)
 from claims.intake import INTAKE_FIELDS
 from claims.letter_facts import RECIPIENTS
 from claims.models import CostType, OutboxStatus, Outcome, Role

@@ -14,8 +14,8 @@ import pytest
 
 from bench.exports import build
 from claims.db import make_engine
-from claims.export_query import PortfolioFilter
-from claims.exports import ExportFormat, PortfolioMode, export_portfolio
+from claims.exports.query import PortfolioFilter
+from claims.exports.timelines import ExportFormat, PortfolioMode, export_portfolio
 from claims.runtime import Runtime
 
 pytestmark = pytest.mark.slow

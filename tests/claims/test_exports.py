@@ -21,9 +21,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from claims.errors import ClaimNotFound
-from claims.export_query import PortfolioFilter
-from claims.export_rows import KEYS
-from claims.exports import (
+from claims.exports.query import PortfolioFilter
+from claims.exports.rows import KEYS
+from claims.exports.timelines import (
     ExportFormat,
     PortfolioMode,
     export_claim,
@@ -210,8 +210,8 @@ def test_the_pdf_of_a_claim_draws_its_timeline_and_lists_every_row(
 ) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the document is the same on either database")
-    from claims.export_pdf import timeline_html
-    from claims.exports import claim_timeline
+    from claims.exports.pdf import timeline_html
+    from claims.exports.timelines import claim_timeline
     from tests.claims.test_letters_service import pdf_text
 
     manager = _manager(engine)
@@ -392,7 +392,7 @@ def test_the_per_claim_portfolio_row_carries_money_and_days_per_state(
 
 
 def test_the_writers_neutralise_every_formula_start_and_keep_numbers_numbers(tmp_path: Path) -> None:
-    from claims.export_files import csv_chunks, inert, write_xlsx
+    from claims.exports.files import csv_chunks, inert, write_xlsx
 
     texts = [*INJECTIONS, "\tTab", "\rCR", "gewoon", "", "'al een apostrof"]
     assert [inert(t) for t in texts] == ["'" + t for t in texts[:6]] + texts[6:]
@@ -425,7 +425,7 @@ def test_deadlines_are_credited_to_the_transition_that_set_them_not_to_a_flag_be
 def test_codes_without_a_label_come_out_inert_for_a_spreadsheet_and_as_stored_otherwise(
     rt: Runtime,
 ) -> None:
-    from claims.export_rows import HistoryBuilder, Sources
+    from claims.exports.rows import HistoryBuilder, Sources
 
     claim = (1, "CF-2026-000001", "contract_breach", 1, "melding", None, "2026-11-01 08:00:00.000000",
              None, "K", 100, "I", "h@x.nl")  # fmt: skip
@@ -438,7 +438,7 @@ def test_codes_without_a_label_come_out_inert_for_a_spreadsheet_and_as_stored_ot
         ],
         money=[(1, 4, 2, at, "=kind", "=cost", 100, "=note")],
     )
-    from claims.export_query import ClaimFacts
+    from claims.exports.query import ClaimFacts
 
     for spreadsheet in (True, False):
         builder = HistoryBuilder(rt.catalog, {1: "=a@b.nl"}, AMSTERDAM, SWEPT, for_spreadsheet=spreadsheet)

@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 from claims.catalog import Catalog
 from claims.coltypes import from_cents
-from claims.export_files import FORMULA_START, inert
+from claims.exports.files import FORMULA_START, inert
 from claims.intake import KIND_LABELS
 from claims.labels import EVENT_LABELS
 from claims.models import COST_TYPE_LABELS
+from claims.queries import ClaimView
 from workflow.spec import WorkflowSpec
 
 # (key, Dutch column header): the keys name the JSON fields, the headers head CSV and XLSX columns.
@@ -215,7 +216,7 @@ class SpecWords:
 class HistoryBuilder:
     """Builds each claim's History; made once per export with the catalog, the users and the zone.
 
-    `for_spreadsheet`: every text cell comes out inert (see export_files.inert): the labels and e-mail
+    `for_spreadsheet`: every text cell comes out inert (see files.inert): the labels and e-mail
     addresses once, here, and what people typed as each row is built, so a portfolio's millions of rows
     need no check per cell when they are written. Without it (JSON, PDF) the text is as it was typed."""
 
@@ -410,3 +411,14 @@ def stays_as_dicts(times: Iterable[StateTime]) -> list[dict[str, Any]]:
         {"state": t.state, "label": t.label, "days": str(t.days), "visits": t.visits, "ongoing": t.ongoing}
         for t in times
     ]
+
+
+@dataclass(frozen=True)
+class ClaimTimeline:
+    """One claim's timeline with what a reader of the document needs around it."""
+
+    view: ClaimView
+    history: History
+    times: list[StateTime]
+    generated_at: datetime
+    tz_name: str

@@ -40,7 +40,7 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """UTF-8 CSV with a byte-order mark (so Excel reads é and ë) and CRLF line ends, from batches of rows,
     in chunks of a few thousand rows: memory holds one chunk. Every text cell is neutralised, unless the
-    caller built its rows inert already (see export_rows.HistoryBuilder)."""
+    caller built its rows inert already (see rows.HistoryBuilder)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([inert(h) for h in header])

@@ -23,20 +23,20 @@ from sqlmodel import Session
 
 from claims.audit import record
 from claims.catalog import Catalog
-from claims.export_files import csv_chunks, file_chunks, write_xlsx
-from claims.export_query import (
+from claims.exports.files import csv_chunks, file_chunks, write_xlsx
+from claims.exports.query import (
     PortfolioFilter,
     histories,
     one_claim,
     portfolio_histories,
     user_emails,
 )
-from claims.export_rows import (
+from claims.exports.rows import (
     COLUMNS,
     MOMENT_COLUMNS,
+    ClaimTimeline,
     History,
     HistoryBuilder,
-    StateTime,
     as_dict,
     days,
     instant,
@@ -46,7 +46,7 @@ from claims.intake import KIND_LABELS
 from claims.labels import OUTCOME_LABELS
 from claims.models import User
 from claims.permissions import check_is_manager
-from claims.queries import ClaimView, claim_view
+from claims.queries import claim_view
 from claims.runtime import Runtime
 from workflow.errors import InvalidInput
 
@@ -86,17 +86,6 @@ class ExportFile:
     filename: str
     media_type: str
     chunks: Iterator[bytes]
-
-
-@dataclass(frozen=True)
-class ClaimTimeline:
-    """One claim's timeline with what a reader of the document needs around it."""
-
-    view: ClaimView
-    history: History
-    times: list[StateTime]
-    generated_at: datetime
-    tz_name: str
 
 
 def parse_format(value: str | None, allowed: Sequence[ExportFormat]) -> ExportFormat:
@@ -268,7 +257,7 @@ def _claim_content(timeline: ClaimTimeline, fmt: ExportFormat) -> bytes:
         return b"".join(file_chunks(path))
     if fmt is ExportFormat.json:
         return json.dumps(timeline_json(timeline), ensure_ascii=False, indent=2).encode()
-    from claims.export_pdf import timeline_pdf  # WeasyPrint loads slowly; only PDFs need it
+    from claims.exports.pdf import timeline_pdf  # WeasyPrint loads slowly; only PDFs need it
 
     return timeline_pdf(timeline)
 

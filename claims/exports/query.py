@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection
 
 from claims.claim_list import HANDLER, ClaimFilter, filtered
-from claims.export_rows import (
+from claims.exports.rows import (
     DEADLINE_COLUMNS,
     EVENT_COLUMNS,
     LETTER_COLUMNS,
@@ -171,7 +171,7 @@ def count_portfolio(
     return claims, rows
 
 
-# Raw SQL on the driver's cursor: the values come back as the driver gives them (see export_rows).
+# Raw SQL on the driver's cursor: the values come back as the driver gives them (see rows).
 _SOURCES = {
     name: f"SELECT claim_id, {', '.join(columns)} FROM {table} WHERE claim_id {{ids}} ORDER BY claim_id, id"
     for name, table, columns in (

@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from claims.export_rows import KEYS, Stay
-from claims.exports import ClaimTimeline
+from claims.exports.rows import KEYS, ClaimTimeline, Stay
 from claims.formatting import local_moment
 from claims.intake import KIND_LABELS
 from claims.labels import OUTCOME_LABELS
 from notifications.letters import LetterRenderer, to_pdf
 from workflow.svgtext import svg_number, xml_text
 
-EXPORT_DIR = Path(__file__).resolve().parent.parent / "templates" / "exports"
+EXPORT_DIR = Path(__file__).resolve().parents[2] / "templates" / "exports"
 TEMPLATE = "tijdlijn"
 WIDTH = 1000
 LEFT = 150  # room for the lane names
