@@ -52,11 +52,16 @@ class _Writers:
 _WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
 
 
+def is_lock_timeout(error: BaseException) -> bool:
+    """SQLite's "database is locked" or "busy": another writer kept the lock past the busy timeout."""
+    return "locked" in str(error) or "busy" in str(error)
+
+
 def _begin(driver: Any, write: bool) -> None:
     try:
         driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if is_lock_timeout(exc):
             raise DatabaseBusy(str(exc)) from exc
         raise
 

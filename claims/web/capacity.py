@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from claims.db import DatabaseBusy
+from claims.db import DatabaseBusy, is_lock_timeout
 
 log = logging.getLogger("claimflow.web")
 
@@ -126,22 +126,18 @@ def install(app: FastAPI, concurrency_limit: int) -> None:
     """Load shedding, HEAD and the 503 answers for a database that cannot be had in time (answered
     on the event loop: a busy server has no thread to spare for saying so)."""
 
-    async def _pool_exhausted(request: Request, exc: Exception) -> Response:
-        log.warning("no database connection in time for %s %s: %s", request.method, request.url.path, exc)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("database not to be had for %s %s: %s", request.method, request.url.path, exc)
         return busy_response(request.url.path)
 
     async def _operational(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OperationalError)
-        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+        if exc.orig is None or not is_lock_timeout(exc.orig):
             raise exc  # a real database fault stays a 500 with its traceback in the log
-        return await _busy(request, exc)
+        return await _unavailable(request, exc)
 
-    async def _busy(request: Request, exc: Exception) -> Response:
-        log.warning("database busy for %s %s: %s", request.method, request.url.path, exc)
-        return busy_response(request.url.path)
-
-    app.add_exception_handler(PoolTimeout, _pool_exhausted)
-    app.add_exception_handler(DatabaseBusy, _busy)
+    app.add_exception_handler(PoolTimeout, _unavailable)
+    app.add_exception_handler(DatabaseBusy, _unavailable)
     app.add_exception_handler(OperationalError, _operational)
     # Added last, so outermost: a shed request costs nothing but this answer.
     app.add_middleware(HeadAsGet)
