@@ -23,11 +23,11 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
 from bench.bulk import claim_row, finish, policy_row, user_row
-from claims.claim_list import ClaimFilter, ClaimPage, search_claims
-from claims.db import make_engine
-from claims.models import User
-from claims.schema import upgrade
-from claims.tables import CLAIMS, DEADLINES, POLICIES, USERS
+from claims.reads.claim_list import ClaimFilter, ClaimPage, search_claims
+from claims.storage.db import make_engine
+from claims.storage.models import User
+from claims.storage.schema import upgrade
+from claims.storage.tables import CLAIMS, DEADLINES, POLICIES, USERS
 
 KINDS = ["contract_breach", "data_loss", "late_delivery", "unpaid_fee"]
 STATES = ["melding", "dekkingsonderzoek", "expertise", "schadebeperking", "regeling", "gesloten"]

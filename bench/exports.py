@@ -34,13 +34,13 @@ from openpyxl import Workbook
 from sqlalchemy import func, insert, select
 
 from bench.bulk import claim_row, finish, policy_row, user_row
-from claims.catalog import Catalog, load_catalog
-from claims.db import make_engine
 from claims.exports.query import PortfolioFilter
 from claims.exports.timelines import ExportFormat, PortfolioMode, export_portfolio
+from claims.kinds.catalog import Catalog, load_catalog
 from claims.runtime import build_runtime
-from claims.schema import upgrade
-from claims.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
+from claims.storage.db import make_engine
+from claims.storage.schema import upgrade
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
 from workflow.spec import DeadlineSpec
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -88,7 +88,7 @@ TERMS = (
 
 
 def money_text(amount: Decimal) -> str:
-    """An amount as the service keeps it in an event's inputs (claims.service._jsonable)."""
+    """An amount as the service keeps it in an event's inputs (claims.service.advance._jsonable)."""
     return str(amount)
 
 

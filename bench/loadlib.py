@@ -38,8 +38,8 @@ import httpx
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
-from claims.db import make_engine
-from claims.tables import CLAIMS, EVENTS, USERS
+from claims.storage.db import make_engine
+from claims.storage.tables import CLAIMS, EVENTS, USERS
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMFLOW = Path(sys.executable).parent / "claimflow"

@@ -19,11 +19,11 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert, update
 
 from bench.bulk import claim_row, finish, policy_row, user_row
-from claims.db import make_engine
+from claims.deadlines.sweep import sweep
 from claims.runtime import build_runtime
-from claims.schema import upgrade
-from claims.sweep import sweep
-from claims.tables import CLAIMS, DEADLINES, EVENTS, NOTIFICATIONS, POLICIES, USERS
+from claims.storage.db import make_engine
+from claims.storage.schema import upgrade
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, NOTIFICATIONS, POLICIES, USERS
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 BATCH = 20_000

@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from claims.db import make_engine
-from claims.models import Policy, User
-from claims.reference_data import load_interest_rates
+from claims.money.rates import load_interest_rates
 from claims.runtime import Runtime, build_runtime
-from claims.schema import upgrade
-from claims.service import advance, open_claim
+from claims.service.advance import advance, open_claim
+from claims.storage.db import make_engine
+from claims.storage.models import Policy, User
+from claims.storage.schema import upgrade
 from workflow.engine import available
 
 PATH = [  # a full contract-breach life: every step committed on its own

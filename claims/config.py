@@ -11,9 +11,9 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 
-from claims.db import make_engine
-from claims.delivery import DeliveryPolicy
+from claims.notify.delivery import DeliveryPolicy
 from claims.rules import DomainRules
+from claims.storage.db import make_engine
 from notifications.email import SmtpConfig
 
 DEFAULT_SECRET = "dev-secret-change-me"

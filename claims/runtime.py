@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from claims.catalog import LETTER_DIR, Catalog, load_catalog
+from claims.kinds.catalog import LETTER_DIR, Catalog, load_catalog
 from claims.rules import DomainRules
 from notifications.letters import LetterRenderer
 from workflow.calendar import WorkingDayCalendar, dutch_calendar

@@ -16,11 +16,11 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from claims.models import Claim, Policy
-from claims.reference_data import load_interest_rates
+from claims.money.rates import load_interest_rates
+from claims.people.users import add_user, user_by_email
 from claims.runtime import Runtime
-from claims.service import advance, open_claim
-from claims.users import add_user, user_by_email
+from claims.service.advance import advance, open_claim
+from claims.storage.models import Claim, Policy
 from workflow.errors import WorkflowError
 
 SEED_FILE = Path(__file__).parent / "demo.yaml"

@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
-from claims.db import make_engine
-from claims.models import Policy, User
-from claims.reference_data import load_interest_rates
+from claims.money.rates import load_interest_rates
+from claims.people.users import add_user
 from claims.runtime import Runtime, build_runtime
-from claims.schema import upgrade
-from claims.users import add_user
+from claims.storage.db import make_engine
+from claims.storage.models import Policy, User
+from claims.storage.schema import upgrade
 
 PG_URL = os.environ.get("CLAIMFLOW_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -193,9 +193,9 @@ def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 at production cost takes ~50 ms a hash; tests create many users."""
     from argon2 import PasswordHasher
 
-    import claims.users
+    import claims.people.users
 
-    original = claims.users._hasher
-    claims.users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    original = claims.people.users._hasher
+    claims.people.users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
-    claims.users._hasher = original
+    claims.people.users._hasher = original

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from claims.exports.rows import KEYS, ClaimTimeline, Stay
 from claims.formatting import local_moment
-from claims.intake import KIND_LABELS
-from claims.labels import OUTCOME_LABELS
+from claims.kinds.intake import KIND_LABELS
+from claims.reads.labels import OUTCOME_LABELS
 from notifications.letters import LetterRenderer, to_pdf
 from workflow.svgtext import svg_number, xml_text
 

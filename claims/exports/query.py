@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection
 
-from claims.claim_list import HANDLER, ClaimFilter, filtered
 from claims.exports.rows import (
     DEADLINE_COLUMNS,
     EVENT_COLUMNS,
@@ -24,8 +23,9 @@ from claims.exports.rows import (
     HistoryBuilder,
     Sources,
 )
-from claims.models import User
-from claims.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
+from claims.reads.claim_list import HANDLER, ClaimFilter, filtered
+from claims.storage.models import User
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
 
 CHUNK = 500
 

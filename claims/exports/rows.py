@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from claims.catalog import Catalog
-from claims.coltypes import from_cents
 from claims.exports.files import FORMULA_START, inert
-from claims.intake import KIND_LABELS
-from claims.labels import EVENT_LABELS
-from claims.models import COST_TYPE_LABELS
-from claims.queries import ClaimView
+from claims.kinds.catalog import Catalog
+from claims.kinds.intake import KIND_LABELS
+from claims.reads.labels import EVENT_LABELS
+from claims.reads.queries import ClaimView
+from claims.storage.coltypes import from_cents
+from claims.storage.models import COST_TYPE_LABELS
 from workflow.spec import WorkflowSpec
 
 # (key, Dutch column header): the keys name the JSON fields, the headers head CSV and XLSX columns.

@@ -21,8 +21,6 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from claims.audit import record
-from claims.catalog import Catalog
 from claims.exports.files import csv_chunks, file_chunks, write_xlsx
 from claims.exports.query import (
     PortfolioFilter,
@@ -42,12 +40,14 @@ from claims.exports.rows import (
     instant,
     stays_as_dicts,
 )
-from claims.intake import KIND_LABELS
-from claims.labels import OUTCOME_LABELS
-from claims.models import User
-from claims.permissions import check_is_manager
-from claims.queries import claim_view
+from claims.kinds.catalog import Catalog
+from claims.kinds.intake import KIND_LABELS
+from claims.people.permissions import check_is_manager
+from claims.reads.audit import record
+from claims.reads.labels import OUTCOME_LABELS
+from claims.reads.queries import claim_view
 from claims.runtime import Runtime
+from claims.storage.models import User
 from workflow.errors import InvalidInput
 
 T = TypeVar("T")

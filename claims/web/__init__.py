@@ -1,1 +1,1 @@
-"""The web application and the JSON API: thin layers over claims.service and claims.queries."""
+"""The web application and the JSON API: thin layers over claims.service and claims.reads.queries."""

@@ -11,14 +11,14 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from claims.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
-from claims.delivery import retry_incident
 from claims.exports.timelines import known_addresses
-from claims.inbox import notifications
-from claims.models import OutboxStatus
-from claims.outbox_view import outbox_messages
-from claims.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
-from claims.service import add_note, advance, open_claim, preview_letters
+from claims.notify.delivery import retry_incident
+from claims.notify.inbox import notifications
+from claims.notify.outbox_view import outbox_messages
+from claims.reads.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
+from claims.reads.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
+from claims.service.advance import add_note, advance, open_claim, preview_letters
+from claims.storage.models import OutboxStatus
 from claims.web.correspondence import letter_page, pdf_name, pdf_response
 from claims.web.deps import ApiViewer, Db, DbId, ReleasingRoute, Web
 from claims.web.exports import api_claim_export

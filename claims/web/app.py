@@ -18,10 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from claims.config import Settings
+from claims.deadlines.scheduler import make_scheduler
 from claims.errors import LetterFailed
-from claims.logins import SessionPolicy
+from claims.people.logins import SessionPolicy
 from claims.runtime import Runtime, build_runtime
-from claims.scheduler import make_scheduler
 from claims.web import api, capacity, correspondence, exports, pages
 from claims.web.deps import LoginRequired, WebContext
 from claims.web.errors import domain_error_json, http_error_json, validation_error_json

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from claims.db import DatabaseBusy, is_lock_timeout
+from claims.storage.db import DatabaseBusy, is_lock_timeout
 
 log = logging.getLogger("claimflow.web")
 

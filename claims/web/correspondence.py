@@ -10,11 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from claims.delivery import retry_incident
-from claims.models import OutboxStatus, Role
-from claims.outbox_view import outbox_messages
-from claims.queries import letter
-from claims.service import preview_letters
+from claims.notify.delivery import retry_incident
+from claims.notify.outbox_view import outbox_messages
+from claims.reads.queries import letter
+from claims.service.advance import preview_letters
+from claims.storage.models import OutboxStatus, Role
 from claims.web.deps import Db, DbId, PageViewer, ReleasingRoute, Web
 from claims.web.pages import PostedForm, fire_or_show_problem
 from claims.web.templating import render

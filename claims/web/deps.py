@@ -16,10 +16,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from claims.config import Settings
-from claims.logins import SessionPolicy, resume_session
-from claims.models import User
+from claims.people.logins import SessionPolicy, resume_session
+from claims.people.users import token_hash, user_by_token
 from claims.runtime import Runtime
-from claims.users import token_hash, user_by_token
+from claims.storage.models import User
 from claims.web.security import COOKIE, CookieSigner
 
 T = TypeVar("T")

@@ -24,8 +24,8 @@ from claims.exports.timelines import (
     parse_format,
     parse_portfolio_request,
 )
-from claims.models import User
-from claims.permissions import check_is_manager
+from claims.people.permissions import check_is_manager
+from claims.storage.models import User
 from claims.web.capacity import refuse_head
 from claims.web.correspondence import LETTER_HEADERS
 from claims.web.deps import ApiViewer, Db, PageViewer, ReleasingRoute, Web, WebContext

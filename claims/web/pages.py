@@ -17,20 +17,20 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from claims.claim_list import SORTS, ClaimFilter, check_filter, search_claims
-from claims.dashboard import dashboard as dashboard_figures
-from claims.db import in_write
 from claims.errors import LoginRefused, StaleClaim
-from claims.inbox import mark_all_read, notifications
-from claims.intake import INTAKE_FIELDS, KIND_LABELS
-from claims.logins import authenticate, end_session, start_session
-from claims.models import Role, User
-from claims.outbox_view import incident_count
-from claims.permissions import check_may_manage_users, check_may_open
-from claims.queries import claim_deadlines, claim_view, find_policies, policy_by_number, timeline
-from claims.service import add_note, advance, open_claim
-from claims.user_admin import set_active
-from claims.users import active_users_by_role, add_user, all_users
+from claims.kinds.intake import INTAKE_FIELDS, KIND_LABELS
+from claims.notify.inbox import mark_all_read, notifications
+from claims.notify.outbox_view import incident_count
+from claims.people.admin import set_active
+from claims.people.logins import authenticate, end_session, start_session
+from claims.people.permissions import check_may_manage_users, check_may_open
+from claims.people.users import active_users_by_role, add_user, all_users
+from claims.reads.claim_list import SORTS, ClaimFilter, check_filter, search_claims
+from claims.reads.dashboard import dashboard as dashboard_figures
+from claims.reads.queries import claim_deadlines, claim_view, find_policies, policy_by_number, timeline
+from claims.service.advance import add_note, advance, open_claim
+from claims.storage.db import in_write
+from claims.storage.models import Role, User
 from claims.web import charts
 from claims.web.deps import Db, MaybeViewer, PageViewer, ReleasingRoute, Viewer, Web, WebContext
 from claims.web.errors import message_of, status_of

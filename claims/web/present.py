@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from claims.catalog import Catalog
-from claims.claim_list import due_mark
 from claims.formatting import euro
-from claims.intake import KIND_LABELS
-from claims.queries import ClaimView
+from claims.kinds.catalog import Catalog
+from claims.kinds.intake import KIND_LABELS
+from claims.reads.claim_list import due_mark
+from claims.reads.queries import ClaimView
 from claims.web.schemas import (
     AvailablePublic,
     ClaimPublic,

@@ -30,8 +30,6 @@ from pydantic import (
     model_serializer,
 )
 
-from claims.catalog import SPEC_DIR, vocabulary
-from claims.claim_list import SORTS
 from claims.exports.timelines import (
     CLAIM_FORMATS,
     MEDIA_TYPES,
@@ -39,16 +37,17 @@ from claims.exports.timelines import (
     ExportFormat,
     PortfolioMode,
 )
-from claims.intake import INTAKE_FIELDS
-from claims.letter_facts import RECIPIENTS
-from claims.models import CostType, OutboxStatus, Outcome, Role
+from claims.kinds.catalog import RECIPIENTS, SPEC_DIR, vocabulary
+from claims.kinds.intake import INTAKE_FIELDS
+from claims.reads.claim_list import SORTS
+from claims.storage.models import CostType, OutboxStatus, Outcome, Role
 from claims.web.security import COOKIE
 from workflow.inputs import MAX_INTEGER, MAX_MONEY, MAX_TEXT, MAX_YEAR, MIN_YEAR
 from workflow.spec import DEADLINE_UNITS, FIELD_TYPES, FieldSpec, load_spec
 
 
 def _catalog_names() -> tuple[list[str], list[str], list[str]]:
-    """The kinds, states and triggers of the spec files the runtime loads (claims.catalog.load_catalog):
+    """The kinds, states and triggers of the spec files the runtime loads (claims.kinds.catalog.load_catalog):
     read once at import, for the document only; the service checks a request against its own catalog."""
     vocab = vocabulary()
     specs = [load_spec(p, vocab) for p in sorted(SPEC_DIR.glob("*.yaml")) if not p.name.startswith("_")]

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from claims.formatting import euro
-from claims.inbox import unread_count
-from claims.labels import EVENT_LABELS, OUTCOME_LABELS
-from claims.models import COST_TYPE_LABELS
+from claims.notify.inbox import unread_count
+from claims.reads.labels import EVENT_LABELS, OUTCOME_LABELS
+from claims.storage.models import COST_TYPE_LABELS
 from claims.web.deps import Viewer, WebContext
 from claims.web.present import (
     ROLE_LABELS,

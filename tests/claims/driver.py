@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from claims.queries import claim_view
+from claims.reads.queries import claim_view
 from claims.runtime import Runtime
-from claims.service import Outcome, advance, open_claim
+from claims.service.advance import Outcome, advance, open_claim
 from tests.conftest import World, melding, snapshot
 from workflow.spec import FieldSpec, TransitionSpec, WorkflowSpec
 

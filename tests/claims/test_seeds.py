@@ -11,9 +11,9 @@ import yaml
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from claims.models import Claim, Policy, TimelineEvent, User
-from claims.queries import claim_view
+from claims.reads.queries import claim_view
 from claims.runtime import Runtime
+from claims.storage.models import Claim, Policy, TimelineEvent, User
 from seeds.loader import SeedError, load_seed_file, seed
 
 
@@ -56,7 +56,7 @@ def test_case_1_advance_is_half_of_the_unpaid_invoices(engine: Engine, base_runt
 
 
 def _timeline(engine: Engine, ref: str) -> list[dict[str, object]]:
-    from claims.queries import timeline
+    from claims.reads.queries import timeline
 
     with Session(engine) as s:
         return timeline(s, ref)

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from claims.config import Settings
-from claims.db import make_engine
 from claims.runtime import Runtime
+from claims.storage.db import make_engine
 from claims.web.app import create_app
 from tests.conftest import World
 

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import schemathesis
 
-from claims.catalog import load_catalog
-from claims.claim_list import SORTS, decode_cursor
+from claims.kinds.catalog import load_catalog
+from claims.reads.claim_list import SORTS, decode_cursor
 from workflow.errors import InvalidInput
 from workflow.inputs import parse_datetime
 from workflow.spec import FieldSpec

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from claims.models import User
+from claims.people.users import add_user, issue_token
 from claims.runtime import Runtime
-from claims.users import add_user, issue_token
+from claims.storage.models import User
 from claims.web.app import create_app
 from tests.conftest import Clock, World, melding, snapshot
 from tests.web.conftest import settings
@@ -485,7 +485,7 @@ def test_the_api_round_trip_on_postgresql(_pg_engine: Engine, rt: Runtime, clock
 
     _truncate_pg(_pg_engine)
     with Session(_pg_engine, expire_on_commit=False) as s:
-        from claims.models import Policy
+        from claims.storage.models import Policy
 
         user = add_user(
             s, email="pg@test.nl", name="PG", role="handler", password="wachtwoord-1", now=clock()

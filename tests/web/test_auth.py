@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from claims.logins import FREE_ATTEMPTS
-from claims.tables import LOGIN_FAILURES
+from claims.people.logins import FREE_ATTEMPTS
+from claims.storage.tables import LOGIN_FAILURES
 from tests.conftest import Clock, World
 from tests.web.conftest import PASSWORD, client_for, forms, login
 

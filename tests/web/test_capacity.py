@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from bench.loadlib import CLAIMFLOW, issue_tokens, prepare_database, serve
-from claims.db import BACKGROUND_CONNECTIONS, make_engine
 from claims.runtime import Runtime
+from claims.storage.db import BACKGROUND_CONNECTIONS, make_engine
 from claims.web.app import create_app
 from claims.web.capacity import use_request_threads
 from tests.conftest import PG_URL, World

@@ -10,9 +10,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-from claims.models import OutboxStatus
 from claims.runtime import Runtime
-from claims.tables import LETTERS, OUTBOX
+from claims.storage.models import OutboxStatus
+from claims.storage.tables import LETTERS, OUTBOX
 from claims.web.app import create_app
 from tests.claims.driver import Driver
 from tests.conftest import World, snapshot
@@ -228,7 +228,7 @@ def test_odd_ids_and_a_letter_that_cannot_be_written_get_clear_answers(
 
     import shutil
 
-    from claims.catalog import LETTER_DIR
+    from claims.kinds.catalog import LETTER_DIR
     from notifications.letters import LetterRenderer
 
     broken = tmp_path / "letters"

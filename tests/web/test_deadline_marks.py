@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from claims.deadlines.sweep import sweep
 from claims.runtime import Runtime
-from claims.service import open_claim
-from claims.sweep import sweep
-from claims.tables import DEADLINES
+from claims.service.advance import open_claim
+from claims.storage.tables import DEADLINES
 from claims.web.app import create_app
 from tests.conftest import Clock, World, melding
 from tests.web.conftest import client_for, form_csrf, settings

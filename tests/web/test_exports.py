@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 
 from claims.runtime import Runtime
-from claims.tables import AUDIT
+from claims.storage.tables import AUDIT
 from tests.claims.driver import Driver
 from tests.conftest import World, snapshot
 from tests.web.conftest import forms

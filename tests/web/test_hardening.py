@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from claims.dashboard import dashboard
-from claims.logins import FREE_ATTEMPTS
+from claims.people.logins import FREE_ATTEMPTS
+from claims.people.users import add_user, user_by_email
+from claims.reads.dashboard import dashboard
 from claims.runtime import Runtime
-from claims.service import open_claim
-from claims.users import add_user, user_by_email
+from claims.service.advance import open_claim
 from tests.conftest import Clock, World, melding, snapshot
 from tests.web.conftest import PASSWORD, client_for, form_csrf, login
 from tests.web.test_api import bearer, open_via_api

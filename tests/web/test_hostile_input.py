@@ -28,10 +28,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, func
 from sqlmodel import Session, SQLModel, select
 
-from claims.models import OutboxMessage
+from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
-from claims.service import open_claim
-from claims.users import token_hash
+from claims.service.advance import open_claim
+from claims.storage.models import OutboxMessage
 from claims.web.app import create_app
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH
 from claims.web.security import COOKIE, claim_scope

@@ -36,8 +36,8 @@ from bench.loadlib import (
     server_log_findings,
 )
 from claims.runtime import Runtime
-from claims.service import add_note, advance, open_claim
-from claims.tables import EVENTS
+from claims.service.advance import add_note, advance, open_claim
+from claims.storage.tables import EVENTS
 from tests.conftest import World, melding
 
 CLIENTS = 100

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from claims.people.users import add_user, token_hash
 from claims.runtime import Runtime
-from claims.service import advance, open_claim
-from claims.users import add_user, token_hash
+from claims.service.advance import advance, open_claim
 from claims.web.security import CookieSigner, claim_scope
 from tests.conftest import Clock, World, melding, snapshot
 from tests.web.conftest import client_for, form_csrf, forms, settings, transition_form

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from claims.catalog import load_catalog
+from claims.kinds.catalog import load_catalog
 from workflow.engine import Available, Engine, available
 from workflow.errors import TransitionNotAllowed
 from workflow.guards import GuardRegistry

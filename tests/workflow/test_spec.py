@@ -1,5 +1,5 @@
 """Workflow specs: what loads, what is refused (naming the file and the culprit), `extends`, and the
-real claim kinds in claims/workflows/."""
+real claim kinds in claims/kinds/workflows/."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from claims.catalog import SPEC_DIR, Catalog, load_catalog
+from claims.kinds.catalog import SPEC_DIR, Catalog, load_catalog
 from workflow.engine import available
 from workflow.errors import SpecError
 from workflow.spec import (

@@ -1,0 +1,339 @@
+"""The deadline sweep: warn before a deadline, flag it when it passes, escalate to the managers after a
+grace period. Each step happens once per deadline, whatever runs twice, at once, or crashes.
+
+Once is guaranteed by the database, not by the scheduler: a batch claims its deadlines with a
+conditional UPDATE (`... WHERE flagged_at IS NULL`), so of two sweeps only one sets the moment, and only
+the deadlines it set get a timeline event and notifications, in the same transaction. A sweep that dies
+mid-batch leaves nothing of that batch behind; the next sweep does it. On PostgreSQL the batches are
+picked with FOR UPDATE SKIP LOCKED, so several nodes share the work instead of queueing behind each
+other; on SQLite writes are serialised anyway (BEGIN IMMEDIATE). A clock that jumps back finds nothing
+new: every step asks for moments at or before `now`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy.engine import Connection
+
+from claims.formatting import local_moment
+from claims.letters.facts import claim_facts, managers_of
+from claims.notify.outbox import claim_link, email_body, email_row
+from claims.runtime import Runtime
+from claims.storage.db import WRITE
+from claims.storage.models import Role
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, NOTIFICATIONS, OUTBOX, USERS
+
+BATCH = 500
+_OPEN = and_(DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One kind of work: which deadlines are due for it, which column records it, who is told."""
+
+    name: str  # reminded | flagged | escalated
+    column: str
+    event: str
+    due: Callable[[datetime, Runtime], Any]  # WHERE clause for deadlines ready at `now`
+    order: Any
+    to_managers: bool
+    message: Callable[[Any, str], str]
+    subject: str  # of the e-mail
+    letter: bool = False  # the escalation letter to the managers
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "reminded",
+        "reminded_at",
+        "deadline_reminder",
+        lambda now, rt: and_(
+            _OPEN,
+            DEADLINES.c.reminded_at.is_(None),
+            DEADLINES.c.flagged_at.is_(None),
+            DEADLINES.c.remind_at <= now,
+            DEADLINES.c.due_at > now,
+        ),
+        DEADLINES.c.remind_at,
+        False,
+        lambda d, due: f"{d.reference}: termijn '{d.label}' verloopt op {due}.",
+        "Herinnering: termijn verloopt binnenkort",
+    ),
+    Step(
+        "flagged",
+        "flagged_at",
+        "deadline_overdue",
+        lambda now, rt: and_(_OPEN, DEADLINES.c.flagged_at.is_(None), DEADLINES.c.due_at <= now),
+        DEADLINES.c.due_at,
+        False,
+        lambda d, due: f"{d.reference}: termijn '{d.label}' is verlopen (uiterlijk {due}).",
+        "Termijn verlopen",
+    ),
+    Step(
+        "escalated",
+        "escalated_at",
+        "deadline_escalated",
+        lambda now, rt: and_(
+            _OPEN,
+            DEADLINES.c.flagged_at.is_not(None),
+            DEADLINES.c.escalated_at.is_(None),
+            DEADLINES.c.due_at <= now - rt.rules.escalation_grace,
+        ),
+        DEADLINES.c.due_at,
+        True,
+        lambda d, due: (
+            f"{d.reference}: termijn '{d.label}' is sinds {due} verlopen en nog niet gehaald "
+            f"(behandelaar {d.handler_name})."
+        ),
+        "Escalatie: termijn verlopen en niet gehaald",
+        letter=True,
+    ),
+)
+
+
+@dataclass
+class SweepReport:
+    reminded: int = 0
+    flagged: int = 0
+    escalated: int = 0
+    batches: int = 0
+    notifications: int = 0
+
+    def add(self, step: str, done: int, told: int) -> None:
+        setattr(self, step, getattr(self, step) + done)
+        self.notifications += told
+        self.batches += 1
+
+
+def sweep(
+    engine: Engine,
+    rt: Runtime,
+    now: datetime | None = None,
+    *,
+    batch: int = BATCH,
+    pause: float = 0.0,
+) -> SweepReport:
+    """Remind, flag and escalate everything due at `now` (default: the runtime's clock), in batches of
+    `batch` deadlines, each batch one transaction. `pause` sleeps between batches (tests that need a
+    sweep to be caught mid-way)."""
+    now = now or rt.clock()
+    report = SweepReport()
+    with engine.connect() as conn:
+        people = _people(conn)  # once a sweep: who is told, and their addresses
+        managers = _managers_by_team(people)
+        conn.commit()  # a plain read; from here on each batch begins as a write (BEGIN IMMEDIATE)
+        conn.execution_options(**WRITE)
+        for step in STEPS:
+            while True:
+                done, told = _batch(conn, rt, step, now, batch, people, managers)
+                if done is None:
+                    break
+                report.add(step.name, done, told)
+                if pause:
+                    time.sleep(pause)
+    return report
+
+
+def _batch(
+    conn: Connection,
+    rt: Runtime,
+    step: Step,
+    now: datetime,
+    size: int,
+    people: dict[int, Any],
+    managers: dict[str | None, list[int]],
+) -> tuple[int | None, int]:
+    """One transaction: claim up to `size` deadlines for `step`, record them, tell people. (None, 0)
+    when nothing was left to claim."""
+    with (
+        conn.begin()
+    ):  # BEGIN IMMEDIATE on SQLite (claims.storage.db): the write lock first, no upgrade later
+        pick = select(DEADLINES.c.id).where(step.due(now, rt)).order_by(step.order).limit(size)
+        if conn.dialect.name != "sqlite":
+            pick = pick.with_for_update(skip_locked=True, of=DEADLINES)
+        ids = list(conn.execute(pick).scalars())
+        if not ids:
+            return None, 0
+        column = DEADLINES.c[step.column]
+        # the compare-and-set that makes each step happen once: only rows still waiting are taken
+        taken = set(
+            conn.execute(
+                update(DEADLINES)
+                .where(DEADLINES.c.id.in_(ids), column.is_(None), step.due(now, rt))
+                .values({step.column: now})
+                .returning(DEADLINES.c.id)
+            ).scalars()
+        )
+        told = _record(conn, rt, step, now, taken, people, managers) if taken else 0
+        return len(taken), told
+
+
+def _record(
+    conn: Connection,
+    rt: Runtime,
+    step: Step,
+    now: datetime,
+    ids: set[int],
+    people: dict[int, Any],
+    managers: dict[str | None, list[int]],
+) -> int:
+    """A timeline event per deadline, a notification and an e-mail (in the outbox) per person to tell,
+    and for an escalation the letter to the managers; the notifications sent."""
+    handler = USERS.alias("handler")
+    claim_columns = [CLAIMS.c[name] for name in _LETTER_CLAIM_COLUMNS]
+    rows = conn.execute(
+        select(
+            DEADLINES.c.id,
+            DEADLINES.c.name,
+            DEADLINES.c.label,
+            DEADLINES.c.due_at,
+            DEADLINES.c.responsible,
+            CLAIMS.c.id.label("claim_id"),
+            CLAIMS.c.version,
+            *claim_columns,
+            handler.c.name.label("handler_name"),
+            handler.c.team,
+        )
+        .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
+        .join(handler, handler.c.id == CLAIMS.c.handler_id)
+        .where(DEADLINES.c.id.in_(ids))
+        .order_by(DEADLINES.c.id)
+    ).all()
+    events = [
+        {
+            "claim_id": d.claim_id,
+            "claim_version": d.version,
+            "at": now,
+            "actor_id": None,
+            "kind": step.event,
+            "trigger": None,
+            "from_state": d.state,
+            "to_state": d.state,
+            "data": {"deadline": d.name, "label": d.label, "due_at": d.due_at.isoformat()},
+            "note": step.message(d, local_moment(d.due_at, rt.tz)),
+        }
+        for d in rows
+    ]
+    event_ids = conn.execute(
+        insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), events
+    ).scalars()
+    notes = []
+    references = []  # the claim of each notification, for its e-mail
+    letters = []
+    for d, event_id, event in zip(rows, event_ids, events, strict=True):
+        for user_id in _recipients(step, d, managers):
+            references.append(d.reference)
+            notes.append(
+                {
+                    "user_id": user_id,
+                    "claim_id": d.claim_id,
+                    "event_id": event_id,
+                    "kind": step.event,
+                    "message": event["note"],
+                    "created_at": now,
+                }
+            )
+        if step.letter:
+            letters.append(_escalation_letter(conn, rt, d, event_id, now))
+    if letters:
+        conn.execute(insert(LETTERS), letters)
+    if not notes:
+        return 0
+    note_ids = conn.execute(
+        insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id, sort_by_parameter_order=True), notes
+    ).scalars()
+    emails = []
+    for note, note_id, reference in zip(notes, note_ids, references, strict=True):
+        person = people.get(note["user_id"])
+        if person is None or not person.active:  # the inbox keeps it; no e-mail to a blocked account
+            continue
+        emails.append(
+            email_row(
+                to=person,
+                subject=f"[{reference}] {step.subject}",
+                body=email_body(person.name, note["message"], claim_link(rt.base_url, reference)),
+                now=now,
+                claim_id=note["claim_id"],
+                notification_id=note_id,
+            )
+        )
+    if emails:
+        conn.execute(insert(OUTBOX), emails)
+    return len(notes)
+
+
+# the claim's columns a letter's facts are drawn from (claims.letters.facts.claim_facts)
+_LETTER_CLAIM_COLUMNS = (
+    "reference",
+    "kind",
+    "spec_version",
+    "state",
+    "policy_id",
+    "handler_id",
+    "expert_id",
+    "insured_reference",
+    "claimant",
+    "date_reported",
+    "amount_claimed",
+    "description",
+)
+
+
+def _escalation_letter(conn: Connection, rt: Runtime, d: Any, event_id: int, now: datetime) -> dict[str, Any]:
+    """The letter to the team's managers about a deadline that passed its grace period unmet."""
+    claim = {name: getattr(d, name) for name in _LETTER_CLAIM_COLUMNS}
+    facts = claim_facts(conn, rt.catalog.spec(d.kind, d.spec_version), claim, now)
+    facts["recipient"] = managers_of(conn, d.team)
+    facts["deadline"] = {"label": d.label, "due_at": d.due_at}
+    letter = rt.letters.render("escalatie", facts)
+    return {
+        "claim_id": d.claim_id,
+        "event_id": event_id,
+        "template": letter.template,
+        "template_version": letter.version,
+        "title": letter.title,
+        "recipient": "manager",
+        "recipient_name": facts["recipient"]["name"],
+        "sha256": letter.sha256,
+        "html": letter.html,
+        "created_at": now,
+    }
+
+
+def _people(conn: Connection) -> dict[int, Any]:
+    return {
+        row.id: row
+        for row in conn.execute(
+            select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.role, USERS.c.team, USERS.c.active)
+        )
+    }
+
+
+def _managers_by_team(people: dict[int, Any]) -> dict[str | None, list[int]]:
+    """Active managers per team; under None, all of them (for a team without its own)."""
+    out: dict[str | None, list[int]] = {None: []}
+    for person in people.values():
+        if person.role == Role.manager and person.active:
+            out.setdefault(person.team, []).append(person.id)
+            out[None].append(person.id)
+    return out
+
+
+def _recipients(step: Step, d: Any, managers: dict[str | None, list[int]]) -> list[int]:
+    team_managers = managers.get(d.team) or managers[None]
+    if step.to_managers:
+        return list(team_managers)
+    if d.responsible == Role.expert and d.expert_id:
+        return [d.expert_id]
+    if d.responsible == Role.manager:
+        return list(team_managers)
+    return [d.handler_id]
+
+
+__all__ = ["STEPS", "SweepReport", "sweep"]

@@ -1,0 +1,99 @@
+"""The claim kinds: every spec in kinds/workflows/ loaded and checked against what the domain offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from claims.kinds.context import TransitionContext
+from claims.kinds.effects import effects
+from claims.kinds.guards import guards
+from claims.storage.models import Outcome, Role
+from workflow.engine import Engine
+from workflow.errors import SpecError
+from workflow.spec import ENTERED, SpecVocabulary, WorkflowSpec, load_spec
+
+# whom a spec's `letters:` may address; claims.letters.facts builds each one's facts
+RECIPIENTS = ("insured", "expert", "handler", "manager")
+
+SPEC_DIR = Path(__file__).parent / "workflows"
+LETTER_DIR = Path(__file__).resolve().parents[2] / "templates" / "letters"
+LETTER_SUFFIX = ".html.j2"
+
+# Claim dates a deadline may count from; `entered` is the moment the state was entered.
+DEADLINE_BASES = (ENTERED, "date_error", "date_known", "date_reported", "awareness_at")
+FLAGS = ("personal_data",)
+
+
+def letter_templates(directory: Path = LETTER_DIR) -> set[str]:
+    # a name starting with '_' is a layout the letters extend, not a letter
+    return {p.name.removesuffix(LETTER_SUFFIX) for p in directory.glob(f"[!_]*{LETTER_SUFFIX}")}
+
+
+def vocabulary(templates: Iterable[str] | None = None) -> SpecVocabulary:
+    return SpecVocabulary(
+        guards=guards.names(),
+        effects=effects.names(),
+        templates=set(templates) if templates is not None else letter_templates(),
+        recipients=RECIPIENTS,
+        roles={r.value for r in Role},
+        bases=DEADLINE_BASES,
+        flags=FLAGS,
+        outcomes={o.value for o in Outcome},
+    )
+
+
+@dataclass
+class Catalog:
+    """Specs by (kind, version) and the one engine that fires them."""
+
+    specs: dict[tuple[str, int], WorkflowSpec]
+    engine: Engine[TransitionContext] = field(default_factory=lambda: Engine(guards))
+
+    def spec(self, kind: str, version: int | None = None) -> WorkflowSpec:
+        if version is None:
+            version = self.latest_version(kind)
+        try:
+            return self.specs[(kind, version)]
+        except KeyError:
+            raise KeyError(f"onbekende soort claim '{kind}' (versie {version})") from None
+
+    def latest_version(self, kind: str) -> int:
+        versions = [v for k, v in self.specs if k == kind]
+        if not versions:
+            raise KeyError(f"onbekende soort claim '{kind}'")
+        return max(versions)
+
+    def kinds(self) -> list[str]:
+        return sorted({k for k, _ in self.specs})
+
+    def latest(self) -> list[WorkflowSpec]:
+        return [self.spec(k) for k in self.kinds()]
+
+    def state_labels(self) -> dict[str, str]:
+        """Every state of the current specs with its Dutch label, in workflow order (first seen)."""
+        labels: dict[str, str] = {}
+        for spec in self.latest():
+            for name, state in spec.states.items():
+                labels.setdefault(name, state.label)
+        return labels
+
+
+def load_catalog(directory: Path = SPEC_DIR, vocab: SpecVocabulary | None = None) -> Catalog:
+    """Load every spec file (files starting with '_' are shared bases, not kinds)."""
+    vocab = vocab or vocabulary()
+    specs: dict[tuple[str, int], WorkflowSpec] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        spec = load_spec(path, vocab)
+        if spec.key in specs:
+            raise SpecError(str(path), f"kind '{spec.kind}' version {spec.version} is defined twice")
+        specs[spec.key] = spec
+    if not specs:
+        raise SpecError(str(directory), "no workflow specs found")
+    catalog = Catalog(specs)
+    for spec in specs.values():
+        catalog.engine.machine(spec)  # build every machine once, at start-up
+    return catalog

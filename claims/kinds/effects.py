@@ -1,0 +1,380 @@
+"""The domain's effects: what a transition does to the claim's data besides moving its state.
+
+Effects only stage changes on the context (updates, money lines, case data, event data); the
+service writes them in the transition's one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from claims.formatting import euro
+from claims.kinds.context import PAYMENT_AMOUNTS, ZERO, TransitionContext
+from claims.kinds.guards import SETTLEMENT_PARTS, settlement_total
+from claims.money.interest import RatePeriod, statutory_interest
+from claims.storage.fastsql import Prepared
+from claims.storage.models import OUTSIDE_LIMIT, CostType, MoneyKind, Role
+from claims.storage.tables import INVOICES, RATES
+from workflow.errors import InvalidInput, TransitionNotAllowed
+from workflow.guards import EffectRegistry
+
+effects: EffectRegistry[TransitionContext] = EffectRegistry()
+
+
+def pays(
+    name: str,
+) -> Callable[[Callable[[TransitionContext], Decimal]], Callable[[TransitionContext], Decimal]]:
+    """Declare what effect `name` pays out, so the authority guards can weigh it first."""
+
+    def add(func: Callable[[TransitionContext], Decimal]) -> Callable[[TransitionContext], Decimal]:
+        PAYMENT_AMOUNTS[name] = func
+        return func
+
+    return add
+
+
+CENT = Decimal("0.01")
+_INSERT_INVOICE = Prepared.insert(INVOICES)
+_RATES = Prepared(select(RATES.c.valid_from, RATES.c.rate).where(RATES.c.kind == bindparam("kind")))
+
+
+def _set_reserve(ctx: TransitionContext, cost_type: str, amount: Decimal) -> None:
+    current = ctx.total(MoneyKind.reserve, cost_type)
+    ctx.add_money(MoneyKind.reserve, cost_type, amount - current, "reserve")
+
+
+def _pay(ctx: TransitionContext, cost_type: str, amount: Decimal, note: str) -> None:
+    """A payment, taken from the reserve of its cost type as far as that reaches."""
+    if amount <= ZERO:
+        return
+    ctx.add_money(MoneyKind.payment, cost_type, amount, note)
+    reserve = ctx.total(MoneyKind.reserve, cost_type)
+    ctx.add_money(MoneyKind.reserve, cost_type, -min(reserve, amount), "reserve afgeboekt")
+
+
+def _check_cover(ctx: TransitionContext, new_limited: Decimal) -> None:
+    """New payments fit the cover per claim and per insurance year; mitigation and expert costs fall
+    outside both (7:957, 7:959 BW). Only a new payment is weighed: nothing paid is ever undone."""
+    if new_limited <= ZERO:
+        return
+    paid = sum(
+        (v for (k, c), v in ctx.totals().items() if k == MoneyKind.payment and c not in OUTSIDE_LIMIT),
+        ZERO,
+    )
+    policy = ctx.policy()
+    if paid + new_limited > policy.cover_per_claim:
+        raise TransitionNotAllowed(
+            f"Uitkering {euro(paid + new_limited)} gaat boven het verzekerd bedrag per aanspraak "
+            f"({euro(policy.cover_per_claim)})."
+        )
+    staged = paid - sum(
+        (v for (k, c), v in ctx.stored_totals().items() if k == MoneyKind.payment and c not in OUTSIDE_LIMIT),
+        ZERO,
+    )
+    in_year = ctx.paid_in_insurance_year() + staged + new_limited
+    if in_year > policy.cover_per_year:
+        raise TransitionNotAllowed(
+            f"Uitkeringen op deze polis in dit verzekeringsjaar komen op {euro(in_year)}, boven het "
+            f"verzekerd bedrag per jaar ({euro(policy.cover_per_year)})."
+        )
+
+
+def _settle(ctx: TransitionContext, amounts: dict[str, Decimal]) -> None:
+    damages = amounts.get("damages", ZERO)
+    deductible_applied = ctx.total(MoneyKind.deductible) > ZERO
+    deductible = ZERO if deductible_applied else min(ctx.policy().deductible, damages)
+    net_damages = damages - deductible
+    limited = net_damages + amounts.get("interest", ZERO) + amounts.get("defence", ZERO)
+    _check_cover(ctx, limited)
+    if deductible:
+        ctx.add_money(MoneyKind.deductible, CostType.damages, deductible, "eigen risico")
+    _pay(ctx, CostType.damages, net_damages, "schadevergoeding")
+    _pay(ctx, CostType.interest, amounts.get("interest", ZERO), "wettelijke rente")
+    _pay(ctx, CostType.defence, amounts.get("defence", ZERO), "kosten van verweer")
+    for cost_type in CostType:
+        _set_reserve(ctx, cost_type, ZERO)
+    ctx.event_data["settlement"] = {k: str(v) for k, v in amounts.items()} | {"deductible": str(deductible)}
+
+
+@effects.register("appoint_expert")
+def appoint_expert(ctx: TransitionContext) -> None:
+    expert = ctx.user_by_email(ctx.inputs["expert"])
+    if expert is None or expert.role != Role.expert or not expert.active:
+        raise InvalidInput({"expert": f"geen actieve expert met e-mailadres {ctx.inputs['expert']}"})
+    ctx.updates["expert_id"] = expert.id
+    ctx.event_data["expert"] = expert.email
+
+
+@effects.register("reassign_handler")
+def reassign_handler(ctx: TransitionContext) -> None:
+    handler = ctx.user_by_email(ctx.inputs["handler"])
+    if handler is None or handler.role != Role.handler or not handler.active:
+        raise InvalidInput({"handler": f"geen actieve behandelaar met e-mailadres {ctx.inputs['handler']}"})
+    if handler.id == ctx.claim.handler_id:
+        raise InvalidInput({"handler": f"{handler.email} behandelt deze claim al"})
+    ctx.updates["handler_id"] = handler.id
+    ctx.event_data["handler"] = handler.email
+
+
+@effects.register("set_initial_reserves")
+def set_initial_reserves(ctx: TransitionContext) -> None:
+    for field, cost_type in (("reserve_damages", CostType.damages), ("reserve_expert", CostType.expert)):
+        if ctx.inputs.get(field) is not None:
+            _set_reserve(ctx, cost_type, ctx.inputs[field])
+
+
+@effects.register("set_reserve")
+def set_reserve(ctx: TransitionContext) -> None:
+    _set_reserve(ctx, ctx.inputs["cost_type"], ctx.inputs["amount"])
+
+
+@effects.register("release_reserves")
+def release_reserves(ctx: TransitionContext) -> None:
+    for cost_type in CostType:
+        _set_reserve(ctx, cost_type, ZERO)
+
+
+@effects.register("record_rejection")
+def record_rejection(ctx: TransitionContext) -> None:
+    ctx.case_data["rejection"] = {
+        "ground": ctx.inputs["ground"],
+        "reasons": ctx.inputs["reasons"],
+        "at": ctx.now.isoformat(),
+    }
+
+
+@effects.register("record_objection")
+def record_objection(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("objections", []).append(
+        {"text": ctx.inputs["objection"], "at": ctx.now.isoformat()}
+    )
+
+
+@effects.register("record_mitigation_plan")
+def record_mitigation_plan(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("mitigation", []).append(
+        {"measure": ctx.inputs["measure"], "at": ctx.now.isoformat()}
+    )
+    _set_reserve(ctx, CostType.mitigation, ctx.inputs["reserve_mitigation"])
+
+
+@pays("pay_mitigation_costs")
+@pays("pay_expert_costs")
+def _input_amount(ctx: TransitionContext) -> Decimal:
+    amount: Decimal = ctx.inputs["amount"]
+    return amount
+
+
+@effects.register("pay_mitigation_costs")
+def pay_mitigation_costs(ctx: TransitionContext) -> None:
+    _pay(ctx, CostType.mitigation, ctx.inputs["amount"], ctx.inputs["description"])
+
+
+@effects.register("pay_expert_costs")
+def pay_expert_costs(ctx: TransitionContext) -> None:
+    _pay(ctx, CostType.expert, ctx.inputs["amount"], "kosten expertise")
+
+
+@pays("pay_team")
+def _team_cost(ctx: TransitionContext) -> Decimal:
+    cost: Decimal = ctx.inputs["cost"]
+    return cost
+
+
+@effects.register("pay_team")
+def pay_team(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("mitigation", []).append(
+        {"measure": ctx.inputs["team"], "at": ctx.now.isoformat()}
+    )
+    _pay(ctx, CostType.mitigation, ctx.inputs["cost"], f"team: {ctx.inputs['team']}")
+
+
+@effects.register("record_expert_report")
+def record_expert_report(ctx: TransitionContext) -> None:
+    ctx.case_data["expert_report"] = {
+        "findings": ctx.inputs["findings"],
+        "assessed_damage": str(ctx.inputs["assessed_damage"]),
+        "by": ctx.actor.email,
+        "at": ctx.now.isoformat(),
+    }
+    if ctx.inputs.get("expert_costs") is not None:
+        # the expert's invoice is reserved here and paid by a handler (pay_expert_costs)
+        _set_reserve(ctx, CostType.expert, ctx.inputs["expert_costs"])
+
+
+@pays("pay_settlement")
+def _settlement_amount(ctx: TransitionContext) -> Decimal:
+    return settlement_total(ctx.inputs)
+
+
+@effects.register("pay_settlement")
+def pay_settlement(ctx: TransitionContext) -> None:
+    _settle(ctx, {k: ctx.inputs[k] for k in SETTLEMENT_PARTS if ctx.inputs.get(k) is not None})
+    ctx.case_data["settlement_terms"] = ctx.inputs["terms"]
+
+
+@effects.register("propose_settlement")
+def propose_settlement(ctx: TransitionContext) -> None:
+    amounts = {k: ctx.inputs[k] for k in SETTLEMENT_PARTS if ctx.inputs.get(k) is not None}
+    deductible = ZERO if ctx.total(MoneyKind.deductible) else min(ctx.policy().deductible, amounts["damages"])
+    _check_cover(ctx, settlement_total(amounts) - deductible)
+    ctx.case_data["proposal"] = {
+        "amounts": {k: str(v) for k, v in amounts.items()},
+        "total": str(settlement_total(amounts)),
+        "terms": ctx.inputs["terms"],
+        "proposed_by": ctx.actor.id,
+        "at": ctx.now.isoformat(),
+    }
+
+
+@effects.register("pay_proposed_settlement")
+def pay_proposed_settlement(ctx: TransitionContext) -> None:
+    proposal = ctx.case_data.pop("proposal")
+    _settle(ctx, {k: Decimal(v) for k, v in proposal["amounts"].items()})
+    ctx.case_data["settlement_terms"] = proposal["terms"]
+    ctx.event_data["approved_proposal_of"] = proposal["proposed_by"]
+
+
+@effects.register("drop_proposal")
+def drop_proposal(ctx: TransitionContext) -> None:
+    proposal = ctx.case_data.pop("proposal")
+    ctx.event_data["refused_proposal"] = proposal["amounts"]
+
+
+@effects.register("record_dispute")
+def record_dispute(ctx: TransitionContext) -> None:
+    ctx.case_data["dispute"] = {"forum": ctx.inputs["forum"], "at": ctx.now.isoformat()}
+    _set_reserve(ctx, CostType.sgoa, ctx.inputs["reserve_sgoa"])
+
+
+@pays("pay_dispute_costs")
+def _dispute_costs(ctx: TransitionContext) -> Decimal:
+    costs: Decimal = ctx.inputs["dispute_costs"]
+    return costs
+
+
+@effects.register("pay_dispute_costs")
+def pay_dispute_costs(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("dispute", {})["ruling"] = ctx.inputs["ruling"]
+    _check_cover(ctx, ctx.inputs["dispute_costs"])
+    _pay(ctx, CostType.sgoa, ctx.inputs["dispute_costs"], "kosten geschil")
+
+
+@effects.register("record_dpa_notification")
+def record_dpa_notification(ctx: TransitionContext) -> None:
+    ctx.case_data["ap_notification"] = {
+        "notified_at": ctx.inputs["notified_at"].isoformat(),
+        "reference": ctx.inputs.get("ap_reference") or "",
+    }
+
+
+@effects.register("register_invoice")
+def register_invoice(ctx: TransitionContext) -> None:
+    _INSERT_INVOICE.execute(
+        ctx.conn,
+        {
+            "claim_id": ctx.claim.id,
+            "number": ctx.inputs["number"],
+            "amount": ctx.inputs["amount"],
+            "due_date": ctx.inputs["due_date"],
+            "paid": False,
+        },
+    ).close()
+    ctx.event_data["invoice"] = {
+        "number": ctx.inputs["number"],
+        "amount": str(ctx.inputs["amount"]),
+        "due_date": ctx.inputs["due_date"].isoformat(),
+    }
+
+
+@pays("pay_advance")
+def advance_amount(ctx: TransitionContext) -> Decimal:
+    """The advance on unpaid invoices: a share of their total net of margin and taxes, less what was
+    advanced before (a second advance at a higher share pays only the difference)."""
+    unpaid: Decimal = sum((inv.amount for inv in ctx.unpaid_invoices()), ZERO)
+    net = unpaid - (ctx.inputs.get("deduction") or ZERO)
+    if net < ZERO:
+        raise InvalidInput({"deduction": "aftrek is groter dan de onbetaalde facturen"})
+    share: Decimal = ctx.inputs["share_percent"]
+    target = (net * share / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    already = sum((Decimal(a["amount"]) for a in ctx.case_data.get("advances", [])), ZERO)
+    if target <= already:
+        raise TransitionNotAllowed(
+            f"Er is al {euro(already)} voorgeschoten; {share}% van de onbetaalde facturen is {euro(target)}."
+        )
+    return target - already
+
+
+@effects.register("pay_advance")
+def pay_advance(ctx: TransitionContext) -> None:
+    amount = advance_amount(ctx)
+    _pay(ctx, CostType.mitigation, amount, f"voorschot {ctx.inputs['share_percent']}% onbetaalde facturen")
+    ctx.case_data.setdefault("advances", []).append({"amount": str(amount), "at": ctx.now.isoformat()})
+    ctx.event_data["advance"] = str(amount)
+
+
+def interest_rates(ctx: TransitionContext, kind: str) -> list[RatePeriod]:
+    rows = _RATES.all(ctx.conn, {"kind": kind})
+    return [RatePeriod(r.valid_from, Decimal(r.rate)) for r in rows]
+
+
+@effects.register("calculate_invoice_interest")
+def calculate_invoice_interest(ctx: TransitionContext) -> None:
+    invoices = ctx.unpaid_invoices()
+    if not invoices:
+        return
+    rates = interest_rates(ctx, "handels")
+    until = ctx.now.astimezone(ctx.tz).date()  # the Dutch calendar day, not the UTC one
+    try:
+        per_invoice: list[dict[str, Any]] = [
+            {
+                "number": inv.number,
+                "amount": str(inv.amount),
+                "due_date": inv.due_date.isoformat(),
+                "interest": str(statutory_interest(inv.amount, inv.due_date, until, rates)),
+            }
+            for inv in invoices
+        ]
+    except ValueError as exc:
+        raise TransitionNotAllowed(
+            f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan."
+        ) from exc
+    total = sum((Decimal(i["interest"]) for i in per_invoice), ZERO)
+    ctx.case_data["invoice_interest"] = {
+        "until": until.isoformat(),
+        "invoices": per_invoice,
+        "total": str(total),
+    }
+    ctx.event_data["invoice_interest_total"] = str(total)
+
+
+MAX_ANSWER_DAYS = 60
+
+
+def _answer_due(ctx: TransitionContext) -> str:
+    """The day an answer is due: the working days the handler gave, counted on the Dutch calendar."""
+    days: int = ctx.inputs["answer_days"]
+    if not 1 <= days <= MAX_ANSWER_DAYS:
+        raise InvalidInput({"answer_days": f"tussen 1 en {MAX_ANSWER_DAYS} werkdagen"})
+    assert ctx.calendar is not None
+    due = ctx.calendar.add_working_days(ctx.now.astimezone(ctx.tz).date(), days)
+    ctx.event_data["answer_due"] = due.isoformat()
+    return due.isoformat()
+
+
+@effects.register("record_information_request")
+def record_information_request(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("information_requests", []).append(
+        {"questions": ctx.inputs["questions"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
+    )
+
+
+@effects.register("record_reminder")
+def record_reminder(ctx: TransitionContext) -> None:
+    ctx.case_data.setdefault("reminders", []).append(
+        {"reminder": ctx.inputs["reminder"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
+    )

@@ -1,0 +1,101 @@
+"""Who is told of a transition, and what: the roles in the spec's `notify`, each in their inbox and by
+e-mail (through the outbox), in the transition's transaction. Whoever fired it is not told."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from claims.formatting import local_moment
+from claims.letters.facts import team_managers
+from claims.notify.outbox import claim_link, email_body, queue_emails, tell
+from claims.runtime import Runtime
+from claims.storage.fastsql import Prepared
+from claims.storage.models import Role, User
+from claims.storage.tables import DEADLINES, USERS
+from workflow.spec import TransitionSpec, WorkflowSpec
+
+_PERSON = Prepared(
+    select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.team, USERS.c.active).where(
+        USERS.c.id == bindparam("id")
+    )
+)
+_TO_DO = Prepared(
+    select(DEADLINES.c.label, DEADLINES.c.due_at, DEADLINES.c.responsible)
+    .where(
+        DEADLINES.c.claim_id == bindparam("claim_id"),
+        DEADLINES.c.met_at.is_(None),
+        DEADLINES.c.cancelled_at.is_(None),
+    )
+    .order_by(DEADLINES.c.due_at)
+)
+
+
+def recipients(conn: Connection, roles: Sequence[str], claim: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(role, user row) for each active person the roles name on this claim, each person once."""
+    out: dict[int, tuple[str, Any]] = {}
+    handler = _PERSON.first(conn, {"id": claim["handler_id"]})
+    for role in roles:
+        if role == Role.handler:
+            people = [handler]
+        elif role == Role.expert:
+            people = [_PERSON.first(conn, {"id": claim["expert_id"]})] if claim.get("expert_id") else []
+        elif role == Role.manager:
+            people = team_managers(conn, handler.team if handler else None)
+        else:
+            people = []
+        for person in people:
+            if person is not None and person.active:
+                out.setdefault(person.id, (role, person))
+    return list(out.values())
+
+
+def notify_transition(
+    conn: Connection,
+    rt: Runtime,
+    spec: WorkflowSpec,
+    transition: TransitionSpec,
+    claim: Mapping[str, Any],
+    actor: User,
+    event_id: int,
+    letter_titles: Sequence[str],
+    now: datetime,
+) -> int:
+    """Tell the people the transition names; the number told."""
+    if not transition.notify or (transition.notify == ("handler",) and claim["handler_id"] == actor.id):
+        return 0  # nobody, or only the handler, who did it themselves
+    told = [(role, p) for role, p in recipients(conn, transition.notify, claim) if p.id != actor.id]
+    if not told:
+        return 0
+    state = spec.states[claim["state"]].label
+    news = (
+        f"{claim['reference']} ({claim['claimant']}): {actor.name} - {transition.label}. "
+        f"De claim is nu in de fase '{state}'."
+    )
+    to_do = _TO_DO.all(conn, {"claim_id": claim["id"]})
+    link = claim_link(rt.base_url, claim["reference"])
+    rows = []
+    for role, person in told:
+        mine = [d for d in to_do if d.responsible == role]
+        tasks = " ".join(f"Te doen: {d.label}, uiterlijk {local_moment(d.due_at, rt.tz)}." for d in mine)
+        message = f"{news} {tasks}".strip()
+        body = email_body(person.name, message, link, [f"Brief: {title}" for title in letter_titles])
+        rows.append(
+            tell(
+                conn,
+                user=person,
+                claim_id=claim["id"],
+                event_id=event_id,
+                kind="transition",
+                message=message,
+                subject=f"[{claim['reference']}] {transition.label}",
+                body=body,
+                now=now,
+            )
+        )
+    queue_emails(conn, rows)
+    return len(rows)

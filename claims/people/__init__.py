@@ -1,0 +1,2 @@
+"""People: users and API tokens, log-ins and sessions, permissions, account administration. May import
+storage only."""

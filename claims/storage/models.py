@@ -1,0 +1,370 @@
+"""The claims department's tables.
+
+Dutch words kept where they are the real names: melding (the insured's report of a claim),
+schadenummer (claim reference), eigen risico (deductible), schadebeperking/beredding (loss mitigation).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from claims.storage.coltypes import Money, UTCDateTime
+
+
+class Role(StrEnum):
+    handler = "handler"  # schadebehandelaar
+    expert = "expert"
+    manager = "manager"
+    admin = "admin"
+
+
+class Outcome(StrEnum):
+    settled = "settled"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    duplicate = "duplicate"
+
+
+class CostType(StrEnum):
+    damages = "damages"  # schadevergoeding
+    defence = "defence"  # kosten van verweer
+    expert = "expert"  # expertisekosten
+    mitigation = "mitigation"  # beredding / schadebeperking
+    sgoa = "sgoa"  # Stichting Geschillenoplossing Automatisering
+    interest = "interest"  # wettelijke (handels)rente
+
+
+COST_TYPE_LABELS = {
+    "damages": "Schadevergoeding",
+    "defence": "Kosten van verweer",
+    "expert": "Expertisekosten",
+    "mitigation": "Beredding / schadebeperking",
+    "sgoa": "SGOA-kosten",
+    "interest": "Wettelijke rente",
+}
+
+# Mitigation and expert costs are paid even above the insured sum (7:957, 7:959 BW).
+OUTSIDE_LIMIT = frozenset({CostType.mitigation, CostType.expert})
+
+
+class MoneyKind(StrEnum):
+    reserve = "reserve"  # a change of the reserve (positive or negative)
+    payment = "payment"
+    deductible = "deductible"  # eigen risico borne by the insured, applied once per claim
+    recovery = "recovery"
+
+
+def _money(nullable: bool = False) -> Any:
+    return Field(sa_column=Column(Money, nullable=nullable))
+
+
+def _moment(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime, nullable=nullable, index=index))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    role: str
+    team: str = "BAV"
+    authority_limit: Decimal | None = _money(nullable=True)
+    password_hash: str = ""
+    api_token_hash: str | None = Field(default=None, index=True)
+    active: bool = True
+    created_at: datetime = _moment()
+
+
+class Policy(SQLModel, table=True):
+    __tablename__ = "policies"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True)  # polisnummer
+    insured: str  # verzekeringnemer
+    activities: str = ""
+    start_date: date
+    retroactive_date: date  # claims-made: errors before this date are not covered
+    cover_per_claim: Decimal = _money()  # verzekerd bedrag per aanspraak
+    cover_per_year: Decimal = _money()  # per verzekeringsjaar
+    deductible: Decimal = _money()  # eigen risico per aanspraak
+    territory: str = "wereld, excl. VS/Canada"
+
+
+class Claim(SQLModel, table=True):
+    __tablename__ = "claims"
+    # One index holds the state: every state change rewrites its entry (a page write per commit);
+    # kind and handler change rarely, so their indexes cost nothing on the hot path.
+    __table_args__ = (
+        Index("ix_claims_state", "state"),
+        Index("ix_claims_kind", "kind"),
+        Index("ix_claims_handler", "handler_id"),
+        # the list's sort by amount claimed, paged by keyset; the amount never changes after the melding
+        Index("ix_claims_amount", "amount_claimed", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True)  # schadenummer, CF-2026-000123
+    kind: str
+    spec_version: int
+    state: str
+    version: int = 1  # optimistic lock: every state change bumps it
+    outcome: str | None = None
+    policy_id: int = Field(foreign_key="policies.id", index=True)
+    handler_id: int = Field(foreign_key="users.id")
+    expert_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    insured_reference: str | None = Field(default=None, unique=True)  # kenmerk verzekerde / makelaar
+    claimant: str  # benadeelde
+    claimant_counsel: str = ""
+    description: str = ""
+    is_circumstance: bool = False  # omstandigheid rather than aanspraak
+    date_error: date
+    date_known: date
+    date_reported: date  # meldingsdatum
+    awareness_at: datetime | None = _moment(nullable=True)  # AVG art. 33 clock start
+    personal_data: bool = False
+    data_role: str | None = None  # controller | processor
+    amount_claimed: Decimal = _money()
+    # Facts gathered along the way (expert report, settlement proposal awaiting approval, reasons).
+    case_data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _moment()
+    state_entered_at: datetime = _moment()
+    closed_at: datetime | None = _moment(nullable=True)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "timeline_events"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    claim_version: int  # the claim's version after this event; a note or flag leaves it unchanged
+    at: datetime = _moment()
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    kind: str  # opened | transition | note | deadline_* ...
+    trigger: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str = ""
+
+
+_OPEN = "met_at IS NULL AND cancelled_at IS NULL"
+
+
+class Deadline(SQLModel, table=True):
+    __tablename__ = "deadlines"
+    # Only open deadlines are indexed by due moment: what the sweep looks for, and a met or cancelled
+    # deadline leaves the index instead of moving within it.
+    __table_args__ = (
+        Index(
+            "ix_deadlines_open_due",
+            "due_at",
+            sqlite_where=text("met_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("met_at IS NULL AND cancelled_at IS NULL"),
+        ),
+        # What each step of the sweep looks for, and nothing else: a deadline leaves the index the
+        # moment its step is done (or it is met), so a sweep reads only work still to do.
+        *(
+            Index(name, column, sqlite_where=text(where), postgresql_where=text(where))
+            for name, column, where in (
+                (
+                    "ix_deadlines_to_remind",
+                    "remind_at",
+                    f"{_OPEN} AND reminded_at IS NULL AND flagged_at IS NULL",
+                ),
+                ("ix_deadlines_to_flag", "due_at", f"{_OPEN} AND flagged_at IS NULL"),
+                (
+                    "ix_deadlines_to_escalate",
+                    "due_at",
+                    f"{_OPEN} AND flagged_at IS NOT NULL AND escalated_at IS NULL",
+                ),
+            )
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    name: str
+    label: str
+    state: str  # the state whose entry started it
+    scope: str = "state"
+    responsible: str = "handler"
+    met_by: str = ""  # comma-separated triggers that meet it
+    restarted_by: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # comma-separated triggers that start it afresh (the old row is cancelled)
+    started_at: datetime = _moment()
+    due_at: datetime = _moment()
+    met_at: datetime | None = _moment(nullable=True)
+    met_trigger: str | None = None
+    cancelled_at: datetime | None = _moment(nullable=True)
+    remind_at: datetime | None = _moment(nullable=True)  # when the responsible person is warned
+    reminded_at: datetime | None = _moment(nullable=True)
+    flagged_at: datetime | None = _moment(nullable=True)
+    escalated_at: datetime | None = _moment(nullable=True)
+
+
+class MoneyLine(SQLModel, table=True):
+    __tablename__ = "money_lines"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    event_id: int = Field(foreign_key="timeline_events.id")
+    at: datetime = _moment()
+    kind: str
+    cost_type: str
+    amount: Decimal = _money()
+    note: str = ""
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice of the insured that its client left unpaid (unpaid-fee claims)."""
+
+    __tablename__ = "invoices"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    number: str
+    amount: Decimal = _money()
+    due_date: date
+    paid: bool = False
+
+
+class InterestRate(SQLModel, table=True):
+    """Statutory interest rates (% a year) as data: a manager can correct a figure marked (check)."""
+
+    __tablename__ = "interest_rates"
+    __table_args__ = (UniqueConstraint("kind", "valid_from"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # 'wettelijk' (6:119) | 'handels' (6:119a)
+    valid_from: date
+    rate: str  # decimal text, e.g. '10.15'
+    source: str = ""
+    checked: bool = True
+
+
+class ReferenceCounter(SQLModel, table=True):
+    __tablename__ = "reference_counters"
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its sha256 is stored, so a copy of
+    the database signs no one in. Ending a session (log-out, timeout) is a row update, not a forgetting."""
+
+    __tablename__ = "web_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = _moment()
+    last_seen_at: datetime = _moment()
+    ended_at: datetime | None = _moment(nullable=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A refused log-in: counted per e-mail address and per client address to slow guessing down."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "at"),
+        Index("ix_login_failures_ip_at", "ip", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str
+    ip: str
+    at: datetime = _moment()
+
+
+class Notification(SQLModel, table=True):
+    """A message in a user's in-app inbox (what they must do, or what happened on their claim)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    claim_id: int | None = Field(default=None, foreign_key="claims.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="timeline_events.id")
+    kind: str  # deadline_reminder | deadline_overdue | deadline_escalated | late_notice ...
+    message: str
+    created_at: datetime = _moment()
+    read_at: datetime | None = _moment(nullable=True)
+
+
+class Letter(SQLModel, table=True):
+    """A letter as it was generated, never changed: the HTML is the record, the PDF is drawn from it."""
+
+    __tablename__ = "letters"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    event_id: int = Field(foreign_key="timeline_events.id")  # the timeline reads letters by claim
+    template: str
+    template_version: int
+    title: str
+    recipient: str  # insured | expert | manager | handler
+    recipient_name: str
+    sha256: str
+    html: str
+    created_at: datetime = _moment()
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"  # waiting for its (next) attempt at next_attempt_at
+    sending = "sending"  # taken by a worker until next_attempt_at (a lease; a crashed worker's expires)
+    sent = "sent"
+    incident = "incident"  # given up on: a permanent refusal, or too many failures; a manager looks
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail to send, written in the transaction that caused it and delivered by a worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # only rows still to do: the delivery worker's one query stays small whatever was sent before
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
+        # what a manager must look at; holds no row until something fails for good
+        Index(
+            "ix_outbox_incidents",
+            "id",
+            sqlite_where=text("status = 'incident'"),
+            postgresql_where=text("status = 'incident'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int | None = Field(default=None, foreign_key="claims.id")
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    notification_id: int | None = Field(default=None, foreign_key="notifications.id")
+    to_address: str
+    to_name: str = ""
+    subject: str
+    body: str
+    created_at: datetime = _moment()
+    status: str = OutboxStatus.pending
+    attempts: int = 0
+    next_attempt_at: datetime = _moment()
+    last_error: str = ""
+    sent_at: datetime | None = _moment(nullable=True)
+    incident_at: datetime | None = _moment(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who took what out of the system, and when (exports of timelines): appended, never changed.
+    A claim's own history is its timeline; this is the trail of what was read out of it in bulk."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _moment(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    actor: str  # the user's e-mail address, or 'cli:<account>' for an operator at the command line
+    channel: str  # web | api | cli
+    action: str  # export_timeline | export_portfolio
+    subject: str  # the schadenummer, or the portfolio's filters in words
+    format: str  # csv | xlsx | pdf | json
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

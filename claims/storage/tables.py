@@ -1,0 +1,45 @@
+"""The Core tables behind the models, for the statements the service and queries build by hand."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from claims.storage.models import (
+    AuditEntry,
+    Claim,
+    Deadline,
+    InterestRate,
+    Invoice,
+    Letter,
+    LoginFailure,
+    MoneyLine,
+    Notification,
+    OutboxMessage,
+    Policy,
+    ReferenceCounter,
+    TimelineEvent,
+    User,
+    WebSession,
+)
+
+
+def _table(model: type) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+CLAIMS = _table(Claim)
+EVENTS = _table(TimelineEvent)
+DEADLINES = _table(Deadline)
+MONEY = _table(MoneyLine)
+USERS = _table(User)
+POLICIES = _table(Policy)
+COUNTERS = _table(ReferenceCounter)
+INVOICES = _table(Invoice)
+RATES = _table(InterestRate)
+WEB_SESSIONS = _table(WebSession)
+LOGIN_FAILURES = _table(LoginFailure)
+NOTIFICATIONS = _table(Notification)
+LETTERS = _table(Letter)
+OUTBOX = _table(OutboxMessage)
+AUDIT = _table(AuditEntry)

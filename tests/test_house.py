@@ -1,0 +1,159 @@
+"""The house's arrows: which area of the code may import which, and no import cycle anywhere.
+
+Every import is counted, also one inside a function (a lazy import hides a cycle, it does not remove it).
+An area is a package of claims/ (claims.storage, claims.kinds, ...), one of claims' top modules
+(claims.config, ...), or workflow/ and notifications/ as a whole."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = ("claims", "workflow", "notifications")
+
+# What each area may import besides itself: the arrows of DESIGN.md ("The house"), lowest first.
+# workflow/ and notifications/ know nothing of claims; nothing but claims.web imports claims.web.
+BASE = {"workflow", "notifications"}
+ALLOWED: dict[str, set[str]] = {
+    "workflow": set(),
+    "notifications": set(),
+    "claims.errors": BASE,
+    "claims.text": BASE,
+    "claims.rules": BASE,
+    "claims.formatting": BASE,
+    "claims.storage": BASE | {"claims.errors"},
+    "claims.money": BASE | {"claims.storage"},
+    "claims.people": BASE | {"claims.errors", "claims.storage"},
+    "claims.kinds": BASE | {"claims.formatting", "claims.money", "claims.rules", "claims.storage"},
+    "claims.letters": BASE | {"claims.kinds", "claims.storage"},
+    "claims.runtime": BASE | {"claims.kinds", "claims.rules"},
+    "claims.notify": BASE
+    | {"claims.errors", "claims.formatting", "claims.letters", "claims.people", "claims.runtime", "claims.storage"},
+    "claims.config": BASE | {"claims.notify", "claims.rules", "claims.storage"},
+    "claims.deadlines": BASE
+    | {"claims.config", "claims.formatting", "claims.letters", "claims.notify", "claims.runtime", "claims.storage"},
+}
+DOMAIN = set(ALLOWED) - {"workflow", "notifications"}
+ALLOWED["claims.service"] = BASE | DOMAIN
+ALLOWED["claims.reads"] = BASE | DOMAIN
+ALLOWED["claims.exports"] = BASE | DOMAIN | {"claims.reads"}
+ALLOWED["claims.cli"] = BASE | DOMAIN | {"claims.service", "claims.reads", "claims.exports", "claims.text"}
+ALLOWED["claims.web"] = ALLOWED["claims.cli"]
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _sources() -> dict[str, Path]:
+    found = {}
+    for top in OURS:
+        for path in (ROOT / top).rglob("*.py"):
+            if "versions" not in path.parts:  # Alembic's revisions are history, not the house
+                found[_module_name(path)] = path
+    return found
+
+
+def _imports(path: Path, known: set[str]) -> set[str]:
+    """The modules of ours that `path` imports, anywhere in it."""
+    named: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            named.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            named.add(node.module)
+            named.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {_owning_module(name, known) for name in named if name.split(".")[0] in OURS} - {None}  # type: ignore[misc]
+
+
+def _owning_module(name: str, known: set[str]) -> str | None:
+    while name and name not in known:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def area(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] != "claims":
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def _graph() -> dict[str, set[str]]:
+    sources = _sources()
+    known = set(sources)
+    return {module: _imports(path, known) - {module} for module, path in sources.items()}
+
+
+GRAPH = _graph()
+
+
+def test_every_area_is_known_and_documented() -> None:
+    areas = {area(m) for m in GRAPH} - {"claims"}
+    assert areas <= set(ALLOWED), f"areas without arrows in this test: {sorted(areas - set(ALLOWED))}"
+    for package in (ROOT / "claims").iterdir():
+        if package.is_dir() and (package / "__init__.py").exists():
+            doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8")))
+            assert doc, f"claims/{package.name}/__init__.py says nothing of what lives there"
+
+
+@pytest.mark.parametrize("source", sorted(ALLOWED))
+def test_arrows_run_one_way(source: str) -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in GRAPH.items()
+        if area(module) == source
+        for target in targets
+        if area(target) != source and area(target) not in ALLOWED[source]
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_import_cycle() -> None:
+    # Tarjan's strongly connected components over modules; a component of two or more is a cycle.
+    # A package's __init__ is not counted as importing its submodules (Python runs it first anyway).
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = 0
+
+    def visit(node: str) -> None:
+        nonlocal counter
+        index[node] = low[node] = counter
+        counter += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in GRAPH.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(GRAPH):
+        if module not in index:
+            visit(module)
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_walk_sees_imports() -> None:
+    # the test above cannot pass by seeing nothing
+    assert "claims.storage.db" in GRAPH["claims.service.advance"]
+    assert any(area(t) == "claims.web" for t in GRAPH["claims.web.app"])
+    assert defaultdict(set, GRAPH)["workflow.engine"] <= {m for m in GRAPH if m.startswith("workflow.")}
