@@ -32,10 +32,24 @@ ALLOWED: dict[str, set[str]] = {
     "claims.letters": BASE | {"claims.kinds", "claims.storage"},
     "claims.runtime": BASE | {"claims.kinds", "claims.rules"},
     "claims.notify": BASE
-    | {"claims.errors", "claims.formatting", "claims.letters", "claims.people", "claims.runtime", "claims.storage"},
+    | {
+        "claims.errors",
+        "claims.formatting",
+        "claims.letters",
+        "claims.people",
+        "claims.runtime",
+        "claims.storage",
+    },
     "claims.config": BASE | {"claims.notify", "claims.rules", "claims.storage"},
     "claims.deadlines": BASE
-    | {"claims.config", "claims.formatting", "claims.letters", "claims.notify", "claims.runtime", "claims.storage"},
+    | {
+        "claims.config",
+        "claims.formatting",
+        "claims.letters",
+        "claims.notify",
+        "claims.runtime",
+        "claims.storage",
+    },
 }
 DOMAIN = set(ALLOWED) - {"workflow", "notifications"}
 ALLOWED["claims.service"] = BASE | DOMAIN

@@ -9,13 +9,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from claims.rules import DomainRules
-from claims.storage.fastsql import Prepared, Record
-from claims.storage.models import OUTSIDE_LIMIT, MoneyKind, User
-from claims.storage.tables import CLAIMS, INVOICES, MONEY, POLICIES, USERS
+from claims.storage.models import MoneyKind, User
+from claims.storage.records import ClaimRecord, InvoiceRecord, PolicyRecord, RateRecord, UserRecord
+from claims.storage.repositories import money, policies, users
 from workflow.calendar import WorkingDayCalendar
 from workflow.spec import TransitionSpec, WorkflowSpec
 
@@ -23,36 +22,12 @@ ZERO = Decimal("0.00")
 
 # What each paying effect will pay, by effect name: the authority guards weigh it before any effect runs.
 PAYMENT_AMOUNTS: dict[str, Callable[[TransitionContext], Decimal]] = {}
-# FOR UPDATE on PostgreSQL: two claims of one policy paying at once must not both fit the annual cover.
-_POLICY = Prepared(select(POLICIES).where(POLICIES.c.id == bindparam("id")).with_for_update())
-_PAID_IN_YEAR = Prepared(
-    select(func.coalesce(func.sum(MONEY.c.amount), 0).label("total"))
-    .select_from(MONEY.join(CLAIMS, CLAIMS.c.id == MONEY.c.claim_id))
-    .where(
-        CLAIMS.c.policy_id == bindparam("policy_id"),
-        CLAIMS.c.date_reported >= bindparam("start", type_=CLAIMS.c.date_reported.type),
-        CLAIMS.c.date_reported < bindparam("end", type_=CLAIMS.c.date_reported.type),
-        MONEY.c.kind == MoneyKind.payment.value,
-        and_(*(MONEY.c.cost_type != c.value for c in OUTSIDE_LIMIT)),
-    )
-)
-_TOTALS = Prepared(
-    select(MONEY.c.kind, MONEY.c.cost_type, func.sum(MONEY.c.amount).label("total"))
-    .where(MONEY.c.claim_id == bindparam("claim_id"))
-    .group_by(MONEY.c.kind, MONEY.c.cost_type)
-)
-_UNPAID = Prepared(
-    select(INVOICES)
-    .where(INVOICES.c.claim_id == bindparam("claim_id"), INVOICES.c.paid.is_(False))
-    .order_by(INVOICES.c.due_date)
-)
-_USER_BY_EMAIL = Prepared(select(USERS).where(USERS.c.email == bindparam("email")))
 
 
 @dataclass
 class TransitionContext:
     conn: Connection
-    claim: Record
+    claim: ClaimRecord
     actor: User
     inputs: dict[str, Any]
     spec: WorkflowSpec
@@ -66,20 +41,20 @@ class TransitionContext:
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)
     event_data: dict[str, Any] = field(default_factory=dict)
-    _policy: Record | None = None
+    _policy: PolicyRecord | None = None
     _totals: dict[tuple[str, str], Decimal] | None = None  # as stored
     _running: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # stored plus staged
 
-    def policy(self) -> Record:
+    def policy(self) -> PolicyRecord:
+        """The claim's policy, its row locked until the transaction ends (the annual cover is weighed
+        across the policy's claims)."""
         if self._policy is None:
-            self._policy = _POLICY.first(self.conn, {"id": self.claim.policy_id})
-            assert self._policy is not None  # a foreign key guarantees it
+            self._policy = policies.by_id(self.conn, self.claim.policy_id, lock=True)
         return self._policy
 
     def _load_totals(self) -> dict[tuple[str, str], Decimal]:
         if self._totals is None:
-            rows = _TOTALS.all(self.conn, {"claim_id": self.claim.id})
-            self._totals = {(r.kind, r.cost_type): r.total for r in rows}
+            self._totals = money.totals(self.conn, self.claim.id)
             self._running = dict(self._totals)
         return self._running
 
@@ -111,18 +86,24 @@ class TransitionContext:
         """Payments within the limits on all claims of this policy reported in the same insurance year
         (claims-made: the year the claim was reported), stored ones only."""
         start, end = insurance_year(self.policy().start_date, self.claim.date_reported)
-        row = _PAID_IN_YEAR.first(self.conn, {"policy_id": self.claim.policy_id, "start": start, "end": end})
-        return Decimal(row.total if row else 0)
+        return money.paid_within_limits(self.conn, self.claim.policy_id, start, end)
 
     def amount_at_stake(self) -> Decimal:
         """What this transition's effects will pay out."""
         return sum((PAYMENT_AMOUNTS[e](self) for e in self.transition.effects if e in PAYMENT_AMOUNTS), ZERO)
 
-    def unpaid_invoices(self) -> list[Record]:
-        return _UNPAID.all(self.conn, {"claim_id": self.claim.id})
+    def unpaid_invoices(self) -> list[InvoiceRecord]:
+        return money.unpaid_invoices(self.conn, self.claim.id)
 
-    def user_by_email(self, email: str) -> Record | None:
-        return _USER_BY_EMAIL.first(self.conn, {"email": email.lower()})
+    def add_invoice(self, number: str, amount: Decimal, due_date: date) -> None:
+        """Register an invoice of the claimant's at once: a later effect of this transition sees it."""
+        money.add_invoice(self.conn, self.claim.id, number, amount, due_date)
+
+    def interest_rates(self, kind: str) -> list[RateRecord]:
+        return money.interest_rates(self.conn, kind)
+
+    def user_by_email(self, email: str) -> UserRecord | None:
+        return users.by_email(self.conn, email)
 
 
 def _anniversary(start: date, year: int) -> date:

@@ -10,15 +10,11 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
 from claims.formatting import euro
 from claims.kinds.context import PAYMENT_AMOUNTS, ZERO, TransitionContext
 from claims.kinds.guards import SETTLEMENT_PARTS, settlement_total
 from claims.money.interest import RatePeriod, statutory_interest
-from claims.storage.fastsql import Prepared
 from claims.storage.models import OUTSIDE_LIMIT, CostType, MoneyKind, Role
-from claims.storage.tables import INVOICES, RATES
 from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.guards import EffectRegistry
 
@@ -38,8 +34,6 @@ def pays(
 
 
 CENT = Decimal("0.01")
-_INSERT_INVOICE = Prepared.insert(INVOICES)
-_RATES = Prepared(select(RATES.c.valid_from, RATES.c.rate).where(RATES.c.kind == bindparam("kind")))
 
 
 def _set_reserve(ctx: TransitionContext, cost_type: str, amount: Decimal) -> None:
@@ -274,16 +268,7 @@ def record_dpa_notification(ctx: TransitionContext) -> None:
 
 @effects.register("register_invoice")
 def register_invoice(ctx: TransitionContext) -> None:
-    _INSERT_INVOICE.execute(
-        ctx.conn,
-        {
-            "claim_id": ctx.claim.id,
-            "number": ctx.inputs["number"],
-            "amount": ctx.inputs["amount"],
-            "due_date": ctx.inputs["due_date"],
-            "paid": False,
-        },
-    ).close()
+    ctx.add_invoice(ctx.inputs["number"], ctx.inputs["amount"], ctx.inputs["due_date"])
     ctx.event_data["invoice"] = {
         "number": ctx.inputs["number"],
         "amount": str(ctx.inputs["amount"]),
@@ -318,7 +303,7 @@ def pay_advance(ctx: TransitionContext) -> None:
 
 
 def interest_rates(ctx: TransitionContext, kind: str) -> list[RatePeriod]:
-    rows = _RATES.all(ctx.conn, {"kind": kind})
+    rows = ctx.interest_rates(kind)
     return [RatePeriod(r.valid_from, Decimal(r.rate)) for r in rows]
 
 

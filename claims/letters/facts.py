@@ -12,12 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
 from claims.kinds.context import ZERO, TransitionContext
-from claims.storage.fastsql import Prepared
-from claims.storage.models import COST_TYPE_LABELS, MoneyKind, Role
-from claims.storage.tables import DEADLINES, POLICIES, USERS
+from claims.storage.models import COST_TYPE_LABELS, MoneyKind
+from claims.storage.repositories import deadlines, policies, users
 from notifications.letters import LetterError
 from workflow.spec import LetterSpec, WorkflowSpec
 
@@ -31,33 +28,18 @@ INSURER = {
 }
 # To whom a letter of the spec may be addressed (`letters: [{template, to}]`).
 
-_USER = Prepared(select(USERS.c.id, USERS.c.name, USERS.c.email).where(USERS.c.id == bindparam("id")))
-_POLICY = Prepared(select(POLICIES).where(POLICIES.c.id == bindparam("id")))
-_MANAGERS = Prepared(
-    select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.team, USERS.c.active)
-    .where(USERS.c.role == Role.manager.value, USERS.c.active)
-    .order_by(USERS.c.name)
-)
-_DUE = Prepared(
-    select(DEADLINES.c.name, DEADLINES.c.due_at).where(
-        DEADLINES.c.claim_id == bindparam("claim_id"),
-        DEADLINES.c.met_at.is_(None),
-        DEADLINES.c.cancelled_at.is_(None),
-    )
-)
-
 
 def person(row: Mapping[str, Any] | None) -> dict[str, str] | None:
     return None if row is None else {"name": row["name"], "email": row["email"]}
 
 
 def user(conn: Any, user_id: int | None) -> dict[str, str] | None:
-    return person(_USER.first(conn, {"id": user_id})) if user_id is not None else None
+    return person(users.person(conn, user_id)) if user_id is not None else None
 
 
 def team_managers(conn: Any, team: str | None) -> list[Any]:
     """The team's active managers; all active managers when the team has none of its own."""
-    rows = _MANAGERS.all(conn, {})
+    rows = users.active_managers(conn)
     return [r for r in rows if r.team == team] or rows
 
 
@@ -71,8 +53,7 @@ def claim_facts(
     conn: Any, spec: WorkflowSpec, claim: Mapping[str, Any], now: datetime, *, preview: bool = False
 ) -> dict[str, Any]:
     """What every letter on this claim may say: letterhead, claim, policy, handler, expert."""
-    policy = _POLICY.first(conn, {"id": claim["policy_id"]})
-    assert policy is not None  # a foreign key
+    policy = policies.by_id(conn, claim["policy_id"])
     return {
         "insurer": INSURER,
         "letter_date": now,
@@ -127,18 +108,14 @@ def _recipient(ctx: TransitionContext, facts: dict[str, Any], to: str, claim: Ma
     if to == "insured":
         return facts["insured"]
     if to == "manager":
-        handler = _USER_TEAM.first(ctx.conn, {"id": claim["handler_id"]})
-        return managers_of(ctx.conn, handler.team if handler else "")
+        return managers_of(ctx.conn, users.team_of(ctx.conn, claim["handler_id"]) or "")
     someone = facts.get(to)
     return None if someone is None else {**someone, "attention": "", "address": ""}
 
 
-_USER_TEAM = Prepared(select(USERS.c.team).where(USERS.c.id == bindparam("id")))
-
-
 def _due(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, datetime]:
     if "due" not in ctx.memo:
-        ctx.memo["due"] = {r.name: r.due_at for r in _DUE.all(ctx.conn, {"claim_id": claim["id"]})}
+        ctx.memo["due"] = {r.name: r.due_at for r in deadlines.due_moments(ctx.conn, claim["id"])}
     due: dict[str, datetime] = ctx.memo["due"]
     return due
 

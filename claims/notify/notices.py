@@ -7,43 +7,26 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from claims.formatting import local_moment
 from claims.letters.facts import team_managers
 from claims.notify.outbox import claim_link, email_body, queue_emails, tell
 from claims.runtime import Runtime
-from claims.storage.fastsql import Prepared
 from claims.storage.models import Role, User
-from claims.storage.tables import DEADLINES, USERS
+from claims.storage.repositories import deadlines, users
 from workflow.spec import TransitionSpec, WorkflowSpec
-
-_PERSON = Prepared(
-    select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.team, USERS.c.active).where(
-        USERS.c.id == bindparam("id")
-    )
-)
-_TO_DO = Prepared(
-    select(DEADLINES.c.label, DEADLINES.c.due_at, DEADLINES.c.responsible)
-    .where(
-        DEADLINES.c.claim_id == bindparam("claim_id"),
-        DEADLINES.c.met_at.is_(None),
-        DEADLINES.c.cancelled_at.is_(None),
-    )
-    .order_by(DEADLINES.c.due_at)
-)
 
 
 def recipients(conn: Connection, roles: Sequence[str], claim: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """(role, user row) for each active person the roles name on this claim, each person once."""
     out: dict[int, tuple[str, Any]] = {}
-    handler = _PERSON.first(conn, {"id": claim["handler_id"]})
+    handler = users.contact(conn, claim["handler_id"])
     for role in roles:
         if role == Role.handler:
             people = [handler]
         elif role == Role.expert:
-            people = [_PERSON.first(conn, {"id": claim["expert_id"]})] if claim.get("expert_id") else []
+            people = [users.contact(conn, claim["expert_id"])] if claim.get("expert_id") else []
         elif role == Role.manager:
             people = team_managers(conn, handler.team if handler else None)
         else:
@@ -76,7 +59,7 @@ def notify_transition(
         f"{claim['reference']} ({claim['claimant']}): {actor.name} - {transition.label}. "
         f"De claim is nu in de fase '{state}'."
     )
-    to_do = _TO_DO.all(conn, {"claim_id": claim["id"]})
+    to_do = deadlines.to_do(conn, claim["id"])
     link = claim_link(rt.base_url, claim["reference"])
     rows = []
     for role, person in told:

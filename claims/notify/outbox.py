@@ -9,12 +9,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from claims.storage.fastsql import InsertReturningId, Prepared
 from claims.storage.models import OutboxStatus
-from claims.storage.tables import NOTIFICATIONS, OUTBOX
-
-_INSERT_NOTIFICATION = InsertReturningId(NOTIFICATIONS)
-_INSERT_OUTBOX = Prepared.insert(OUTBOX)
+from claims.storage.repositories import outbox
 
 
 def claim_link(base_url: str, reference: str) -> str:
@@ -63,8 +59,7 @@ def email_row(
 
 
 def queue_emails(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        _INSERT_OUTBOX.executemany(conn, rows)
+    outbox.queue(conn, rows)
 
 
 def tell(
@@ -81,7 +76,7 @@ def tell(
 ) -> dict[str, Any]:
     """A notification in the user's inbox now, and the outbox row for the same news by e-mail (for the
     caller to queue, in the same transaction)."""
-    notification_id = _INSERT_NOTIFICATION.run(
+    notification_id = outbox.add_notification(
         conn,
         {
             "user_id": user.id,

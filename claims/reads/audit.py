@@ -7,15 +7,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from claims.storage.db import Db, in_write
-from claims.storage.fastsql import Prepared
 from claims.storage.models import User
-from claims.storage.tables import AUDIT
-
-_INSERT = Prepared.insert(AUDIT)
+from claims.storage.repositories import audit
 
 
 def operator_label() -> str:
@@ -41,7 +38,7 @@ def record(
     halfway is on record too)."""
 
     def work(conn: Connection) -> None:
-        _INSERT.execute(
+        audit.add(
             conn,
             {
                 "at": at,
@@ -53,11 +50,11 @@ def record(
                 "format": format,
                 "detail": dict(detail),
             },
-        ).close()
+        )
 
     in_write(db, work)
 
 
 def entries(conn: Connection, *, limit: int = 100) -> list[Row[Any]]:
     """The newest entries first (read by an operator at the command line)."""
-    return list(conn.execute(select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)).all())
+    return audit.newest(conn, limit)

@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from claims.errors import ClaimNotFound, StaleClaim
@@ -25,76 +23,17 @@ from claims.notify.outbox import claim_link, email_body, queue_emails, tell
 from claims.people.permissions import check_may_act, check_may_fire, check_may_open
 from claims.runtime import Runtime
 from claims.storage.db import Db, in_write
-from claims.storage.fastsql import InsertReturningId, Prepared, Record
 from claims.storage.models import (
     Role,
     User,
 )
-from claims.storage.tables import CLAIMS, COUNTERS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
+from claims.storage.records import ClaimRecord
+from claims.storage.repositories import claims, deadlines, events, letters, money, policies, users
 from notifications.letters import Letter
 from workflow.deadlines import base_from_date, compute_due
 from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.inputs import validate_inputs
 from workflow.spec import ENTERED, DeadlineSpec, StateSpec, TransitionSpec, WorkflowSpec
-
-# Built once: SQLAlchemy memoizes a statement's cache key on the object, so reusing these keeps a
-# transition at a handful of cheap executions (see bench/transitions.py).
-_SELECT_CLAIM = Prepared(select(CLAIMS).where(CLAIMS.c.reference == bindparam("ref")))
-_update_plans: dict[frozenset[str], Prepared] = {}
-
-
-def _update_claim(conn: Connection, claim_id: int, version: int, changes: Mapping[str, Any]) -> int:
-    """Compare-and-set of exactly the columns that change: an indexed column left out of the SET
-    (the state, on an internal transition) costs no index write. Returns the rows updated (0 or 1)."""
-    columns = frozenset(changes)
-    plan = _update_plans.get(columns)
-    if plan is None:
-        plan = Prepared(
-            update(CLAIMS)
-            .where(CLAIMS.c.id == bindparam("_id"), CLAIMS.c.version == bindparam("_version"))
-            .values({name: bindparam(name, type_=CLAIMS.c[name].type) for name in sorted(columns)})
-        )
-        _update_plans[columns] = plan
-    cursor = plan.execute(conn, {**changes, "_id": claim_id, "_version": version})
-    updated = int(cursor.rowcount)
-    cursor.close()
-    return updated
-
-
-_INSERT_EVENT = InsertReturningId(EVENTS)
-_INSERT_CLAIM = InsertReturningId(CLAIMS)
-_POLICY_BY_NUMBER = Prepared(select(POLICIES).where(POLICIES.c.number == bindparam("number")))
-_CLAIM_BY_INSURED_REF = Prepared(
-    select(CLAIMS.c.reference).where(CLAIMS.c.insured_reference == bindparam("ref"))
-)
-_USER_BY_EMAIL = Prepared(select(USERS).where(USERS.c.email == bindparam("email")))
-_INSERT_MONEY = Prepared.insert(MONEY)
-_INSERT_DEADLINE = Prepared.insert(DEADLINES)
-_INSERT_LETTER = Prepared.insert(LETTERS)
-_OPEN_DEADLINES = Prepared(
-    select(
-        DEADLINES.c.id,
-        DEADLINES.c.name,
-        DEADLINES.c.met_by,
-        DEADLINES.c.restarted_by,
-        DEADLINES.c.state,
-        DEADLINES.c.scope,
-    ).where(
-        DEADLINES.c.claim_id == bindparam("claim_id"),
-        DEADLINES.c.met_at.is_(None),
-        DEADLINES.c.cancelled_at.is_(None),
-    )
-)
-# Meeting and cancelling in one statement (one of the two moments stays NULL): one round trip.
-_CLOSE_DEADLINE = Prepared(
-    update(DEADLINES)
-    .where(DEADLINES.c.id == bindparam("_id"))
-    .values(
-        met_at=bindparam("met_at", type_=DEADLINES.c.met_at.type),
-        met_trigger=bindparam("met_trigger"),
-        cancelled_at=bindparam("cancelled_at", type_=DEADLINES.c.cancelled_at.type),
-    )
-)
 
 
 class Outcome(NamedTuple):
@@ -167,7 +106,7 @@ def _write_letters(
         out.append(letter)
         if preview:
             continue
-        _INSERT_LETTER.execute(
+        letters.add(
             conn,
             {
                 "claim_id": claim["id"],
@@ -181,7 +120,7 @@ def _write_letters(
                 "html": letter.html,
                 "created_at": ctx.now,
             },
-        ).close()
+        )
     return out
 
 
@@ -195,7 +134,7 @@ def _advance(
     expected_version: int,
     preview: bool = False,
 ) -> Outcome:
-    claim = _SELECT_CLAIM.first(conn, {"ref": reference})
+    claim = claims.by_reference(conn, reference)
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     # first, so that someone not on the claim learns nothing of it (its state, version or triggers)
@@ -235,9 +174,9 @@ def _advance(
         changes.update(state=transition.dest, state_entered_at=now)
     if transition.outcome:
         changes.update(outcome=transition.outcome, closed_at=now)
-    if _update_claim(conn, claim.id, claim.version, changes) != 1:
+    if not claims.update_if_version(conn, claim.id, claim.version, changes):
         # someone committed in between (PostgreSQL, read committed): tell what the claim is now
-        current = _SELECT_CLAIM.first(conn, {"ref": reference})
+        current = claims.by_reference(conn, reference)
         raise _stale(spec, current or claim, expected_version)
 
     event_id = _append_event(
@@ -252,10 +191,9 @@ def _advance(
         to_state=transition.dest,
         data={"inputs": _jsonable(values), **ctx.event_data},
     )
-    if ctx.money:
-        _INSERT_MONEY.executemany(
-            conn, [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money]
-        )
+    money.add_lines(
+        conn, [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money]
+    )
     new_claim = {**claim, **changes}
     _update_deadlines(conn, rt, spec, claim, transition, new_claim, now)
     letters = _write_letters(conn, rt, ctx, new_claim, event_id, preview=preview)
@@ -279,7 +217,7 @@ def add_note(db: Db, rt: Runtime, reference: str, text: str, actor: User) -> int
         raise InvalidInput({"note": f"hoogstens {MAX_NOTE} tekens ({len(text)} ingevuld)"})
 
     def work(conn: Connection) -> int:
-        claim = _SELECT_CLAIM.first(conn, {"ref": reference})
+        claim = claims.by_reference(conn, reference)
         if claim is None:
             raise ClaimNotFound(f"Claim {reference} bestaat niet.")
         check_may_act(actor, claim)
@@ -309,7 +247,7 @@ def _copy_json(value: Any) -> Any:
     return value
 
 
-def _stale(spec: WorkflowSpec, claim: Record, expected_version: int) -> StaleClaim:
+def _stale(spec: WorkflowSpec, claim: ClaimRecord, expected_version: int) -> StaleClaim:
     """The claim is not at the version the caller gave: changed since it was read, or a version it never
     had (ahead of it, or below 1); either way what it is now."""
     state = spec.states[claim.state].label
@@ -328,7 +266,7 @@ def _stale(spec: WorkflowSpec, claim: Record, expected_version: int) -> StaleCla
 
 
 def _append_event(conn: Connection, **values: Any) -> int:
-    return _INSERT_EVENT.run(conn, {"note": "", **values})
+    return events.append(conn, **values)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -348,14 +286,14 @@ def _update_deadlines(
     conn: Connection,
     rt: Runtime,
     spec: WorkflowSpec,
-    claim: Record,
+    claim: ClaimRecord,
     transition: TransitionSpec,
     new_claim: Mapping[str, Any],
     now: datetime,
 ) -> None:
     """Meet what the trigger meets; leaving a state cancels what it started and nobody met (closing
     the claim cancels everything); entering a state opens its deadlines."""
-    running = _OPEN_DEADLINES.all(conn, {"claim_id": claim.id})
+    running = deadlines.running(conn, claim.id)
     trigger = transition.trigger
     closing = not transition.internal and spec.is_terminal(transition.dest)
     closed: list[dict[str, Any]] = []
@@ -372,8 +310,7 @@ def _update_deadlines(
             still_running.add(d.name)
         else:
             still_running.add(d.name)
-    if closed:
-        _CLOSE_DEADLINE.executemany(conn, closed)
+    deadlines.close(conn, closed)
     for state, name in restarted:
         deadline = next(x for x in spec.states[state].deadlines if x.name == name)
         _open_deadlines(conn, rt, spec.states[state], new_claim, now, only=deadline, base=now)
@@ -418,8 +355,7 @@ def _open_deadlines(
                 "remind_at": _remind_at(d, now, due, rt),
             }
         )
-    if rows:
-        _INSERT_DEADLINE.executemany(conn, rows)
+    deadlines.add(conn, rows)
 
 
 def _remind_at(d: DeadlineSpec, now: datetime, due: datetime, rt: Runtime) -> datetime:
@@ -442,7 +378,7 @@ def open_claim(db: Db, rt: Runtime, data: Mapping[str, Any], actor: User) -> Out
         if (
             isinstance(number, str)
             and "policy_number" not in exc.errors
-            and not _POLICY_BY_NUMBER.first(conn, {"number": number})
+            and not policies.by_number(conn, number)
         ):
             raise InvalidInput({**exc.errors, "policy_number": f"polis {number} bestaat niet"}) from None
         raise
@@ -456,7 +392,7 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
     errors: dict[str, str] = {}
     if values["kind"] not in rt.catalog.kinds():
         errors["kind"] = f"onbekende soort claim '{values['kind']}'"
-    policy = _POLICY_BY_NUMBER.first(conn, {"number": values["policy_number"]})
+    policy = policies.by_number(conn, values["policy_number"])
     if policy is None:
         errors["policy_number"] = f"polis {values['policy_number']} bestaat niet"
     if values["date_error"] > values["date_known"]:
@@ -469,8 +405,8 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         errors["awareness_at"] = "verplicht als persoonsgegevens betrokken zijn (72-uurstermijn AVG)"
     if values.get("awareness_at") and values["awareness_at"] > now:
         errors["awareness_at"] = "ligt in de toekomst"
-    if values.get("insured_reference") and _CLAIM_BY_INSURED_REF.first(
-        conn, {"ref": values["insured_reference"]}
+    if values.get("insured_reference") and claims.reference_with_insured_reference(
+        conn, values["insured_reference"]
     ):
         errors["insured_reference"] = "er bestaat al een claim met dit kenmerk"
     handler_id = _handler_for(conn, values.get("handler"), actor, errors)
@@ -479,7 +415,7 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
     assert policy is not None and handler_id is not None
 
     spec = rt.catalog.spec(values["kind"])
-    reference = _next_reference(conn, now.astimezone(rt.tz).year)
+    reference = claims.next_reference(conn, now.astimezone(rt.tz).year)
     row = {
         "reference": reference,
         "kind": spec.kind,
@@ -504,7 +440,7 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         "created_at": now,
         "state_entered_at": now,
     }
-    claim_id = _INSERT_CLAIM.run(conn, row)
+    claim_id = claims.insert(conn, row)
     event_id = _append_event(
         conn,
         claim_id=claim_id,
@@ -577,7 +513,7 @@ def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[
             return actor.id
         errors["handler"] = "kies de behandelaar"
         return None
-    row = _USER_BY_EMAIL.first(conn, {"email": email.lower()})
+    row = users.by_email(conn, email)
     if row is None or row.role != Role.handler or not row.active:
         errors["handler"] = f"geen actieve behandelaar met e-mailadres {email}"
         return None
@@ -585,22 +521,3 @@ def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[
         errors["handler"] = f"{email} hoort niet bij uw team"
         return None
     return int(row.id)
-
-
-def _next_counter(dialect: Any) -> Prepared:
-    stmt = dialect.insert(COUNTERS).values(year=bindparam("year"), last=1)
-    return Prepared(
-        stmt.on_conflict_do_update(
-            index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
-        ).returning(COUNTERS.c.last.label("last"))
-    )
-
-
-_NEXT_COUNTER = {"postgresql": _next_counter(postgresql), "sqlite": _next_counter(sqlite)}
-
-
-def _next_reference(conn: Connection, year: int) -> str:
-    """CF-YYYY-NNNNNN from a per-year counter, safe under concurrent writers on either database."""
-    row = _NEXT_COUNTER[conn.dialect.name].first(conn, {"year": year})
-    assert row is not None
-    return f"CF-{year}-{row.last:06d}"

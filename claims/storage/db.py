@@ -143,6 +143,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # On the driver connection directly: this runs for every transaction.
         driver = conn.connection.driver_connection
         assert driver is not None
+        if driver.in_transaction:
+            # in_write_transaction began the write on the driver and holds the turn: a Core statement
+            # inside it joins that transaction instead of beginning one
+            return
         write = bool(conn.get_execution_options().get("claimflow_write"))
         if write:
             writers.acquire(conn.info)
@@ -192,10 +196,10 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
     """Run `work(conn)` in one write transaction on a connection the caller keeps (a worker, a batch,
     the benchmark): committed when it returns, rolled back when it raises.
 
-    It runs on the driver connection, so every statement inside must too (claims.storage.fastsql): a Core
-    execute would make SQLAlchemy open a transaction of its own. If SQLAlchemy already has one open
-    on `conn`, that one is used and committed. A plain call, not a context manager: this wraps every
-    transition.
+    It begins and commits on the driver connection (SQLAlchemy's own begin and commit cost more than
+    the rest of a small transition); a Core statement inside joins the same transaction and is committed
+    with it. If SQLAlchemy already has one open on `conn`, that one is used and committed. A plain call,
+    not a context manager: this wraps every transition.
     """
     if conn.in_transaction():
         try:
@@ -220,8 +224,6 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
         raise
     try:
         result = work(conn)
-        if conn.in_transaction():
-            raise RuntimeError("a Core statement ran inside in_write_transaction; use claims.storage.fastsql")
     except BaseException:
         if conn.in_transaction():
             conn.rollback()
@@ -232,7 +234,9 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
         raise
     else:
         try:
-            if sqlite:
+            if conn.in_transaction():
+                conn.commit()  # a Core statement ran inside: SQLAlchemy ends it, on the driver too
+            elif sqlite:
                 driver.execute("COMMIT")
             else:
                 driver.commit()

@@ -12,7 +12,8 @@ from sqlmodel import Session
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
 from claims.service.advance import Outcome, advance, open_claim
-from tests.conftest import World, melding, snapshot
+from tests.conftest import snapshot
+from tests.factories import World, melding
 from workflow.spec import FieldSpec, TransitionSpec, WorkflowSpec
 
 LONG_TEXT = "Uitgebreide motivering met verwijzing naar de polisvoorwaarden en de feiten."

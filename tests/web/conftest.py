@@ -19,7 +19,7 @@ from claims.config import Settings
 from claims.runtime import Runtime
 from claims.storage.db import make_engine
 from claims.web.app import create_app
-from tests.conftest import World
+from tests.factories import World
 
 PASSWORD = "wachtwoord-1"  # what tests.conftest.world gives every user
 

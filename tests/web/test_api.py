@@ -16,7 +16,8 @@ from claims.people.users import add_user, issue_token
 from claims.runtime import Runtime
 from claims.storage.models import User
 from claims.web.app import create_app
-from tests.conftest import Clock, World, melding, snapshot
+from tests.conftest import snapshot
+from tests.factories import Clock, World, melding
 from tests.web.conftest import settings
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from claims.people.logins import FREE_ATTEMPTS
 from claims.storage.tables import LOGIN_FAILURES
-from tests.conftest import Clock, World
+from tests.factories import Clock, World
 from tests.web.conftest import PASSWORD, client_for, forms, login
 
 

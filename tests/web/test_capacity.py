@@ -27,7 +27,8 @@ from claims.runtime import Runtime
 from claims.storage.db import BACKGROUND_CONNECTIONS, make_engine
 from claims.web.app import create_app
 from claims.web.capacity import use_request_threads
-from tests.conftest import PG_URL, World
+from tests.conftest import PG_URL
+from tests.factories import World
 from tests.web.conftest import client_for, settings
 from tests.web.test_api import bearer, open_via_api
 

@@ -15,7 +15,8 @@ from claims.storage.models import OutboxStatus
 from claims.storage.tables import LETTERS, OUTBOX
 from claims.web.app import create_app
 from tests.claims.driver import Driver
-from tests.conftest import World, snapshot
+from tests.conftest import snapshot
+from tests.factories import World
 from tests.web.conftest import client_for, form_csrf, settings, transition_form
 from tests.web.test_api import bearer
 

@@ -15,7 +15,7 @@ from claims.runtime import Runtime
 from claims.service.advance import open_claim
 from claims.storage.tables import DEADLINES
 from claims.web.app import create_app
-from tests.conftest import Clock, World, melding
+from tests.factories import Clock, World, melding
 from tests.web.conftest import client_for, form_csrf, settings
 
 

@@ -18,7 +18,8 @@ from sqlalchemy import Engine, select
 from claims.runtime import Runtime
 from claims.storage.tables import AUDIT
 from tests.claims.driver import Driver
-from tests.conftest import World, snapshot
+from tests.conftest import snapshot
+from tests.factories import World
 from tests.web.conftest import forms
 from tests.web.test_api import bearer
 

@@ -19,7 +19,8 @@ from claims.people.users import add_user, user_by_email
 from claims.reads.dashboard import dashboard
 from claims.runtime import Runtime
 from claims.service.advance import open_claim
-from tests.conftest import Clock, World, melding, snapshot
+from tests.conftest import snapshot
+from tests.factories import Clock, World, melding
 from tests.web.conftest import PASSWORD, client_for, form_csrf, login
 from tests.web.test_api import bearer, open_via_api
 from workflow.errors import Forbidden

@@ -35,7 +35,8 @@ from claims.storage.models import OutboxMessage
 from claims.web.app import create_app
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH
 from claims.web.security import COOKIE, claim_scope
-from tests.conftest import BACKENDS, World, backend_engine, melding, snapshot
+from tests.conftest import BACKENDS, backend_engine, snapshot
+from tests.factories import World, melding
 from tests.web.conftest import PASSWORD, client_for, hidden, settings
 from tests.web.test_api import bearer
 

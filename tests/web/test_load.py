@@ -38,7 +38,7 @@ from bench.loadlib import (
 from claims.runtime import Runtime
 from claims.service.advance import add_note, advance, open_claim
 from claims.storage.tables import EVENTS
-from tests.conftest import World, melding
+from tests.factories import World, melding
 
 CLIENTS = 100
 SECONDS = 4.0

@@ -16,7 +16,8 @@ from claims.people.users import add_user, token_hash
 from claims.runtime import Runtime
 from claims.service.advance import advance, open_claim
 from claims.web.security import CookieSigner, claim_scope
-from tests.conftest import Clock, World, melding, snapshot
+from tests.conftest import snapshot
+from tests.factories import Clock, World, melding
 from tests.web.conftest import client_for, form_csrf, forms, settings, transition_form
 
 

@@ -23,7 +23,7 @@ from claims.deadlines.sweep import sweep
 from claims.runtime import Runtime, utc_now
 from claims.storage.tables import DEADLINES, EVENTS, NOTIFICATIONS
 from tests.claims.driver import Driver
-from tests.conftest import World
+from tests.factories import World
 
 CLAIMFLOW = Path(sys.executable).parent / "claimflow"
 SWEEP_EVENTS = ("deadline_reminder", "deadline_overdue", "deadline_escalated")

@@ -40,7 +40,8 @@ from claims.storage.models import User
 from claims.storage.tables import AUDIT, CLAIMS, DEADLINES, LETTERS, MONEY
 from seeds.loader import seed
 from tests.claims.driver import Driver
-from tests.conftest import World, snapshot
+from tests.conftest import snapshot
+from tests.factories import World
 from workflow.errors import Forbidden, InvalidInput
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

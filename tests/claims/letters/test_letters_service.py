@@ -25,7 +25,8 @@ from claims.storage.tables import CLAIMS, EVENTS, LETTERS
 from notifications.letters import LetterError, LetterRenderer, to_pdf
 from seeds.loader import seed
 from tests.claims.driver import Driver
-from tests.conftest import World, snapshot
+from tests.conftest import snapshot
+from tests.factories import World
 from workflow.errors import InvalidInput
 
 # For each template: a seeded case that sends it, and what its PDF must say (amounts and dates Dutch).

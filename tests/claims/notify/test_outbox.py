@@ -28,7 +28,8 @@ from claims.storage.models import OutboxStatus
 from claims.storage.tables import NOTIFICATIONS, OUTBOX
 from notifications.email import SmtpConfig, backoff
 from tests.claims.driver import Driver
-from tests.conftest import Clock, World, snapshot
+from tests.conftest import snapshot
+from tests.factories import Clock, World
 from tests.smtp_server import SmtpServer
 from workflow.errors import Forbidden, InvalidInput
 

@@ -17,7 +17,8 @@ from claims.runtime import Runtime
 from claims.service.advance import advance, open_claim
 from claims.storage.models import Claim, Deadline, MoneyKind, MoneyLine, Policy, TimelineEvent, User
 from tests.claims.driver import Driver
-from tests.conftest import Clock, World, melding, snapshot
+from tests.conftest import snapshot
+from tests.factories import Clock, World, melding
 from workflow.errors import Forbidden, InvalidInput, TransitionNotAllowed
 
 

@@ -23,7 +23,7 @@ from claims.service.advance import advance, open_claim
 from claims.storage.db import make_engine
 from claims.storage.models import OUTSIDE_LIMIT, Claim, Deadline, MoneyKind, MoneyLine, Policy, TimelineEvent
 from tests.claims.driver import actor_for, sample_inputs
-from tests.conftest import Clock, melding
+from tests.factories import Clock, melding
 from workflow.errors import WorkflowError
 
 KINDS = ["contract_breach", "data_loss", "late_delivery", "unpaid_fee"]

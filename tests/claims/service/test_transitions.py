@@ -10,7 +10,7 @@ from claims.kinds.catalog import load_catalog
 from claims.runtime import Runtime
 from claims.storage.models import Claim, TimelineEvent
 from tests.claims.driver import Driver
-from tests.conftest import World
+from tests.factories import World
 
 CATALOG = load_catalog()
 ALL = [

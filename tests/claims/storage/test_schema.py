@@ -31,7 +31,7 @@ def test_sqlite_pragmas(engine: Engine) -> None:
 
 
 def test_money_refuses_float_and_sub_cent_amounts(engine: Engine) -> None:
-    # through the processors claims.storage.fastsql binds with (process_bind_param/_result_value)
+    # through the processors claims.storage.statements binds with (process_bind_param/_result_value)
     money = Money()
     to_db, from_db = (
         money._cached_bind_processor(engine.dialect),
@@ -65,7 +65,7 @@ def test_foreign_keys_are_enforced(engine: Engine) -> None:
 
 
 def test_the_datetime_processors_the_hot_path_uses_keep_the_same_promises(engine: Engine) -> None:
-    """claims.storage.fastsql binds through the types' processors, which take shortcuts on SQLite."""
+    """claims.storage.statements binds through the types' processors, which take shortcuts on SQLite."""
     dialect = engine.dialect
     moment = UTCDateTime()
     bind, result = moment._cached_bind_processor(dialect), moment._cached_result_processor(dialect, None)

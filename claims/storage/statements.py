@@ -1,47 +1,62 @@
-"""Write statements on the hot path, compiled once per dialect and run on the DBAPI cursor.
+"""How storage runs its statements: compiled once per dialect and run on the DBAPI cursor (the fast
+path), or through plain SQLAlchemy Core; only the repositories (claims.storage.repositories) use it.
 
 SQLAlchemy's per-execution machinery costs about 60 us a statement here, more than SQLite itself; a
-transition writes five or six statements. These run inside the caller's transaction (same DBAPI
-connection), with the column types' bind processors applied, so Money, UTCDateTime and JSON behave
-exactly as through Core.
+transition writes five or six statements. The fast path runs inside the caller's transaction (same DBAPI
+connection), with the column types' bind and result processors applied, so Money, UTCDateTime and JSON
+behave exactly as through Core. `plain_core()` switches every statement to Core: the contract test
+(tests/claims/storage/test_statements.py) runs the same work both ways and compares every row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
+_plain = False  # every statement through SQLAlchemy Core instead of the DBAPI cursor
+
+
+@contextmanager
+def plain_core() -> Iterator[None]:
+    """Run every statement through plain SQLAlchemy Core while inside (the fast path's reference)."""
+    global _plain
+    before, _plain = _plain, True
+    try:
+        yield
+    finally:
+        _plain = before
+
 
 class Record(dict[str, Any]):
-    """A result row: by key or by attribute, like SQLAlchemy's Row."""
+    """A result row, by key or by attribute. A repository names its rows' columns and their types in a
+    subclass (claims.storage.records); at run time each query gets a subclass of that with a property
+    per column (see _record_type)."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:
-        # Only for the type checker: at run time each query's Record subclass has a property per column
-        # (see _record_type); a class-level __getattr__ would route every attribute read through the
-        # slower lookup hook.
-        def __getattr__(self, name: str) -> Any: ...
 
     @property
     def _mapping(self) -> Record:
         return self
 
 
-def _record_type(keys: Sequence[str]) -> type[Record]:
-    """A Record subclass whose columns are properties reading the dict in C. On Python 3.11 an
+R = TypeVar("R", bound=Record)
+
+
+def _record_type(keys: Sequence[str], base: type[R]) -> type[R]:
+    """A subclass of `base` whose columns are properties reading the dict in C. On Python 3.11 an
     attribute found only through __getattr__ first builds and discards an AttributeError, which costs
     more than the rest of the lookup (about 4,000 instructions; a transition reads two dozen)."""
     reserved = set(dir(dict)) | set(dir(Record))
     columns = {k: property(itemgetter(k)) for k in keys if k not in reserved and k.isidentifier()}
-    return type("Record", (Record,), {"__slots__": (), **columns})
+    return type(base.__name__, (base,), {"__slots__": (), **columns})
 
 
 @dataclass(frozen=True)
@@ -56,25 +71,26 @@ class _Compiled:
     processed: tuple[tuple[str, Callable[[Any], Any]], ...]  # result columns that need converting
 
 
-class Prepared:
-    """One statement, compiled on first use for each dialect."""
+class Prepared(Generic[R]):
+    """One statement, compiled on first use for each dialect; its rows come back as `row` records."""
 
-    __slots__ = ("_by_dialect", "_last", "_statement")
+    __slots__ = ("_by_dialect", "_last", "_row", "_statement")
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable, row: type[R]) -> None:
         self._statement = statement
+        self._row = row
         # per dialect object: two engines of one database kind may still process binds differently
         self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
         # the dialect seen last and its plan: one process nearly always talks to one database
         self._last: tuple[Dialect, _Compiled] | None = None
 
-    @classmethod
-    def insert(cls, table: Table, *, returning: bool = False) -> Prepared:
+    @staticmethod
+    def insert(table: Table, *, returning: bool = False) -> Prepared[Record]:
         """INSERT of every column but the key; a column the row leaves out is NULL."""
         stmt = insert(table).values(
             {c.name: bindparam(c.name, type_=c.type) for c in table.columns if c.name != "id"}
         )
-        return cls(stmt.returning(table.c.id) if returning else stmt)
+        return Prepared(stmt.returning(table.c.id) if returning else stmt, Record)
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
         last = self._last
@@ -100,7 +116,7 @@ class Prepared:
             defaults=tuple((n, compiled.binds[n].value) for n in names),
             bind_processors=tuple((i, processors[n]) for i, n in enumerate(names) if n in processors),
             keys=keys,
-            record_type=_record_type(keys),
+            record_type=_record_type(keys, self._row),
             processed=tuple(
                 (col[0], proc)
                 for col in compiled._result_columns
@@ -121,21 +137,38 @@ class Prepared:
             return values
         return dict(zip(c.names, values, strict=True))
 
-    def execute(self, conn: Connection, row: Mapping[str, Any]) -> Any:
-        """Run once; returns the DBAPI cursor (rowcount, fetchone for RETURNING)."""
+    @staticmethod
+    def _core_params(c: _Compiled, row: Mapping[str, Any]) -> dict[str, Any]:
+        # as the fast path binds them: every parameter named, a left-out column NULL
+        return {name: row.get(name, default) for name, default in c.defaults}
+
+    def _cursor(self, conn: Connection, row: Mapping[str, Any]) -> Any:
+        """Run once; the DBAPI cursor, or Core's result in plain mode (both: rowcount, fetchone, close)."""
         c = self._compiled(conn.dialect)
+        if _plain:
+            return conn.execute(self._statement, self._core_params(c, row))
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(c.sql, self._params(c, row))
         return cursor
 
-    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Record]:
-        """Run a SELECT; rows come back typed by the columns' result processors."""
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run an INSERT, UPDATE or DELETE once; the number of rows it touched."""
+        cursor = self._cursor(conn, params)
+        count = int(cursor.rowcount)
+        cursor.close()
+        return count
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[R]:
+        """Run a SELECT (or a statement with RETURNING); rows typed by the columns' result processors."""
         c = self._compiled(conn.dialect)
+        make: Callable[[Any], R] = c.record_type  # type: ignore[assignment]
+        if _plain:
+            return [make(row._mapping) for row in conn.execute(self._statement, self._core_params(c, params))]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(c.sql, self._params(c, params))
         rows = cursor.fetchall()
         cursor.close()
-        keys, processed, make = c.keys, c.processed, c.record_type
+        keys, processed = c.keys, c.processed
         records = [make(zip(keys, row, strict=True)) for row in rows]
         if processed:
             for record in records:
@@ -145,12 +178,16 @@ class Prepared:
                         record[key] = proc(value)
         return records
 
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> Record | None:
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> R | None:
         rows = self.all(conn, params)
         return rows[0] if rows else None
 
-    def executemany(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run an INSERT or UPDATE once per row, in one round trip where the driver can."""
         c = self._compiled(conn.dialect)
+        if _plain:
+            conn.execute(self._statement, [self._core_params(c, row) for row in rows])
+            return
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.executemany(c.sql, [self._params(c, row) for row in rows])
         cursor.close()
@@ -168,10 +205,10 @@ class InsertReturningId:
 
     def run(self, conn: Connection, row: Mapping[str, Any]) -> int:
         if conn.dialect.name == "sqlite":
-            cursor = self._plain.execute(conn, row)
+            cursor = self._plain._cursor(conn, row)
             new_id = cursor.lastrowid
         else:
-            cursor = self._returning.execute(conn, row)
+            cursor = self._returning._cursor(conn, row)
             new_id = cursor.fetchone()[0]
         cursor.close()
         return int(new_id)

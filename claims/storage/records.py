@@ -1,0 +1,135 @@
+"""The rows repositories hand out, by the columns they carry and their types. A record is a dict (what
+letters and effects copy and merge) whose columns read as attributes too."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from claims.storage.statements import Record
+
+
+class ClaimRecord(Record):
+    __slots__ = ()
+    id: int
+    reference: str
+    kind: str
+    spec_version: int
+    state: str
+    version: int
+    outcome: str | None
+    policy_id: int
+    handler_id: int
+    expert_id: int | None
+    insured_reference: str | None
+    claimant: str
+    claimant_counsel: str
+    description: str
+    is_circumstance: bool
+    date_error: date
+    date_known: date
+    date_reported: date
+    awareness_at: datetime | None
+    personal_data: bool
+    data_role: str | None
+    amount_claimed: Decimal
+    case_data: dict[str, Any]
+    created_at: datetime
+    state_entered_at: datetime
+    closed_at: datetime | None
+
+
+class PolicyRecord(Record):
+    __slots__ = ()
+    id: int
+    number: str
+    insured: str
+    activities: str
+    start_date: date
+    retroactive_date: date
+    cover_per_claim: Decimal
+    cover_per_year: Decimal
+    deductible: Decimal
+    territory: str
+
+
+class UserRecord(Record):
+    __slots__ = ()
+    id: int
+    email: str
+    name: str
+    role: str
+    team: str
+    authority_limit: Decimal | None
+    password_hash: str
+    api_token_hash: str | None
+    active: bool
+    created_at: datetime
+
+
+class PersonRecord(Record):
+    """Someone to address: a user's name and e-mail (and, for managers, their team)."""
+
+    __slots__ = ()
+    id: int
+    name: str
+    email: str
+
+
+class ManagerRecord(PersonRecord):
+    """A person with their team and whether their account is active (whom notices reach)."""
+
+    __slots__ = ()
+    team: str
+    active: bool
+
+
+class RunningDeadline(Record):
+    """A deadline neither met nor cancelled, as a transition weighs it."""
+
+    __slots__ = ()
+    id: int
+    name: str
+    met_by: str
+    restarted_by: str
+    state: str
+    scope: str
+
+
+class ToDo(Record):
+    """A running deadline as a notice names it: what, by when, whose."""
+
+    __slots__ = ()
+    label: str
+    due_at: datetime
+    responsible: str
+
+
+class DueMoment(Record):
+    __slots__ = ()
+    name: str
+    due_at: datetime
+
+
+class InvoiceRecord(Record):
+    __slots__ = ()
+    id: int
+    claim_id: int
+    number: str
+    amount: Decimal
+    due_date: date
+    paid: bool
+
+
+class RateRecord(Record):
+    __slots__ = ()
+    valid_from: date
+    rate: str
+
+
+class MoneyTotal(Record):
+    __slots__ = ()
+    kind: str
+    cost_type: str
+    total: Decimal

@@ -1,0 +1,28 @@
+"""Policies: the cover a claim is weighed against."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from claims.storage.records import PolicyRecord
+from claims.storage.statements import Prepared
+from claims.storage.tables import POLICIES
+
+_BY_NUMBER = Prepared(select(POLICIES).where(POLICIES.c.number == bindparam("number")), PolicyRecord)
+_BY_ID = Prepared(select(POLICIES).where(POLICIES.c.id == bindparam("id")), PolicyRecord)
+# FOR UPDATE on PostgreSQL: two claims of one policy paying at once must not both fit the annual cover.
+_BY_ID_LOCKED = Prepared(
+    select(POLICIES).where(POLICIES.c.id == bindparam("id")).with_for_update(), PolicyRecord
+)
+
+
+def by_number(conn: Connection, number: str) -> PolicyRecord | None:
+    return _BY_NUMBER.first(conn, {"number": number})
+
+
+def by_id(conn: Connection, policy_id: int, *, lock: bool = False) -> PolicyRecord:
+    """The policy; `lock` holds its row until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    row = (_BY_ID_LOCKED if lock else _BY_ID).first(conn, {"id": policy_id})
+    assert row is not None, f"policy {policy_id}"  # claims reach policies by a foreign key
+    return row
