@@ -1,0 +1,81 @@
+"""`claimflow workflows`: list, show, check and draw the workflow of each kind of claim."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from claims.cli.context import runtime
+from claims.cli.errors import domain_errors, fail
+from claims.kinds.catalog import letter_templates, load_catalog, vocabulary
+from workflow.diagram import to_dot, to_mermaid
+from workflow.spec import load_spec
+
+app = typer.Typer(help="Workflows per soort claim: tonen, controleren, diagram.", no_args_is_help=True)
+
+
+@app.command("list")
+def workflows_list() -> None:
+    """Toon de soorten claims en hun workflowversies."""
+    for spec in runtime().catalog.latest():
+        typer.echo(f"{spec.kind:<16} v{spec.version}  {spec.label}: {len(spec.states)} fasen")
+
+
+@app.command("show")
+def workflows_show(kind: str) -> None:
+    """Toon fasen, transities, velden en termijnen van één soort claim."""
+    with domain_errors():
+        try:
+            spec = runtime().catalog.spec(kind)
+        except KeyError as exc:
+            fail(f"kind: {exc.args[0]}", 2)
+    typer.echo(f"{spec.label} ({spec.kind}, versie {spec.version})\n")
+    for state in spec.states.values():
+        typer.echo(f"[{state.name}] {state.label}{' (eindfase)' if state.terminal else ''}")
+        for d in state.deadlines:
+            typer.echo(
+                f"    termijn {d.label}: {d.amount} {d.unit} vanaf {d.base}; "
+                f"voldaan door {', '.join(d.met_by)}"
+            )
+        for t in spec.transitions_from(state.name):
+            typer.echo(f"  -> {t.dest:<18} {t.trigger}: {t.label} [{', '.join(t.roles)}]")
+            for f in t.fields:
+                typer.echo(f"       {f.name} ({f.type}{'' if f.required else ', optioneel'}): {f.label}")
+
+
+@app.command("check")
+def workflows_check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Spec-bestanden.")] = None,
+) -> None:
+    """Controleer workflow-specs (standaard alle in claims/kinds/workflows/)."""
+    with domain_errors():
+        if not paths:
+            catalog = load_catalog()
+            typer.echo(f"ok: {len(catalog.specs)} workflows")
+            return
+        vocab = vocabulary(letter_templates())
+        for path in paths:
+            spec = load_spec(path, vocab)
+            typer.echo(f"ok: {path} ({spec.kind} v{spec.version})")
+
+
+@app.command("diagram")
+def workflows_diagram(
+    kind: str,
+    fmt: Annotated[str, typer.Option("--format", help="mermaid of dot.")] = "mermaid",
+    current: Annotated[str | None, typer.Option(help="Markeer deze fase.")] = None,
+) -> None:
+    """Diagram van een workflow als Mermaid- of Graphviz-DOT-tekst."""
+    try:
+        spec = runtime().catalog.spec(kind)
+    except KeyError as exc:
+        fail(f"kind: {exc.args[0]}", 2)
+    if current is not None and current not in spec.states:
+        fail(f"current: onbekende fase '{current}'", 2)
+    renderers: dict[str, Callable[..., str]] = {"mermaid": to_mermaid, "dot": to_dot}
+    if fmt not in renderers:
+        fail(f"format: kies mermaid of dot, niet '{fmt}'", 2)
+    typer.echo(renderers[fmt](spec, current))
