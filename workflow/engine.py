@@ -81,6 +81,10 @@ class Engine(Generic[C]):
             self._machines[spec.key] = m
         return m
 
+    def cached(self) -> list[tuple[str, int]]:
+        """The (kind, version) of every machine built so far."""
+        return list(self._machines)
+
     def _build(self, spec: WorkflowSpec) -> Machine:
         self.builds += 1
         m = Machine(

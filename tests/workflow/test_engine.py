@@ -277,7 +277,7 @@ def test_a_hundred_thousand_fires_do_not_grow_the_machines(engine: Engine[Ctx], 
     assert state == "open"  # an even number of fires ends where it began
     assert len(ctx.calls) == 50_000  # 'start' runs guard 'ok'; 'pause' has none
     assert engine.builds == 1
-    assert engine._machines == {("tiny", 1): machine}
+    assert engine.cached() == [("tiny", 1)]
     assert engine.machine(spec) is machine
     assert machine.models == []  # the throwaway cursors were never registered with the machine
 

@@ -34,8 +34,8 @@ def test_money_refuses_float_and_sub_cent_amounts(engine: Engine) -> None:
     # through the processors claims.storage.statements binds with (process_bind_param/_result_value)
     money = Money()
     to_db, from_db = (
-        money._cached_bind_processor(engine.dialect),
-        money._cached_result_processor(engine.dialect, None),
+        money.bind_processor(engine.dialect),
+        money.result_processor(engine.dialect, None),
     )
     assert to_db is not None and from_db is not None
     with pytest.raises(TypeError):
@@ -68,7 +68,7 @@ def test_the_datetime_processors_the_hot_path_uses_keep_the_same_promises(engine
     """claims.storage.statements binds through the types' processors, which take shortcuts on SQLite."""
     dialect = engine.dialect
     moment = UTCDateTime()
-    bind, result = moment._cached_bind_processor(dialect), moment._cached_result_processor(dialect, None)
+    bind, result = moment.bind_processor(dialect), moment.result_processor(dialect, None)
     assert bind is not None and result is not None
     utc = datetime(2026, 3, 29, 0, 30, 5, 123, tzinfo=UTC)
     amsterdam = utc.astimezone(ZoneInfo("Europe/Amsterdam"))  # 01:30 CET: the same instant
