@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from claims.money.rates import load_interest_rates
 from claims.runtime import Runtime, build_runtime
-from claims.service.advance import advance, open_claim
+from claims.service import advance, open_claim
 from claims.storage.db import make_engine
 from claims.storage.models import Policy, User
 from claims.storage.schema import upgrade

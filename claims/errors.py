@@ -1,5 +1,5 @@
 """Every error the claims domain raises for a person to act on, in one module; the web maps them to
-HTTP answers (claims.web.errors) and the CLI to exit codes (claims.cli), each in one place. The
+HTTP answers (claims.web.errors) and the CLI to exit codes (claims.cli.errors), each in one place. The
 engine's own errors (InvalidInput, Forbidden, TransitionNotAllowed, SpecError) are in workflow.errors."""
 
 from __future__ import annotations

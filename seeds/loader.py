@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from claims.money.rates import load_interest_rates
 from claims.people.users import add_user, user_by_email
 from claims.runtime import Runtime
-from claims.service.advance import advance, open_claim
+from claims.service import advance, open_claim
 from claims.storage.models import Claim, Policy
 from workflow.errors import WorkflowError
 

@@ -168,6 +168,6 @@ def test_no_import_cycle() -> None:
 
 def test_the_walk_sees_imports() -> None:
     # the test above cannot pass by seeing nothing
-    assert "claims.storage.db" in GRAPH["claims.service.advance"]
+    assert "claims.storage.db" in GRAPH["claims.service.transition"]
     assert any(area(t) == "claims.web" for t in GRAPH["claims.web.app"])
     assert defaultdict(set, GRAPH)["workflow.engine"] <= {m for m in GRAPH if m.startswith("workflow.")}

@@ -15,7 +15,7 @@ from claims.formatting import euro, local_moment
 from claims.kinds.intake import INTAKE_FIELDS
 from claims.reads.claim_list import ClaimFilter, check_filter
 from claims.reads.queries import claim_view, list_claims, timeline
-from claims.service.advance import advance, open_claim
+from claims.service import advance, open_claim
 from workflow.errors import InvalidInput
 
 app = typer.Typer(help="Claims: melden, tonen, door de workflow bewegen.", no_args_is_help=True)

@@ -17,7 +17,7 @@ from claims.notify.inbox import notifications
 from claims.notify.outbox_view import outbox_messages
 from claims.reads.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
 from claims.reads.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
-from claims.service.advance import add_note, advance, open_claim, preview_letters
+from claims.service import add_note, advance, open_claim, preview_letters
 from claims.storage.models import OutboxStatus
 from claims.web.correspondence import letter_page, pdf_name, pdf_response
 from claims.web.deps import ApiViewer, Db, DbId, ReleasingRoute, Web

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from claims.notify.delivery import retry_incident
 from claims.notify.outbox_view import outbox_messages
 from claims.reads.queries import letter
-from claims.service.advance import preview_letters
+from claims.service import preview_letters
 from claims.storage.models import OutboxStatus, Role
 from claims.web.deps import Db, DbId, PageViewer, ReleasingRoute, Web
 from claims.web.pages import PostedForm, fire_or_show_problem

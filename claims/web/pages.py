@@ -28,7 +28,7 @@ from claims.people.users import active_users_by_role, add_user, all_users
 from claims.reads.claim_list import SORTS, ClaimFilter, check_filter, search_claims
 from claims.reads.dashboard import dashboard as dashboard_figures
 from claims.reads.queries import claim_deadlines, claim_view, find_policies, policy_by_number, timeline
-from claims.service.advance import add_note, advance, open_claim
+from claims.service import add_note, advance, open_claim
 from claims.storage.db import in_write
 from claims.storage.models import Role, User
 from claims.web import charts

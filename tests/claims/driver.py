@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
-from claims.service.advance import Outcome, advance, open_claim
+from claims.service import Outcome, advance, open_claim
 from tests.conftest import snapshot
 from tests.factories import World, melding
 from workflow.spec import FieldSpec, TransitionSpec, WorkflowSpec

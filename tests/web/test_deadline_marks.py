@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from claims.deadlines.sweep import sweep
 from claims.runtime import Runtime
-from claims.service.advance import open_claim
+from claims.service import open_claim
 from claims.storage.tables import DEADLINES
 from claims.web.app import create_app
 from tests.factories import Clock, World, melding

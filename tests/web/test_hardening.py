@@ -18,7 +18,7 @@ from claims.people.logins import FREE_ATTEMPTS
 from claims.people.users import add_user, user_by_email
 from claims.reads.dashboard import dashboard
 from claims.runtime import Runtime
-from claims.service.advance import open_claim
+from claims.service import open_claim
 from tests.conftest import snapshot
 from tests.factories import Clock, World, melding
 from tests.web.conftest import PASSWORD, client_for, form_csrf, login

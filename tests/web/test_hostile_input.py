@@ -30,7 +30,7 @@ from sqlmodel import Session, SQLModel, select
 
 from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
-from claims.service.advance import open_claim
+from claims.service import open_claim
 from claims.storage.models import OutboxMessage
 from claims.web.app import create_app
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH

@@ -36,7 +36,7 @@ from bench.loadlib import (
     server_log_findings,
 )
 from claims.runtime import Runtime
-from claims.service.advance import add_note, advance, open_claim
+from claims.service import add_note, advance, open_claim
 from claims.storage.tables import EVENTS
 from tests.factories import World, melding
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from claims.people.users import add_user, token_hash
 from claims.runtime import Runtime
-from claims.service.advance import advance, open_claim
+from claims.service import advance, open_claim
 from claims.web.security import CookieSigner, claim_scope
 from tests.conftest import snapshot
 from tests.factories import Clock, World, melding

@@ -35,7 +35,7 @@ from claims.exports.timelines import (
 from claims.people.users import user_by_email
 from claims.reads.queries import timeline
 from claims.runtime import Runtime
-from claims.service.advance import add_note
+from claims.service import add_note
 from claims.storage.models import User
 from claims.storage.tables import AUDIT, CLAIMS, DEADLINES, LETTERS, MONEY
 from seeds.loader import seed

@@ -20,7 +20,7 @@ from claims.deadlines.sweep import sweep
 from claims.errors import StaleClaim
 from claims.kinds.catalog import LETTER_DIR, letter_templates
 from claims.runtime import Runtime
-from claims.service.advance import advance, preview_letters
+from claims.service import advance, preview_letters
 from claims.storage.tables import CLAIMS, EVENTS, LETTERS
 from notifications.letters import LetterError, LetterRenderer, to_pdf
 from seeds.loader import seed

@@ -14,7 +14,7 @@ from claims.errors import ClaimNotFound, StaleClaim
 from claims.people.users import add_user
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
-from claims.service.advance import advance, open_claim
+from claims.service import advance, open_claim
 from claims.storage.models import Claim, Deadline, MoneyKind, MoneyLine, Policy, TimelineEvent, User
 from tests.claims.driver import Driver
 from tests.conftest import snapshot

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from claims.errors import StaleClaim
 from claims.runtime import Runtime
-from claims.service.advance import advance, open_claim
+from claims.service import advance, open_claim
 from claims.storage.db import make_engine
 from claims.storage.models import OUTSIDE_LIMIT, Claim, Deadline, MoneyKind, MoneyLine, Policy, TimelineEvent
 from tests.claims.driver import actor_for, sample_inputs

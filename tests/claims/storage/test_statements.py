@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from claims.deadlines.sweep import sweep
 from claims.runtime import Runtime
-from claims.service.advance import add_note
+from claims.service import add_note
 from claims.storage.db import in_write_transaction
 from claims.storage.repositories import audit, claims, deadlines, money, policies, users
 from claims.storage.statements import plain_core

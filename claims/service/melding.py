@@ -1,0 +1,181 @@
+"""Opening a claim: a melding validated, numbered and stored in its kind's initial state, with its
+deadlines and, if it came late, the 7:941 flag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from claims.kinds.intake import INTAKE_FIELDS
+from claims.notify.notices import recipients
+from claims.notify.outbox import claim_link, email_body, queue_emails, tell
+from claims.people.permissions import check_may_open
+from claims.runtime import Runtime
+from claims.service.deadline_changes import open_deadlines
+from claims.service.outcome import Outcome
+from claims.service.timeline import append_event, jsonable
+from claims.storage.db import Db, in_write
+from claims.storage.models import Role, User
+from claims.storage.repositories import claims, policies, users
+from workflow.errors import InvalidInput
+from workflow.inputs import validate_inputs
+
+
+def open_claim(db: Db, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
+    """Register a melding: validate, number it, store it in its kind's initial state with deadlines."""
+    check_may_open(actor)
+    try:
+        values = validate_inputs(INTAKE_FIELDS, data, rt.tz)
+    except InvalidInput as exc:
+        # name every problem at once: an unknown policy too, not only after the typing errors are fixed
+        number = data.get("policy_number")
+        conn = db if isinstance(db, Connection) else db.connection()
+        if (
+            isinstance(number, str)
+            and "policy_number" not in exc.errors
+            and not policies.by_number(conn, number)
+        ):
+            raise InvalidInput({**exc.errors, "policy_number": f"polis {number} bestaat niet"}) from None
+        raise
+    return in_write(db, lambda conn: _open_claim(conn, rt, values, actor))
+
+
+def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: User) -> Outcome:
+    now = rt.clock()
+    today = now.astimezone(rt.tz).date()
+    values.setdefault("date_reported", today)
+    errors: dict[str, str] = {}
+    if values["kind"] not in rt.catalog.kinds():
+        errors["kind"] = f"onbekende soort claim '{values['kind']}'"
+    policy = policies.by_number(conn, values["policy_number"])
+    if policy is None:
+        errors["policy_number"] = f"polis {values['policy_number']} bestaat niet"
+    if values["date_error"] > values["date_known"]:
+        errors["date_known"] = "ligt voor de datum van de fout"
+    if values["date_known"] > values["date_reported"]:
+        errors["date_reported"] = "ligt voor de datum waarop de verzekerde het wist"
+    if values["date_reported"] > today:
+        errors["date_reported"] = "ligt in de toekomst"
+    if values.get("personal_data") and values.get("awareness_at") is None:
+        errors["awareness_at"] = "verplicht als persoonsgegevens betrokken zijn (72-uurstermijn AVG)"
+    if values.get("awareness_at") and values["awareness_at"] > now:
+        errors["awareness_at"] = "ligt in de toekomst"
+    if values.get("insured_reference") and claims.reference_with_insured_reference(
+        conn, values["insured_reference"]
+    ):
+        errors["insured_reference"] = "er bestaat al een claim met dit kenmerk"
+    handler_id = _handler_for(conn, values.get("handler"), actor, errors)
+    if errors:
+        raise InvalidInput(errors)
+    assert policy is not None and handler_id is not None
+
+    spec = rt.catalog.spec(values["kind"])
+    reference = claims.next_reference(conn, now.astimezone(rt.tz).year)
+    row = {
+        "reference": reference,
+        "kind": spec.kind,
+        "spec_version": spec.version,
+        "state": spec.initial,
+        "version": 1,
+        "policy_id": policy.id,
+        "handler_id": handler_id,
+        "insured_reference": values.get("insured_reference"),
+        "claimant": values["claimant"],
+        "claimant_counsel": values.get("claimant_counsel", ""),
+        "description": values["description"],
+        "is_circumstance": values.get("is_circumstance", False),
+        "date_error": values["date_error"],
+        "date_known": values["date_known"],
+        "date_reported": values["date_reported"],
+        "awareness_at": values.get("awareness_at"),
+        "personal_data": values.get("personal_data", False),
+        "data_role": values.get("data_role"),
+        "amount_claimed": values["amount_claimed"],
+        "case_data": {},
+        "created_at": now,
+        "state_entered_at": now,
+    }
+    claim_id = claims.insert(conn, row)
+    event_id = append_event(
+        conn,
+        claim_id=claim_id,
+        claim_version=1,
+        at=now,
+        actor_id=actor.id,
+        kind="opened",
+        trigger=None,
+        from_state=None,
+        to_state=spec.initial,
+        data={"inputs": jsonable(values)},
+    )
+    open_deadlines(conn, rt, spec.states[spec.initial], {**row, "id": claim_id}, now)
+    _flag_late_notice(conn, rt, reference, claim_id, handler_id, values, now)
+    return Outcome(reference, claim_id, spec.initial, 1, event_id, None, None)
+
+
+def _flag_late_notice(
+    conn: Connection,
+    rt: Runtime,
+    reference: str,
+    claim_id: int,
+    handler_id: int,
+    values: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """7:941 BW: a late melding is flagged for the handler, on the timeline and in their inbox. It never
+    rejects anything by itself: cover is reduced only by the harm the insurer shows the delay did."""
+    late = values["date_reported"] - values["date_known"]
+    if late <= rt.rules.late_notice:
+        return
+    note = (
+        f"Late melding (art. 7:941 BW): {late.days} dagen na het bekend worden gemeld. Alleen de schade die "
+        "de verzekeraar door de vertraging lijdt mag in mindering komen; dat moet de verzekeraar aantonen."
+    )
+    event_id = append_event(
+        conn,
+        claim_id=claim_id,
+        claim_version=1,
+        at=now,
+        actor_id=None,
+        kind="late_notice",
+        trigger=None,
+        from_state=None,
+        to_state=None,
+        data={"rule": "7:941 BW", "days": late.days},
+        note=note,
+    )
+    for _, handler in recipients(conn, ["handler"], {"handler_id": handler_id}):
+        message = f"{reference}: {note}"
+        email = tell(
+            conn,
+            user=handler,
+            claim_id=claim_id,
+            event_id=event_id,
+            kind="late_notice",
+            message=message,
+            subject=f"[{reference}] Late melding (art. 7:941 BW)",
+            body=email_body(handler.name, message, claim_link(rt.base_url, reference)),
+            now=now,
+        )
+        queue_emails(conn, [email])
+
+
+def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[str, str]) -> int | None:
+    """The handler the melding goes to: the reporting handler, or a colleague of their team; a manager
+    chooses anyone."""
+    if not email:
+        if actor.role == Role.handler:
+            return actor.id
+        errors["handler"] = "kies de behandelaar"
+        return None
+    row = users.by_email(conn, email)
+    if row is None or row.role != Role.handler or not row.active:
+        errors["handler"] = f"geen actieve behandelaar met e-mailadres {email}"
+        return None
+    if actor.role == Role.handler and row.team != actor.team:
+        errors["handler"] = f"{email} hoort niet bij uw team"
+        return None
+    return int(row.id)
