@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.records import DueMoment, RunningDeadline, ToDo
 from claims.storage.statements import Prepared, Record
-from claims.storage.tables import DEADLINES
+from claims.storage.tables import CLAIMS, DEADLINES, USERS
 
 _RUNNING = Prepared(
     select(
@@ -82,3 +83,79 @@ def close(conn: Connection, closings: Sequence[Mapping[str, Any]]) -> None:
     """Meet or cancel deadlines: each closing has "_id", and "met_at" with "met_trigger" or "cancelled_at"."""
     if closings:
         _CLOSE.many(conn, closings)
+
+
+# The sweep's steps, by the column that records each: which deadlines are ready at `now` (`grace`: how
+# long an overdue deadline waits before it goes to the managers), and in which order they are taken.
+_OPEN = and_(DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
+
+
+def _ready(step: str, now: datetime, grace: timedelta) -> ColumnElement[bool]:
+    if step == "reminded_at":
+        return and_(
+            _OPEN,
+            DEADLINES.c.reminded_at.is_(None),
+            DEADLINES.c.flagged_at.is_(None),
+            DEADLINES.c.remind_at <= now,
+            DEADLINES.c.due_at > now,
+        )
+    if step == "flagged_at":
+        return and_(_OPEN, DEADLINES.c.flagged_at.is_(None), DEADLINES.c.due_at <= now)
+    if step == "escalated_at":
+        return and_(
+            _OPEN,
+            DEADLINES.c.flagged_at.is_not(None),
+            DEADLINES.c.escalated_at.is_(None),
+            DEADLINES.c.due_at <= now - grace,
+        )
+    raise ValueError(f"no sweep step records {step}")
+
+
+def take_ready(conn: Connection, step: str, now: datetime, grace: timedelta, size: int) -> set[int] | None:
+    """Up to `size` deadlines ready for the sweep step that sets column `step`, marked done at `now`;
+    the ids this call marked (None: none was ready). The conditional UPDATE makes each step happen once:
+    of two sweeps only one sets the moment. On PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so
+    several nodes share the work instead of queueing behind each other."""
+    ready = _ready(step, now, grace)
+    order = DEADLINES.c.remind_at if step == "reminded_at" else DEADLINES.c.due_at
+    pick = select(DEADLINES.c.id).where(ready).order_by(order).limit(size)
+    if conn.dialect.name != "sqlite":
+        pick = pick.with_for_update(skip_locked=True, of=DEADLINES)
+    ids = list(conn.execute(pick).scalars())
+    if not ids:
+        return None
+    column = DEADLINES.c[step]
+    return set(
+        conn.execute(
+            update(DEADLINES)
+            .where(DEADLINES.c.id.in_(ids), column.is_(None), ready)
+            .values({step: now})
+            .returning(DEADLINES.c.id)
+        ).scalars()
+    )
+
+
+def with_claims(conn: Connection, ids: Collection[int], claim_columns: Sequence[str]) -> list[Row[Any]]:
+    """The deadlines with their claim (id, version and `claim_columns`) and its handler's name and team,
+    by deadline id."""
+    handler = USERS.alias("handler")
+    return list(
+        conn.execute(
+            select(
+                DEADLINES.c.id,
+                DEADLINES.c.name,
+                DEADLINES.c.label,
+                DEADLINES.c.due_at,
+                DEADLINES.c.responsible,
+                CLAIMS.c.id.label("claim_id"),
+                CLAIMS.c.version,
+                *(CLAIMS.c[name] for name in claim_columns),
+                handler.c.name.label("handler_name"),
+                handler.c.team,
+            )
+            .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
+            .join(handler, handler.c.id == CLAIMS.c.handler_id)
+            .where(DEADLINES.c.id.in_(ids))
+            .order_by(DEADLINES.c.id)
+        ).all()
+    )

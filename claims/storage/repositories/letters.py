@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -15,3 +15,8 @@ _INSERT = Prepared.insert(LETTERS)
 
 def add(conn: Connection, row: Mapping[str, Any]) -> None:
     _INSERT.run(conn, row)
+
+
+def add_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        _INSERT.many(conn, rows)
