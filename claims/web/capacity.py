@@ -23,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claims.storage.db import DatabaseBusy, is_lock_timeout
+from claims.web.errors import is_api
 
 log = logging.getLogger("claimflow.web")
 
@@ -113,7 +114,7 @@ class HeadAsGet:
 def busy_response(path: str) -> Response:
     """503 with Retry-After: JSON under /api, a short page elsewhere."""
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-    if path.startswith("/api"):
+    if is_api(path):
         return JSONResponse({"detail": BUSY}, status_code=503, headers=headers)
     page = (
         '<!doctype html><html lang="nl"><meta charset="utf-8"><title>Even te druk — claimflow</title>'

@@ -1,5 +1,6 @@
-"""What a request needs: its database session, the runtime, and who is asking (by session cookie for
-pages, by Bearer token or cookie for the API)."""
+"""What a request needs: its database session, the runtime, who is asking (by session cookie for
+pages, by Bearer token or cookie for the API), its posted form, and the CSRF check every form post
+passes (`csrf(scope)`, and `claim_csrf` for a claim's forms)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.params import Depends as Dependency
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -20,7 +22,8 @@ from claims.people.logins import SessionPolicy, resume_session
 from claims.people.users import token_hash, user_by_token
 from claims.runtime import Runtime
 from claims.storage.models import User
-from claims.web.security import COOKIE, CookieSigner
+from claims.web.security import COOKIE, CookieSigner, claim_scope
+from workflow.errors import Forbidden, InvalidInput
 
 T = TypeVar("T")
 
@@ -181,3 +184,59 @@ MaybeViewer = Annotated[Viewer | None, Depends(optional_viewer)]
 
 # a row id in a URL: beyond a 32-bit integer no row exists, and SQLite would overflow (a 500)
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+# ------------------------------------------------------------------------------------ posted forms
+
+FormData = dict[str, str]
+
+
+def _form_values(raw: Any) -> FormData:
+    """The posted fields as text; an empty field counts as not filled in."""
+    bad = sorted(k for k, v in raw.items() if isinstance(v, str) and "\x00" in v)
+    if bad:
+        raise InvalidInput({k: "bevat een ongeldig teken" for k in bad})
+    return {
+        k: v.strip() if k not in ("note", "description") else v for k, v in raw.items() if isinstance(v, str)
+    }
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop (reading a body is waiting, not work); the endpoint
+    that takes it stays sync, so its database work runs on a worker thread (ReleasingRoute)."""
+    return _form_values(await request.form())
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+# ------------------------------------------------------------------------------------------- CSRF
+
+EXPIRED = "Ongeldig of verlopen formulier (CSRF)."
+FORGED = "Ongeldig of vervalst formulier (CSRF). Er is niets doorgevoerd."
+
+
+def csrf(scope: str, refusal: str = EXPIRED) -> Dependency:
+    """The dependency a form post of `scope` passes: its `csrf` field must be the token the page drew
+    for this session and scope, else Forbidden (`refusal` says what to do about it)."""
+
+    # async: an HMAC is no work for a thread, and the viewer and the form are read by then
+    async def check_csrf(ctx: Web, viewer: PageViewer, form: PostedForm) -> None:
+        if not ctx.signer.csrf_ok(viewer.session_key, scope, form.get("csrf", "")):
+            raise Forbidden(refusal)
+
+    dependency: Dependency = Depends(check_csrf)
+    return dependency
+
+
+async def _check_claim_csrf(reference: str, ctx: Web, viewer: PageViewer, form: PostedForm) -> None:
+    # The token is bound to the claim's version the page drew the form for, so the posted version
+    # cannot be altered: a form drawn before someone else moved the claim on reaches the service with
+    # its old version and is caught there as stale (409), never applied to the newer claim.
+    if not ctx.signer.csrf_ok(
+        viewer.session_key, claim_scope(reference, form.get("version", "")), form.get("csrf", "")
+    ):
+        raise Forbidden(FORGED)
+
+
+claim_csrf: Dependency = Depends(_check_claim_csrf)
+"""The CSRF check of a form on the claim page (/claims/{reference}/...), bound to the claim's version."""

@@ -1,12 +1,15 @@
-"""The one place domain errors become HTTP answers: a status and a message a person can act on."""
+"""The one place domain errors become HTTP answers: a status and a message a person can act on, as
+JSON under /api and as the error page elsewhere."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from claims.errors import (
@@ -19,7 +22,13 @@ from claims.errors import (
     StaleClaim,
 )
 from claims.text import displayable
+from claims.web.deps import LoginRequired, Viewer, WebContext
+from claims.web.templating import render
+from notifications.letters import LetterError
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
+
+log = logging.getLogger("claimflow.web")
+API_PREFIX = "/api"
 
 STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (InvalidInput, 422),
@@ -34,6 +43,11 @@ STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (SpecError, 500),
     (LetterFailed, 500),
 )
+
+
+def is_api(path: str) -> bool:
+    """Whether `path` is the JSON API's: its answers, errors included, are JSON; all others are pages."""
+    return path.startswith(API_PREFIX)
 
 
 def status_of(exc: WorkflowError) -> int:
@@ -93,3 +107,55 @@ def http_error_json(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail = displayable(exc.detail) if isinstance(exc.detail, str) else exc.detail
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def error_page(request: Request, ctx: WebContext, viewer: Viewer | None, exc: WorkflowError) -> Response:
+    return render(request, ctx, "error.html", {"message": message_of(exc)}, status_of(exc), viewer)
+
+
+def install(app: FastAPI) -> None:
+    """The handlers that answer a domain error, a refused request and an HTTP error, for pages and API."""
+
+    # On the event loop, not a worker thread: none of them touches the database (error pages are
+    # drawn without the viewer), and under load a 409 must not queue for a thread to be written.
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: Exception) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        where = f"/login?{urlencode({'next': target})}" if request.method == "GET" else "/login"
+        return RedirectResponse(where, status_code=303)
+
+    @app.exception_handler(WorkflowError)
+    async def _domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WorkflowError)
+        if is_api(request.url.path):
+            return domain_error_json(request, exc)
+        return error_page(request, request.app.state.web, None, exc)
+
+    @app.exception_handler(LetterError)
+    async def _letter(request: Request, exc: Exception) -> Response:
+        log.error("letter failed on %s %s: %s", request.method, request.url.path, exc)
+        return await _domain(
+            request,
+            LetterFailed(
+                f"De brief kan niet worden gemaakt ({exc}). Er is niets doorgevoerd; "
+                "meld dit aan de beheerder."
+            ),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: Exception) -> Response:
+        if is_api(request.url.path):
+            return validation_error_json(request, exc)
+        assert isinstance(exc, RequestValidationError)
+        fields = {".".join(str(p) for p in e["loc"][1:]) or "invoer": str(e["msg"]) for e in exc.errors()}
+        return error_page(request, request.app.state.web, None, InvalidInput(fields))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if is_api(request.url.path):
+            return http_error_json(request, exc)
+        message = "Deze pagina bestaat niet." if exc.status_code == 404 else str(exc.detail)
+        page = render(request, request.app.state.web, "error.html", {"message": message}, exc.status_code)
+        page.headers.update(exc.headers or {})  # Allow, Retry-After, WWW-Authenticate
+        return page

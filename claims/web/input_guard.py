@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claims.text import displayable, from_bytes, unstorable
-from claims.web.errors import domain_error_json, message_of
+from claims.web.errors import domain_error_json, is_api, message_of
 from claims.web.templating import render
 from workflow.errors import InvalidInput
 
@@ -128,7 +128,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 def _answer(scope: Scope, refusal: InvalidInput | BodyRefused) -> Response:
     """The refusal as every other answer of this application: JSON under /api, else the error page."""
     request = Request(scope)
-    api = request.url.path.startswith("/api")
+    api = is_api(request.url.path)
     ctx = getattr(request.app.state, "web", None) if "app" in scope else None
     if isinstance(refusal, InvalidInput):
         if api or ctx is None:

@@ -172,7 +172,7 @@ def test_a_download_left_halfway_closes_its_export() -> None:
     file) is closed, not kept until it is collected."""
     import anyio
 
-    from claims.web.exports import _closing
+    from claims.web.files import closing
 
     closed: list[bool] = []
 
@@ -184,7 +184,7 @@ def test_a_download_left_halfway_closes_its_export() -> None:
             closed.append(True)
 
     async def read_one_and_leave() -> None:
-        body = _closing(chunks())
+        body = closing(chunks())
         assert await body.__anext__() == b"a"
         await body.aclose()
 

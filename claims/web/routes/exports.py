@@ -4,18 +4,14 @@ audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from sqlmodel import Session
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from claims.exports.timelines import (
     CLAIM_FORMATS,
-    ExportFile,
     ExportFormat,
     PortfolioMode,
     export_claim,
@@ -27,9 +23,10 @@ from claims.exports.timelines import (
 from claims.people.permissions import check_is_manager
 from claims.storage.models import User
 from claims.web.capacity import refuse_head
-from claims.web.correspondence import LETTER_HEADERS
 from claims.web.deps import ApiViewer, Db, PageViewer, ReleasingRoute, Web, WebContext
-from claims.web.pages import dashboard_response
+from claims.web.errors import API_PREFIX
+from claims.web.files import attachment
+from claims.web.pages import dashboard_page
 from claims.web.schemas import (
     API_AUTH,
     CSV,
@@ -48,7 +45,7 @@ from workflow.errors import InvalidInput
 NO_HEAD = [Depends(refuse_head)]
 router = APIRouter(include_in_schema=False, route_class=ReleasingRoute, dependencies=NO_HEAD)
 api_router = APIRouter(
-    prefix="/api", tags=["api"], dependencies=[*API_AUTH, *NO_HEAD], route_class=ReleasingRoute
+    prefix=API_PREFIX, tags=["api"], dependencies=[*API_AUTH, *NO_HEAD], route_class=ReleasingRoute
 )
 
 FORMAT_HELP = "pdf, csv, xlsx of json"
@@ -63,30 +60,6 @@ PERIOD = {
         {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"},
     ]
 }
-
-
-async def _closing(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """The chunks, read in a worker thread; closed however the response ends. Starlette leaves a
-    plain iterator open when the client goes away, and a portfolio's holds a read transaction (and
-    perhaps a temporary XLSX file) until it is closed."""
-    try:
-        async for chunk in iterate_in_threadpool(chunks):
-            yield chunk
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            # ValueError: still running in its thread; it closes when it is collected
-            with suppress(ValueError):
-                await run_in_threadpool(close)
-
-
-def attachment(export: ExportFile) -> Response:
-    """The file as a download, never kept by a cache or a browser's history of pages."""
-    return StreamingResponse(
-        _closing(export.chunks),
-        media_type=export.media_type,
-        headers={**LETTER_HEADERS, "Content-Disposition": f'attachment; filename="{export.filename}"'},
-    )
 
 
 def _portfolio(ctx: WebContext, db: Session, user: User, channel: str, **request: Any) -> Response:
@@ -127,7 +100,7 @@ def portfolio_export(
             overdue=overdue == "1", q=q, opened_from=opened_from, opened_to=opened_to,
         )  # fmt: skip
     except InvalidInput as exc:
-        return dashboard_response(request, ctx, db, viewer, export_values=values, export_errors=exc.errors)
+        return dashboard_page(request, ctx, db, viewer, export_values=values, export_errors=exc.errors)
 
 
 @api_router.get(
@@ -165,14 +138,3 @@ def api_portfolio_export(
         ctx, db, viewer.user, "api", format=format, mode=mode, kind=kind, state=state, handler=handler,
         overdue=overdue, q=q, opened_from=opened_from, opened_to=opened_to,
     )  # fmt: skip
-
-
-def api_claim_export(
-    request: Request, db: Db, ctx: Web, viewer: ApiViewer, reference: str, format: str
-) -> Response:
-    """GET /api/claims/{reference}/timeline?format=…: the same timeline as a file (managers)."""
-    refuse_head(request)
-    check_is_manager(viewer.user)
-    return attachment(
-        export_claim(db, ctx.rt, reference, parse_format(format, CLAIM_FORMATS), viewer.user, "api")
-    )

@@ -4,24 +4,26 @@ server against that document."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from claims.exports.timelines import known_addresses
+from claims.exports.timelines import CLAIM_FORMATS, export_claim, known_addresses, parse_format
 from claims.notify.delivery import retry_incident
 from claims.notify.inbox import notifications
 from claims.notify.outbox_view import outbox_messages
+from claims.people.permissions import check_is_manager
 from claims.reads.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
 from claims.reads.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
 from claims.service import add_note, advance, open_claim, preview_letters
 from claims.storage.models import OutboxStatus
-from claims.web.correspondence import letter_page, pdf_name, pdf_response
+from claims.web.capacity import refuse_head
 from claims.web.deps import ApiViewer, Db, DbId, ReleasingRoute, Web
-from claims.web.exports import api_claim_export
+from claims.web.errors import API_PREFIX
+from claims.web.files import attachment, letter_page, pdf_name, pdf_response
 from claims.web.present import (
     claim_json,
     deadline_json,
@@ -69,7 +71,7 @@ from claims.web.schemas import (
 )
 from notifications.letters import to_pdf
 
-router = APIRouter(prefix="/api", tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
+router = APIRouter(prefix=API_PREFIX, tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
 
 MELDING_EXAMPLE = {
     "kind": "unpaid_fee",
@@ -312,9 +314,13 @@ def get_timeline(
             json_schema_extra=enum_of(CLAIM_FORMAT_NAMES),
         ),
     ] = None,
-) -> Any:
+) -> Timeline | Response:
     if format is not None:
-        return api_claim_export(request, db, ctx, viewer, reference, format)
+        # the same timeline as a file (managers); it records an export, so HEAD is refused
+        refuse_head(request)
+        check_is_manager(viewer.user)
+        found = export_claim(db, ctx.rt, reference, parse_format(format, CLAIM_FORMATS), viewer.user, "api")
+        return attachment(found)
     return Timeline([event_json(e) for e in timeline(db, reference, viewer.user)])
 
 

@@ -1,55 +1,42 @@
-"""Letters and e-mail in the web app: a letter shown and downloaded, the letters of a transition
-previewed before firing it, and the outbox (what e-mail went out, what waits, what failed)."""
+"""Letters and messages in the web app: a letter shown and downloaded, the letters of a transition
+previewed before firing it, the outbox (what e-mail went out, what waits, what failed), and each
+user's inbox of notifications."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from claims.notify.delivery import retry_incident
+from claims.notify.inbox import mark_all_read, notifications
 from claims.notify.outbox_view import outbox_messages
 from claims.reads.queries import letter
 from claims.service import preview_letters
 from claims.storage.models import OutboxStatus, Role
-from claims.web.deps import Db, DbId, PageViewer, ReleasingRoute, Web
-from claims.web.pages import PostedForm, fire_or_show_problem
+from claims.web.deps import (
+    FORGED,
+    Db,
+    DbId,
+    PageViewer,
+    PostedForm,
+    ReleasingRoute,
+    Viewer,
+    Web,
+    WebContext,
+    claim_csrf,
+    csrf,
+)
+from claims.web.files import letter_page, pdf_name, pdf_response
+from claims.web.pages import fire_or_show_problem, see_other
 from claims.web.templating import render
 from notifications.letters import Letter, to_pdf
-from workflow.errors import Forbidden, InvalidInput
+from workflow.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
-
-# A letter is a document of its own (its styles are inline): shown in its own page, scripts never run.
-LETTER_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-def letter_page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status, headers=LETTER_HEADERS)
-
-
-def pdf_response(pdf: bytes, filename: str) -> Response:
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            **LETTER_HEADERS,
-            "Content-Disposition": f'attachment; filename="{filename}"',
-        },
-    )
-
-
-def pdf_name(reference: str, template: str, letter_id: int) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{reference}-{template}-{letter_id}.pdf")
 
 
 @router.get("/letters/{letter_id}.pdf")
@@ -72,7 +59,7 @@ def together(letters: list[Letter]) -> str:
     return first.replace("</body>", rest + "</body>", 1)
 
 
-@router.post("/claims/{reference}/preview", response_class=HTMLResponse)
+@router.post("/claims/{reference}/preview", response_class=HTMLResponse, dependencies=[claim_csrf])
 def preview(
     request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
 ) -> Response:
@@ -90,12 +77,21 @@ def preview(
 
 
 def _preview_page(
-    ctx: Web, db: Db, viewer: PageViewer, reference: str, trigger: str, inputs: dict[str, str], version: int
+    ctx: WebContext,
+    db: Session,
+    viewer: Viewer,
+    reference: str,
+    trigger: str,
+    inputs: dict[str, str],
+    version: int,
 ) -> Response:
     letters = preview_letters(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
     if not letters:
         raise InvalidInput({"trigger": "deze stap verstuurt geen brief"})
     return letter_page(together(letters))
+
+
+# ------------------------------------------------------------------------------------------ outbox
 
 
 @router.get("/outbox", response_class=HTMLResponse)
@@ -117,11 +113,26 @@ def outbox_page(
     return render(request, ctx, "outbox.html", context, 200, viewer)
 
 
-@router.post("/outbox/{message_id}/retry", response_class=HTMLResponse)
-def outbox_retry(
-    ctx: Web, db: Db, viewer: PageViewer, message_id: DbId, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    if not ctx.signer.csrf_ok(viewer.session_key, "outbox", csrf):
-        raise Forbidden("Ongeldig of vervalst formulier (CSRF). Er is niets doorgevoerd.")
+@router.post("/outbox/{message_id}/retry", response_class=HTMLResponse, dependencies=[csrf("outbox", FORGED)])
+def outbox_retry(ctx: Web, db: Db, viewer: PageViewer, message_id: DbId) -> Response:
     retry_incident(db, ctx.rt, message_id, viewer.user)
     return Response(status_code=303, headers={"Location": f"/outbox?status=pending&ok={quote('retry')}"})
+
+
+# ------------------------------------------------------------------------------------------- inbox
+
+
+@router.get("/berichten", response_class=HTMLResponse)
+def inbox(request: Request, ctx: Web, db: Db, viewer: PageViewer, ok: str = "") -> Response:
+    context = {
+        "items": notifications(db, viewer.user),
+        "csrf": ctx.signer.csrf(viewer.session_key, "inbox"),
+        "message": "Alle berichten zijn als gelezen gemarkeerd." if ok else "",
+    }
+    return render(request, ctx, "inbox.html", context, 200, viewer)
+
+
+@router.post("/berichten/gelezen", response_class=HTMLResponse, dependencies=[csrf("inbox")])
+def inbox_read(ctx: Web, db: Db, viewer: PageViewer) -> Response:
+    mark_all_read(db, viewer.user, ctx.rt.clock())
+    return see_other("/berichten?ok=1")
