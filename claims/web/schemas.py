@@ -498,6 +498,31 @@ class StateTimePublic(BaseModel):
     ongoing: bool
 
 
+class TimelineRowPublic(BaseModel):
+    """One row of a timeline export (a column of the CSV each, claims.exports.rows.COLUMNS); names and
+    labels as the reader sees them, moments in the export's time zone."""
+
+    model_config = ConfigDict(extra="forbid")
+    reference: str
+    claim_kind: str = Field(description="de soort claim, als label")
+    at: Moment
+    source: Literal["event", "deadline", "letter", "money"]
+    type: str = Field(description="opened, transition, note, deadline_set, letter, payment …")
+    description: str
+    actor: str = Field(description="e-mailadres, of 'systeem'")
+    state: str = Field(description="de fase op dat moment, als label")
+    from_state: str | None
+    to_state: str | None
+    due_at: Moment | None
+    amount: Money | None
+    cost_type: str | None
+    days_in_state: str | None = Field(
+        pattern=r"^[0-9]+\.[0-9]{2}$", description="dagen in de vorige fase, met twee decimalen"
+    )
+    detail: str
+    source_id: int = Field(description="id van de gebeurtenis, termijn, brief of boeking")
+
+
 class TimelineExport(BaseModel):
     """format=json: the export of one claim's timeline, with deadlines, letters, money and time per state
     (the rows of the CSV, as objects)."""
@@ -518,7 +543,7 @@ class TimelineExport(BaseModel):
     timezone: str
     generated_at: Moment
     time_per_state: list[StateTimePublic]
-    rows: list[dict[str, Any]]
+    rows: list[TimelineRowPublic]
 
 
 class Timeline(RootModel[list[EventPublic] | TimelineExport]):

@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 
+from claims.exports.rows import KEYS
 from claims.runtime import Runtime
 from claims.storage.tables import AUDIT
+from claims.web.schemas import TimelineExport, TimelineRowPublic
 from tests.claims.driver import Driver
 from tests.conftest import snapshot
 from tests.factories import World
@@ -113,6 +115,9 @@ def test_the_api_exports_a_claim_and_a_portfolio_and_keeps_the_plain_timeline(
     assert handler.get(f"/api/claims/{ref}/timeline").status_code == 200  # any reader, as before
     one = api.get(f"/api/claims/{ref}/timeline?format=json", headers=headers)
     _is_attachment(one, f"{ref}-tijdlijn.json", "application/json")
+    export = TimelineExport.model_validate(one.json())  # the answer is what the API document says it is
+    assert {r.source for r in export.rows} == {"event", "deadline", "letter", "money"}
+    assert tuple(TimelineRowPublic.model_fields) == KEYS  # a column each, in the CSV's order
     events = [r for r in one.json()["rows"] if r["source"] == "event"]
     assert [r["source_id"] for r in events] == [e["id"] for e in plain.json()]
 
