@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from claims.storage.records import PolicyRecord
@@ -26,3 +29,9 @@ def by_id(conn: Connection, policy_id: int, *, lock: bool = False) -> PolicyReco
     row = (_BY_ID_LOCKED if lock else _BY_ID).first(conn, {"id": policy_id})
     assert row is not None, f"policy {policy_id}"  # claims reach policies by a foreign key
     return row
+
+
+def add(conn: Connection, row: Mapping[str, Any]) -> int:
+    """A new policy; its id. A column the row leaves out takes the model's default (activities,
+    territory)."""
+    return int(conn.execute(insert(POLICIES).values(dict(row)).returning(POLICIES.c.id)).scalar_one())

@@ -1,13 +1,16 @@
-"""Users as transitions and letters see them: by e-mail, as a person to address, the managers."""
+"""Users as transitions and letters see them (rows: by e-mail, as a person to address, the managers),
+and as the people who sign in and are administered (User models in the caller's Session)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
+from sqlmodel import select as select_models
 
-from claims.storage.models import Role
+from claims.storage.models import Role, User
 from claims.storage.records import ManagerRecord, PersonRecord, UserRecord
 from claims.storage.statements import Prepared, Record
 from claims.storage.tables import USERS
@@ -61,3 +64,42 @@ def team_of(conn: Connection, user_id: int) -> str | None:
 def active_managers(conn: Connection) -> list[ManagerRecord]:
     """Every active manager, by name."""
     return _MANAGERS.all(conn, {})
+
+
+def team_handler_ids(team: str) -> Select[Any]:
+    """The ids of a team's handlers, as a subquery for a filter on claims (whom a handler reads with)."""
+    return select(USERS.c.id).where(USERS.c.team == team, USERS.c.role == Role.handler)
+
+
+# The User model, for signing in and administration. These take the caller's Session rather than its
+# connection: the caller keeps the model it is given, changes it and refreshes it, in that Session.
+
+
+def get(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def with_email(session: Session, email: str) -> User | None:
+    """The user with exactly this (already normalised) e-mail address."""
+    return session.exec(select_models(User).where(User.email == email)).first()
+
+
+def with_token_hash(session: Session, token_hash: str) -> User | None:
+    """The user whose API token has this hash."""
+    return session.exec(select_models(User).where(User.api_token_hash == token_hash)).first()
+
+
+def all_by_role(session: Session) -> list[User]:
+    """Every user, by role and then e-mail address."""
+    return list(session.exec(select_models(User).order_by(User.role, User.email)).all())
+
+
+def active_by_name(session: Session) -> list[User]:
+    """The active users, by name."""
+    return list(session.exec(select_models(User).where(User.active).order_by(User.name)).all())
+
+
+def save(session: Session, user: User) -> None:
+    """Write a new or changed user now (a new one gets its id), inside the caller's transaction."""
+    session.add(user)
+    session.flush()
