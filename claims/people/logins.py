@@ -8,7 +8,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -17,7 +16,7 @@ from claims.errors import LoginRefused
 from claims.people.users import hash_password, token_hash, verify_password
 from claims.storage.db import in_write
 from claims.storage.models import User
-from claims.storage.tables import LOGIN_FAILURES, USERS, WEB_SESSIONS
+from claims.storage.repositories import sessions, users
 
 # Attempts counted over this window. For each key the first `free` attempts cost nothing; each further
 # one doubles the wait, from FIRST_WAIT up to MAX_WAIT. One client guessing one account is stopped
@@ -64,29 +63,21 @@ def _wait(failures: int, free: int, last: datetime | None, now: datetime) -> tim
 def _record_attempt(conn: Connection, email: str, ip: str, now: datetime) -> timedelta:
     """Record an attempt before the password is checked, so that guesses made at the same moment count
     each other; the wait it must respect (then the attempt is withdrawn: waiting does not extend the wait)."""
-    attempt = conn.execute(
-        insert(LOGIN_FAILURES).values(email=email, ip=ip, at=now).returning(LOGIN_FAILURES.c.id)
-    ).scalar_one()
+    attempt = sessions.add_attempt(conn, email, ip, now)
     since = now - WINDOW
     waits: list[timedelta] = []
-    for where, free in (
-        ((LOGIN_FAILURES.c.email == email) & (LOGIN_FAILURES.c.ip == ip), FREE_ATTEMPTS),
-        (LOGIN_FAILURES.c.email == email, FREE_ATTEMPTS_PER_EMAIL),
-        (LOGIN_FAILURES.c.ip == ip, FREE_ATTEMPTS_PER_IP),
+    for by_email, by_ip, free in (
+        (email, ip, FREE_ATTEMPTS),
+        (email, None, FREE_ATTEMPTS_PER_EMAIL),
+        (None, ip, FREE_ATTEMPTS_PER_IP),
     ):
-        count, last = conn.execute(
-            select(func.count(), func.max(LOGIN_FAILURES.c.at)).where(
-                where, LOGIN_FAILURES.c.at > since, LOGIN_FAILURES.c.id < attempt
-            )
-        ).one()
-        waits.append(_wait(int(count), free, last, now))
+        count, last = sessions.attempts_before(conn, attempt, since, email=by_email, ip=by_ip)
+        waits.append(_wait(count, free, last, now))
     wait = max(waits)
     if wait:
-        conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.id == attempt))
+        sessions.withdraw_attempt(conn, attempt)
     # old attempts of this address and client are of no use any more
-    old = LOGIN_FAILURES.c.at < now - KEEP
-    conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.email == email, old))
-    conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.ip == ip, old))
+    sessions.forget_attempts_before(conn, email, ip, now - KEEP)
     return wait
 
 
@@ -102,18 +93,12 @@ def authenticate(db: Session, email: str, password: str, ip: str, now: datetime)
         raise LoginRefused(
             f"Te veel mislukte pogingen. Probeer het over {seconds} seconden opnieuw.", retry_after=seconds
         )
-    row = db.connection().execute(select(USERS.c.id).where(USERS.c.email == email)).first()
-    found = db.get(User, row.id) if row else None
+    found = users.with_email(db, email)
     ok = verify_password(found, password) if found else _verify_dummy(password)
     if found is None or not ok or not found.active:
         db.rollback()
         raise LoginRefused(REFUSED)
-    in_write(
-        db,
-        lambda conn: conn.execute(
-            delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.email == email, LOGIN_FAILURES.c.ip == ip)
-        ),
-    )
+    in_write(db, lambda conn: sessions.clear_attempts(conn, email, ip))
     return found
 
 
@@ -125,8 +110,9 @@ def _verify_dummy(password: str) -> bool:
 def start_session(db: Session, user: User, now: datetime) -> str:
     """A new session for `user` (a new token at every log-in, so a planted one is worthless); commits."""
     token = secrets.token_urlsafe(32)
-    values = {"token_hash": token_hash(token), "user_id": user.id, "created_at": now, "last_seen_at": now}
-    in_write(db, lambda conn: conn.execute(insert(WEB_SESSIONS).values(values)))
+    assert user.id is not None  # a user who signs in is stored
+    user_id = user.id
+    in_write(db, lambda conn: sessions.add_session(conn, token_hash(token), user_id, now))
     return token
 
 
@@ -134,49 +120,36 @@ def resume_session(db: Session, token: str, now: datetime, policy: SessionPolicy
     """The signed-in user for this token, or None when it is unknown, ended, idle too long or too old;
     an expired session is ended on the way."""
     digest = token_hash(token)
-    row = db.connection().execute(select(WEB_SESSIONS).where(WEB_SESSIONS.c.token_hash == digest)).first()
+    row = sessions.by_token_hash(db.connection(), digest)
     if row is None or row.ended_at is not None:
         return None
     if now - row.last_seen_at > policy.idle or now - row.created_at > policy.absolute:
         _end(db, row.id, now)
         return None
-    user = db.get(User, row.user_id)
+    user = users.get(db, row.user_id)
     if user is None or not user.active:
         _end(db, row.id, now)
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
-        touch = update(WEB_SESSIONS).where(WEB_SESSIONS.c.id == row.id).values(last_seen_at=now)
+        session_id = row.id
         # another request of this session may touch it at the same moment, or the database be busy:
         # last_seen only needs to be about right, so this request goes on either way
         with suppress(OperationalError):
-            in_write(db, lambda conn: conn.execute(touch))
+            in_write(db, lambda conn: sessions.touch(conn, session_id, now))
     return SignedIn(user=user, session_id=row.id, token_hash=digest)
 
 
 def _end(db: Session, session_id: int, now: datetime) -> None:
-    end = (
-        update(WEB_SESSIONS)
-        .where(WEB_SESSIONS.c.id == session_id, WEB_SESSIONS.c.ended_at.is_(None))
-        .values(ended_at=now)
-    )
-    in_write(db, lambda conn: conn.execute(end))
+    in_write(db, lambda conn: sessions.end(conn, session_id, now))
 
 
 def end_session(db: Session, token: str, now: datetime) -> None:
     """Log out: the token no longer signs anyone in, wherever a copy of it is."""
-    row = (
-        db.connection()
-        .execute(select(WEB_SESSIONS.c.id).where(WEB_SESSIONS.c.token_hash == token_hash(token)))
-        .first()
-    )
+    row = sessions.by_token_hash(db.connection(), token_hash(token))
     if row is not None:
         _end(db, row.id, now)
 
 
 def end_all_sessions(db: Session, user_id: int, now: datetime) -> None:
     """Sign a user out everywhere (deactivation, password change); the caller commits."""
-    db.connection().execute(
-        update(WEB_SESSIONS)
-        .where(WEB_SESSIONS.c.user_id == user_id, WEB_SESSIONS.c.ended_at.is_(None))
-        .values(ended_at=now)
-    )
+    sessions.end_all(db.connection(), user_id, now)

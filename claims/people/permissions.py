@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, true
 
 from claims.storage.models import Role, User
-from claims.storage.tables import CLAIMS, USERS
+from claims.storage.repositories import users
+from claims.storage.tables import CLAIMS
 from workflow.engine import Available, available
 from workflow.errors import Forbidden
 from workflow.spec import TransitionSpec, WorkflowSpec
@@ -66,8 +67,7 @@ def visible_claims(actor: User) -> ColumnElement[bool]:
     if actor.role == Role.expert:
         return CLAIMS.c.expert_id == actor.id
     if actor.role == Role.handler:
-        team = select(USERS.c.id).where(USERS.c.team == actor.team, USERS.c.role == Role.handler)
-        return CLAIMS.c.handler_id.in_(team)
+        return CLAIMS.c.handler_id.in_(users.team_handler_ids(actor.team))
     return false()
 
 

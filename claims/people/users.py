@@ -10,10 +10,11 @@ from decimal import Decimal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from claims.people.permissions import check_may_manage_users
 from claims.storage.models import Role, User
+from claims.storage.repositories import users
 from workflow.errors import InvalidInput
 
 _hasher = PasswordHasher()
@@ -64,7 +65,7 @@ def add_user(
     # one plain ASCII address: it becomes an e-mail header, where a comma or a space adds recipients
     if not _EMAIL.fullmatch(email):
         errors["email"] = f"ongeldig e-mailadres '{email}'"
-    elif session.exec(select(User).where(User.email == email)).first():
+    elif users.with_email(session, email):
         errors["email"] = f"{email} bestaat al"
     if role not in {r.value for r in Role}:
         errors["role"] = f"onbekende rol '{role}' (handler, expert, manager, admin)"
@@ -85,8 +86,7 @@ def add_user(
         password_hash=hash_password(password),
         created_at=now,
     )
-    session.add(user)
-    session.flush()
+    users.save(session, user)
     return user
 
 
@@ -94,25 +94,24 @@ def issue_token(session: Session, user: User) -> str:
     """A new API token for `user` (replacing any earlier one); shown once, stored as a hash."""
     token = secrets.token_urlsafe(32)
     user.api_token_hash = token_hash(token)
-    session.add(user)
-    session.flush()
+    users.save(session, user)
     return token
 
 
 def user_by_email(session: Session, email: str) -> User | None:
-    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+    return users.with_email(session, email.strip().lower())
 
 
 def user_by_token(session: Session, token: str) -> User | None:
-    return session.exec(select(User).where(User.api_token_hash == token_hash(token))).first()
+    return users.with_token_hash(session, token_hash(token))
 
 
 def all_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.role, User.email)).all())
+    return users.all_by_role(session)
 
 
 def active_users_by_role(session: Session) -> dict[str, list[User]]:
     out: dict[str, list[User]] = {}
-    for user in session.exec(select(User).where(User.active).order_by(User.name)):
+    for user in users.active_by_name(session):
         out.setdefault(user.role, []).append(user)
     return out
