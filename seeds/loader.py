@@ -14,13 +14,14 @@ from typing import Any
 
 import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from claims.money.rates import load_interest_rates
 from claims.people.users import add_user, user_by_email
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
-from claims.storage.models import Claim, Policy
+from claims.storage.records import ClaimRecord
+from claims.storage.repositories import claims, policies
 from workflow.errors import WorkflowError
 
 SEED_FILE = Path(__file__).parent / "demo.yaml"
@@ -60,12 +61,12 @@ def seed(engine: Engine, rt: Runtime, path: Path = SEED_FILE) -> SeedReport:
                 )
                 report.users += 1
         for p in data["policies"]:
-            if session.exec(select(Policy).where(Policy.number == p["number"])).first() is None:
-                session.add(Policy(**{**p, **{k: Decimal(p[k]) for k in _POLICY_MONEY}}))
+            if policies.by_number(session.connection(), p["number"]) is None:
+                policies.add(session.connection(), {**p, **{k: Decimal(p[k]) for k in _POLICY_MONEY}})
                 report.policies += 1
         session.commit()
         for case in data["cases"]:
-            existing = session.exec(select(Claim).where(Claim.insured_reference == case["key"])).first()
+            existing = _seeded_claim(session, case["key"])
             if existing is not None:
                 _check_seeded(existing, case)
                 continue
@@ -86,7 +87,14 @@ class SeedError(WorkflowError):
     """The demo data cannot be loaded as written; the message names the case and the step."""
 
 
-def _check_seeded(claim: Claim, case: dict[str, Any]) -> None:
+def _seeded_claim(session: Session, key: str) -> ClaimRecord | None:
+    """The claim of a case loaded before (its key is the claim's insured reference)."""
+    conn = session.connection()
+    reference = claims.reference_with_insured_reference(conn, key)
+    return None if reference is None else claims.by_reference(conn, reference)
+
+
+def _check_seeded(claim: ClaimRecord, case: dict[str, Any]) -> None:
     """A case loaded before must be complete: a run that stopped halfway is not silently accepted."""
     steps = len(case.get("steps", []))
     if claim.state != case["expected_state"] or claim.version != steps + 1:
@@ -119,7 +127,9 @@ def _seed_case(session: Session, rt: Runtime, case: dict[str, Any]) -> int:
         except WorkflowError as exc:
             raise SeedError(f"{case['key']} step {number} ({step['do']}): {exc}") from exc
         version = result.version
-    _check_seeded(session.exec(select(Claim).where(Claim.id == opened.claim_id)).one(), case)
+    seeded = claims.by_reference(session.connection(), opened.reference)
+    assert seeded is not None  # opened just now
+    _check_seeded(seeded, case)
     return len(case.get("steps", []))
 
 
