@@ -1,11 +1,12 @@
-"""The claims table: a claim by reference, the compare-and-set of its state, a new melding and its number."""
+"""The claims table: a claim by reference, the compare-and-set of its state, a new melding and its number;
+for the read side, a claim's row as shown."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -73,3 +74,8 @@ def next_reference(conn: Connection, year: int) -> str:
     row = _NEXT_COUNTER[conn.dialect.name].first(conn, {"year": year})
     assert row is not None
     return f"CF-{year}-{row['last']:06d}"
+
+
+def row_by_reference(conn: Connection, reference: str) -> Row[Any] | None:
+    """The claim's row as the read side shows it (every column)."""
+    return conn.execute(select(CLAIMS).where(CLAIMS.c.reference == reference)).first()

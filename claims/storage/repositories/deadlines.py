@@ -1,4 +1,5 @@
-"""Deadlines of a claim as transitions open, meet and cancel them."""
+"""Deadlines of a claim as transitions open, meet and cancel them and as the sweep takes them when due;
+for the read side, a claim's deadlines and the open ones across the claims a reader may see."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.records import DueMoment, RunningDeadline, ToDo
+from claims.storage.scopes import ClaimScope, visible
 from claims.storage.statements import Prepared, Record
 from claims.storage.tables import CLAIMS, DEADLINES, USERS
 
@@ -159,3 +161,71 @@ def with_claims(conn: Connection, ids: Collection[int], claim_columns: Sequence[
             .order_by(DEADLINES.c.id)
         ).all()
     )
+
+
+def open_of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
+    """The claim's running deadlines (every column), the first due first."""
+    return list(
+        conn.execute(
+            select(DEADLINES)
+            .where(
+                DEADLINES.c.claim_id == claim_id,
+                DEADLINES.c.met_at.is_(None),
+                DEADLINES.c.cancelled_at.is_(None),
+            )
+            .order_by(DEADLINES.c.due_at)
+        ).all()
+    )
+
+
+def of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
+    """Every deadline the claim has had: running ones first by due moment, then the closed ones."""
+    return list(
+        conn.execute(
+            select(DEADLINES)
+            .where(DEADLINES.c.claim_id == claim_id)
+            .order_by(
+                (DEADLINES.c.met_at.is_(None) & DEADLINES.c.cancelled_at.is_(None)).desc(),
+                DEADLINES.c.due_at,
+                DEADLINES.c.id,
+            )
+        ).all()
+    )
+
+
+def open_of_claims(conn: Connection, claim_ids: Sequence[int]) -> list[Row[Any]]:
+    """(claim_id, due_at, label) of these claims' running deadlines, by claim and then the first due."""
+    return list(
+        conn.execute(
+            select(DEADLINES.c.claim_id, DEADLINES.c.due_at, DEADLINES.c.label)
+            .where(
+                DEADLINES.c.claim_id.in_(claim_ids),
+                DEADLINES.c.met_at.is_(None),
+                DEADLINES.c.cancelled_at.is_(None),
+            )
+            .order_by(DEADLINES.c.claim_id, DEADLINES.c.due_at)
+        ).all()
+    )
+
+
+def open_in_scope(
+    conn: Connection, scope: ClaimScope, *, due_before: datetime | None, limit: int
+) -> list[Row[Any]]:
+    """Running deadlines on the claims in `scope` (only those due before `due_before`, if given), soonest
+    first; each with its claim's reference and state ("claim_state") and handler's e-mail ("handler")."""
+    query = (
+        select(
+            DEADLINES,
+            CLAIMS.c.reference,
+            CLAIMS.c.state.label("claim_state"),
+            USERS.c.email.label("handler"),
+        )
+        .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
+        .join(USERS, USERS.c.id == CLAIMS.c.handler_id)
+        .where(visible(scope), DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
+        .order_by(DEADLINES.c.due_at, DEADLINES.c.id)
+        .limit(limit)
+    )
+    if due_before is not None:
+        query = query.where(DEADLINES.c.due_at < due_before)
+    return list(conn.execute(query).all())

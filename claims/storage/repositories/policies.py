@@ -1,13 +1,14 @@
-"""Policies: the cover a claim is weighed against."""
+"""Policies: the cover a claim is weighed against; for the read side, a policy shown or looked up."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.engine import Connection
 
+from claims.storage.like import ESCAPE, containing
 from claims.storage.records import PolicyRecord
 from claims.storage.statements import Prepared
 from claims.storage.tables import POLICIES
@@ -35,3 +36,27 @@ def add(conn: Connection, row: Mapping[str, Any]) -> int:
     """A new policy; its id. A column the row leaves out takes the model's default (activities,
     territory)."""
     return int(conn.execute(insert(POLICIES).values(dict(row)).returning(POLICIES.c.id)).scalar_one())
+
+
+def row_by_id(conn: Connection, policy_id: int) -> Row[Any]:
+    return conn.execute(select(POLICIES).where(POLICIES.c.id == policy_id)).one()
+
+
+def row_by_number(conn: Connection, number: str) -> Row[Any] | None:
+    return conn.execute(select(POLICIES).where(POLICIES.c.number == number)).first()
+
+
+def matching(conn: Connection, text: str, limit: int) -> list[Row[Any]]:
+    """Policies whose number or insured contain `text` literally (its % and _ are no wildcards), by number."""
+    pattern = containing(text)
+    return list(
+        conn.execute(
+            select(POLICIES)
+            .where(
+                POLICIES.c.number.ilike(pattern, escape=ESCAPE)
+                | POLICIES.c.insured.ilike(pattern, escape=ESCAPE)
+            )
+            .order_by(POLICIES.c.number)
+            .limit(limit)
+        ).all()
+    )

@@ -1,5 +1,6 @@
 """Users as transitions and letters see them (rows: by e-mail, as a person to address, the managers),
-and as the people who sign in and are administered (User models in the caller's Session)."""
+as the people who sign in and are administered (User models in the caller's Session), and as the read
+side shows them (a user's row, everyone's e-mail address)."""
 
 from __future__ import annotations
 
@@ -103,3 +104,13 @@ def save(session: Session, user: User) -> None:
     """Write a new or changed user now (a new one gets its id), inside the caller's transaction."""
     session.add(user)
     session.flush()
+
+
+def row_by_id(conn: Connection, user_id: int) -> Row[Any]:
+    """The user's row as the read side shows it (a claim's handler or expert)."""
+    return conn.execute(select(USERS).where(USERS.c.id == user_id)).one()
+
+
+def emails_by_id(conn: Connection) -> dict[int, str]:
+    """Every user's e-mail address, by id."""
+    return {uid: email for uid, email in conn.execute(select(USERS.c.id, USERS.c.email))}

@@ -1,0 +1,129 @@
+"""The claims list as a read model: claims with their insured and handler, filtered by what a reader may
+see and asks for, one page at a time by seeking past the last row shown (no OFFSET)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, literal, or_, select, tuple_
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from claims.storage.like import ESCAPE, containing
+from claims.storage.scopes import ClaimScope, visible
+from claims.storage.tables import CLAIMS, DEADLINES, POLICIES, USERS
+
+# The handler's row, apart from any other user a query joins.
+HANDLER = aliased(USERS, name="handler_user")
+
+
+@dataclass(frozen=True)
+class ClaimCriteria:
+    """Which claims a list or an export reads; every field left unset selects all. `scope` None: no
+    reader to limit them to (an operator at the command line)."""
+
+    scope: ClaimScope | None = None
+    kind: str | None = None
+    state: str | None = None
+    handler: str | None = None  # the handler's e-mail address, as stored
+    overdue_at: datetime | None = None  # only claims with a running deadline due before this moment
+    reference: str | None = None
+    text: str | None = None  # in the claimant, the insured, the insured's reference or the policy number
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+
+
+def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
+    """`query` (over CLAIMS joined with HANDLER) limited to the claims `c` selects."""
+    if c.scope is not None:
+        query = query.where(visible(c.scope))
+    if c.kind is not None:
+        query = query.where(CLAIMS.c.kind == c.kind)
+    if c.state is not None:
+        query = query.where(CLAIMS.c.state == c.state)
+    if c.handler is not None:
+        query = query.where(HANDLER.c.email == c.handler)
+    if c.overdue_at is not None:
+        overdue = select(DEADLINES.c.claim_id).where(
+            DEADLINES.c.met_at.is_(None),
+            DEADLINES.c.cancelled_at.is_(None),
+            DEADLINES.c.due_at < c.overdue_at,
+        )
+        query = query.where(CLAIMS.c.id.in_(overdue))
+    if c.reference is not None:
+        query = query.where(CLAIMS.c.reference == c.reference)
+    if c.text is not None:
+        query = query.where(_text_match(c.text))
+    if c.created_from is not None:
+        query = query.where(CLAIMS.c.created_at >= c.created_from)
+    if c.created_before is not None:
+        query = query.where(CLAIMS.c.created_at < c.created_before)
+    return query
+
+
+def _text_match(text: str) -> Any:
+    # Insured names are matched in the (small) policies table first, so the claims are scanned for the
+    # claimant's name only.
+    pattern = containing(text)
+    policies = select(POLICIES.c.id).where(
+        or_(POLICIES.c.insured.ilike(pattern, escape=ESCAPE), POLICIES.c.number == text.upper())
+    )
+    return or_(
+        CLAIMS.c.insured_reference == text,
+        CLAIMS.c.claimant.ilike(pattern, escape=ESCAPE),
+        CLAIMS.c.policy_id.in_(policies),
+    )
+
+
+def _listed() -> Select[Any]:
+    return (
+        select(
+            CLAIMS.c.id,
+            CLAIMS.c.reference,
+            CLAIMS.c.kind,
+            CLAIMS.c.spec_version,
+            CLAIMS.c.state,
+            CLAIMS.c.version,
+            CLAIMS.c.claimant,
+            CLAIMS.c.amount_claimed,
+            CLAIMS.c.created_at,
+            CLAIMS.c.outcome,
+            POLICIES.c.insured,
+            HANDLER.c.email.label("handler"),
+            HANDLER.c.name.label("handler_name"),
+        )
+        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
+        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id)
+    )
+
+
+def page(
+    conn: Connection,
+    c: ClaimCriteria,
+    *,
+    sort_column: str | None,
+    descending: bool,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """Up to `limit` claims `c` selects, ordered by the claims column `sort_column` (None: by id alone)
+    and then by id, continuing after `after` (the last row's sort value and id). Each row has the
+    claim's id, reference, kind, spec_version, state, version, claimant, amount_claimed, created_at and
+    outcome, the insured, and the handler's e-mail ("handler") and name ("handler_name")."""
+    key = None if sort_column is None else CLAIMS.c[sort_column]
+    query = where(_listed(), c)
+    if after is not None:
+        value, after_id = after
+        if key is None:
+            query = query.where(CLAIMS.c.id < after_id if descending else CLAIMS.c.id > after_id)
+        else:
+            # bound with the column's own type: money is compared as stored (cents), not as a float
+            seek = tuple_(literal(value, key.type), literal(after_id))
+            query = query.where(
+                tuple_(key, CLAIMS.c.id) < seek if descending else tuple_(key, CLAIMS.c.id) > seek
+            )
+    order = [] if key is None else [key.desc() if descending else key.asc()]
+    order.append(CLAIMS.c.id.desc() if descending else CLAIMS.c.id.asc())
+    return list(conn.execute(query.order_by(*order).limit(limit)).all())

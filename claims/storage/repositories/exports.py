@@ -1,0 +1,120 @@
+"""The exports as a read model: the claims a portfolio selects, a chunk at a time by id, and each chunk's
+events, deadlines, letters and money lines; and how many of each a portfolio holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Column, Row, Select, Table, func, select
+from sqlalchemy.engine import Connection, Dialect
+
+from claims.storage.repositories.claim_list import HANDLER, ClaimCriteria, where
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES
+
+# What a chunk reads of its claims, by name (what claims.exports.rows.Sources holds).
+SOURCES: dict[str, Table] = {"events": EVENTS, "deadlines": DEADLINES, "letters": LETTERS, "money": MONEY}
+
+
+def _facts(c: ClaimCriteria) -> Select[Any]:
+    return where(
+        select(
+            CLAIMS.c.id,
+            CLAIMS.c.reference,
+            CLAIMS.c.kind,
+            CLAIMS.c.spec_version,
+            CLAIMS.c.state,
+            CLAIMS.c.outcome,
+            CLAIMS.c.created_at,
+            CLAIMS.c.closed_at,
+            CLAIMS.c.claimant,
+            CLAIMS.c.amount_claimed,
+            POLICIES.c.insured,
+            HANDLER.c.email.label("handler"),
+        )
+        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
+        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id),
+        c,
+    )
+
+
+def facts_after(conn: Connection, c: ClaimCriteria, after_id: int, limit: int) -> list[Row[Any]]:
+    """Up to `limit` of the claims `c` selects with an id above `after_id`, by id: (id, reference, kind,
+    spec_version, state, outcome, created_at, closed_at, claimant, amount_claimed, insured, handler)."""
+    return list(conn.execute(_facts(c).where(CLAIMS.c.id > after_id).order_by(CLAIMS.c.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class PortfolioCounts:
+    claims: int
+    events: int
+    deadlines: int
+    closed_deadlines: int  # met or cancelled
+    letters: int
+    money_lines: int
+
+
+def counts(conn: Connection, c: ClaimCriteria) -> PortfolioCounts:
+    """How many claims `c` selects, and their events, deadlines, letters and money lines."""
+    ids = _facts(c).with_only_columns(CLAIMS.c.id).scalar_subquery()
+    closed = DEADLINES.c.met_at.is_not(None) | DEADLINES.c.cancelled_at.is_not(None)
+
+    def count(*conditions: Any) -> int:
+        return int(conn.execute(select(func.count()).where(*conditions)).scalar_one())
+
+    return PortfolioCounts(
+        claims=count(CLAIMS.c.id.in_(ids)),
+        events=count(EVENTS.c.claim_id.in_(ids)),
+        deadlines=count(DEADLINES.c.claim_id.in_(ids)),
+        closed_deadlines=count(DEADLINES.c.claim_id.in_(ids), closed),
+        letters=count(LETTERS.c.claim_id.in_(ids)),
+        money_lines=count(MONEY.c.claim_id.in_(ids)),
+    )
+
+
+_source_sql: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _sql(dialect: Dialect, name: str, columns: tuple[str, ...]) -> str:
+    key = (dialect.name, name, columns)
+    sql = _source_sql.get(key)
+    if sql is None:
+        table = SOURCES[name]
+        listed = ", ".join(_selected(dialect, table.c[column]) for column in columns)
+        sql = f"SELECT claim_id, {listed} FROM {table.name} WHERE claim_id {{ids}} ORDER BY claim_id, id"
+        _source_sql[key] = sql
+    return sql
+
+
+def _selected(dialect: Dialect, column: Column[Any]) -> str:
+    quoted = dialect.identifier_preparer.quote(column.name)  # "trigger" is a reserved word
+    # JSON as its text, which the export writes as it is (decoding it costs more than the rest of a row)
+    return f"CAST({quoted} AS TEXT)" if isinstance(column.type, JSON) else quoted
+
+
+def sources(
+    conn: Connection, claim_ids: Sequence[int], columns: Mapping[str, Sequence[str]]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Per name of SOURCES, the rows of these claims as tuples (claim_id, *columns), by claim and then in
+    the order they were written. Raw SQL on the driver's cursor: values come back as the driver gives
+    them (a moment as SQLite's text, JSON as its text), which is what a chunk of thousands of rows can
+    afford."""
+    out: dict[str, list[tuple[Any, ...]]] = {name: [] for name in columns}
+    if not claim_ids:
+        return out
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    params: list[Any]
+    if conn.dialect.name == "sqlite":
+        where_ids, params = f"IN ({','.join('?' * len(claim_ids))})", list(claim_ids)
+    else:
+        where_ids, params = "= ANY(%s)", [list(claim_ids)]
+    cursor = driver.cursor()
+    try:
+        for name, wanted in columns.items():
+            cursor.execute(_sql(conn.dialect, name, tuple(wanted)).format(ids=where_ids), params)
+            out[name] = cursor.fetchall()
+    finally:
+        cursor.close()
+    return out
