@@ -5,12 +5,11 @@ number of claims; every chunk costs five indexed queries."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection
 
 from claims.exports.rows import (
@@ -23,9 +22,10 @@ from claims.exports.rows import (
     HistoryBuilder,
     Sources,
 )
-from claims.reads.claim_list import HANDLER, ClaimFilter, filtered
+from claims.reads.claim_list import ClaimFilter, criteria
 from claims.storage.models import User
-from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
+from claims.storage.repositories import exports, users
+from claims.storage.repositories.claim_list import ClaimCriteria
 
 CHUNK = 500
 
@@ -78,58 +78,28 @@ class PortfolioFilter:
         }
 
 
-_FACTS = (
-    CLAIMS.c.id,
-    CLAIMS.c.reference,
-    CLAIMS.c.kind,
-    CLAIMS.c.spec_version,
-    CLAIMS.c.state,
-    CLAIMS.c.outcome,
-    CLAIMS.c.created_at,
-    CLAIMS.c.closed_at,
-    CLAIMS.c.claimant,
-    CLAIMS.c.amount_claimed,
-    POLICIES.c.insured,
-    HANDLER.c.email.label("handler"),
-)
+def _claims(actor: User | None, f: PortfolioFilter, now: datetime, tz: ZoneInfo) -> ClaimCriteria:
+    c = criteria(actor, f.as_claim_filter(), now)
+    start = datetime.combine(f.opened_from, time(), tz) if f.opened_from else None
+    end = datetime.combine(f.opened_to + timedelta(days=1), time(), tz) if f.opened_to else None
+    return replace(c, created_from=start, created_before=end)
 
 
-def _facts() -> Select[Any]:
-    return (
-        select(*_FACTS)
-        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
-        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id)
-    )
-
-
-def _claims(actor: User | None, f: PortfolioFilter, now: datetime, tz: ZoneInfo) -> Select[Any]:
-    query = filtered(_facts(), actor, f.as_claim_filter(), now)
-    if f.opened_from:
-        query = query.where(CLAIMS.c.created_at >= datetime.combine(f.opened_from, time(), tz))
-    if f.opened_to:
-        end = datetime.combine(f.opened_to + timedelta(days=1), time(), tz)
-        query = query.where(CLAIMS.c.created_at < end)
-    return query
-
-
-def one_claim(reference: str) -> Select[Any]:
-    return _facts().where(CLAIMS.c.reference == reference)
+def one_claim(reference: str) -> ClaimCriteria:
+    return ClaimCriteria(reference=reference)
 
 
 def user_emails(conn: Connection) -> dict[int, str]:
-    return {uid: email for uid, email in conn.execute(select(USERS.c.id, USERS.c.email))}
+    return users.emails_by_id(conn)
 
 
 def histories(
-    conn: Connection, builder: HistoryBuilder, query: Select[Any], *, chunk: int = CHUNK
+    conn: Connection, builder: HistoryBuilder, selected: ClaimCriteria, *, chunk: int = CHUNK
 ) -> Iterator[History]:
     """Each selected claim's History, by claim id, reading `chunk` claims at a time."""
     after = 0
     while True:
-        facts = [
-            ClaimFacts(*r)
-            for r in conn.execute(query.where(CLAIMS.c.id > after).order_by(CLAIMS.c.id).limit(chunk))
-        ]
+        facts = [ClaimFacts(*r) for r in exports.facts_after(conn, selected, after, chunk)]
         if not facts:
             return
         sources = fetch_sources(conn, [c.id for c in facts])
@@ -157,29 +127,16 @@ def count_portfolio(
 ) -> tuple[int, int]:
     """(claims, rows) the portfolio export will write, for a progress bar: one row per event, per
     deadline set, met or lapsed, per letter and per money line."""
-    ids = _claims(actor, f, now, tz).with_only_columns(CLAIMS.c.id).scalar_subquery()
-    closed = DEADLINES.c.met_at.is_not(None) | DEADLINES.c.cancelled_at.is_not(None)
-    counts = (
-        select(func.count()).where(EVENTS.c.claim_id.in_(ids)),
-        select(func.count()).where(DEADLINES.c.claim_id.in_(ids)),
-        select(func.count()).where(DEADLINES.c.claim_id.in_(ids), closed),
-        select(func.count()).where(LETTERS.c.claim_id.in_(ids)),
-        select(func.count()).where(MONEY.c.claim_id.in_(ids)),
-    )
-    rows = sum(int(conn.execute(q).scalar_one()) for q in counts)
-    claims = int(conn.execute(select(func.count()).where(CLAIMS.c.id.in_(ids))).scalar_one())
-    return claims, rows
+    n = exports.counts(conn, _claims(actor, f, now, tz))
+    return n.claims, n.events + n.deadlines + n.closed_deadlines + n.letters + n.money_lines
 
 
-# Raw SQL on the driver's cursor: the values come back as the driver gives them (see rows).
-_SOURCES = {
-    name: f"SELECT claim_id, {', '.join(columns)} FROM {table} WHERE claim_id {{ids}} ORDER BY claim_id, id"
-    for name, table, columns in (
-        ("events", "timeline_events", EVENT_COLUMNS),
-        ("deadlines", "deadlines", DEADLINE_COLUMNS),
-        ("letters", "letters", LETTER_COLUMNS),
-        ("money", "money_lines", MONEY_COLUMNS),
-    )
+# The columns of each source, in the positions rows reads them from (after the claim's id).
+_COLUMNS = {
+    "events": EVENT_COLUMNS,
+    "deadlines": DEADLINE_COLUMNS,
+    "letters": LETTER_COLUMNS,
+    "money": MONEY_COLUMNS,
 }
 
 
@@ -188,20 +145,8 @@ def fetch_sources(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Sourc
     out: dict[int, Sources] = {cid: Sources() for cid in claim_ids}
     if not claim_ids:
         return out
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    params: list[Any]
-    if conn.dialect.name == "sqlite":
-        where, params = f"IN ({','.join('?' * len(claim_ids))})", list(claim_ids)
-    else:
-        where, params = "= ANY(%s)", [list(claim_ids)]
-    cursor = driver.cursor()
-    try:
-        for name, sql in _SOURCES.items():
-            cursor.execute(sql.format(ids=where), params)
-            lists = {cid: getattr(s, name) for cid, s in out.items()}
-            for r in cursor.fetchall():
-                lists[r[0]].append(r)
-    finally:
-        cursor.close()
+    for name, rows in exports.sources(conn, claim_ids, _COLUMNS).items():
+        lists = {cid: getattr(s, name) for cid, s in out.items()}
+        for r in rows:
+            lists[r[0]].append(r)
     return out

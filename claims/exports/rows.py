@@ -139,10 +139,10 @@ EVENT_COLUMNS = (
     "at",
     "actor_id",
     "kind",
-    '"trigger"',
+    "trigger",
     "from_state",
     "to_state",
-    "CAST(data AS TEXT)",
+    "data",  # as its JSON text
     "note",
 )
 D_ID, D_LABEL, D_STARTED, D_DUE, D_MET, D_MET_TRIGGER, D_CANCELLED = range(1, 8)

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, true
-
 from claims.storage.models import Role, User
-from claims.storage.repositories import users
-from claims.storage.tables import CLAIMS
+from claims.storage.scopes import EVERYTHING, NOTHING, ClaimScope
 from workflow.engine import Available, available
 from workflow.errors import Forbidden
 from workflow.spec import TransitionSpec, WorkflowSpec
@@ -58,17 +55,17 @@ def check_may_view(actor: User, claim: Any, handler_team: str) -> None:
         raise Forbidden(refusal if actor.role != Role.handler else "Deze claim hoort niet bij uw team.")
 
 
-def visible_claims(actor: User) -> ColumnElement[bool]:
-    """A WHERE clause on CLAIMS for the claims this actor may see (what lists and counts filter on)."""
+def visible_claims(actor: User) -> ClaimScope:
+    """The claims this actor may see (what lists and counts filter on)."""
     if not actor.active:
-        return false()
+        return NOTHING
     if actor.role == Role.manager:
-        return true()
+        return EVERYTHING
     if actor.role == Role.expert:
-        return CLAIMS.c.expert_id == actor.id
+        return ClaimScope(expert_id=actor.id)
     if actor.role == Role.handler:
-        return CLAIMS.c.handler_id.in_(users.team_handler_ids(actor.team))
-    return false()
+        return ClaimScope(handler_team=actor.team)
+    return NOTHING
 
 
 def allowed_transitions(spec: WorkflowSpec, claim: Any, actor: User) -> list[Available]:

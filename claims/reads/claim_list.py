@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, literal, or_, select, tuple_
+from sqlalchemy import Row
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from claims.people.permissions import visible_claims
 from claims.storage.models import User
-from claims.storage.tables import CLAIMS, DEADLINES, POLICIES, USERS
+from claims.storage.repositories import claim_list, deadlines
+from claims.storage.repositories.claim_list import ClaimCriteria
 from workflow.errors import InvalidInput
 from workflow.inputs import parse_money
 
@@ -29,12 +29,12 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 NEAR_DUE = timedelta(days=2)
 
-# sort name -> (Dutch label, key column or None for the id alone, descending?)
-SORTS: dict[str, tuple[str, Any, bool]] = {
+# sort name -> (Dutch label, the claim's key column or None for the id alone, descending?)
+SORTS: dict[str, tuple[str, str | None, bool]] = {
     "nieuwste": ("Nieuwste eerst", None, True),
     "oudste": ("Oudste eerst", None, False),
-    "bedrag_hoog": ("Hoogste bedrag eerst", CLAIMS.c.amount_claimed, True),
-    "bedrag_laag": ("Laagste bedrag eerst", CLAIMS.c.amount_claimed, False),
+    "bedrag_hoog": ("Hoogste bedrag eerst", "amount_claimed", True),
+    "bedrag_laag": ("Laagste bedrag eerst", "amount_claimed", False),
 }
 
 
@@ -110,7 +110,7 @@ def check_filter(
 
 def encode_cursor(sort: str, row: ListedClaim, claim_id: int) -> str:
     key = SORTS[sort][1]
-    value = None if key is None else str(getattr(row, key.name))
+    value = None if key is None else str(getattr(row, key))
     raw = json.dumps([sort, value, claim_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -138,33 +138,6 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     return value, claim_id
 
 
-HANDLER = aliased(USERS, name="handler_user")
-
-
-def list_query() -> Select[Any]:
-    """The columns a list of claims shows (with the insured and the handler), before any filter;
-    filter the handler through HANDLER."""
-    return (
-        select(
-            CLAIMS.c.id,
-            CLAIMS.c.reference,
-            CLAIMS.c.kind,
-            CLAIMS.c.spec_version,
-            CLAIMS.c.state,
-            CLAIMS.c.version,
-            CLAIMS.c.claimant,
-            CLAIMS.c.amount_claimed,
-            CLAIMS.c.created_at,
-            CLAIMS.c.outcome,
-            POLICIES.c.insured,
-            HANDLER.c.email.label("handler"),
-            HANDLER.c.name.label("handler_name"),
-        )
-        .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
-        .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id)
-    )
-
-
 def search_claims(
     conn: Connection,
     actor: User,
@@ -178,20 +151,10 @@ def search_claims(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput({"limit": f"tussen 1 en {MAX_LIMIT}"})
     _, key, descending = SORTS[f.sort]
-    query = filtered(list_query(), actor, f, now)
-    if cursor:
-        value, after_id = decode_cursor(cursor, f.sort)
-        if key is None:
-            query = query.where(CLAIMS.c.id < after_id if descending else CLAIMS.c.id > after_id)
-        else:
-            # bound with the column's own type: money is compared as stored (cents), not as a float
-            seek = tuple_(literal(value, key.type), literal(after_id))
-            query = query.where(
-                tuple_(key, CLAIMS.c.id) < seek if descending else tuple_(key, CLAIMS.c.id) > seek
-            )
-    order = [] if key is None else [key.desc() if descending else key.asc()]
-    order.append(CLAIMS.c.id.desc() if descending else CLAIMS.c.id.asc())
-    rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    after = decode_cursor(cursor, f.sort) if cursor else None
+    rows = claim_list.page(
+        conn, criteria(actor, f, now), sort_column=key, descending=descending, after=after, limit=limit + 1
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_listed(r) for r in rows]
@@ -200,44 +163,23 @@ def search_claims(
     return ClaimPage(items=items, next_cursor=next_cursor, filters=f)
 
 
-def filtered(query: Select[Any], actor: User | None, f: ClaimFilter, now: datetime) -> Select[Any]:
-    """`query` (over CLAIMS joined with HANDLER) limited to the claims `actor` may see (None: an operator
-    at the command line sees all) that match `f`; the list and the exports filter alike."""
-    if actor is not None:
-        query = query.where(visible_claims(actor))
-    if f.kind:
-        query = query.where(CLAIMS.c.kind == f.kind)
-    if f.state:
-        query = query.where(CLAIMS.c.state == f.state)
-    if f.handler:
-        query = query.where(HANDLER.c.email == f.handler.strip().lower())
-    if f.overdue:
-        overdue = select(DEADLINES.c.claim_id).where(
-            DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None), DEADLINES.c.due_at < now
-        )
-        query = query.where(CLAIMS.c.id.in_(overdue))
-    if f.q and f.q.strip():
-        query = query.where(_text_match(f.q.strip()))
-    return query
-
-
 REFERENCE = re.compile(r"CF-\d{4}-\d+", re.IGNORECASE)
 
 
-def _text_match(text: str) -> Any:
-    """A schadenummer is looked up by its index alone; other text matches the claimant, the insured,
-    the insured's own reference or the policy number. Insured names are matched in the (small)
-    policies table first, so the claims are scanned for the claimant's name only."""
-    if REFERENCE.fullmatch(text):
-        return CLAIMS.c.reference == text.upper()
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    policies = select(POLICIES.c.id).where(
-        or_(POLICIES.c.insured.ilike(pattern, escape="\\"), POLICIES.c.number == text.upper())
-    )
-    return or_(
-        CLAIMS.c.insured_reference == text,
-        CLAIMS.c.claimant.ilike(pattern, escape="\\"),
-        CLAIMS.c.policy_id.in_(policies),
+def criteria(actor: User | None, f: ClaimFilter, now: datetime) -> ClaimCriteria:
+    """What `f` selects of the claims `actor` may see (None: an operator at the command line sees all);
+    the list and the exports filter alike."""
+    text = (f.q or "").strip()
+    # a schadenummer is looked up by its index alone
+    reference = text.upper() if REFERENCE.fullmatch(text) else None
+    return ClaimCriteria(
+        scope=None if actor is None else visible_claims(actor),
+        kind=f.kind or None,
+        state=f.state or None,
+        handler=f.handler.strip().lower() if f.handler else None,
+        overdue_at=now if f.overdue else None,
+        reference=reference,
+        text=None if reference or not text else text,
     )
 
 
@@ -261,15 +203,7 @@ def _mark_deadlines(conn: Connection, items: list[ListedClaim], ids: list[int], 
     """Each listed claim's earliest open deadline, and whether it is overdue or nearly due."""
     if not ids:
         return
-    rows = conn.execute(
-        select(DEADLINES.c.claim_id, DEADLINES.c.due_at, DEADLINES.c.label)
-        .where(
-            DEADLINES.c.claim_id.in_(ids),
-            DEADLINES.c.met_at.is_(None),
-            DEADLINES.c.cancelled_at.is_(None),
-        )
-        .order_by(DEADLINES.c.claim_id, DEADLINES.c.due_at)
-    ).all()
+    rows = deadlines.open_of_claims(conn, ids)
     first: dict[int, Row[Any]] = {}
     for r in rows:
         first.setdefault(r.claim_id, r)

@@ -8,13 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from claims.errors import ClaimNotFound, LetterNotFound
 from claims.people.permissions import allowed_transitions, check_may_view, visible_claims
-from claims.reads.claim_list import HANDLER, list_query
 from claims.runtime import Runtime
 from claims.storage.models import (
     OUTSIDE_LIMIT,
@@ -22,7 +21,8 @@ from claims.storage.models import (
     MoneyKind,
     User,
 )
-from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
+from claims.storage.repositories import claim_list, claims, deadlines, events, letters, money, policies, users
+from claims.storage.repositories.claim_list import ClaimCriteria
 from workflow.engine import Available
 
 ZERO = Decimal("0.00")
@@ -59,13 +59,8 @@ class MoneySummary:
 
 
 def money_summary(conn: Connection, claim_id: int, cover_per_claim: Decimal) -> MoneySummary:
-    rows = conn.execute(
-        select(MONEY.c.kind, MONEY.c.cost_type, func.sum(MONEY.c.amount))
-        .where(MONEY.c.claim_id == claim_id)
-        .group_by(MONEY.c.kind, MONEY.c.cost_type)
-    ).all()
     by: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for kind, cost_type, total in rows:
+    for (kind, cost_type), total in money.totals(conn, claim_id).items():
         by[kind][cost_type] = total
     paid = {c.value: by[MoneyKind.payment].get(c.value, ZERO) for c in CostType}
     return MoneySummary(
@@ -86,18 +81,14 @@ def list_claims(
     limit: int = 100,
 ) -> list[Row[Any]]:
     """Claims for an operator at the command line (no reader to limit them to), oldest first."""
-    query = list_query().order_by(CLAIMS.c.id).limit(limit)
-    if kind:
-        query = query.where(CLAIMS.c.kind == kind)
-    if state:
-        query = query.where(CLAIMS.c.state == state)
-    if handler:
-        query = query.where(HANDLER.c.email == handler.lower())
-    return list(session.connection().execute(query).all())
+    c = ClaimCriteria(kind=kind or None, state=state or None, handler=handler.lower() if handler else None)
+    return claim_list.page(
+        session.connection(), c, sort_column=None, descending=False, after=None, limit=limit
+    )
 
 
 def claim_row(conn: Connection, reference: str) -> Row[Any]:
-    row = conn.execute(select(CLAIMS).where(CLAIMS.c.reference == reference)).first()
+    row = claims.row_by_reference(conn, reference)
     if row is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     return row
@@ -119,24 +110,11 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     conn = session.connection()
     claim = claim_row(conn, reference)
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
-    policy = conn.execute(select(POLICIES).where(POLICIES.c.id == claim.policy_id)).one()
-    handler = conn.execute(select(USERS).where(USERS.c.id == claim.handler_id)).one()
+    policy = policies.row_by_id(conn, claim.policy_id)
+    handler = users.row_by_id(conn, claim.handler_id)
     if actor is not None:
         check_may_view(actor, claim, handler.team)
-    expert = (
-        conn.execute(select(USERS).where(USERS.c.id == claim.expert_id)).one() if claim.expert_id else None
-    )
-    deadlines = list(
-        conn.execute(
-            select(DEADLINES)
-            .where(
-                DEADLINES.c.claim_id == claim.id,
-                DEADLINES.c.met_at.is_(None),
-                DEADLINES.c.cancelled_at.is_(None),
-            )
-            .order_by(DEADLINES.c.due_at)
-        ).all()
-    )
+    expert = users.row_by_id(conn, claim.expert_id) if claim.expert_id else None
     allowed = allowed_transitions(spec, claim, actor) if actor is not None else []
     return ClaimView(
         claim=claim,
@@ -144,7 +122,7 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         handler=handler,
         expert=expert,
         money=money_summary(conn, claim.id, policy.cover_per_claim),
-        open_deadlines=deadlines,
+        open_deadlines=deadlines.open_of_claim(conn, claim.id),
         allowed=allowed,
         state_label=spec.states[claim.state].label,
     )
@@ -154,8 +132,7 @@ def readable_claim(conn: Connection, reference: str, actor: User | None) -> Row[
     """The claim row, if `actor` (None: an operator at the command line) may read it."""
     claim = claim_row(conn, reference)
     if actor is not None:
-        team = conn.execute(select(USERS.c.team).where(USERS.c.id == claim.handler_id)).scalar_one()
-        check_may_view(actor, claim, team)
+        check_may_view(actor, claim, users.row_by_id(conn, claim.handler_id).team)
     return claim
 
 
@@ -163,15 +140,10 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
     """The claim's events in order; each names its actor by e-mail address."""
     conn = session.connection()
     claim = readable_claim(conn, reference, actor)
-    rows = conn.execute(
-        select(EVENTS, USERS.c.email.label("actor"))
-        .outerjoin(USERS, USERS.c.id == EVENTS.c.actor_id)
-        .where(EVENTS.c.claim_id == claim.id)
-        .order_by(EVENTS.c.id)
-    ).all()
-    letters: dict[int, list[dict[str, Any]]] = {}
-    for letter in _letters_of(conn, claim.id):
-        letters.setdefault(letter["event_id"], []).append(letter)
+    rows = events.of_claim(conn, claim.id)
+    by_event: dict[int, list[dict[str, Any]]] = {}
+    for written in _letters_of(conn, claim.id):
+        by_event.setdefault(written["event_id"], []).append(written)
     return [
         {
             "id": r.id,
@@ -184,28 +156,14 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
             "data": r.data,
             "note": r.note,
             "version": r.claim_version,
-            "letters": letters.get(r.id, []),
+            "letters": by_event.get(r.id, []),
         }
         for r in rows
     ]
 
 
-_LETTER_FIELDS = (
-    LETTERS.c.id,
-    LETTERS.c.event_id,
-    LETTERS.c.template,
-    LETTERS.c.template_version,
-    LETTERS.c.title,
-    LETTERS.c.recipient,
-    LETTERS.c.recipient_name,
-    LETTERS.c.sha256,
-    LETTERS.c.created_at,
-)
-
-
 def _letters_of(conn: Connection, claim_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(select(*_LETTER_FIELDS).where(LETTERS.c.claim_id == claim_id).order_by(LETTERS.c.id))
-    return [dict(r._mapping) for r in rows]
+    return [dict(r._mapping) for r in letters.of_claim(conn, claim_id)]
 
 
 def claim_letters(session: Session, reference: str, actor: User | None = None) -> list[dict[str, Any]]:
@@ -217,11 +175,7 @@ def claim_letters(session: Session, reference: str, actor: User | None = None) -
 def letter(session: Session, letter_id: int, actor: User | None = None) -> dict[str, Any]:
     """One letter with its HTML and its claim's reference, if `actor` may read the claim."""
     conn = session.connection()
-    row = conn.execute(
-        select(*_LETTER_FIELDS, LETTERS.c.html, CLAIMS.c.reference)
-        .join(CLAIMS, CLAIMS.c.id == LETTERS.c.claim_id)
-        .where(LETTERS.c.id == letter_id)
-    ).first()
+    row = letters.with_text(conn, letter_id)
     if row is None:
         raise LetterNotFound(f"Brief {letter_id} bestaat niet.")
     readable_claim(conn, row.reference, actor)
@@ -232,57 +186,22 @@ def claim_deadlines(session: Session, reference: str, actor: User | None = None)
     """Every deadline the claim has had, open ones first by due moment, then the closed ones."""
     conn = session.connection()
     claim = readable_claim(conn, reference, actor)
-    return list(
-        conn.execute(
-            select(DEADLINES)
-            .where(DEADLINES.c.claim_id == claim.id)
-            .order_by(
-                (DEADLINES.c.met_at.is_(None) & DEADLINES.c.cancelled_at.is_(None)).desc(),
-                DEADLINES.c.due_at,
-                DEADLINES.c.id,
-            )
-        ).all()
-    )
+    return deadlines.of_claim(conn, claim.id)
 
 
 def open_deadlines(
     session: Session, actor: User, now: datetime, *, overdue: bool = False, limit: int = 500
 ) -> list[Row[Any]]:
     """Open deadlines on the claims `actor` may see, soonest first; only past-due ones if `overdue`."""
-    query = (
-        select(
-            DEADLINES,
-            CLAIMS.c.reference,
-            CLAIMS.c.state.label("claim_state"),
-            USERS.c.email.label("handler"),
-        )
-        .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
-        .join(USERS, USERS.c.id == CLAIMS.c.handler_id)
-        .where(visible_claims(actor), DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
-        .order_by(DEADLINES.c.due_at, DEADLINES.c.id)
-        .limit(limit)
+    return deadlines.open_in_scope(
+        session.connection(), visible_claims(actor), due_before=now if overdue else None, limit=limit
     )
-    if overdue:
-        query = query.where(DEADLINES.c.due_at < now)
-    return list(session.connection().execute(query).all())
 
 
 def find_policies(session: Session, text: str, limit: int = 20) -> list[Row[Any]]:
     """Policies whose number or insured matches `text` (the melding form's policy lookup)."""
-    pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return list(
-        session.connection()
-        .execute(
-            select(POLICIES)
-            .where(
-                POLICIES.c.number.ilike(pattern, escape="\\") | POLICIES.c.insured.ilike(pattern, escape="\\")
-            )
-            .order_by(POLICIES.c.number)
-            .limit(limit)
-        )
-        .all()
-    )
+    return policies.matching(session.connection(), text.strip(), limit)
 
 
 def policy_by_number(session: Session, number: str) -> Row[Any] | None:
-    return session.connection().execute(select(POLICIES).where(POLICIES.c.number == number.strip())).first()
+    return policies.row_by_number(session.connection(), number.strip())
