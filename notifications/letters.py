@@ -2,8 +2,9 @@
 
 Knows nothing of claims. Undefined names are an error at render time (a letter never goes out with a gap
 where a fact should be); everything is autoescaped; amounts and dates are written the Dutch way
-(€ 125.000,00, 23 oktober 2025) by babel. Each template declares its version in its first line,
-`{# versie: N #}`; a rendered letter carries its template name, that version and the sha256 of its HTML.
+(€ 125.000,00, 23 oktober 2025) by notifications.formatting. Each template declares its version in its
+first line, `{# versie: N #}`; a rendered letter carries its template name, that version and the sha256
+of its HTML.
 """
 
 from __future__ import annotations
@@ -12,14 +13,10 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -30,8 +27,9 @@ from jinja2 import (
     select_autoescape,
 )
 
+from notifications.formatting import euro, long_date
+
 SUFFIX = ".html.j2"
-LOCALE = "nl_NL"
 _VERSION = re.compile(r"\{#\s*versie:\s*(\d+)\s*#\}")
 
 
@@ -51,41 +49,18 @@ class Letter:
         return hashlib.sha256(self.html.encode()).hexdigest()
 
 
-# The locale's symbols and month names, read from babel once: babel's own format_currency and
-# format_date parse their patterns on every call (about 100 us each, measured), and a settlement letter
-# writes a dozen amounts inside the transition's write lock. tests/notifications check that these give
-# exactly what babel's formatters give.
-_LOCALE = Locale.parse(LOCALE)
-_GROUP = get_group_symbol(LOCALE)
-_DECIMAL = get_decimal_symbol(LOCALE)
-_EURO = get_currency_symbol("EUR", LOCALE)
-_MONTHS = _LOCALE.months["format"]["wide"]
-_SEPARATORS = str.maketrans({",": _GROUP, ".": _DECIMAL})
-CENT = Decimal("0.01")
-
-
-def euro(amount: Decimal | int | str) -> str:
-    """€ 125.000,00 (Dutch grouping and decimal comma). Never a float."""
-    if isinstance(amount, float):
-        raise LetterError("bedragen zijn Decimal, nooit float")
-    value = Decimal(amount)
-    digits = f"{abs(value):,.2f}".translate(_SEPARATORS)
-    # '€ -7,50' for a negative amount, as the claims pages write it
-    return f"{_EURO} -{digits}" if value < 0 else f"{_EURO} {digits}"
-
-
-def long_date(value: date | datetime, tz: ZoneInfo | None = None) -> str:
-    """23 oktober 2025; a moment is first put in `tz` (Europe/Amsterdam for letters)."""
-    if isinstance(value, datetime):
-        value = value.astimezone(tz).date() if tz else value.date()
-    return f"{value.day} {_MONTHS[value.month]} {value.year}"
-
-
 def _defined(value: Any) -> Any:
     """A filter's argument, or the UndefinedError StrictUndefined gives for a missing fact."""
     if isinstance(value, Undefined):
         value._fail_with_undefined_error()
     return value
+
+
+def _euro(value: Any) -> str:
+    try:
+        return euro(_defined(value))
+    except TypeError as exc:  # a float among the facts: the letter is refused, as for a missing fact
+        raise LetterError(str(exc)) from None
 
 
 class LetterRenderer:
@@ -103,7 +78,7 @@ class LetterRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(euro=lambda v: euro(_defined(v)), datum=lambda v: long_date(_defined(v), tz))
+        self.env.filters.update(euro=_euro, datum=lambda v: long_date(_defined(v), tz))
 
     def names(self) -> list[str]:
         return sorted(p.name.removesuffix(SUFFIX) for p in self.directory.glob(f"[!_]*{SUFFIX}"))

@@ -24,17 +24,15 @@ ALLOWED: dict[str, set[str]] = {
     "claims.errors": BASE,
     "claims.text": BASE,
     "claims.rules": BASE,
-    "claims.formatting": BASE,
     "claims.storage": BASE | {"claims.errors"},
     "claims.money": BASE | {"claims.storage"},
     "claims.people": BASE | {"claims.errors", "claims.storage"},
-    "claims.kinds": BASE | {"claims.formatting", "claims.money", "claims.rules", "claims.storage"},
+    "claims.kinds": BASE | {"claims.money", "claims.rules", "claims.storage"},
     "claims.letters": BASE | {"claims.kinds", "claims.storage"},
     "claims.runtime": BASE | {"claims.kinds", "claims.rules"},
     "claims.notify": BASE
     | {
         "claims.errors",
-        "claims.formatting",
         "claims.letters",
         "claims.people",
         "claims.runtime",
@@ -44,7 +42,6 @@ ALLOWED: dict[str, set[str]] = {
     "claims.deadlines": BASE
     | {
         "claims.config",
-        "claims.formatting",
         "claims.letters",
         "claims.notify",
         "claims.runtime",

@@ -8,8 +8,8 @@ import typer
 from sqlmodel import Session
 
 from claims.cli.context import engine, runtime
-from claims.formatting import local_moment
 from claims.reads.audit import entries as audit_entries
+from notifications.formatting import local_moment
 
 app = typer.Typer()
 

@@ -11,11 +11,11 @@ from sqlmodel import Session
 from claims.cli.context import AsOption, acting_user, engine, pairs, runtime
 from claims.cli.errors import EXIT_CODES, domain_errors, fail
 from claims.exports.timelines import known_addresses
-from claims.formatting import euro, local_moment
 from claims.kinds.intake import INTAKE_FIELDS
 from claims.reads.claim_list import ClaimFilter, check_filter
 from claims.reads.queries import claim_view, list_claims, timeline
 from claims.service import advance, open_claim
+from notifications.formatting import euro, local_moment
 from workflow.errors import InvalidInput
 
 app = typer.Typer(help="Claims: melden, tonen, door de workflow bewegen.", no_args_is_help=True)

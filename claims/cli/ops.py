@@ -10,10 +10,10 @@ from sqlmodel import Session
 from claims.cli.context import engine, runtime, settings
 from claims.cli.errors import domain_errors, fail
 from claims.deadlines.sweep import sweep as run_sweep
-from claims.formatting import euro
 from claims.money.rates import load_interest_rates
 from claims.reads.queries import list_claims
 from claims.storage.schema import upgrade
+from notifications.formatting import euro
 from seeds.loader import load_seed_file
 from seeds.loader import seed as load_seeds
 from workflow.inputs import parse_datetime

@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from claims.cli.context import engine, runtime
 from claims.cli.errors import domain_errors, fail
-from claims.formatting import euro
 from claims.people.users import add_user, all_users, issue_token, user_by_email
+from notifications.formatting import euro
 from workflow.inputs import parse_money
 
 app = typer.Typer(help="Gebruikers: toevoegen, tonen, API-token.", no_args_is_help=True)

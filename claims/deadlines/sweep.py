@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from claims.formatting import local_moment
 from claims.letters.facts import claim_facts, managers_of
 from claims.notify.outbox import claim_link, email_body, email_row
 from claims.runtime import Runtime
 from claims.storage.db import WRITE
 from claims.storage.models import Role
 from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, NOTIFICATIONS, OUTBOX, USERS
+from notifications.formatting import local_moment
 
 BATCH = 500
 _OPEN = and_(DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))

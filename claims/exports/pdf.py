@@ -11,9 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from claims.exports.rows import KEYS, ClaimTimeline, Stay
-from claims.formatting import local_moment
 from claims.kinds.intake import KIND_LABELS
 from claims.reads.labels import OUTCOME_LABELS
+from notifications.formatting import day_month, local_moment, month_year
 from notifications.letters import LetterRenderer, to_pdf
 from workflow.svgtext import svg_number, xml_text
 
@@ -23,7 +23,6 @@ WIDTH = 1000
 LEFT = 150  # room for the lane names
 LANE = 26
 PALETTE = ("#cfe3f7", "#d8f0d2", "#fbe6c2", "#e9d8f4", "#f7d4d4", "#d3eeee", "#efe9c9", "#e2e2e2")
-MONTHS = "jan feb mrt apr mei jun jul aug sep okt nov dec".split()  # noqa: SIM905
 _COL = {k: i for i, k in enumerate(KEYS)}
 
 
@@ -37,13 +36,13 @@ def _ticks(start: datetime, end: datetime) -> list[tuple[datetime, str]]:
         first = start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         step = max(1, (end - start).days // 10 or 1)
         days = [first + timedelta(days=i) for i in range(0, (end - first).days + 1, step)]
-        return [(d, f"{d.day} {MONTHS[d.month - 1]}") for d in days]
+        return [(d, day_month(d)) for d in days]
     out: list[tuple[datetime, str]] = []
     month = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     while month <= end:
         month = (month + timedelta(days=32)).replace(day=1)
         if month <= end:
-            out.append((month, f"{MONTHS[month.month - 1]} {month.year}"))
+            out.append((month, month_year(month)))
     every = max(1, len(out) // 12 + (1 if len(out) % 12 else 0))
     return out[::every]
 

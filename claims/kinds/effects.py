@@ -10,11 +10,11 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from claims.formatting import euro
 from claims.kinds.context import PAYMENT_AMOUNTS, ZERO, TransitionContext
 from claims.kinds.guards import SETTLEMENT_PARTS, settlement_total
 from claims.money.interest import RatePeriod, statutory_interest
 from claims.storage.models import OUTSIDE_LIMIT, CostType, MoneyKind, Role
+from notifications.formatting import euro
 from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.guards import EffectRegistry
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from claims.formatting import euro
 from claims.kinds.context import ZERO, TransitionContext
 from claims.storage.models import MoneyKind
+from notifications.formatting import euro
 from workflow.guards import GuardRegistry
 
 guards: GuardRegistry[TransitionContext] = GuardRegistry()

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from claims.formatting import local_moment
 from claims.letters.facts import team_managers
 from claims.notify.outbox import claim_link, email_body, queue_emails, tell
 from claims.runtime import Runtime
 from claims.storage.models import Role, User
 from claims.storage.repositories import deadlines, users
+from notifications.formatting import local_moment
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 

@@ -3,12 +3,11 @@ text for pages."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from claims.formatting import euro
 from claims.kinds.catalog import Catalog
 from claims.kinds.intake import KIND_LABELS
 from claims.reads.claim_list import due_mark
@@ -26,24 +25,15 @@ from claims.web.schemas import (
     TransitionSpecPublic,
     WorkflowPublic,
 )
+from notifications.formatting import euro, long_moment
 from workflow.spec import WorkflowSpec
 
-MONTHS = (
-    "januari februari maart april mei juni juli augustus september oktober november december".split()  # noqa: SIM905
-)
 ROLE_LABELS = {"handler": "Behandelaar", "expert": "Expert", "manager": "Manager", "admin": "Beheerder"}
 
 
-def long_date(d: date) -> str:
-    """23 oktober 2025."""
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-
-
 def moment_text(moment: datetime | None, tz: ZoneInfo) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(tz)
-    return f"{long_date(local.date())} {local:%H:%M}"
+    """23 oktober 2025 16:00, or nothing for no moment."""
+    return "" if moment is None else long_moment(moment, tz)
 
 
 def _span(delta: timedelta) -> str:

@@ -10,7 +10,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from claims.formatting import euro
 from claims.notify.inbox import unread_count
 from claims.reads.labels import EVENT_LABELS, OUTCOME_LABELS
 from claims.storage.models import COST_TYPE_LABELS
@@ -18,11 +17,11 @@ from claims.web.deps import Viewer, WebContext
 from claims.web.present import (
     ROLE_LABELS,
     kind_label,
-    long_date,
     moment_text,
     state_label,
     time_left,
 )
+from notifications.formatting import euro, long_date
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "web"
 STATIC_DIR = TEMPLATE_DIR / "static"
