@@ -1,5 +1,5 @@
-"""E-mail over SMTP: the server from a URL, a message from plain data, and an answer to the one question
-the outbox asks of a failure: try again later, or give up.
+"""E-mail over SMTP: the server from a URL, a message from plain data (text, and HTML besides it when
+given), and an answer to the one question the outbox asks of a failure: try again later, or give up.
 
 Knows nothing of claims. `smtp://user:password@host:port` (STARTTLS when the URL says `?starttls=true`),
 `smtps://...` for TLS from the start; no URL, no e-mail.
@@ -82,6 +82,7 @@ class Mail:
     subject: str
     body: str
     date: datetime
+    html: str = ""  # an HTML part besides the text, when there is one
 
 
 def build_message(mail: Mail) -> EmailMessage:
@@ -93,6 +94,8 @@ def build_message(mail: Mail) -> EmailMessage:
     msg["Message-ID"] = mail.message_id
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to the robot
     msg.set_content(mail.body)
+    if mail.html:  # multipart/alternative: the text part first, the HTML part the one a mail reader prefers
+        msg.add_alternative(mail.html, subtype="html")
     return msg
 
 
@@ -185,8 +188,3 @@ class SmtpSender:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._close()
-
-
-def backoff(attempts: int, base_seconds: float, cap_seconds: float) -> float:
-    """Seconds to wait after the `attempts`-th failure: base, 2x base, 4x base ... at most `cap`."""
-    return float(min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1)))

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from claims.letters.facts import claim_facts, managers_of
-from claims.notify.outbox import claim_link, email_body, email_row
+from claims.notify.outbox import claim_email, email_row
 from claims.runtime import Runtime
 from claims.storage.db import WRITE
 from claims.storage.models import Role
@@ -44,7 +44,7 @@ class Step:
     order: Any
     to_managers: bool
     message: Callable[[Any, str], str]
-    subject: str  # of the e-mail
+    email: str  # its template in templates/email
     letter: bool = False  # the escalation letter to the managers
 
 
@@ -63,7 +63,7 @@ STEPS: tuple[Step, ...] = (
         DEADLINES.c.remind_at,
         False,
         lambda d, due: f"{d.reference}: termijn '{d.label}' verloopt op {due}.",
-        "Herinnering: termijn verloopt binnenkort",
+        "termijn_herinnering",
     ),
     Step(
         "flagged",
@@ -73,7 +73,7 @@ STEPS: tuple[Step, ...] = (
         DEADLINES.c.due_at,
         False,
         lambda d, due: f"{d.reference}: termijn '{d.label}' is verlopen (uiterlijk {due}).",
-        "Termijn verlopen",
+        "termijn_verlopen",
     ),
     Step(
         "escalated",
@@ -91,7 +91,7 @@ STEPS: tuple[Step, ...] = (
             f"{d.reference}: termijn '{d.label}' is sinds {due} verlopen en nog niet gehaald "
             f"(behandelaar {d.handler_name})."
         ),
-        "Escalatie: termijn verlopen en niet gehaald",
+        "termijn_escalatie",
         letter=True,
     ),
 )
@@ -256,8 +256,7 @@ def _record(
         emails.append(
             email_row(
                 to=person,
-                subject=f"[{reference}] {step.subject}",
-                body=email_body(person.name, note["message"], claim_link(rt.base_url, reference)),
+                email=claim_email(rt, step.email, person, reference, note["message"]),
                 now=now,
                 claim_id=note["claim_id"],
                 notification_id=note_id,

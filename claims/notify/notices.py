@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.letters.facts import team_managers
-from claims.notify.outbox import claim_link, email_body, queue_emails, tell
+from claims.notify.outbox import claim_email, queue_emails, tell
 from claims.runtime import Runtime
 from claims.storage.models import Role, User
 from claims.storage.repositories import deadlines, users
@@ -60,13 +60,20 @@ def notify_transition(
         f"De claim is nu in de fase '{state}'."
     )
     to_do = deadlines.to_do(conn, claim["id"])
-    link = claim_link(rt.base_url, claim["reference"])
     rows = []
     for role, person in told:
         mine = [d for d in to_do if d.responsible == role]
         tasks = " ".join(f"Te doen: {d.label}, uiterlijk {local_moment(d.due_at, rt.tz)}." for d in mine)
         message = f"{news} {tasks}".strip()
-        body = email_body(person.name, message, link, [f"Brief: {title}" for title in letter_titles])
+        email = claim_email(
+            rt,
+            "overgang",
+            person,
+            claim["reference"],
+            message,
+            transition=transition.label,
+            letters=letter_titles,
+        )
         rows.append(
             tell(
                 conn,
@@ -75,8 +82,7 @@ def notify_transition(
                 event_id=event_id,
                 kind="transition",
                 message=message,
-                subject=f"[{claim['reference']}] {transition.label}",
-                body=body,
+                email=email,
                 now=now,
             )
         )

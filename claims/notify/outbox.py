@@ -1,5 +1,6 @@
 """Writing to the outbox: an e-mail becomes a row in the transaction that caused it, so it is sent if
-and only if that transaction committed. claims.notify.delivery sends the rows."""
+and only if that transaction committed. The e-mail is rendered from templates/email
+(notifications.messages); claims.notify.delivery sends the rows."""
 
 from __future__ import annotations
 
@@ -9,34 +10,35 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from claims.storage.models import OutboxStatus
+from claims.runtime import Runtime
 from claims.storage.repositories import outbox
+from notifications.messages import Message
+from notifications.outbox import new_message
 
 
 def claim_link(base_url: str, reference: str) -> str:
     return f"{base_url}/claims/{reference}"
 
 
-def email_body(name: str, message: str, link: str, extra: Sequence[str] = ()) -> str:
-    """The one shape of every e-mail: greeting, the news, extra lines (letters), the claim's link."""
-    lines = [
-        f"Beste {name},",
-        "",
-        message,
-        *(["", *extra] if extra else []),
-        "",
-        f"Open de claim: {link}",
-    ]
-    return "\n".join(
-        [*lines, "", "Dit bericht is verstuurd door claimflow; u kunt er niet op antwoorden.", ""]
+def claim_email(rt: Runtime, template: str, to: Any, reference: str, message: str, **facts: Any) -> Message:
+    """The e-mail `template` to the user `to` about the claim `reference`: the greeting, the news
+    (`message`, as the inbox and the timeline say it), the claim's link, and the template's own facts."""
+    return rt.messages.render(
+        template,
+        {
+            "name": to.name,
+            "reference": reference,
+            "message": message,
+            "link": claim_link(rt.base_url, reference),
+            **facts,
+        },
     )
 
 
 def email_row(
     *,
     to: Any,
-    subject: str,
-    body: str,
+    email: Message,
     now: datetime,
     claim_id: int | None = None,
     notification_id: int | None = None,
@@ -46,15 +48,14 @@ def email_row(
         "claim_id": claim_id,
         "user_id": to.id,
         "notification_id": notification_id,
-        "to_address": to.email,
-        "to_name": to.name,
-        "subject": subject,
-        "body": body,
-        "created_at": now,
-        "status": OutboxStatus.pending.value,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "last_error": "",
+        **new_message(
+            to_address=to.email,
+            to_name=to.name,
+            subject=email.subject,
+            body=email.text,
+            body_html=email.html,
+            now=now,
+        ),
     }
 
 
@@ -70,8 +71,7 @@ def tell(
     event_id: int | None,
     kind: str,
     message: str,
-    subject: str,
-    body: str,
+    email: Message,
     now: datetime,
 ) -> dict[str, Any]:
     """A notification in the user's inbox now, and the outbox row for the same news by e-mail (for the
@@ -87,6 +87,4 @@ def tell(
             "created_at": now,
         },
     )
-    return email_row(
-        to=user, subject=subject, body=body, now=now, claim_id=claim_id, notification_id=notification_id
-    )
+    return email_row(to=user, email=email, now=now, claim_id=claim_id, notification_id=notification_id)

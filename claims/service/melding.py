@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from claims.kinds.intake import INTAKE_FIELDS
 from claims.notify.notices import recipients
-from claims.notify.outbox import claim_link, email_body, queue_emails, tell
+from claims.notify.outbox import claim_email, queue_emails, tell
 from claims.people.permissions import check_may_open
 from claims.runtime import Runtime
 from claims.service.deadline_changes import open_deadlines
@@ -156,8 +156,7 @@ def _flag_late_notice(
             event_id=event_id,
             kind="late_notice",
             message=message,
-            subject=f"[{reference}] Late melding (art. 7:941 BW)",
-            body=email_body(handler.name, message, claim_link(rt.base_url, reference)),
+            email=claim_email(rt, "late_melding", handler, reference, message),
             now=now,
         )
         queue_emails(conn, [email])

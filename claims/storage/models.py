@@ -345,6 +345,7 @@ class OutboxMessage(SQLModel, table=True):
     to_name: str = ""
     subject: str
     body: str
+    body_html: str = ""  # the HTML part, when the message has one (notifications.messages)
     created_at: datetime = _moment()
     status: str = OutboxStatus.pending
     attempts: int = 0

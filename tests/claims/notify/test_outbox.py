@@ -19,14 +19,17 @@ import pytest
 from sqlalchemy import Engine, and_, select, update
 from sqlmodel import Session
 
-from claims.notify.delivery import _WAITING, DeliveryPolicy, _still_mine, _take, deliver, retry_incident
+from claims.notify.delivery import DeliveryPolicy, deliver, retry_incident
+from claims.notify.delivery import outbox as claims_outbox
 from claims.notify.outbox import email_row, queue_emails
 from claims.notify.outbox_view import outbox_messages
 from claims.runtime import Runtime
 from claims.storage.db import in_write
 from claims.storage.models import OutboxStatus
 from claims.storage.tables import NOTIFICATIONS, OUTBOX
-from notifications.email import SmtpConfig, backoff
+from notifications.email import SmtpConfig
+from notifications.messages import Message
+from notifications.outbox import backoff, still_mine, take
 from tests.claims.driver import Driver
 from tests.conftest import snapshot
 from tests.factories import Clock, World
@@ -49,10 +52,14 @@ def outbox(engine: Engine) -> list[Any]:
         return list(conn.execute(select(OUTBOX).order_by(OUTBOX.c.id)))
 
 
+def text_only(subject: str, body: str) -> Message:
+    return Message(template="test", subject=subject, text=body, html="")
+
+
 def queue(engine: Engine, rt: Runtime, world: World, n: int, to: Any = None) -> None:
     """n messages in the outbox, as a transaction would leave them."""
     rows = [
-        email_row(to=to or world.handler, subject=f"Bericht {i}", body=f"Inhoud {i}", now=rt.clock())
+        email_row(to=to or world.handler, email=text_only(f"Bericht {i}", f"Inhoud {i}"), now=rt.clock())
         for i in range(n)
     ]
     with Session(engine) as s:
@@ -89,7 +96,12 @@ def test_a_transition_tells_its_people_in_the_inbox_and_by_e_mail_in_its_own_tra
     assert mail["Subject"] == row.subject
     assert mail["From"] == "claimflow <schade@claimflow.test>"
     assert mail["Auto-Submitted"] == "auto-generated"
-    assert "Te doen: Expertiserapport indienen" in mail.get_content()
+    assert mail.get_content_type() == "multipart/alternative"
+    assert "Te doen: Expertiserapport indienen" in mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "Te doen: Expertiserapport indienen" in html
+    assert f'href="http://127.0.0.1:8000/claims/{ref}"' in html
+    assert row.body_html == html.replace("\r\n", "\n")
     assert all(r.status == OutboxStatus.sent and r.sent_at == rt.clock() for r in outbox(engine))
     # the one who fired it is not told of their own act
     assert not [r for r in outbox(engine) if r.to_address == world.handler.email and "Dekking" in r.subject]
@@ -214,7 +226,7 @@ def test_rows_a_crashed_worker_had_taken_are_sent_after_its_lease(
     queue(engine, rt, world, 3)
     policy = DeliveryPolicy(lease_seconds=120)
     with engine.connect() as conn:
-        taken = _take(conn, rt.clock(), policy)  # ... and then the worker died
+        taken = take(conn, claims_outbox(rt), rt.clock(), policy)  # ... and then the worker died
     assert len(taken) == 3
     assert deliver(engine, rt, config(smtp), policy).tried == 0  # someone holds them
     clock.advance(seconds=121)
@@ -326,10 +338,12 @@ def test_a_worker_whose_lease_ran_out_does_not_send_what_another_took(
     queue(engine, rt, world, 2)
     policy = DeliveryPolicy(lease_seconds=60)
     with engine.connect() as conn:
-        slow = _take(conn, rt.clock(), policy)  # worker A takes them, then stalls past its lease
+        # worker A takes them, then stalls past its lease
+        slow = take(conn, claims_outbox(rt), rt.clock(), policy)
         clock.advance(seconds=61)
         assert deliver(engine, rt, config(smtp), policy).sent == 2  # worker B sends them
-        assert not any(_still_mine(conn, rt.clock(), row, policy) for row in slow)  # A sends nothing
+        # A sends nothing
+        assert not any(still_mine(conn, claims_outbox(rt), rt.clock(), row, policy) for row in slow)
     assert len(smtp.recorder.ids()) == 2
 
 
@@ -340,7 +354,7 @@ def test_rows_a_worker_died_on_too_often_become_incidents(
     policy = DeliveryPolicy(lease_seconds=10, max_attempts=2)
     with engine.connect() as conn:
         for _ in range(2):  # taken twice, and each time the worker died before an answer
-            assert len(_take(conn, rt.clock(), policy)) == 1
+            assert len(take(conn, claims_outbox(rt), rt.clock(), policy)) == 1
             clock.advance(seconds=11)
     report = deliver(engine, rt, config(smtp), policy)
     assert report.incidents == 1 and smtp.recorder.ids() == []
@@ -349,7 +363,7 @@ def test_rows_a_worker_died_on_too_often_become_incidents(
 def test_the_delivery_query_uses_its_partial_index_on_sqlite(engine: Engine, rt: Runtime) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's planner; PostgreSQL picks by statistics")
-    due = and_(_WAITING, OUTBOX.c.next_attempt_at <= rt.clock())
+    due = and_(claims_outbox(rt).waiting, OUTBOX.c.next_attempt_at <= rt.clock())
     query = select(OUTBOX.c.id).where(due).order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id).limit(20)
     compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
