@@ -172,13 +172,6 @@ def test_the_walk_sees_imports() -> None:
 
 # --- Only storage touches SQL -------------------------------------------------------------------------
 
-# Modules that build or run statements themselves today. A module leaves this list when its SQL has moved
-# behind claims/storage/repositories; the test below fails on a module that is listed but does no SQL.
-STILL_TO_MOVE = {  # still to move behind repositories
-    "claims.deadlines.sweep",
-    "claims.notify.inbox",
-    "claims.notify.outbox_view",
-}
 QUERY_CONSTRUCTS = {"select", "insert", "update", "delete", "func", "text"}
 SQL_LIBRARIES = ("sqlalchemy", "sqlmodel")
 RUNS_STATEMENTS = {"exec", "execute"}  # Session.exec, Connection.execute and Session.execute
@@ -226,12 +219,9 @@ def _sql_outside_storage() -> dict[str, list[str]]:
 
 def test_only_storage_touches_sql() -> None:
     doing_sql = _sql_outside_storage()
-    new = {module: found for module, found in doing_sql.items() if module not in STILL_TO_MOVE}
-    assert not new, "SQL outside claims/storage (put it in a repository function):\n" + "\n".join(
-        f"{module}: {', '.join(found)}" for module, found in sorted(new.items())
+    assert not doing_sql, "SQL outside claims/storage (put it in a repository function):\n" + "\n".join(
+        f"{module}: {', '.join(found)}" for module, found in sorted(doing_sql.items())
     )
-    done = sorted(STILL_TO_MOVE - set(doing_sql))
-    assert not done, f"no SQL left in {done}: take them off STILL_TO_MOVE"
 
 
 @pytest.mark.parametrize(

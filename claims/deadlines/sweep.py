@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from claims.letters.facts import claim_facts, managers_of
@@ -26,11 +26,10 @@ from claims.notify.outbox import claim_email, email_row
 from claims.runtime import Runtime
 from claims.storage.db import WRITE
 from claims.storage.models import Role
-from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, NOTIFICATIONS, OUTBOX, USERS
+from claims.storage.repositories import deadlines, events, letters, outbox, users
 from notifications.formatting import local_moment
 
 BATCH = 500
-_OPEN = and_(DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,8 @@ class Step:
     """One kind of work: which deadlines are due for it, which column records it, who is told."""
 
     name: str  # reminded | flagged | escalated
-    column: str
+    column: str  # the deadline's moment it sets (storage knows which deadlines are ready for it)
     event: str
-    due: Callable[[datetime, Runtime], Any]  # WHERE clause for deadlines ready at `now`
-    order: Any
     to_managers: bool
     message: Callable[[Any, str], str]
     email: str  # its template in templates/email
@@ -53,14 +50,6 @@ STEPS: tuple[Step, ...] = (
         "reminded",
         "reminded_at",
         "deadline_reminder",
-        lambda now, rt: and_(
-            _OPEN,
-            DEADLINES.c.reminded_at.is_(None),
-            DEADLINES.c.flagged_at.is_(None),
-            DEADLINES.c.remind_at <= now,
-            DEADLINES.c.due_at > now,
-        ),
-        DEADLINES.c.remind_at,
         False,
         lambda d, due: f"{d.reference}: termijn '{d.label}' verloopt op {due}.",
         "termijn_herinnering",
@@ -69,8 +58,6 @@ STEPS: tuple[Step, ...] = (
         "flagged",
         "flagged_at",
         "deadline_overdue",
-        lambda now, rt: and_(_OPEN, DEADLINES.c.flagged_at.is_(None), DEADLINES.c.due_at <= now),
-        DEADLINES.c.due_at,
         False,
         lambda d, due: f"{d.reference}: termijn '{d.label}' is verlopen (uiterlijk {due}).",
         "termijn_verlopen",
@@ -79,13 +66,6 @@ STEPS: tuple[Step, ...] = (
         "escalated",
         "escalated_at",
         "deadline_escalated",
-        lambda now, rt: and_(
-            _OPEN,
-            DEADLINES.c.flagged_at.is_not(None),
-            DEADLINES.c.escalated_at.is_(None),
-            DEADLINES.c.due_at <= now - rt.rules.escalation_grace,
-        ),
-        DEADLINES.c.due_at,
         True,
         lambda d, due: (
             f"{d.reference}: termijn '{d.label}' is sinds {due} verlopen en nog niet gehaald "
@@ -125,7 +105,7 @@ def sweep(
     now = now or rt.clock()
     report = SweepReport()
     with engine.connect() as conn:
-        people = _people(conn)  # once a sweep: who is told, and their addresses
+        people = users.everyone(conn)  # once a sweep: who is told, and their addresses
         managers = _managers_by_team(people)
         conn.commit()  # a plain read; from here on each batch begins as a write (BEGIN IMMEDIATE)
         conn.execution_options(**WRITE)
@@ -151,25 +131,11 @@ def _batch(
 ) -> tuple[int | None, int]:
     """One transaction: claim up to `size` deadlines for `step`, record them, tell people. (None, 0)
     when nothing was left to claim."""
-    with (
-        conn.begin()
-    ):  # BEGIN IMMEDIATE on SQLite (claims.storage.db): the write lock first, no upgrade later
-        pick = select(DEADLINES.c.id).where(step.due(now, rt)).order_by(step.order).limit(size)
-        if conn.dialect.name != "sqlite":
-            pick = pick.with_for_update(skip_locked=True, of=DEADLINES)
-        ids = list(conn.execute(pick).scalars())
-        if not ids:
+    # BEGIN IMMEDIATE on SQLite (claims.storage.db): the write lock first, no upgrade later
+    with conn.begin():
+        taken = deadlines.take_ready(conn, step.column, now, rt.rules.escalation_grace, size)
+        if taken is None:
             return None, 0
-        column = DEADLINES.c[step.column]
-        # the compare-and-set that makes each step happen once: only rows still waiting are taken
-        taken = set(
-            conn.execute(
-                update(DEADLINES)
-                .where(DEADLINES.c.id.in_(ids), column.is_(None), step.due(now, rt))
-                .values({step.column: now})
-                .returning(DEADLINES.c.id)
-            ).scalars()
-        )
         told = _record(conn, rt, step, now, taken, people, managers) if taken else 0
         return len(taken), told
 
@@ -185,27 +151,8 @@ def _record(
 ) -> int:
     """A timeline event per deadline, a notification and an e-mail (in the outbox) per person to tell,
     and for an escalation the letter to the managers; the notifications sent."""
-    handler = USERS.alias("handler")
-    claim_columns = [CLAIMS.c[name] for name in _LETTER_CLAIM_COLUMNS]
-    rows = conn.execute(
-        select(
-            DEADLINES.c.id,
-            DEADLINES.c.name,
-            DEADLINES.c.label,
-            DEADLINES.c.due_at,
-            DEADLINES.c.responsible,
-            CLAIMS.c.id.label("claim_id"),
-            CLAIMS.c.version,
-            *claim_columns,
-            handler.c.name.label("handler_name"),
-            handler.c.team,
-        )
-        .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
-        .join(handler, handler.c.id == CLAIMS.c.handler_id)
-        .where(DEADLINES.c.id.in_(ids))
-        .order_by(DEADLINES.c.id)
-    ).all()
-    events = [
+    rows = deadlines.with_claims(conn, ids, _LETTER_CLAIM_COLUMNS)
+    new_events = [
         {
             "claim_id": d.claim_id,
             "claim_version": d.version,
@@ -220,13 +167,11 @@ def _record(
         }
         for d in rows
     ]
-    event_ids = conn.execute(
-        insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), events
-    ).scalars()
+    event_ids = events.append_many(conn, new_events)
     notes = []
     references = []  # the claim of each notification, for its e-mail
-    letters = []
-    for d, event_id, event in zip(rows, event_ids, events, strict=True):
+    escalation_letters = []
+    for d, event_id, event in zip(rows, event_ids, new_events, strict=True):
         for user_id in _recipients(step, d, managers):
             references.append(d.reference)
             notes.append(
@@ -240,14 +185,11 @@ def _record(
                 }
             )
         if step.letter:
-            letters.append(_escalation_letter(conn, rt, d, event_id, now))
-    if letters:
-        conn.execute(insert(LETTERS), letters)
+            escalation_letters.append(_escalation_letter(conn, rt, d, event_id, now))
+    letters.add_many(conn, escalation_letters)
     if not notes:
         return 0
-    note_ids = conn.execute(
-        insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id, sort_by_parameter_order=True), notes
-    ).scalars()
+    note_ids = outbox.add_notifications(conn, notes)
     emails = []
     for note, note_id, reference in zip(notes, note_ids, references, strict=True):
         person = people.get(note["user_id"])
@@ -262,8 +204,7 @@ def _record(
                 notification_id=note_id,
             )
         )
-    if emails:
-        conn.execute(insert(OUTBOX), emails)
+    outbox.queue(conn, emails)
     return len(notes)
 
 
@@ -302,15 +243,6 @@ def _escalation_letter(conn: Connection, rt: Runtime, d: Any, event_id: int, now
         "sha256": letter.sha256,
         "html": letter.html,
         "created_at": now,
-    }
-
-
-def _people(conn: Connection) -> dict[int, Any]:
-    return {
-        row.id: row
-        for row in conn.execute(
-            select(USERS.c.id, USERS.c.name, USERS.c.email, USERS.c.role, USERS.c.team, USERS.c.active)
-        )
     }
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlmodel import Session
 
 from claims.storage.models import OutboxStatus, Role, User
-from claims.storage.tables import CLAIMS, OUTBOX
+from claims.storage.repositories import outbox
 
 LIMIT = 200
 
@@ -18,29 +17,18 @@ def outbox_messages(
     session: Session, actor: User, status: str | None = None, limit: int = LIMIT
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The newest messages `actor` may see (of one status, if given) and the count per status."""
-    conn = session.connection()
-    mine = OUTBOX.c.user_id == actor.id
-    query = (
-        select(OUTBOX, CLAIMS.c.reference)
-        .outerjoin(CLAIMS, CLAIMS.c.id == OUTBOX.c.claim_id)
-        .order_by(OUTBOX.c.id.desc())
-        .limit(limit)
-    )
-    counting = select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)
-    if actor.role != Role.manager:
-        query = query.where(mine)
-        counting = counting.where(mine)
-    if status:
-        query = query.where(OUTBOX.c.status == status)
     counts = {s.value: 0 for s in OutboxStatus}
-    counts.update({s: int(n) for s, n in conn.execute(counting)})
-    return [dict(r._mapping) for r in conn.execute(query)], counts
+    if actor.role == Role.manager:
+        to_user = None
+    elif actor.id is None:  # not stored, so nothing is addressed to them
+        return [], counts
+    else:
+        to_user = actor.id
+    messages, found = outbox.messages(session.connection(), to_user=to_user, status=status, limit=limit)
+    counts.update(found)
+    return messages, counts
 
 
 def incident_count(session: Session) -> int:
     """Messages given up on, for the managers' dashboard."""
-    return int(
-        session.connection()
-        .execute(select(func.count()).where(OUTBOX.c.status == OutboxStatus.incident.value))
-        .scalar_one()
-    )
+    return outbox.count_with_status(session.connection(), OutboxStatus.incident.value)
