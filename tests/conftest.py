@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
 from claims.money.rates import load_interest_rates
+from claims.people.users import use_password_hasher
 from claims.runtime import Runtime, build_runtime
 from claims.storage.db import make_engine
 from claims.storage.schema import upgrade
@@ -118,9 +119,6 @@ def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 at production cost takes ~50 ms a hash; tests create many users."""
     from argon2 import PasswordHasher
 
-    import claims.people.users
-
-    original = claims.people.users._hasher
-    claims.people.users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    original = use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     yield
-    claims.people.users._hasher = original
+    use_password_hasher(original)

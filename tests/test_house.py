@@ -251,3 +251,13 @@ def test_the_sql_check_sees_statements(source: str) -> None:
 )
 def test_the_sql_check_lets_repository_calls_pass(source: str) -> None:
     assert not sql_in(source)
+
+
+def test_the_fast_path_is_private_to_storage() -> None:
+    # effects, guards and services reach the database through repositories, whichever path those use
+    users = sorted(
+        module
+        for module, targets in GRAPH.items()
+        if "claims.storage.statements" in targets and area(module) != "claims.storage"
+    )
+    assert not users, f"claims.storage.statements used outside storage by {users}"

@@ -1,4 +1,4 @@
-"""The Core tables behind the models, for the statements the service and queries build by hand."""
+"""The Core tables behind the models, for the statements the repositories build."""
 
 from __future__ import annotations
 
