@@ -1,4 +1,5 @@
-"""Test objects made in one place: the clock, the people and policy of a test world, a melding."""
+"""Test objects made in one place: the clock, users, policies, the people and policy of a test world, a
+melding."""
 
 from __future__ import annotations
 
@@ -38,37 +39,59 @@ class World:
     policy: Policy
 
 
+PASSWORD = "wachtwoord-1"
+
+
+def make_user(
+    session: Session,
+    email: str,
+    role: str = "handler",
+    *,
+    now: datetime,
+    name: str | None = None,
+    team: str = "BAV",
+    authority_limit: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    """A stored user (flushed in `session`); named after their e-mail address unless `name` is given."""
+    return add_user(
+        session,
+        email=email,
+        name=name or email.split("@")[0],
+        role=role,
+        password=password,
+        now=now,
+        team=team,
+        authority_limit=Decimal(authority_limit) if authority_limit else None,
+    )
+
+
+def make_policy(number: str = "BAV-TEST-1", **overrides: Any) -> Policy:
+    """A policy (not yet added): cover 1,000,000 a claim and 2,000,000 a year, deductible 2,500."""
+    values: dict[str, Any] = {
+        "number": number,
+        "insured": "Test ICT B.V.",
+        "start_date": date(2020, 1, 1),
+        "retroactive_date": date(2015, 1, 1),
+        "cover_per_claim": Decimal("1000000"),
+        "cover_per_year": Decimal("2000000"),
+        "deductible": Decimal("2500"),
+    }
+    return Policy(**(values | overrides))
+
+
 def make_world(engine: Engine, clock: Clock) -> World:
     """Two handlers (authority 50,000), two managers, an expert, an admin and one policy."""
     with Session(engine, expire_on_commit=False) as s:
-
-        def user(email: str, role: str, limit: str | None) -> User:
-            return add_user(
-                s,
-                email=email,
-                name=email.split("@")[0],
-                role=role,
-                password="wachtwoord-1",
-                now=clock(),
-                authority_limit=Decimal(limit) if limit else None,
-            )
-
+        now = clock()
         w = World(
-            handler=user("h@test.nl", "handler", "50000"),
-            other_handler=user("h2@test.nl", "handler", "50000"),
-            manager=user("m@test.nl", "manager", "2500000"),
-            other_manager=user("m2@test.nl", "manager", "2500000"),
-            expert=user("e@test.nl", "expert", None),
-            admin=user("a@test.nl", "admin", None),
-            policy=Policy(
-                number="BAV-TEST-1",
-                insured="Test ICT B.V.",
-                start_date=date(2020, 1, 1),
-                retroactive_date=date(2015, 1, 1),
-                cover_per_claim=Decimal("1000000"),
-                cover_per_year=Decimal("2000000"),
-                deductible=Decimal("2500"),
-            ),
+            handler=make_user(s, "h@test.nl", "handler", now=now, authority_limit="50000"),
+            other_handler=make_user(s, "h2@test.nl", "handler", now=now, authority_limit="50000"),
+            manager=make_user(s, "m@test.nl", "manager", now=now, authority_limit="2500000"),
+            other_manager=make_user(s, "m2@test.nl", "manager", now=now, authority_limit="2500000"),
+            expert=make_user(s, "e@test.nl", "expert", now=now),
+            admin=make_user(s, "a@test.nl", "admin", now=now),
+            policy=make_policy(),
         )
         s.add(w.policy)
         s.commit()

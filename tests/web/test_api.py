@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from claims.people.users import add_user, issue_token
+from claims.people.users import issue_token
 from claims.runtime import Runtime
 from claims.storage.models import User
 from claims.web.app import create_app
 from tests.conftest import snapshot
-from tests.factories import Clock, World, melding
+from tests.factories import Clock, World, make_policy, make_user, melding
 from tests.web.conftest import settings
 
 
@@ -264,15 +264,7 @@ def test_the_list_shows_only_what_the_caller_may_see(
 ) -> None:
     ref = open_via_api(api, as_handler)
     with Session(engine) as s:
-        outsider = add_user(
-            s,
-            email="x@elders.nl",
-            name="Elders",
-            role="handler",
-            password="wachtwoord-1",
-            now=clock(),
-            team="Zorg",
-        )
+        outsider = make_user(s, "x@elders.nl", now=clock(), name="Elders", team="Zorg")
         s.commit()
         s.refresh(outsider)
     assert api.get("/api/claims", headers=bearer(engine, outsider)).json()["items"] == []
@@ -486,22 +478,8 @@ def test_the_api_round_trip_on_postgresql(_pg_engine: Engine, rt: Runtime, clock
 
     _truncate_pg(_pg_engine)
     with Session(_pg_engine, expire_on_commit=False) as s:
-        from claims.storage.models import Policy
-
-        user = add_user(
-            s, email="pg@test.nl", name="PG", role="handler", password="wachtwoord-1", now=clock()
-        )
-        s.add(
-            Policy(
-                number="BAV-TEST-1",
-                insured="Test ICT B.V.",
-                start_date=melding_date(),
-                retroactive_date=melding_date(),
-                cover_per_claim=1000000,
-                cover_per_year=2000000,
-                deductible=2500,
-            )
-        )
+        user = make_user(s, "pg@test.nl", now=clock(), name="PG")
+        s.add(make_policy(start_date=melding_date(), retroactive_date=melding_date()))
         s.commit()
         s.refresh(user)
     app = create_app(settings(), _pg_engine, rt)

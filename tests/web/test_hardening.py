@@ -20,7 +20,7 @@ from claims.reads.dashboard import dashboard
 from claims.runtime import Runtime
 from claims.service import open_claim
 from tests.conftest import snapshot
-from tests.factories import Clock, World, melding
+from tests.factories import Clock, World, make_user, melding
 from tests.web.conftest import PASSWORD, client_for, form_csrf, login
 from tests.web.test_api import bearer, open_via_api
 from workflow.errors import Forbidden
@@ -40,7 +40,7 @@ def test_someone_off_the_claim_learns_nothing_from_a_stale_or_unknown_trigger(
 ) -> None:
     ref = _opened(engine, rt, world)
     with Session(engine, expire_on_commit=False) as s:
-        add_user(s, email="x@zorg.nl", name="X", role="handler", password=PASSWORD, now=clock(), team="Zorg")
+        make_user(s, "x@zorg.nl", now=clock(), name="X", team="Zorg")
         s.commit()
         users = {"expert": world.expert, "admin": world.admin, "outsider": user_by_email(s, "x@zorg.nl")}
     headers = bearer(engine, users[who])
@@ -216,7 +216,7 @@ def test_a_handler_reports_a_melding_only_for_their_own_team(
     handler: TestClient, engine: Engine, world: World, clock: Clock
 ) -> None:
     with Session(engine) as s:
-        add_user(s, email="z@zorg.nl", name="Z", role="handler", password=PASSWORD, now=clock(), team="Zorg")
+        make_user(s, "z@zorg.nl", now=clock(), name="Z", team="Zorg")
         s.commit()
     before = snapshot(engine)
     r = handler.post("/api/claims", json=melding("unpaid_fee", handler="z@zorg.nl"))

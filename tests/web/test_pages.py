@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from claims.people.users import add_user, token_hash
+from claims.people.users import token_hash
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
 from claims.web.security import CookieSigner, claim_scope
 from tests.conftest import snapshot
-from tests.factories import Clock, World, melding
+from tests.factories import Clock, World, make_user, melding
 from tests.web.conftest import client_for, form_csrf, forms, settings, transition_form
 
 
@@ -88,15 +88,7 @@ def test_a_handler_sees_the_teams_claims_but_not_another_teams(
     assert "alleen lezen" in page.text
     assert not [f for f in forms(page.text) if f["action"].endswith("/transitions")]
     with Session(engine) as s:
-        add_user(
-            s,
-            email="z@zorg.nl",
-            name="Zorg",
-            role="handler",
-            password="wachtwoord-1",
-            now=clock(),
-            team="Zorg",
-        )
+        make_user(s, "z@zorg.nl", now=clock(), name="Zorg", team="Zorg")
         s.commit()
     outsider = client_for(app, "z@zorg.nl")
     assert ref not in outsider.get("/claims").text

@@ -7,7 +7,6 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from claims.people.permissions import visible_claims
-from claims.people.users import add_user
 from claims.runtime import Runtime
 from claims.service import open_claim
 from claims.storage.models import User
@@ -15,7 +14,7 @@ from claims.storage.repositories import claim_list
 from claims.storage.repositories.claim_list import ClaimCriteria
 from claims.storage.scopes import EVERYTHING, NOTHING, ClaimScope
 from claims.storage.tables import CLAIMS, USERS
-from tests.factories import World, melding
+from tests.factories import World, make_user, melding
 
 
 def test_each_role_sees_its_scope(world: World) -> None:
@@ -32,9 +31,7 @@ def test_a_scope_selects_its_claims_and_a_team_counts_only_its_handlers(
     with Session(engine, expire_on_commit=False) as s:
 
         def handler(email: str, team: str) -> User:
-            return add_user(
-                s, email=email, name=email, role="handler", password="wachtwoord-1", now=rt.clock(), team=team
-            )
+            return make_user(s, email, now=rt.clock(), name=email, team=team)
 
         elsewhere, promoted = handler("x@test.nl", "Elders"), handler("p@test.nl", world.handler.team)
         s.commit()
