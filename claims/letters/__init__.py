@@ -1,2 +1,2 @@
 """Letters: the facts each template is written from, built from a transition's context. May import storage
-and kinds' context."""
+and kinds."""

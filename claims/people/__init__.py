@@ -1,2 +1,2 @@
 """People: users and API tokens, log-ins and sessions, permissions, account administration. May import
-storage only."""
+storage and claims.errors only."""
