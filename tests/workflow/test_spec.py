@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from claims.kinds.catalog import SPEC_DIR, Catalog, load_catalog
 from workflow.engine import available
@@ -23,9 +24,11 @@ from workflow.spec import (
     SpecVocabulary,
     TransitionSpec,
     WorkflowSpec,
+    json_schema,
     load_spec,
     parse_spec,
 )
+from workflow.spec.model import SpecFile
 
 SOURCE = "demo.yaml"
 
@@ -419,7 +422,8 @@ def test_a_letter_names_its_recipient_and_may_take_a_paragraph_field() -> None:
         ({"template": "welcome", "to": "neighbour"}, "unknown letter recipient 'neighbour'"),
         ({"template": "welcome", "paragraph": "yes"}, "'paragraph' must be true or false"),
         ({"template": "welcome", "cc": "expert"}, "unknown key 'cc'"),
-        ({"to": "expert"}, "'template' must be a non-empty text"),
+        ({"to": "expert"}, "'template' is missing"),
+        ({"template": " ", "to": "expert"}, "'template' must be a non-empty text"),
         ({"template": "goodbye", "to": "expert"}, "unknown template 'goodbye'"),
     ],
 )
@@ -1012,3 +1016,55 @@ def test_a_deadline_declared_twice_in_a_state_is_refused() -> None:
     raw["states"]["a"]["deadlines"] = [deadline, dict(deadline)]  # type: ignore[index]
     with pytest.raises(SpecError, match="'d' is declared twice"):
         parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+
+
+# --- the file format as a model, and its JSON Schema -------------------------------------------------
+
+
+def test_a_slip_in_the_base_is_refused_naming_the_base(tmp_path: Path) -> None:
+    base = copy.deepcopy(BASE)
+    base["transitions"][0]["gaurds"] = ["small_claim"]
+    base_path = write(tmp_path / "_base.yaml", base)
+    path = write(tmp_path / "special.yaml", KIND)
+    with pytest.raises(SpecError) as exc:
+        load_spec(path, VOCAB)
+    assert exc.value.source == str(base_path)
+    assert "transition 'start': unknown key 'gaurds'" in str(exc.value)
+
+
+def test_every_problem_of_the_file_format_is_named_at_once() -> None:
+    raw = good()
+    transition(raw, "start")["guard"] = ["has_report"]
+    deadline(raw, "respond")["unit"] = "days"
+    msg = refused(raw, "transition 'start': unknown key 'guard'", "unknown unit 'days'")
+    assert "deadline 'respond' in state 'busy'" in msg
+
+
+def test_the_validated_file_is_frozen() -> None:
+    model = SpecFile.model_validate(good())
+    with pytest.raises(ValidationError):
+        model.kind = "other"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        model.transitions[0].trigger = "other"  # type: ignore[misc]
+
+
+def test_the_json_schema_refuses_unknown_keys_everywhere() -> None:
+    schema = json_schema()
+    objects = {name: d for name, d in schema["$defs"].items() if d.get("type") == "object"}
+    assert set(objects) >= {"SpecFile", "SpecBase", "StateModel", "TransitionModel", "FieldModel"}
+    assert {name: d.get("additionalProperties") for name, d in objects.items()} == dict.fromkeys(
+        objects, False
+    )
+    transition_keys = set(objects["TransitionModel"]["properties"])
+    assert {"from", "to", "trigger", "roles"} <= transition_keys
+    assert "source" not in transition_keys  # the YAML key, not the Python name
+    assert all(p.get("description") for p in objects["DeadlineModel"]["properties"].values())
+
+
+@pytest.mark.parametrize("path", sorted(SPEC_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_the_fast_yaml_parser_reads_each_real_spec_as_the_plain_one_does(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None:
+        pytest.skip("PyYAML without libyaml: the loader uses the plain parser")
+    assert yaml.load(text, Loader=fast) == yaml.safe_load(text)

@@ -1,0 +1,138 @@
+"""A validated spec file built into the loaded objects: defaults filled in, `from: "*"` and `to: same`
+expanded, every state a transition names known."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from workflow.errors import SpecError
+from workflow.spec.model import DeadlineModel, FieldModel, LetterModel, SpecFile, StateModel, TransitionModel
+from workflow.spec.objects import (
+    ANY_OPEN_STATE,
+    PARAGRAPH_FIELD,
+    SAME_STATE,
+    DeadlineSpec,
+    FieldSpec,
+    LetterSpec,
+    StateSpec,
+    TransitionSpec,
+    WorkflowSpec,
+)
+
+# The field a transition gets when one of its letters takes a free paragraph.
+_PARAGRAPH = FieldSpec(
+    PARAGRAPH_FIELD,
+    "textarea",
+    "Extra alinea in de brief",
+    required=False,
+    help="Komt ongewijzigd in de brief, boven de ondertekening.",
+)
+
+
+def build_spec(model: SpecFile, source: str) -> WorkflowSpec:
+    """The WorkflowSpec of a validated file; raise SpecError for a state that is named but not declared."""
+
+    def fail(msg: str) -> SpecError:
+        return SpecError(source, msg)
+
+    if not model.states:
+        raise fail("'states' is empty")
+    if not model.transitions:
+        raise fail("'transitions' must be a non-empty list")
+    states = {name: _state(name, body) for name, body in model.states.items()}
+    if model.initial not in states:
+        raise fail(f"unknown state '{model.initial}' as initial state")
+    transitions: list[TransitionSpec] = []
+    for body in model.transitions:
+        transitions.extend(_transitions(body, states, fail))
+    return WorkflowSpec(
+        kind=model.kind,
+        version=model.version,
+        label=model.label or model.kind,
+        initial=model.initial,
+        states=states,
+        transitions=tuple(transitions),
+        description=model.description,
+        source_file=source,
+    )
+
+
+def _state(name: str, body: StateModel) -> StateSpec:
+    return StateSpec(
+        name=name,
+        label=body.label or name,
+        terminal=body.terminal,
+        deadlines=tuple(_deadline(d) for d in body.deadlines),
+        description=body.description,
+    )
+
+
+def _deadline(body: DeadlineModel) -> DeadlineSpec:
+    return DeadlineSpec(
+        name=body.name,
+        label=body.label or body.name,
+        amount=body.amount,
+        unit=body.unit,
+        base=body.base,
+        met_by=body.met_by,
+        responsible=body.responsible,
+        statutory=body.statutory,
+        scope=body.scope,
+        when=body.when,
+        restarted_by=body.restarted_by,
+        remind_before_days=body.remind_before_days,
+    )
+
+
+def _field(body: FieldModel) -> FieldSpec:
+    return FieldSpec(
+        name=body.name,
+        type=body.type,
+        label=body.label or body.name,
+        required=body.required,
+        choices=tuple(body.choices.items()),
+        role=body.role,
+        help=body.help,
+    )
+
+
+def _letter(body: str | LetterModel) -> LetterSpec:
+    if isinstance(body, str):
+        return LetterSpec(body)
+    return LetterSpec(body.template, body.to, body.paragraph)
+
+
+def _transitions(
+    body: TransitionModel, states: Mapping[str, StateSpec], fail: Callable[[str], SpecError]
+) -> Iterator[TransitionSpec]:
+    """One TransitionSpec per state the transition leaves from."""
+    where = f"transition '{body.trigger}'"
+    if body.source == (ANY_OPEN_STATE,):
+        sources = tuple(n for n, s in states.items() if not s.terminal and n != body.to)
+    else:
+        sources = body.source
+    if not sources:
+        raise fail(f"{where}: 'from' names no state")
+    for name in sources:
+        if name not in states:
+            raise fail(f"{where}: unknown state '{name}'")
+    if body.to not in states and body.to != SAME_STATE:
+        raise fail(f"{where}: unknown state '{body.to}'")
+    letters = tuple(_letter(letter) for letter in body.letters)
+    fields = tuple(_field(f) for f in body.fields)
+    if any(letter.paragraph for letter in letters):
+        fields += (_PARAGRAPH,)
+    for source in sources:
+        yield TransitionSpec(
+            trigger=body.trigger,
+            source=source,
+            dest=source if body.to == SAME_STATE else body.to,
+            label=body.label or body.trigger,
+            roles=body.roles,
+            guards=body.guards,
+            fields=fields,
+            letters=letters,
+            notify=body.notify,
+            effects=body.effects,
+            outcome=body.outcome,
+        )

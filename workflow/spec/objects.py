@@ -1,0 +1,177 @@
+"""The loaded spec: frozen objects the engine and the domain read, built from a validated spec file.
+
+A spec is data a claims expert can read: states (label, terminal, deadlines started on entry) and
+transitions (trigger, from, to, label, roles, guards, fields, letters, notifications, effects). By the time
+one of these exists, `from: "*"` and `to: same` are expanded and every default is filled in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ANY_OPEN_STATE = "*"
+SAME_STATE = "same"  # `to: same`: an internal transition that stays in the state it fires from
+ENTERED = "entered"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One input a transition needs from the person firing it."""
+
+    name: str
+    type: str
+    label: str
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+    role: str | None = None  # for type 'user': the role the chosen user must have
+    help: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "label": self.label,
+            "required": self.required,
+        }
+        if self.choices:
+            out["choices"] = [{"value": v, "label": lbl} for v, lbl in self.choices]
+        if self.role:
+            out["role"] = self.role
+        if self.help:
+            out["help"] = self.help
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineSpec:
+    """A deadline started when its state is entered and met by one of `met_by`."""
+
+    name: str
+    label: str
+    amount: int
+    unit: str
+    base: str = ENTERED
+    met_by: tuple[str, ...] = ()
+    responsible: str = "handler"
+    statutory: bool = False  # the Algemene termijnenwet rolls a statutory term forward
+    scope: str = "state"  # 'state': cancelled when the state is left unmet; 'claim': runs until met or closed
+    when: str | None = None  # only started when this claim flag is true
+    # these triggers start the term afresh from the moment they fire (e.g. 7:942 BW: an acknowledgement
+    # or an unambiguous written rejection starts a new limitation period)
+    restarted_by: tuple[str, ...] = ()
+    remind_before_days: int | None = None  # warn this long before due instead of the general lead time
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "amount": self.amount,
+            "unit": self.unit,
+            "base": self.base,
+            "met_by": list(self.met_by),
+            "responsible": self.responsible,
+            "statutory": self.statutory,
+            "scope": self.scope,
+            "when": self.when,
+            "restarted_by": list(self.restarted_by),
+            "remind_before_days": self.remind_before_days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LetterSpec:
+    """A letter a transition sends: its template, to whom, and whether the person firing it may add a
+    paragraph of their own."""
+
+    template: str
+    to: str = "insured"
+    paragraph: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"template": self.template, "to": self.to, "paragraph": self.paragraph}
+
+
+# The field a transition gets when one of its letters takes a free paragraph.
+PARAGRAPH_FIELD = "paragraph"
+
+
+@dataclass(frozen=True, slots=True)
+class StateSpec:
+    name: str
+    label: str
+    terminal: bool = False
+    deadlines: tuple[DeadlineSpec, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionSpec:
+    trigger: str
+    source: str
+    dest: str
+    label: str
+    roles: tuple[str, ...]
+    guards: tuple[str, ...] = ()
+    fields: tuple[FieldSpec, ...] = ()
+    letters: tuple[LetterSpec, ...] = ()
+    notify: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    outcome: str | None = None
+
+    @property
+    def internal(self) -> bool:
+        """A transition back to its own state: nothing is left or entered, deadlines run on."""
+        return self.source == self.dest
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "trigger": self.trigger,
+            "from": self.source,
+            "to": self.dest,
+            "label": self.label,
+            "roles": list(self.roles),
+            "guards": list(self.guards),
+            "fields": [f.as_dict() for f in self.fields],
+            "letters": [letter.as_dict() for letter in self.letters],
+            "notify": list(self.notify),
+            "outcome": self.outcome,
+        }
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    kind: str
+    version: int
+    label: str
+    initial: str
+    states: Mapping[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+    description: str = ""
+    source_file: str = ""
+    _by_source: dict[str, tuple[TransitionSpec, ...]] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, str], TransitionSpec] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        grouped: dict[str, list[TransitionSpec]] = {name: [] for name in self.states}
+        for t in self.transitions:
+            grouped[t.source].append(t)
+            self._by_key[(t.source, t.trigger)] = t
+        self._by_source.update({k: tuple(v) for k, v in grouped.items()})
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.kind, self.version)
+
+    def transitions_from(self, state: str) -> tuple[TransitionSpec, ...]:
+        return self._by_source.get(state, ())
+
+    def transition(self, state: str, trigger: str) -> TransitionSpec | None:
+        return self._by_key.get((state, trigger))
+
+    def triggers(self) -> set[str]:
+        return {t.trigger for t in self.transitions}
+
+    def is_terminal(self, state: str) -> bool:
+        return self.states[state].terminal
