@@ -1,7 +1,9 @@
-"""`claimflow workflows`: list, show, check and draw the workflow of each kind of claim."""
+"""`claimflow workflows`: list, show, check and draw the workflow of each kind of claim, and print the JSON
+Schema of a spec file."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -12,9 +14,11 @@ from claims.cli.context import runtime
 from claims.cli.errors import domain_errors, fail
 from claims.kinds.catalog import letter_templates, load_catalog, vocabulary
 from workflow.diagram import to_dot, to_mermaid
-from workflow.spec import load_spec
+from workflow.spec import json_schema, load_spec
 
-app = typer.Typer(help="Workflows per soort claim: tonen, controleren, diagram.", no_args_is_help=True)
+app = typer.Typer(
+    help="Workflows per soort claim: tonen, controleren, diagram, schema.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -79,3 +83,9 @@ def workflows_diagram(
     if fmt not in renderers:
         fail(f"format: kies mermaid of dot, niet '{fmt}'", 2)
     typer.echo(renderers[fmt](spec, current))
+
+
+@app.command("schema")
+def workflows_schema() -> None:
+    """JSON Schema van een spec-bestand, voor aanvullen en controleren in de editor."""
+    typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
