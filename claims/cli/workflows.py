@@ -12,7 +12,8 @@ import typer
 
 from claims.cli.context import runtime
 from claims.cli.errors import domain_errors, fail
-from claims.kinds.catalog import letter_templates, load_catalog, vocabulary
+from claims.kinds.catalog import SPEC_DIR, letter_templates, load_catalog, vocabulary
+from claims.kinds.lock import read_lock, unlocked, write_lock
 from workflow.diagram import to_dot, to_mermaid
 from workflow.spec import json_schema, load_spec
 
@@ -59,6 +60,10 @@ def workflows_check(
         if not paths:
             catalog = load_catalog()
             typer.echo(f"ok: {len(catalog.specs)} workflows")
+            for spec in unlocked(catalog.specs.values(), read_lock(SPEC_DIR)):
+                typer.echo(
+                    f"nog niet vastgelegd: {spec.kind} versie {spec.version} (claimflow workflows lock)"
+                )
             return
         vocab = vocabulary(letter_templates())
         for path in paths:
@@ -89,3 +94,21 @@ def workflows_diagram(
 def workflows_schema() -> None:
     """JSON Schema van een spec-bestand, voor aanvullen en controleren in de editor."""
     typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command("lock")
+def workflows_lock(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Map met specs (standaard claims/kinds/workflows/).")
+    ] = None,
+) -> None:
+    """Leg de vingerafdruk vast van elke nieuwe versie in specs.lock naast de specs (een vastgelegde
+    versie verandert nooit: geef een gewijzigde spec een nieuwe versie)."""
+    folder = directory or SPEC_DIR
+    with domain_errors():
+        catalog = load_catalog(folder)  # refuses a locked version that changed
+        added = write_lock(folder, catalog.specs.values())
+    for kind, version in added:
+        typer.echo(f"vastgelegd: {kind} versie {version}")
+    if not added:
+        typer.echo("niets nieuws: elke versie was al vastgelegd")

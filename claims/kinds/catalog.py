@@ -9,6 +9,7 @@ from pathlib import Path
 from claims.kinds.context import TransitionContext
 from claims.kinds.effects import effects
 from claims.kinds.guards import guards
+from claims.kinds.lock import check_locked, read_lock
 from claims.storage.models import Outcome, Role
 from workflow.engine import Engine
 from workflow.errors import SpecError
@@ -81,7 +82,8 @@ class Catalog:
 
 
 def load_catalog(directory: Path = SPEC_DIR, vocab: SpecVocabulary | None = None) -> Catalog:
-    """Load every spec file (files starting with '_' are shared bases, not kinds)."""
+    """Load every spec file (files starting with '_' are shared bases, not kinds); a version whose
+    fingerprint differs from its lock (claims.kinds.lock) is refused."""
     vocab = vocab or vocabulary()
     specs: dict[tuple[str, int], WorkflowSpec] = {}
     for path in sorted(directory.glob("*.yaml")):
@@ -93,6 +95,7 @@ def load_catalog(directory: Path = SPEC_DIR, vocab: SpecVocabulary | None = None
         specs[spec.key] = spec
     if not specs:
         raise SpecError(str(directory), "no workflow specs found")
+    check_locked(specs.values(), read_lock(directory))
     catalog = Catalog(specs)
     for spec in specs.values():
         catalog.engine.machine(spec)  # build every machine once, at start-up

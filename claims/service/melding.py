@@ -78,6 +78,7 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         "reference": reference,
         "kind": spec.kind,
         "spec_version": spec.version,
+        "spec_fingerprint": spec.fingerprint,
         "state": spec.initial,
         "version": 1,
         "policy_id": policy.id,

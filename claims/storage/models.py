@@ -111,6 +111,8 @@ class Claim(SQLModel, table=True):
     reference: str = Field(unique=True, index=True)  # schadenummer, CF-2026-000123
     kind: str
     spec_version: int
+    # the spec version's fingerprint when the claim started (claims.kinds.lock); '' before they existed
+    spec_fingerprint: str = Field(default="", sa_column_kwargs={"server_default": ""})
     state: str
     version: int = 1  # optimistic lock: every state change bumps it
     outcome: str | None = None

@@ -16,6 +16,7 @@ class ClaimRecord(Record):
     reference: str
     kind: str
     spec_version: int
+    spec_fingerprint: str
     state: str
     version: int
     outcome: str | None

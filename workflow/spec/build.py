@@ -3,6 +3,8 @@ expanded, every state a transition names known."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
 
 from workflow.errors import SpecError
@@ -27,6 +29,20 @@ _PARAGRAPH = FieldSpec(
     required=False,
     help="Komt ongewijzigd in de brief, boven de ondertekening.",
 )
+
+
+def fingerprint(model: SpecFile) -> str:
+    """sha256 over the resolved spec as validated (after `extends`): two files that mean the same spec
+    have the same fingerprint, whatever their layout, key order or defaults spelled out; any change of
+    meaning, also one made in a shared base, changes it. Defaults are left out, so a key the format gains
+    later (with a default) changes no existing fingerprint."""
+    resolved = json.dumps(
+        model.model_dump(mode="json", exclude_defaults=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(resolved.encode("utf-8")).hexdigest()
 
 
 def build_spec(model: SpecFile, source: str) -> WorkflowSpec:
@@ -54,6 +70,7 @@ def build_spec(model: SpecFile, source: str) -> WorkflowSpec:
         transitions=tuple(transitions),
         description=model.description,
         source_file=source,
+        fingerprint=fingerprint(model),
     )
 
 

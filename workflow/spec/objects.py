@@ -150,6 +150,8 @@ class WorkflowSpec:
     transitions: tuple[TransitionSpec, ...]
     description: str = ""
     source_file: str = ""
+    # sha256 of the resolved spec (after `extends`, defaults filled in): what "version N" means
+    fingerprint: str = ""
     _by_source: dict[str, tuple[TransitionSpec, ...]] = field(default_factory=dict, repr=False)
     _by_key: dict[tuple[str, str], TransitionSpec] = field(default_factory=dict, repr=False)
 

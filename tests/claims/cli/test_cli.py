@@ -734,7 +734,7 @@ def test_help_for_the_command_and_each_group(seeded: Seeded) -> None:
     groups = {
         (): ["init", "seed", "overview", "users", "workflows", "claims"],
         ("users",): ["add", "list", "token"],
-        ("workflows",): ["list", "show", "check", "diagram", "schema"],
+        ("workflows",): ["list", "show", "check", "diagram", "schema", "lock"],
         ("claims",): ["open", "list", "show", "advance", "timeline"],
     }
     results = seeded.run_all([(*group, "--help") for group in groups])
