@@ -3,9 +3,10 @@
 All three are drawn from the spec alone (states with their labels, transitions with theirs), so a domain
 expert can check a spec file against the picture. The output is deterministic: states appear in
 spec order, edges in the order of their first transition, and the same spec always gives the same
-text. Transitions that share source, destination and label are drawn as one edge; a transition
-declared `from: "*"` is one edge per source state. The SVG needs no external tool: it is laid out
-here, in columns by distance from the initial state, for embedding inline in a web page.
+text. The DOT is what pages show once Graphviz has laid it out (workflow.diagram_render): one arrow
+per pair of states, transitions that several states share joined, internal ones left out. The SVG
+needs no external tool: it is laid out here, in columns by distance from the initial state, and is
+what pages show where Graphviz is not installed.
 """
 
 from __future__ import annotations
@@ -21,9 +22,17 @@ from workflow.svgtext import svg_number as _num
 from workflow.svgtext import xml_attr as _xml_attr
 from workflow.svgtext import xml_text as _xml_text
 
-__all__ = ["CURRENT_FILL", "to_dot", "to_mermaid", "to_svg"]
+__all__ = ["CURRENT_FILL", "DrawnEdge", "diagram_title", "drawn_edges", "to_dot", "to_mermaid", "to_svg"]
 
 CURRENT_FILL = "#ffd54f"
+# One palette for both drawings.
+_INK = "#1f2933"
+_BOX_FILL = "#f5f7fa"
+_BOX_STROKE = "#7b8794"
+_EDGE_STROKE = "#9aa5b1"
+_ACCENT = "#2f6eb5"
+_CURRENT_STROKE = "#b7791f"
+_TERMINAL_FILL = "#e4e7eb"
 
 # Words with a meaning of their own in Mermaid's state-diagram grammar; never used as a bare id.
 _MERMAID_RESERVED = frozenset(
@@ -62,6 +71,14 @@ def _edges(spec: WorkflowSpec) -> list[tuple[str, str, str]]:
 
 def _one_line(text: str) -> str:
     return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def diagram_title(spec: WorkflowSpec, current: str | None) -> str:
+    """What a picture of the spec is called for a screen reader: the workflow and its current state."""
+    title = f"Workflow {_one_line(spec.label)}"
+    if current is not None:
+        title += f", huidige status: {_one_line(spec.states[current].label)}"
+    return title
 
 
 # --------------------------------------------------------------------------------------- Mermaid
@@ -115,6 +132,60 @@ def to_mermaid(spec: WorkflowSpec, current: str | None = None) -> str:
 
 # ------------------------------------------------------------------------------------------- DOT
 
+# What Graphviz draws with: a font it finds through fontconfig on Debian (fonts-dejavu-core comes with
+# graphviz) and that is wide enough that a browser falling back to another sans-serif never overflows.
+DOT_FONT = "DejaVu Sans"
+CURRENT_MARK = "▶ huidige fase"  # the current state's second line: the mark that needs no colour
+ANY_LABEL = "Vanuit elke open fase"
+_NODE_WRAP = 22  # characters per line of a state's label ...
+_EDGE_WRAP = 20  # ... and of a transition's
+_ANY_MIN_SOURCES = 3  # a (destination, label) reached from this many open states or more: drawn once
+
+
+@dataclass(frozen=True)
+class DrawnEdge:
+    """One labelled arrow of the Graphviz diagram into `dest`, its labels in spec order.
+
+    With one source it is a plain arrow. Transitions with one label into one destination from several
+    states meet in a junction dot first, so the label is written once; when every open state other
+    than `dest` has them (withdrawing the claim, say), `from_any` is set and they are one arrow from
+    the 'any' box instead of one line per state.
+    """
+
+    sources: tuple[str, ...]
+    dest: str
+    labels: tuple[str, ...]
+    from_any: bool = False
+
+
+def drawn_edges(spec: WorkflowSpec) -> list[DrawnEdge]:
+    """The arrows of the Graphviz diagram, in the order of their first transition.
+
+    Internal transitions (back to the same state) are left out: they change nothing in the picture,
+    and the specs give most states several.
+    """
+    open_states = {name for name, state in spec.states.items() if not state.terminal}
+    moves = [(source, dest, label) for source, dest, label in _edges(spec) if source != dest]
+    sources: dict[tuple[str, str], list[str]] = {}
+    for source, dest, label in moves:
+        sources.setdefault((dest, label), []).append(source)
+    pairs: dict[tuple[str, str], list[str]] = {}  # single-source labels, merged per pair of states
+    drawn: dict[object, DrawnEdge] = {}
+    for source, dest, label in moves:
+        found = sources[(dest, label)]
+        if len(found) == 1:
+            if (source, dest) not in pairs:
+                pairs[(source, dest)] = []
+                drawn[(source, dest)] = DrawnEdge((source,), dest, ())
+            pairs[(source, dest)].append(label)
+        elif (dest, label) not in drawn:
+            from_any = len(found) >= _ANY_MIN_SOURCES and set(found) >= open_states - {dest}
+            drawn[(dest, label)] = DrawnEdge(tuple(found), dest, (label,), from_any)
+    return [
+        DrawnEdge(e.sources, e.dest, tuple(pairs[key]), e.from_any) if key in pairs else e
+        for key, e in drawn.items()
+    ]
+
 
 def dot_quote(text: str) -> str:
     """A DOT double-quoted string; backslashes and quotes escaped, line breaks as centred `\\n`."""
@@ -123,34 +194,106 @@ def dot_quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def _dot_html(text: str) -> str:
+    """Text inside a Graphviz HTML-like label."""
+    return _xml_text(text).replace('"', "&quot;")
+
+
 def _dot_attrs(attrs: Mapping[str, str]) -> str:
     return ", ".join(f"{key}={value}" for key, value in attrs.items())
 
 
+def _dot_lines(text: str, width: int) -> list[str]:
+    return textwrap.wrap(_one_line(text), width, break_on_hyphens=False) or [_one_line(text)]
+
+
+def dot_node_id(index: int) -> str:
+    """The `id` Graphviz gives the drawing of the state at `index` (spec order)."""
+    return f"wf-state-{index}"
+
+
+def dot_edge_id(index: int) -> str:
+    """The `id` Graphviz gives the drawing of `drawn_edges(spec)[index]`."""
+    return f"wf-edge-{index}"
+
+
 def to_dot(spec: WorkflowSpec, current: str | None = None) -> str:
-    """The spec as a Graphviz `digraph` (left to right); `current` (a state name) is filled."""
+    """The spec as a Graphviz `digraph`, top to bottom, as the web page and `workflows diagram` draw it.
+
+    States are rounded boxes, terminal ones with a double border; `current` (a state name) is filled,
+    drawn with a heavy border and a second line naming it the current state (so it reads without
+    colour too), and its ways out are blue. Arrows are as `drawn_edges` gives them, labels wrapped.
+    Each state and arrow carries an `id` (`dot_node_id`, `dot_edge_id`) for finding it in the output.
+    """
     _check_current(spec, current)
-    start = "__start__"
-    while start in spec.states:
+    taken = set(spec.states)
+    start, anywhere = "__start__", "__any__"
+    while start in taken:
         start = f"_{start}_"
+    while anywhere in taken:
+        anywhere = f"_{anywhere}_"
+    font = dot_quote(DOT_FONT)
+    title = f"{_one_line(spec.label)} (versie {spec.version})"
     lines = [
         f"digraph {dot_quote(f'{spec.kind} v{spec.version}')} {{",
-        f"    graph [rankdir=LR, label={dot_quote(spec.label)}, labelloc=t, fontname=Helvetica];",
-        "    node [shape=box, style=rounded, fontname=Helvetica];",
-        "    edge [fontname=Helvetica, fontsize=10];",
-        f'    {dot_quote(start)} [shape=point, label="", width=0.15];',
+        f"    graph [rankdir=TB, label={dot_quote(title)}, labelloc=t, fontname={font}, fontsize=17,"
+        ' fontcolor="#1f2933", nodesep=0.35, ranksep=0.45, pad=0.25, bgcolor=transparent];',
+        f'    node [shape=box, style="rounded,filled", fontname={font}, fontsize=16, fontcolor="{_INK}",'
+        f' fillcolor="{_BOX_FILL}", color="{_BOX_STROKE}", penwidth=1.2, margin="0.22,0.1"];',
+        f'    edge [fontname={font}, fontsize=13, fontcolor="#3e4c59", color="{_EDGE_STROKE}",'
+        " penwidth=1.3, arrowsize=0.8];",
+        f'    {dot_quote(start)} [shape=circle, style=filled, fillcolor="{_INK}", color="{_INK}",'
+        ' label="", width=0.2, id="wf-start"];',
     ]
-    for name, state in spec.states.items():
-        attrs = {"label": dot_quote(state.label)}
+    for index, (name, state) in enumerate(spec.states.items()):
+        wrapped = _dot_lines(state.label, _NODE_WRAP)
+        attrs = {"label": dot_quote("\n".join(wrapped)), "id": dot_quote(dot_node_id(index))}
         if state.terminal:
             attrs["peripheries"] = "2"
+            attrs["fillcolor"] = dot_quote(_TERMINAL_FILL)
         if name == current:
+            spans = "<BR/>".join(f"<B>{_dot_html(line)}</B>" for line in wrapped)
+            attrs["label"] = f'<{spans}<BR/><FONT POINT-SIZE="12">{_dot_html(CURRENT_MARK)}</FONT>>'
             attrs["style"] = '"rounded,filled,bold"'
             attrs["fillcolor"] = dot_quote(CURRENT_FILL)
+            attrs["color"] = dot_quote(_CURRENT_STROKE)
+            attrs["penwidth"] = "3"
         lines.append(f"    {dot_quote(name)} [{_dot_attrs(attrs)}];")
+    edges = drawn_edges(spec)
+    if any(e.from_any for e in edges):
+        lines.append(
+            f'    {dot_quote(anywhere)} [label={dot_quote(ANY_LABEL)}, style="rounded,dashed",'
+            f' fillcolor="{_BOX_FILL}", color="{_EDGE_STROKE}", fontcolor="#52606d", fontsize=13,'
+            ' id="wf-any"];'
+        )
     lines.append(f"    {dot_quote(start)} -> {dot_quote(spec.initial)};")
-    for source, dest, label in _edges(spec):
-        lines.append(f"    {dot_quote(source)} -> {dot_quote(dest)} [label={dot_quote(label)}];")
+    next_style = {"color": dot_quote(_ACCENT), "fontcolor": dot_quote(_ACCENT), "penwidth": "2.2"}
+    for index, e in enumerate(edges):
+        label = "\n".join(line for text in e.labels for line in _dot_lines(text, _EDGE_WRAP))
+        attrs = {"label": dot_quote(label), "id": dot_quote(dot_edge_id(index))}
+        if e.from_any:
+            attrs["style"] = "dashed"
+            lines.append(f"    {dot_quote(anywhere)} -> {dot_quote(e.dest)} [{_dot_attrs(attrs)}];")
+            continue
+        if len(e.sources) == 1:
+            if e.sources[0] == current:
+                attrs |= next_style
+            lines.append(f"    {dot_quote(e.sources[0])} -> {dot_quote(e.dest)} [{_dot_attrs(attrs)}];")
+            continue
+        junction = dot_quote(f"{anywhere}{index}")
+        lines.append(
+            f'    {junction} [shape=point, width=0.09, style=filled, fillcolor="{_EDGE_STROKE}",'
+            f' color="{_EDGE_STROKE}",'
+            f" id={dot_quote(dot_edge_id(index) + '-j')}];"
+        )
+        for k, source in enumerate(e.sources):
+            part = {"arrowhead": "none", "id": dot_quote(f"{dot_edge_id(index)}-{k}")}
+            if source == current:
+                part |= next_style
+            lines.append(f"    {dot_quote(source)} -> {junction} [{_dot_attrs(part)}];")
+        if current in e.sources:
+            attrs |= next_style
+        lines.append(f"    {junction} -> {dot_quote(e.dest)} [{_dot_attrs(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -174,13 +317,6 @@ _LANE_STEP = 7  # between vertical runs in one gap
 _BAND = 16  # a back edge's horizontal run, this far above or below the boxes
 _BAND_STEP = 9  # between horizontal runs
 _RADIUS = 6  # corners of a back edge
-
-_INK = "#1f2933"
-_BOX_FILL = "#f5f7fa"
-_BOX_STROKE = "#7b8794"
-_EDGE_STROKE = "#9aa5b1"
-_ACCENT = "#2f6eb5"
-_CURRENT_STROKE = "#b7791f"
 
 
 @dataclass
@@ -376,14 +512,13 @@ def to_svg(spec: WorkflowSpec, current: str | None = None, *, id_prefix: str = "
         )
 
     # Drawing: arrows first, the current state's way out last (on top), then the boxes.
-    title = f"Workflow {_one_line(spec.label)}"
-    if current is not None:
-        title += f", huidige status: {_one_line(spec.states[current].label)}"
+    title = diagram_title(spec, current)
     w, h = int(-(-width // 1)), int(-(-height // 1))
     arrow, arrow_next = f"{id_prefix}-arrow", f"{id_prefix}-arrow-next"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}"'
-        f' role="img" aria-label={_xml_attr(title)} font-family="{_SVG_FONT}" font-size="13">',
+        f' role="img" aria-label={_xml_attr(title)} class="workflow-diagram" data-layout="builtin"'
+        f' font-family="{_SVG_FONT}" font-size="13">',
         f"<title>{_xml_text(title)}</title>",
         "<defs>",
     ]

@@ -12,7 +12,19 @@ from typing import Any
 
 import pytest
 
-from workflow.diagram import CURRENT_FILL, dot_quote, mermaid_escape, to_dot, to_mermaid, to_svg
+from workflow.diagram import (
+    ANY_LABEL,
+    CURRENT_FILL,
+    CURRENT_MARK,
+    DrawnEdge,
+    dot_node_id,
+    dot_quote,
+    drawn_edges,
+    mermaid_escape,
+    to_dot,
+    to_mermaid,
+    to_svg,
+)
 from workflow.spec import SpecVocabulary, StateSpec, TransitionSpec, WorkflowSpec, parse_spec
 
 VOCAB = SpecVocabulary(roles={"handler"})
@@ -159,42 +171,128 @@ def test_dot_quote() -> None:
     assert dot_quote("twee\r\nregels") == '"twee\\nregels"'
 
 
+_DOT_ID = r'"(?:[^"\\]|\\.)*"'
+_DOT_STATEMENT = re.compile(rf"^    ({_DOT_ID})(?: -> ({_DOT_ID}))?(?: \[(.*)\])?;$")
+_DOT_ATTR = re.compile(rf"(\w+)=({_DOT_ID}|<.*>(?=, \w+=|$)|[^,]+)(?:, |$)")
+
+
+def unquote(text: str) -> str:
+    if text.startswith('"'):
+        return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text[1:-1])
+    return text
+
+
+def parse_dot(text: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, dict[str, str]]]]:
+    """Nodes (name: attributes) and edges (source, dest, attributes) of to_dot's output."""
+    nodes: dict[str, dict[str, str]] = {}
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    for line in text.splitlines()[1:-1]:
+        if line.startswith(("    graph [", "    node [", "    edge [")):
+            continue
+        found = _DOT_STATEMENT.match(line)
+        assert found, line
+        attrs = {m.group(1): unquote(m.group(2)) for m in _DOT_ATTR.finditer(found.group(3) or "")}
+        if found.group(2):
+            edges.append((unquote(found.group(1)), unquote(found.group(2)), attrs))
+        else:
+            assert unquote(found.group(1)) not in nodes
+            nodes[unquote(found.group(1))] = attrs
+    return nodes, edges
+
+
 def test_dot_demo(demo: WorkflowSpec) -> None:
     text = to_dot(demo)
     assert text.startswith('digraph "demo v1" {\n')
     assert text.endswith("}\n")
-    assert "rankdir=LR" in text
-    assert '    "a" [label="Start"];' in text
-    assert '    "b" [label="Eind \\"x\\"", peripheries=2];' in text
-    assert '    "__start__" -> "a";' in text
-    assert '    "a" -> "b" [label="Ga: door"];' in text
-    assert "filled" not in text
+    assert "rankdir=TB" in text  # the specs' graphs are deep rather than wide: top to bottom reads best
+    assert 'label="Demo (versie 1)"' in text
+    nodes, edges = parse_dot(text)
+    assert nodes["a"] == {"label": "Start", "id": "wf-state-0"}
+    assert nodes["b"]["label"] == 'Eind "x"'
+    assert nodes["b"]["peripheries"] == "2"
+    assert ("__start__", "a", {}) in edges
+    assert ("a", "b", {"label": "Ga: door", "id": "wf-edge-0"}) in edges
+    assert "bold" not in text and CURRENT_FILL not in text
+
+
+def test_drawn_edges_merge_labels_join_sources_and_leave_out_internal(bigger: WorkflowSpec) -> None:
+    assert drawn_edges(bigger) == [
+        DrawnEdge(("registered",), "assessment", ("Start",)),
+        DrawnEdge(("assessment",), "settled", ("Uitkeren", "Afwijzen")),
+        DrawnEdge(("registered", "assessment"), "withdrawn", ("Intrekken",)),
+    ]
+
+
+def test_drawn_edges_from_every_open_state_are_one_arrow() -> None:
+    raw = copy.deepcopy(LOOPY)
+    raw["transitions"] += [
+        {"trigger": "close", "from": "*", "to": "e", "label": "Intrekken", "roles": "handler"},
+        {"trigger": "deny", "from": ["a", "c", "d"], "to": "f", "label": "Weigeren", "roles": "handler"},
+    ]
+    edges = drawn_edges(make_spec(raw))
+    (anywhere,) = [e for e in edges if e.from_any]
+    assert anywhere == DrawnEdge(("a", "b", "c", "d", "f"), "e", ("Intrekken",), True)
+    # Weigeren from three of the five open states: a junction, not the 'any' box.
+    (deny,) = [e for e in edges if e.dest == "f" and len(e.sources) > 1]
+    assert deny == DrawnEdge(("a", "c", "d"), "f", ("Weigeren",))
+    text = to_dot(make_spec(raw))
+    nodes, dot_edges = parse_dot(text)
+    assert nodes["__any__"]["label"] == ANY_LABEL
+    assert [(s, a.get("label")) for s, d, a in dot_edges if d == "e" and a.get("style") == "dashed"] == [
+        ("__any__", "Intrekken")
+    ]
 
 
 def test_dot_every_state_and_edge(bigger: WorkflowSpec) -> None:
-    lines = to_dot(bigger).splitlines()
-    for name, state in bigger.states.items():
-        node = [line for line in lines if line.startswith(f"    {dot_quote(name)} [")]
-        assert len(node) == 1
-        assert f"label={dot_quote(state.label)}" in node[0]
-        assert ("peripheries=2" in node[0]) == state.terminal
-    for t in bigger.transitions:
-        edge = f"    {dot_quote(t.source)} -> {dot_quote(t.dest)} [label={dot_quote(t.label)}];"
-        assert lines.count(edge) == 1
-    assert '    "assessment" -> "assessment" [label="Notitie"];' in lines
-    assert '    "registered" -> "withdrawn" [label="Intrekken"];' in lines
-    assert '    "assessment" -> "withdrawn" [label="Intrekken"];' in lines
-    assert '    "withdrawn" [label="Ingetrokken \\\\ vervallen", peripheries=2];' in lines
-    assert sum(1 for line in lines if " -> " in line) == 7  # 6 distinct edges + the start arrow
+    nodes, edges = parse_dot(to_dot(bigger))
+    for index, (name, state) in enumerate(bigger.states.items()):
+        assert nodes[name]["label"].replace("\n", " ") == state.label  # wrapped at 22 characters
+        assert nodes[name]["id"] == dot_node_id(index)
+        assert ("peripheries" in nodes[name]) == state.terminal
+    assert nodes["withdrawn"]["label"] == "Ingetrokken \\\nvervallen"
+    labelled = {(s, d): a["label"] for s, d, a in edges if "label" in a}
+    assert labelled == {
+        ("registered", "assessment"): "Start",
+        ("assessment", "settled"): "Uitkeren\nAfwijzen",
+        ("__any__2", "withdrawn"): "Intrekken",
+    }
+    assert nodes["__any__2"]["shape"] == "point"
+    parts = [(s, a["id"]) for s, d, a in edges if d == "__any__2"]
+    assert parts == [("registered", "wf-edge-2-0"), ("assessment", "wf-edge-2-1")]
+    assert "Notitie" not in to_dot(bigger)  # internal: left out
 
 
-def test_dot_current_filled(bigger: WorkflowSpec) -> None:
-    lines = to_dot(bigger, current="settled").splitlines()
-    (node,) = [line for line in lines if line.startswith('    "settled" [')]
-    assert "filled" in node
-    assert 'fillcolor="#ffd54f"' in node
-    assert "peripheries=2" in node
-    assert sum(1 for line in lines if "filled" in line) == 1
+def test_dot_current_marked_without_colour_too(bigger: WorkflowSpec) -> None:
+    text = to_dot(bigger, current="assessment")
+    nodes, edges = parse_dot(text)
+    node = nodes["assessment"]
+    assert node["label"] == (
+        f'<<B>In behandeling;</B><BR/><B>dekking?</B><BR/><FONT POINT-SIZE="12">{CURRENT_MARK}</FONT>>'
+    )
+    assert node["fillcolor"] == CURRENT_FILL
+    assert node["penwidth"] == "3"
+    assert "bold" in node["style"]
+    assert [name for name, attrs in nodes.items() if "penwidth" in attrs] == ["assessment"]
+    blue = {(s, d) for s, d, a in edges if "color" in a}
+    assert blue == {("assessment", "settled"), ("assessment", "__any__2"), ("__any__2", "withdrawn")}
+    terminal = parse_dot(to_dot(bigger, current="settled"))[0]["settled"]
+    assert terminal["peripheries"] == "2" and terminal["fillcolor"] == CURRENT_FILL
+
+
+def test_dot_html_label_escaped() -> None:
+    raw = copy.deepcopy(DEMO)
+    raw["states"]["a"]["label"] = 'A <b> & "c"'
+    nodes, _ = parse_dot(to_dot(make_spec(raw), current="a"))
+    assert nodes["a"]["label"].startswith("<<B>A &lt;b&gt; &amp; &quot;c&quot;</B><BR/>")
+
+
+def test_dot_long_labels_wrapped(loopy: WorkflowSpec) -> None:
+    nodes, edges = parse_dot(to_dot(loopy))
+    lines = nodes["b"]["label"].split("\n")
+    assert len(lines) > 1 and all(len(line) <= 22 for line in lines)
+    assert " ".join(lines) == LOOPY["states"]["b"]["label"]
+    (label,) = [a["label"] for s, d, a in edges if (s, d) == ("d", "b")]
+    assert label == "Opnieuw onderzoeken"
 
 
 def test_dot_start_node_does_not_clash() -> None:
@@ -222,8 +320,8 @@ def test_dot_accepted_by_graphviz(bigger: WorkflowSpec, current: str | None) -> 
     assert result.returncode == 0, result.stderr
     assert "<svg" in result.stdout
     assert not result.stderr.strip(), result.stderr
-    # Escaped labels come out as the original text.
-    assert "Ingetrokken \\ vervallen" in result.stdout
+    # Escaped labels come out as the original text (wrapped: one <text> a line).
+    assert ">Ingetrokken \\</text>" in result.stdout
     assert "Schade &quot;BAV&quot;" in result.stdout or 'Schade "BAV"' in result.stdout
 
 
