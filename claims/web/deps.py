@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request
@@ -23,6 +23,7 @@ from claims.people.users import token_hash, user_by_token
 from claims.runtime import Runtime
 from claims.storage.models import User
 from claims.web.security import COOKIE, CookieSigner, claim_scope
+from workflow.diagram_render import DiagramRenderer
 from workflow.errors import Forbidden, InvalidInput
 
 T = TypeVar("T")
@@ -37,6 +38,8 @@ class WebContext:
     settings: Settings
     signer: CookieSigner
     policy: SessionPolicy
+    # Graphviz's layouts, cached for the life of the app, so a claim page does not run `dot` each time.
+    diagrams: DiagramRenderer = field(default_factory=DiagramRenderer.from_path)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from claims.web import charts
 from claims.web.deps import FormData, Viewer, WebContext
 from claims.web.security import claim_scope
 from claims.web.templating import render
-from workflow.diagram import to_svg
 from workflow.errors import InvalidInput, TransitionNotAllowed
 
 
@@ -84,7 +83,7 @@ def claim_page(
         "view": view,
         "c": view.claim,
         "spec": spec,
-        "diagram": to_svg(spec, view.claim.state),
+        "diagram": ctx.diagrams.svg(spec, view.claim.state),
         "events": events,
         "notes": [e for e in events if e["kind"] == "note"],
         "letters": [x for e in events for x in e["letters"]],
