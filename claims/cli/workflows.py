@@ -15,6 +15,7 @@ from claims.cli.errors import domain_errors, fail
 from claims.kinds.catalog import SPEC_DIR, letter_templates, load_catalog, vocabulary
 from claims.kinds.lock import read_lock, unlocked, write_lock
 from workflow.diagram import to_dot, to_mermaid
+from workflow.diagram_render import DiagramRenderer, GraphvizError
 from workflow.spec import json_schema, load_spec
 
 app = typer.Typer(
@@ -74,20 +75,41 @@ def workflows_check(
 @app.command("diagram")
 def workflows_diagram(
     kind: str,
-    fmt: Annotated[str, typer.Option("--format", help="mermaid of dot.")] = "mermaid",
+    fmt: Annotated[str, typer.Option("--format", help="mermaid, dot, svg of png.")] = "mermaid",
     current: Annotated[str | None, typer.Option(help="Markeer deze fase.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Schrijf naar dit bestand (png: verplicht).")
+    ] = None,
 ) -> None:
-    """Diagram van een workflow als Mermaid- of Graphviz-DOT-tekst."""
+    """Diagram van een workflow: Mermaid- of DOT-tekst, of een tekening (svg, png) door Graphviz."""
     try:
         spec = runtime().catalog.spec(kind)
     except KeyError as exc:
         fail(f"kind: {exc.args[0]}", 2)
     if current is not None and current not in spec.states:
         fail(f"current: onbekende fase '{current}'", 2)
-    renderers: dict[str, Callable[..., str]] = {"mermaid": to_mermaid, "dot": to_dot}
-    if fmt not in renderers:
-        fail(f"format: kies mermaid of dot, niet '{fmt}'", 2)
-    typer.echo(renderers[fmt](spec, current))
+    texts: dict[str, Callable[..., str]] = {"mermaid": to_mermaid, "dot": to_dot}
+    if fmt not in {*texts, "svg", "png"}:
+        fail(f"format: kies mermaid, dot, svg of png, niet '{fmt}'", 2)
+    if fmt == "png" and output is None:
+        fail("format: png is een afbeelding; geef een bestand met --output", 2)
+    renderer = DiagramRenderer.from_path()
+    if fmt in {"svg", "png"} and renderer.graphviz is None:
+        if fmt == "png":
+            fail("format: png vraagt Graphviz ('dot'): apt-get install graphviz", 1)
+        typer.echo("let op: Graphviz ('dot') ontbreekt; het diagram is zonder Graphviz getekend", err=True)
+    if fmt == "png":
+        try:
+            picture = renderer.png(spec, current)
+        except GraphvizError as exc:
+            fail(f"graphviz: {exc}", 1)
+    else:
+        picture = (renderer.svg if fmt == "svg" else texts[fmt])(spec, current).encode("utf-8")
+    if output is None:
+        typer.echo(picture.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(picture)
+        typer.echo(f"geschreven: {output}", err=True)
 
 
 @app.command("schema")

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -707,12 +708,15 @@ def test_workflow_field_labels_are_complete(seeded: Seeded) -> None:
 
 
 def test_workflows_diagram(seeded: Seeded) -> None:
-    mermaid, dot, png, nope = seeded.run_all(
+    picture = seeded.db.parent / "unpaid_fee.png"
+    mermaid, dot, png, nope, svg, png_file = seeded.run_all(
         [
             ("workflows", "diagram", "unpaid_fee"),
             ("workflows", "diagram", "unpaid_fee", "--format", "dot", "--current", "regeling"),
             ("workflows", "diagram", "unpaid_fee", "--format", "png"),
             ("workflows", "diagram", "unpaid_fee", "--current", "nope"),
+            ("workflows", "diagram", "unpaid_fee", "--format", "svg", "--current", "regeling"),
+            ("workflows", "diagram", "unpaid_fee", "--format", "png", "--output", str(picture)),
         ]
     )
     assert ok(mermaid).startswith("stateDiagram-v2")
@@ -721,10 +725,22 @@ def test_workflows_diagram(seeded: Seeded) -> None:
     assert dot_text.rstrip().endswith("}")
     node = next(line for line in dot_text.splitlines() if line.strip().startswith('"regeling" ['))
     assert "filled" in node
-    assert "fout: format:" in refused(png, 2)
+    assert "fout: format:" in refused(png, 2)  # an image is not written to the terminal
     err = refused(nope, 2)
     assert "fout: current:" in err
     assert "nope" in err
+    tree = ET.fromstring(ok(svg))
+    (current,) = [g for g in tree.iter() if g.get("aria-current") == "step"]
+    assert current.get("data-state") == "regeling"
+    if shutil.which("dot"):  # scripts/ensure_test_tools.sh installs it
+        assert tree.get("data-layout") == "graphviz"
+        assert not svg.stderr
+        ok(png_file)
+        assert picture.read_bytes().startswith(b"\x89PNG")
+    else:
+        assert tree.get("data-layout") == "builtin"
+        assert "Graphviz" in svg.stderr
+        assert "graphviz" in refused(png_file, 1)
 
 
 # --- help --------------------------------------------------------------------------------------
