@@ -16,6 +16,7 @@ from claims.storage.models import MoneyKind, User
 from claims.storage.records import ClaimRecord, InvoiceRecord, PolicyRecord, RateRecord, UserRecord
 from claims.storage.repositories import money, policies, users
 from workflow.calendar import WorkingDayCalendar
+from workflow.engine import UntypedInputs
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
@@ -37,6 +38,7 @@ class TransitionContext:
     tz: ZoneInfo
     case_data: dict[str, Any]
     calendar: WorkingDayCalendar | None = None
+    read_only: bool = False  # answering "what can I do now": nothing is locked or staged
     memo: dict[str, Any] = field(default_factory=dict)  # what several letters of one transition share
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)
@@ -49,7 +51,7 @@ class TransitionContext:
         """The claim's policy, its row locked until the transaction ends (the annual cover is weighed
         across the policy's claims)."""
         if self._policy is None:
-            self._policy = policies.by_id(self.conn, self.claim.policy_id, lock=True)
+            self._policy = policies.by_id(self.conn, self.claim.policy_id, lock=not self.read_only)
         return self._policy
 
     def _load_totals(self) -> dict[tuple[str, str], Decimal]:
@@ -75,6 +77,7 @@ class TransitionContext:
         return sum((v for (k, _), v in running.items() if k == kind), ZERO)
 
     def add_money(self, kind: MoneyKind, cost_type: str, amount: Decimal, note: str = "") -> None:
+        self._writable()
         if amount == ZERO:
             return
         running = self._load_totals()
@@ -97,13 +100,55 @@ class TransitionContext:
 
     def add_invoice(self, number: str, amount: Decimal, due_date: date) -> None:
         """Register an invoice of the claimant's at once: a later effect of this transition sees it."""
+        self._writable()
         money.add_invoice(self.conn, self.claim.id, number, amount, due_date)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only context (what guards say now) stages nothing")
 
     def interest_rates(self, kind: str) -> list[RateRecord]:
         return money.interest_rates(self.conn, kind)
 
     def user_by_email(self, email: str) -> UserRecord | None:
         return users.by_email(self.conn, email)
+
+
+def answering_context(
+    conn: Connection,
+    claim: Callable[[], ClaimRecord],
+    actor: User,
+    spec: WorkflowSpec,
+    now: datetime,
+    rules: DomainRules,
+    tz: ZoneInfo,
+    calendar: WorkingDayCalendar | None = None,
+) -> Callable[[TransitionSpec], TransitionContext]:
+    """What the guards see when asked, before anything is typed, whether they would refuse a
+    transition now: the stored claim (`claim()` reads it, on the first guarded transition only), the
+    actor, no inputs (a guard that reads one is checked when the form is submitted), nothing locked."""
+    shared: dict[str, ClaimRecord] = {}
+
+    def build(transition: TransitionSpec) -> TransitionContext:
+        if "claim" not in shared:
+            shared["claim"] = claim()
+        record = shared["claim"]
+        return TransitionContext(
+            conn=conn,
+            claim=record,
+            actor=actor,
+            inputs=UntypedInputs(),
+            spec=spec,
+            transition=transition,
+            now=now,
+            rules=rules,
+            tz=tz,
+            case_data=record.case_data,
+            calendar=calendar,
+            read_only=True,
+        )
+
+    return build
 
 
 def _anniversary(start: date, year: int) -> date:

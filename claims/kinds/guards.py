@@ -21,10 +21,12 @@ def settlement_total(values: dict[str, object]) -> Decimal:
 @guards.register("within_authority_limit")
 def within_authority_limit(ctx: TransitionContext) -> str | None:
     limit = ctx.actor.authority_limit
+    if limit is None:  # no authority to pay at all: known before any amount is typed
+        return "U heeft geen bevoegdheid om te betalen: leg het voor aan een manager."
     amount = ctx.amount_at_stake()
-    if limit is None or amount > limit:
+    if amount > limit:
         return (
-            f"Bedrag {euro(amount)} gaat boven uw bevoegdheid ({euro(limit or ZERO)}); "
+            f"Bedrag {euro(amount)} gaat boven uw bevoegdheid ({euro(limit)}); "
             "leg het voor aan een manager (bij een regeling: ter goedkeuring voorleggen)."
         )
     return None

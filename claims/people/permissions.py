@@ -4,13 +4,16 @@ only where appointed; a manager sees and acts on all; an admin manages users and
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from claims.storage.models import Role, User
 from claims.storage.scopes import EVERYTHING, NOTHING, ClaimScope
-from workflow.engine import Available, available
+from workflow.engine import Available, Engine, available
 from workflow.errors import Forbidden
 from workflow.spec import TransitionSpec, WorkflowSpec
+
+C = TypeVar("C")
 
 
 def _relation_refusal(actor: User, claim: Any) -> str | None:
@@ -68,11 +71,21 @@ def visible_claims(actor: User) -> ClaimScope:
     return NOTHING
 
 
-def allowed_transitions(spec: WorkflowSpec, claim: Any, actor: User) -> list[Available]:
-    """What this actor may do on this claim now: the list every interface draws its actions from."""
+def allowed_transitions(
+    spec: WorkflowSpec,
+    claim: Any,
+    actor: User,
+    engine: Engine[C] | None = None,
+    context: Callable[[TransitionSpec], C] | None = None,
+) -> list[Available]:
+    """What this actor may do on this claim now: the list every interface draws its actions from.
+    With the engine and a read-only `context` for the guards, each carries the reason a guard would
+    refuse it now (firing checks everything again, in the transaction)."""
     if _relation_refusal(actor, claim):
         return []
-    return available(spec, claim.state, actor.role)
+    if engine is None or context is None:
+        return available(spec, claim.state, actor.role)
+    return engine.available(spec, claim.state, actor.role, context)
 
 
 def check_may_open(actor: User) -> None:

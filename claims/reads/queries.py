@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from claims.errors import ClaimNotFound, LetterNotFound
+from claims.kinds.context import answering_context
 from claims.people.permissions import allowed_transitions, check_may_view, visible_claims
 from claims.runtime import Runtime
 from claims.storage.models import (
@@ -21,6 +22,7 @@ from claims.storage.models import (
     MoneyKind,
     User,
 )
+from claims.storage.records import ClaimRecord
 from claims.storage.repositories import claim_list, claims, deadlines, events, letters, money, policies, users
 from claims.storage.repositories.claim_list import ClaimCriteria
 from workflow.engine import Available
@@ -115,7 +117,13 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     if actor is not None:
         check_may_view(actor, claim, handler.team)
     expert = users.row_by_id(conn, claim.expert_id) if claim.expert_id else None
-    allowed = allowed_transitions(spec, claim, actor) if actor is not None else []
+    allowed: list[Available] = []
+    if actor is not None:
+        now = rt.clock()
+        answer = answering_context(
+            conn, lambda: _record(conn, reference), actor, spec, now, rt.rules, rt.tz, rt.calendar
+        )
+        allowed = allowed_transitions(spec, claim, actor, rt.catalog.engine, answer)
     return ClaimView(
         claim=claim,
         policy=policy,
@@ -126,6 +134,13 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         allowed=allowed,
         state_label=spec.states[claim.state].label,
     )
+
+
+def _record(conn: Connection, reference: str) -> ClaimRecord:
+    record = claims.by_reference(conn, reference)
+    if record is None:  # pragma: no cover - its row was read a moment ago, in this transaction
+        raise ClaimNotFound(f"Claim {reference} bestaat niet.")
+    return record
 
 
 def readable_claim(conn: Connection, reference: str, actor: User | None) -> Row[Any]:

@@ -26,9 +26,8 @@ from claims.storage.models import User
 from claims.storage.records import ClaimRecord
 from claims.storage.repositories import claims, letters, money
 from notifications.letters import Letter
-from workflow.errors import TransitionNotAllowed
 from workflow.inputs import validate_inputs
-from workflow.spec import WorkflowSpec
+from workflow.spec import TransitionSpec, WorkflowSpec
 
 
 def advance(
@@ -125,28 +124,28 @@ def _advance(
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
     if claim.version != expected_version:
         raise _stale(spec, claim, expected_version)
-    transition = spec.transition(claim.state, trigger)
-    if transition is None:
-        raise TransitionNotAllowed(
-            f"'{trigger}' is niet mogelijk in de fase '{spec.states[claim.state].label}'."
-        )
-    check_may_fire(actor, claim, transition)
-    values = validate_inputs(transition.fields, inputs, rt.tz)
     now = rt.clock()
-    ctx = TransitionContext(
-        conn=conn,
-        claim=claim,
-        actor=actor,
-        inputs=values,
-        spec=spec,
-        transition=transition,
-        now=now,
-        rules=rt.rules,
-        tz=rt.tz,
-        case_data=_copy_json(claim.case_data),
-        calendar=rt.calendar,
-    )
-    rt.catalog.engine.fire(spec, claim.state, trigger, ctx)
+
+    def prepare(transition: TransitionSpec) -> TransitionContext:
+        """The machine found the transition: who may fire it, what was typed, what its guards see."""
+        check_may_fire(actor, claim, transition)
+        return TransitionContext(
+            conn=conn,
+            claim=claim,
+            actor=actor,
+            inputs=validate_inputs(transition.fields, inputs, rt.tz),
+            spec=spec,
+            transition=transition,
+            now=now,
+            rules=rt.rules,
+            tz=rt.tz,
+            case_data=_copy_json(claim.case_data),
+            calendar=rt.calendar,
+        )
+
+    fired = rt.catalog.engine.attempt(spec, claim.state, trigger, prepare)
+    transition, ctx = fired.transition, fired.context
+    values = ctx.inputs
     for name in transition.effects:
         effects[name](ctx)
 

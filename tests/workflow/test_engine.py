@@ -1,4 +1,5 @@
-"""The engine: one cached Machine per (kind, version), guards run in order, nothing grows per fire."""
+"""The engine: one cached Machine per (kind, version), guards run in order, nothing grows per fire; what
+an actor may do now, and why not."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 import pytest
 
 from claims.kinds.catalog import load_catalog
-from workflow.engine import Available, Engine, available
-from workflow.errors import TransitionNotAllowed
+from workflow.engine import Available, Engine, InputsNotTyped, UntypedInputs, available
+from workflow.errors import Forbidden, TransitionNotAllowed
 from workflow.guards import GuardRegistry
-from workflow.spec import FieldSpec, SpecVocabulary, WorkflowSpec, parse_spec
+from workflow.spec import FieldSpec, SpecVocabulary, TransitionSpec, WorkflowSpec, parse_spec
 
 
 @dataclass
@@ -256,6 +257,8 @@ def test_available_carries_the_fields(spec: WorkflowSpec) -> None:
             {"name": "amount", "type": "money", "label": "Bedrag", "required": True},
             {"name": "why", "type": "textarea", "label": "Waarom", "required": False},
         ],
+        "refused": None,
+        "checked_on_submit": [],
     }
     (note,) = available(spec, "busy", "expert")
     assert note.as_dict() == {
@@ -264,6 +267,8 @@ def test_available_carries_the_fields(spec: WorkflowSpec) -> None:
         "to": "busy",
         "to_label": "Bezig",
         "fields": [],
+        "refused": None,
+        "checked_on_submit": [],
     }
 
 
@@ -312,3 +317,197 @@ def test_catalog_builds_one_machine_per_spec_and_no_more() -> None:
     for key, spec in catalog.specs.items():
         assert catalog.engine.machine(spec) is machines[key]
     assert catalog.engine.builds == n
+
+
+# --- one lookup: the machine finds the transition, prepare builds the context --------------------------
+
+
+def test_attempt_hands_prepare_the_transition_the_machine_found(
+    engine: Engine[Ctx], spec: WorkflowSpec
+) -> None:
+    seen: list[TransitionSpec] = []
+    built = Ctx("built")
+
+    def prepare(t: TransitionSpec) -> Ctx:
+        seen.append(t)
+        return built
+
+    fired = engine.attempt(spec, "busy", "note", prepare)
+    assert seen == [spec.transition("busy", "note")]
+    assert fired.transition is seen[0] and fired.context is built
+    assert built.calls == ["ok"]  # the guards ran on what prepare built
+
+
+def test_prepare_runs_before_the_guards_and_may_refuse(engine: Engine[Ctx], spec: WorkflowSpec) -> None:
+    ctx = Ctx()
+
+    def prepare(t: TransitionSpec) -> Ctx:
+        raise Forbidden(f"niet voor u: {t.label}")
+
+    with pytest.raises(Forbidden, match="niet voor u: Sluiten"):
+        engine.attempt(spec, "busy", "close", prepare)
+    assert ctx.calls == []
+
+
+def test_a_trigger_not_leaving_the_state_never_reaches_prepare(
+    engine: Engine[Ctx], spec: WorkflowSpec
+) -> None:
+    def prepare(t: TransitionSpec) -> Ctx:
+        raise AssertionError("prepare must not run")
+
+    for state, trigger in [("open", "close"), ("open", "fly")]:
+        with pytest.raises(TransitionNotAllowed, match="niet mogelijk in de fase 'Open'"):
+            engine.attempt(spec, state, trigger, prepare)
+
+
+# --- what can I do now, and why not --------------------------------------------------------------------
+
+ANSWER_RAW: dict[str, Any] = {
+    "kind": "ask",
+    "version": 1,
+    "initial": "open",
+    "states": {"open": {"label": "Open"}, "done": {"label": "Klaar", "terminal": True}},
+    "transitions": [
+        {
+            "trigger": "plain",
+            "from": "open",
+            "to": "same",
+            "label": "Zonder voorwaarden",
+            "roles": ["handler"],
+        },
+        {
+            "trigger": "passes",
+            "from": "open",
+            "to": "same",
+            "label": "Mag",
+            "roles": ["handler"],
+            "guards": ["ok"],
+        },
+        {
+            "trigger": "refused",
+            "from": "open",
+            "to": "done",
+            "label": "Mag niet",
+            "roles": ["handler"],
+            "guards": ["ok", "deny", "after"],
+        },
+        {
+            "trigger": "typed",
+            "from": "open",
+            "to": "same",
+            "label": "Hangt af van het bedrag",
+            "roles": ["handler"],
+            "guards": ["small_amount", "ok"],
+            "fields": [{"name": "amount", "type": "money", "label": "Bedrag"}],
+        },
+        {
+            "trigger": "typed_then_refused",
+            "from": "open",
+            "to": "done",
+            "label": "Bedrag, dan nee",
+            "roles": ["handler"],
+            "guards": ["small_amount", "deny"],
+            "fields": [{"name": "amount", "type": "money", "label": "Bedrag"}],
+        },
+        {"trigger": "boss", "from": "open", "to": "done", "label": "Alleen manager", "roles": ["manager"]},
+    ],
+}
+
+
+@dataclass
+class Typed(Ctx):
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def answer_guards() -> GuardRegistry[Ctx]:
+    registry = make_guards()
+
+    @registry.register("small_amount")
+    def small_amount(ctx: Ctx) -> str | None:
+        assert isinstance(ctx, Typed)
+        ctx.calls.append("small_amount")
+        return None if ctx.inputs["amount"] < 100 else "Te groot bedrag."
+
+    return registry
+
+
+@pytest.fixture
+def asking() -> tuple[Engine[Ctx], WorkflowSpec]:
+    registry = answer_guards()
+    vocab = SpecVocabulary(guards=registry.names(), roles={"handler", "manager"})
+    return Engine(registry), parse_spec(ANSWER_RAW, vocab, source="ask.yaml")
+
+
+def test_available_says_what_the_guards_would_refuse_now(asking: tuple[Engine[Ctx], WorkflowSpec]) -> None:
+    engine, spec = asking
+    contexts: list[Typed] = []
+
+    def now(t: TransitionSpec) -> Ctx:
+        contexts.append(Typed(t.trigger, inputs=UntypedInputs()))
+        return contexts[-1]
+
+    answer = {a.trigger: a for a in engine.available(spec, "open", "handler", now)}
+    assert list(answer) == ["plain", "passes", "refused", "typed", "typed_then_refused"]  # not 'boss'
+    assert (answer["plain"].refusal, answer["plain"].unchecked) == (None, ())
+    assert (answer["passes"].refusal, answer["passes"].unchecked) == (None, ())
+    refused = answer["refused"]
+    assert (refused.refusal, refused.refused_by, refused.refused) == (REFUSAL, "deny", True)
+    assert refused.as_dict()["refused"] == REFUSAL
+    # a guard that reads an input nobody typed yet is left for the submit; the later ones still run
+    typed = answer["typed"]
+    assert (typed.refusal, typed.unchecked) == (None, ("small_amount",))
+    assert typed.as_dict()["checked_on_submit"] == ["small_amount"]
+    assert answer["typed_then_refused"].refusal == REFUSAL
+    assert answer["typed_then_refused"].unchecked == ("small_amount",)
+    assert {c.name: c.calls for c in contexts} == {
+        "passes": ["ok"],
+        "refused": ["ok", "deny"],
+        "typed": ["small_amount", "ok"],
+        "typed_then_refused": ["small_amount", "deny"],
+    }  # one context per guarded transition, none for 'plain'
+
+
+def test_the_answer_gives_the_reason_firing_gives(asking: tuple[Engine[Ctx], WorkflowSpec]) -> None:
+    engine, spec = asking
+    (refused,) = [
+        a
+        for a in engine.available(spec, "open", "handler", lambda t: Typed(inputs=UntypedInputs()))
+        if a.trigger == "refused"
+    ]
+    with pytest.raises(TransitionNotAllowed) as exc:
+        engine.fire(spec, "open", "refused", Ctx())
+    assert (str(exc.value), exc.value.guard) == (refused.refusal, refused.refused_by)
+
+
+def test_firing_with_untyped_inputs_is_an_error_not_a_pass(asking: tuple[Engine[Ctx], WorkflowSpec]) -> None:
+    engine, spec = asking
+    with pytest.raises(InputsNotTyped):
+        engine.fire(spec, "open", "typed", Typed(inputs=UntypedInputs()))
+    with pytest.raises(TransitionNotAllowed, match="Te groot bedrag"):
+        engine.fire(spec, "open", "typed", Typed(inputs={"amount": 500}))
+    assert engine.fire(spec, "open", "typed", Typed(inputs={"amount": 5})).trigger == "typed"
+
+
+def test_untyped_inputs_refuse_every_read() -> None:
+    untyped = UntypedInputs()
+    reads = [
+        lambda: untyped["amount"],
+        lambda: untyped.get("amount", 0),
+        lambda: "amount" in untyped,
+        lambda: list(untyped),
+        lambda: len(untyped),
+        lambda: dict(untyped),
+        lambda: {**untyped},
+        lambda: list(untyped.items()),
+    ]
+    for read in reads:
+        with pytest.raises(InputsNotTyped):
+            read()
+
+
+def test_the_answer_moves_no_claim_and_builds_no_machine(asking: tuple[Engine[Ctx], WorkflowSpec]) -> None:
+    engine, spec = asking
+    machine = engine.machine(spec)
+    for _ in range(100):
+        engine.available(spec, "open", "handler", lambda t: Typed(inputs=UntypedInputs()))
+    assert engine.builds == 1 and engine.machine(spec) is machine and machine.models == []
