@@ -426,13 +426,21 @@ class DeadlineWithClaimPublic(DeadlinePublic):
 
 
 class AvailablePublic(BaseModel):
-    """A transition the caller may fire now."""
+    """A transition the caller's role may fire from the claim's state; `refused` says why a guard would
+    refuse it now (firing it anyway is refused with the same reason)."""
 
     trigger: str = _enum(TRIGGERS)
     label: str
     to: str = _enum(STATES)
     to_label: str
     fields: list[FieldPublic]
+    refused: str | None = Field(
+        default=None, description="waarom een voorwaarde deze transitie nu weigert; null: nu mogelijk"
+    )
+    checked_on_submit: list[str] = Field(
+        default_factory=list,
+        description="voorwaarden die afhangen van wat u invult: die worden bij het indienen gecontroleerd",
+    )
 
 
 class ClaimPublic(BaseModel):

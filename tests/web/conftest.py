@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from claims.config import Settings
 from claims.runtime import Runtime
+from claims.service import advance, open_claim
 from claims.storage.db import make_engine
+from claims.storage.models import User
 from claims.web.app import create_app
-from tests.factories import World
+from tests.factories import World, make_user, melding
 
 PASSWORD = "wachtwoord-1"  # what tests.conftest.world gives every user
 
@@ -133,3 +136,22 @@ def form_csrf(html: str, action: str) -> str:
         if form["action"] == action and form["method"] == "post":
             return str(form["fields"]["csrf"])
     raise AssertionError(f"no form posting to {action}")
+
+
+NO_AUTHORITY = "U heeft geen bevoegdheid om te betalen: leg het voor aan een manager."
+
+
+def claim_of_a_handler_without_authority(engine: Engine, rt: Runtime) -> tuple[str, User]:
+    """An unpaid-fee claim in schadebeperking with one unpaid invoice, assigned to a handler who may pay
+    nothing (no authority limit): what they may not do is known before they type anything."""
+    with Session(engine, expire_on_commit=False) as s:
+        junior = make_user(s, "junior@test.nl", "handler", now=rt.clock())  # no authority_limit
+        s.commit()
+        ref = open_claim(s, rt, melding("unpaid_fee"), junior).reference
+        advance(s, rt, ref, "start_coverage_check", {}, junior, 1)
+        advance(
+            s, rt, ref, "start_mitigation", {"measure": "voorschot", "reserve_mitigation": "5000"}, junior, 2
+        )
+        invoice = {"number": "F1", "amount": "80000", "due_date": "2026-10-31"}
+        advance(s, rt, ref, "register_invoice", invoice, junior, 3)
+    return ref, junior

@@ -18,7 +18,7 @@ from claims.storage.models import User
 from claims.web.app import create_app
 from tests.conftest import snapshot
 from tests.factories import Clock, World, make_policy, make_user, melding
-from tests.web.conftest import settings
+from tests.web.conftest import NO_AUTHORITY, claim_of_a_handler_without_authority, settings
 
 
 def bearer(engine: Engine, user: User) -> dict[str, str]:
@@ -510,3 +510,30 @@ def melding_date() -> Any:
     from datetime import date
 
     return date(2015, 1, 1)
+
+
+def test_allowed_transitions_say_why_a_guard_refuses_now_and_firing_anyway_says_the_same(
+    api: TestClient, engine: Engine, rt: Runtime, world: World, as_manager: dict[str, str]
+) -> None:
+    ref, junior = claim_of_a_handler_without_authority(engine, rt)
+    as_junior = bearer(engine, junior)
+    allowed = {
+        a["trigger"]: a
+        for a in api.get(f"/api/claims/{ref}", headers=as_junior).json()["allowed_transitions"]
+    }
+    assert allowed["pay_advance"]["refused"] == NO_AUTHORITY
+    assert allowed["pay_advance"]["label"] == "Voorschot op onbetaalde facturen betalen"
+    assert allowed["to_settlement"]["refused"] == "Er is nog geen expertiserapport."
+    assert allowed["register_invoice"]["refused"] is None
+    as_boss = {
+        a["trigger"]: a
+        for a in api.get(f"/api/claims/{ref}", headers=as_manager).json()["allowed_transitions"]
+    }
+    assert as_boss["pay_advance"]["refused"] is None
+    assert as_boss["pay_advance"]["checked_on_submit"] == ["within_authority_limit"]  # it weighs the amount
+    before = snapshot(engine)
+    r = fire(api, as_junior, ref, "pay_advance", {"share_percent": "10"})
+    assert r.status_code == 409
+    assert r.json()["detail"] == NO_AUTHORITY
+    assert snapshot(engine) == before
+    assert fire(api, as_manager, ref, "pay_advance", {"share_percent": "10"}).status_code == 200

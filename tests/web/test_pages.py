@@ -1,5 +1,6 @@
 """The pages: list, melding form, claim page with its transition forms, notes, dashboard, users.
-Forged, stale and invalid posts are answered without changing anything."""
+Forged, stale and invalid posts are answered without changing anything; an action a guard refuses now
+is shown greyed with its reason, not as a form."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ from claims.service import advance, open_claim
 from claims.web.security import CookieSigner, claim_scope
 from tests.conftest import snapshot
 from tests.factories import Clock, World, make_user, melding
-from tests.web.conftest import client_for, form_csrf, forms, settings, transition_form
+from tests.web.conftest import (
+    NO_AUTHORITY,
+    claim_of_a_handler_without_authority,
+    client_for,
+    form_csrf,
+    forms,
+    settings,
+    transition_form,
+)
 
 
 def opened(engine: Engine, rt: Runtime, world: World, kind: str = "unpaid_fee", **over: Any) -> str:
@@ -403,3 +412,72 @@ def test_the_stylesheet_is_served_locally(anon: TestClient) -> None:
     assert r.status_code == 200 and "--accent" in r.text
     login_page = anon.get("/login").text
     assert "http://" not in login_page and "https://" not in login_page
+
+
+# --- what can I do now, and why not ----------------------------------------------------------------
+
+
+def action_block(html: str, trigger: str) -> str:
+    match = re.search(rf'<(div|details) class="action[^"]*"[^>]* id="actie-{trigger}".*?</\1>', html, re.S)
+    assert match, f"no action {trigger} on the page"
+    return match.group(0)
+
+
+def test_an_action_a_guard_refuses_now_is_greyed_with_its_reason_not_a_form(
+    app: Any, manager: TestClient, engine: Engine, rt: Runtime
+) -> None:
+    ref, junior = claim_of_a_handler_without_authority(engine, rt)
+    page = client_for(app, junior.email).get(f"/claims/{ref}").text
+    triggers = {f["fields"].get("trigger") for f in forms(page) if f["action"].endswith("/transitions")}
+    assert "pay_advance" not in triggers and "to_settlement" not in triggers
+    assert "register_invoice" in triggers  # what no guard refuses is offered as before
+    advance_block = action_block(page, "pay_advance")
+    assert advance_block.startswith('<div class="action refused"')
+    assert "Voorschot op onbetaalde facturen betalen" in advance_block and NO_AUTHORITY in advance_block
+    assert "Er is nog geen expertiserapport." in action_block(page, "to_settlement")
+    # a manager may pay it: a form, whose authority check waits for the amount
+    offered = action_block(manager.get(f"/claims/{ref}").text, "pay_advance")
+    assert offered.startswith("<details") and 'name="share_percent"' in offered
+    assert "gecontroleerd als u het indient" in offered
+
+
+def test_firing_a_refused_action_anyway_is_refused_with_the_same_reason_and_changes_nothing(
+    app: Any, engine: Engine, rt: Runtime
+) -> None:
+    ref, junior = claim_of_a_handler_without_authority(engine, rt)
+    client = client_for(app, junior.email)
+    form = transition_form(client.get(f"/claims/{ref}").text, "register_invoice")  # its token is the claim's
+    before = snapshot(engine)
+    r = client.post(
+        f"/claims/{ref}/transitions", data=form | {"trigger": "pay_advance", "share_percent": "10"}
+    )
+    assert r.status_code == 409
+    assert snapshot(engine) == before
+    assert f'<p class="problem" role="alert">{NO_AUTHORITY}</p>' in r.text
+
+
+def test_a_handler_within_authority_gets_the_form_and_the_amount_is_checked_on_submit(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = opened(engine, rt, world)
+    with Session(engine, expire_on_commit=False) as s:
+        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
+        advance(
+            s, rt, ref, "start_mitigation", {"measure": "x", "reserve_mitigation": "5000"}, world.handler, 2
+        )
+        advance(
+            s,
+            rt,
+            ref,
+            "register_invoice",
+            {"number": "F1", "amount": "200000", "due_date": "2026-10-31"},
+            world.handler,
+            3,
+        )
+    form = transition_form(handler.get(f"/claims/{ref}").text, "pay_advance")
+    before = snapshot(engine)
+    r = handler.post(f"/claims/{ref}/transitions", data=form | {"share_percent": "50"})  # 100,000 > 50,000
+    assert r.status_code == 409
+    assert snapshot(engine) == before
+    assert "gaat boven uw bevoegdheid (€ 50.000,00)" in r.text
+    assert handler.post(f"/claims/{ref}/transitions", data=form | {"share_percent": "10"}).status_code == 303
