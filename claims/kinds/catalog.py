@@ -72,6 +72,12 @@ class Catalog:
     def latest(self) -> list[WorkflowSpec]:
         return [self.spec(k) for k in self.kinds()]
 
+    def approval_states(self) -> set[str]:
+        """The states, in any kind's current spec, where a proposal waits for approval (`role: approval`)."""
+        return {
+            name for spec in self.latest() for name, state in spec.states.items() if state.role == "approval"
+        }
+
     def state_labels(self) -> dict[str, str]:
         """Every state of the current specs with its Dutch label, in workflow order (first seen)."""
         labels: dict[str, str] = {}

@@ -76,14 +76,20 @@ class TransitionContext:
             return running.get((kind, cost_type), ZERO)
         return sum((v for (k, _), v in running.items() if k == kind), ZERO)
 
-    def add_money(self, kind: MoneyKind, cost_type: str, amount: Decimal, note: str = "") -> None:
+    def add_money(
+        self, kind: MoneyKind, cost_type: str, amount: Decimal, note: str = "", *, quoted: bool = False
+    ) -> None:
+        """Stage a money line. `quoted`: the note says something of its own (what the handler typed),
+        so a letter quotes it beside the cost type; a fixed note that only repeats the cost type is not."""
         self._writable()
         if amount == ZERO:
             return
         running = self._load_totals()
         key = (str(kind), str(cost_type))
         running[key] = running.get(key, ZERO) + amount
-        self.money.append({"kind": key[0], "cost_type": key[1], "amount": amount, "note": note})
+        self.money.append(
+            {"kind": key[0], "cost_type": key[1], "amount": amount, "note": note, "quoted": quoted}
+        )
 
     def paid_in_insurance_year(self) -> Decimal:
         """Payments within the limits on all claims of this policy reported in the same insurance year

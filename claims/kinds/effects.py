@@ -41,11 +41,12 @@ def _set_reserve(ctx: TransitionContext, cost_type: str, amount: Decimal) -> Non
     ctx.add_money(MoneyKind.reserve, cost_type, amount - current, "reserve")
 
 
-def _pay(ctx: TransitionContext, cost_type: str, amount: Decimal, note: str) -> None:
-    """A payment, taken from the reserve of its cost type as far as that reaches."""
+def _pay(ctx: TransitionContext, cost_type: str, amount: Decimal, note: str, *, quoted: bool = False) -> None:
+    """A payment, taken from the reserve of its cost type as far as that reaches; `quoted`: its note is
+    quoted in the letters (TransitionContext.add_money)."""
     if amount <= ZERO:
         return
-    ctx.add_money(MoneyKind.payment, cost_type, amount, note)
+    ctx.add_money(MoneyKind.payment, cost_type, amount, note, quoted=quoted)
     reserve = ctx.total(MoneyKind.reserve, cost_type)
     ctx.add_money(MoneyKind.reserve, cost_type, -min(reserve, amount), "reserve afgeboekt")
 
@@ -165,7 +166,7 @@ def _input_amount(ctx: TransitionContext) -> Decimal:
 
 @effects.register("pay_mitigation_costs")
 def pay_mitigation_costs(ctx: TransitionContext) -> None:
-    _pay(ctx, CostType.mitigation, ctx.inputs["amount"], ctx.inputs["description"])
+    _pay(ctx, CostType.mitigation, ctx.inputs["amount"], ctx.inputs["description"], quoted=True)
 
 
 @effects.register("pay_expert_costs")
@@ -184,7 +185,7 @@ def pay_team(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("mitigation", []).append(
         {"measure": ctx.inputs["team"], "at": ctx.now.isoformat()}
     )
-    _pay(ctx, CostType.mitigation, ctx.inputs["cost"], f"team: {ctx.inputs['team']}")
+    _pay(ctx, CostType.mitigation, ctx.inputs["cost"], f"team: {ctx.inputs['team']}", quoted=True)
 
 
 @effects.register("record_expert_report")
@@ -255,7 +256,7 @@ def _dispute_costs(ctx: TransitionContext) -> Decimal:
 def pay_dispute_costs(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("dispute", {})["ruling"] = ctx.inputs["ruling"]
     _check_cover(ctx, ctx.inputs["dispute_costs"])
-    _pay(ctx, CostType.sgoa, ctx.inputs["dispute_costs"], "kosten geschil")
+    _pay(ctx, CostType.sgoa, ctx.inputs["dispute_costs"], "kosten geschil", quoted=True)
 
 
 @effects.register("record_dpa_notification")
@@ -297,7 +298,13 @@ def advance_amount(ctx: TransitionContext) -> Decimal:
 @effects.register("pay_advance")
 def pay_advance(ctx: TransitionContext) -> None:
     amount = advance_amount(ctx)
-    _pay(ctx, CostType.mitigation, amount, f"voorschot {ctx.inputs['share_percent']}% onbetaalde facturen")
+    _pay(
+        ctx,
+        CostType.mitigation,
+        amount,
+        f"voorschot {ctx.inputs['share_percent']}% onbetaalde facturen",
+        quoted=True,
+    )
     ctx.case_data.setdefault("advances", []).append({"amount": str(amount), "at": ctx.now.isoformat()})
     ctx.event_data["advance"] = str(amount)
 

@@ -48,7 +48,7 @@ def four_eyes(ctx: TransitionContext) -> str | None:
         return "Er ligt geen regeling ter goedkeuring."
     if proposal["proposed_by"] == ctx.actor.id:
         return "Vier ogen: wie de regeling voorstelt, keurt haar niet zelf goed."
-    if ctx.transition.trigger == "approve_settlement":
+    if ctx.transition.approval:
         amount = Decimal(proposal["total"])
         limit = ctx.actor.authority_limit
         if limit is None or amount > limit:

@@ -135,15 +135,12 @@ def _payments(ctx: TransitionContext) -> list[dict[str, Any]]:
     return [
         {
             "label": COST_TYPE_LABELS.get(m["cost_type"], m["cost_type"])
-            + (f" ({m['note']})" if m["note"] and m["note"] not in _PLAIN_NOTES else ""),
+            + (f" ({m['note']})" if m["note"] and m["quoted"] else ""),
             "amount": m["amount"],
         }
         for m in ctx.money
         if m["kind"] == MoneyKind.payment
     ]
-
-
-_PLAIN_NOTES = {"schadevergoeding", "wettelijke rente", "kosten van verweer", "kosten expertise"}
 
 
 def _settlement(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,7 +17,6 @@ from claims.people.permissions import check_is_manager
 from claims.storage.models import User
 from claims.storage.repositories import dashboard as figures
 
-APPROVAL_STATE = "goedkeuring"
 WEEKS = 12
 STAY_WINDOW = timedelta(days=365)
 
@@ -38,15 +38,18 @@ class Dashboard:
     approvals: list[dict[str, Any]]
 
 
-def dashboard(conn: Connection, actor: User, now: datetime, tz: ZoneInfo) -> Dashboard:
-    """The figures over all claims, for a manager (who sees all of them); Forbidden for anyone else."""
+def dashboard(
+    conn: Connection, actor: User, now: datetime, tz: ZoneInfo, *, approval_states: Collection[str]
+) -> Dashboard:
+    """The figures over all claims, for a manager (who sees all of them); Forbidden for anyone else.
+    `approval_states`: the states where proposals wait for approval (the specs' `role: approval`)."""
     check_is_manager(actor)
     return Dashboard(
         open_by_kind_state=_open_by_kind_state(conn),
         overdue_by_handler=_overdue_by_handler(conn, now),
         stays=_stays(conn, now),
         weeks=_weeks(conn, now, tz),
-        approvals=_approvals(conn),
+        approvals=_approvals(conn, approval_states),
     )
 
 
@@ -94,8 +97,11 @@ def _weeks(conn: Connection, now: datetime, tz: ZoneInfo) -> list[tuple[str, int
     return [(f"wk {s.isocalendar().week}", opened[s], closed[s]) for s in starts]
 
 
-def _approvals(conn: Connection) -> list[dict[str, Any]]:
-    rows = figures.in_state_with_deadline(conn, APPROVAL_STATE)
+def _approvals(conn: Connection, states: Collection[str]) -> list[dict[str, Any]]:
+    rows = sorted(
+        (r for state in sorted(states) for r in figures.in_state_with_deadline(conn, state)),
+        key=lambda r: r.state_entered_at,
+    )
     return [
         {
             "reference": r.reference,

@@ -174,7 +174,11 @@ def _advance(
         data={"inputs": jsonable(values), **ctx.event_data},
     )
     money.add_lines(
-        conn, [{"claim_id": claim.id, "event_id": event_id, "at": now, **line} for line in ctx.money]
+        conn,
+        [
+            {"claim_id": claim.id, "event_id": event_id, "at": now, **_stored(line, _MONEY_COLUMNS)}
+            for line in ctx.money
+        ],
     )
     new_claim = {**claim, **changes}
     update_deadlines(conn, rt, spec, claim, transition, new_claim, now)
@@ -210,3 +214,11 @@ def _stale(spec: WorkflowSpec, claim: ClaimRecord, expected_version: int) -> Sta
             f"'{state}' (versie {claim.version}). Er is niets doorgevoerd."
         )
     return StaleClaim(message, current_state=claim.state, current_version=claim.version)
+
+
+# what a staged money line stores (it also says whether letters quote its note)
+_MONEY_COLUMNS = ("kind", "cost_type", "amount", "note")
+
+
+def _stored(line: Mapping[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    return {name: line[name] for name in columns}

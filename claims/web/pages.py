@@ -168,7 +168,9 @@ def dashboard_page(
 ) -> Response:
     """The dashboard; with `export_errors`, its export form shown again as filled in, the problems marked."""
     now = ctx.rt.clock()
-    d = dashboard_figures(db.connection(), viewer.user, now, ctx.rt.tz)
+    d = dashboard_figures(
+        db.connection(), viewer.user, now, ctx.rt.tz, approval_states=ctx.rt.catalog.approval_states()
+    )
     states = ctx.rt.catalog.state_labels()
     by_state: dict[str, int] = {}
     by_kind: dict[str, int] = {}

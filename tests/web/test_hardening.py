@@ -17,7 +17,7 @@ from sqlmodel import Session
 from claims.people.logins import FREE_ATTEMPTS
 from claims.people.users import add_user, user_by_email
 from claims.reads.dashboard import dashboard
-from claims.runtime import Runtime
+from claims.runtime import AMSTERDAM, Runtime
 from claims.service import open_claim
 from tests.conftest import snapshot
 from tests.factories import Clock, World, make_user, melding
@@ -195,8 +195,8 @@ def test_the_dashboard_survives_a_state_no_current_spec_knows(
 def test_the_dashboard_figures_are_for_managers_only(engine: Engine, world: World) -> None:
     with engine.connect() as conn:
         with pytest.raises(Forbidden):
-            dashboard(conn, world.handler, datetime.now(UTC), Runtime.__dataclass_fields__["tz"].default)
-        assert dashboard(conn, world.manager, datetime.now(UTC), Runtime.__dataclass_fields__["tz"].default)
+            dashboard(conn, world.handler, datetime.now(UTC), AMSTERDAM, approval_states={"goedkeuring"})
+        assert dashboard(conn, world.manager, datetime.now(UTC), AMSTERDAM, approval_states={"goedkeuring"})
 
 
 def test_only_an_admin_adds_users(engine: Engine, world: World, clock: Clock) -> None:

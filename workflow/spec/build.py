@@ -81,6 +81,7 @@ def _state(name: str, body: StateModel) -> StateSpec:
         terminal=body.terminal,
         deadlines=tuple(_deadline(d) for d in body.deadlines),
         description=body.description,
+        role=body.role,
     )
 
 
@@ -152,4 +153,5 @@ def _transitions(
             notify=body.notify,
             effects=body.effects,
             outcome=body.outcome,
+            approval=body.approval,
         )

@@ -195,6 +195,11 @@ class StateModel(_SpecPart):
     terminal: StrictBool = Field(False, description="Een eindfase: de claim is daarna gesloten.")
     deadlines: tuple[DeadlineModel, ...] = Field((), description="Termijnen die starten bij binnenkomst.")
     description: str = Field("", description="Wat er in deze fase gebeurt.")
+    role: Literal["approval"] | None = Field(
+        None,
+        description="`approval`: hier wacht een voorstel op de goedkeuring van een tweede (vier ogen); "
+        "het dashboard van de manager toont de claims in zo'n fase.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -235,6 +240,11 @@ class TransitionModel(_SpecPart):
     effects: Names = Field((), description="Wat de stap verder doet (betaling, reserve, notitie).")
     outcome: Text | None = Field(
         None, description="De uitkomst van de claim, verplicht bij een stap naar een eindfase."
+    )
+    approval: StrictBool = Field(
+        False,
+        description="De stap keurt een voorstel goed (vier ogen): wie hem doet, moet zelf bevoegd zijn "
+        "voor het voorgestelde bedrag.",
     )
 
     @field_validator("fields", "letters", mode="before")

@@ -104,6 +104,7 @@ class StateSpec:
     terminal: bool = False
     deadlines: tuple[DeadlineSpec, ...] = ()
     description: str = ""
+    role: str | None = None  # "approval": a proposal waits here for a second pair of eyes
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class TransitionSpec:
     notify: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     outcome: str | None = None
+    approval: bool = False  # approves a proposal: the approver's own authority must cover it
 
     @property
     def internal(self) -> bool:
