@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +102,27 @@ def load_catalog(directory: Path = SPEC_DIR, vocab: SpecVocabulary | None = None
     if not specs:
         raise SpecError(str(directory), "no workflow specs found")
     check_locked(specs.values(), read_lock(directory))
+    check_migrations(specs)
     catalog = Catalog(specs)
     for spec in specs.values():
         catalog.engine.machine(spec)  # build every machine once, at start-up
     return catalog
+
+
+def check_migrations(specs: Mapping[tuple[str, int], WorkflowSpec]) -> None:
+    """SpecError for a `migrates_from` that renames a state its older version does not have (the new
+    state is checked with the spec itself). A version no longer loaded has no claims left to migrate, so
+    its map is not checked: removing that old file must not force a change, and so a new fingerprint, on
+    the version that superseded it."""
+    for spec in specs.values():
+        for old_version, renamed in spec.migrates_from.items():
+            old = specs.get((spec.kind, old_version))
+            if old is None:
+                continue
+            for state in renamed:
+                if state not in old.states:
+                    raise SpecError(
+                        spec.source_file,
+                        f"migrates_from {old_version}: unknown state '{state}' in version {old_version} "
+                        f"({old.source_file})",
+                    )

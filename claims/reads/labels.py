@@ -16,4 +16,5 @@ EVENT_LABELS = {
     "deadline_overdue": "Termijn verlopen",
     "deadline_escalated": "Geëscaleerd naar de manager",
     "late_notice": "Late melding (art. 7:941 BW)",
+    "migrated": "Overgezet naar een nieuwe workflowversie",
 }

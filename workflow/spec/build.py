@@ -58,6 +58,10 @@ def build_spec(model: SpecFile, source: str) -> WorkflowSpec:
     states = {name: _state(name, body) for name, body in model.states.items()}
     if model.initial not in states:
         raise fail(f"unknown state '{model.initial}' as initial state")
+    for renamed in model.migrates_from.values():
+        for new_state in renamed.values():
+            if new_state not in states:
+                raise fail(f"migrates_from: unknown state '{new_state}'")
     transitions: list[TransitionSpec] = []
     for body in model.transitions:
         transitions.extend(_transitions(body, states, fail))
@@ -71,6 +75,7 @@ def build_spec(model: SpecFile, source: str) -> WorkflowSpec:
         description=model.description,
         source_file=source,
         fingerprint=fingerprint(model),
+        migrates_from={old: dict(renamed) for old, renamed in model.migrates_from.items()},
     )
 
 

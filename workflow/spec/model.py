@@ -297,6 +297,30 @@ class SpecFile(SpecBase):
         None, description="De gedeelde basis waarop deze soort voortbouwt, bijv. _base."
     )
     initial: Text = Field(description="De fase waarin een nieuwe claim begint.")
+    migrates_from: dict[Positive, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Van welke oudere versies open claims naar deze versie mogen (`claimflow workflows "
+        "migrate`), elk met de fasen die een andere naam kregen als oude fase: nieuwe fase. Een fase die "
+        "haar naam houdt, hoeft er niet in; een claim in een fase die hier niet staat en in deze versie "
+        "niet bestaat, wordt niet gemigreerd.",
+    )
+
+    @field_validator("migrates_from", mode="before")
+    @classmethod
+    def _bare_versions(cls, value: object) -> object:
+        # `migrates_from: {1: }`: a version whose states all keep their names
+        if isinstance(value, dict):
+            return {k: {} if v is None else v for k, v in value.items()}
+        return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _migrates_from_older_versions(self) -> SpecFile:
+        newer = sorted(v for v in self.migrates_from if v >= self.version)
+        if newer:
+            raise ValueError(
+                f"migrates_from names version {newer[0]}: a spec migrates only from older versions"
+            )
+        return self
 
 
 def json_schema() -> dict[str, Any]:

@@ -154,6 +154,9 @@ class WorkflowSpec:
     source_file: str = ""
     # sha256 of the resolved spec (after `extends`, defaults filled in): what "version N" means
     fingerprint: str = ""
+    # older version -> {old state: new state}: the versions whose open claims may move to this one, and
+    # the states renamed on the way (a state that keeps its name is not listed)
+    migrates_from: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
     _by_source: dict[str, tuple[TransitionSpec, ...]] = field(default_factory=dict, repr=False)
     _by_key: dict[tuple[str, str], TransitionSpec] = field(default_factory=dict, repr=False)
 
@@ -179,3 +182,12 @@ class WorkflowSpec:
 
     def is_terminal(self, state: str) -> bool:
         return self.states[state].terminal
+
+    def migrated_state(self, from_version: int, state: str) -> str | None:
+        """The state a claim in `state` under `from_version` is in under this version; None when this
+        version does not migrate from that one, or the state has no counterpart here."""
+        renamed = self.migrates_from.get(from_version)
+        if renamed is None:
+            return None
+        target = renamed.get(state, state)
+        return target if target in self.states else None

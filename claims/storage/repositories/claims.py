@@ -79,3 +79,21 @@ def next_reference(conn: Connection, year: int) -> str:
 def row_by_reference(conn: Connection, reference: str) -> Row[Any] | None:
     """The claim's row as the read side shows it (every column)."""
     return conn.execute(select(CLAIMS).where(CLAIMS.c.reference == reference)).first()
+
+
+_OPEN_OF_KIND_BEFORE = Prepared(
+    select(CLAIMS)
+    .where(
+        CLAIMS.c.kind == bindparam("kind"),
+        CLAIMS.c.spec_version < bindparam("version"),
+        CLAIMS.c.closed_at.is_(None),
+    )
+    .order_by(CLAIMS.c.id),
+    ClaimRecord,
+)
+
+
+def open_of_kind_before_version(conn: Connection, kind: str, version: int) -> list[ClaimRecord]:
+    """The open claims of `kind` that run under a spec version older than `version`, oldest first: what a
+    migration to `version` has to move."""
+    return _OPEN_OF_KIND_BEFORE.all(conn, {"kind": kind, "version": version})
