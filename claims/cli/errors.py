@@ -19,6 +19,8 @@ EXIT_CODES: dict[type[WorkflowError], int] = {
     ClaimNotFound: 6,
     SpecError: 7,
 }
+# `workflows migrate`: some claims could not be migrated (listed); the others were
+MIGRATION_REFUSED = 8
 
 
 def exit_code(exc: WorkflowError) -> int:

@@ -1,5 +1,5 @@
-"""`claimflow workflows`: list, show, check and draw the workflow of each kind of claim, and print the JSON
-Schema of a spec file."""
+"""`claimflow workflows`: list, show, check and draw the workflow of each kind of claim, print the JSON
+Schema of a spec file, and migrate open claims to a newer version."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
+from sqlmodel import Session
 
-from claims.cli.context import runtime
-from claims.cli.errors import domain_errors, fail
+from claims.cli.context import engine, runtime
+from claims.cli.errors import MIGRATION_REFUSED, domain_errors, fail
 from claims.kinds.catalog import SPEC_DIR, letter_templates, load_catalog, vocabulary
 from claims.kinds.lock import read_lock, unlocked, write_lock
+from claims.reads.audit import operator_label
+from claims.service.migration import MigrationStep, migrate, plan_migration
+from notifications.formatting import local_moment
 from workflow.diagram import to_dot, to_mermaid
 from workflow.diagram_render import DiagramRenderer, GraphvizError
 from workflow.spec import json_schema, load_spec
 
 app = typer.Typer(
-    help="Workflows per soort claim: tonen, controleren, diagram, schema.", no_args_is_help=True
+    help="Workflows per soort claim: tonen, controleren, diagram, schema, migreren.", no_args_is_help=True
 )
 
 
@@ -134,3 +139,45 @@ def workflows_lock(
         typer.echo(f"vastgelegd: {kind} versie {version}")
     if not added:
         typer.echo("niets nieuws: elke versie was al vastgelegd")
+
+
+@app.command("migrate")
+def workflows_migrate(
+    kind: str,
+    to: Annotated[int, typer.Option("--to", help="De nieuwere versie waarnaar open claims gaan.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Toon alleen wat er zou veranderen.")] = False,
+) -> None:
+    """Zet de open claims van een soort over naar een nieuwere workflowversie (migrates_from in die
+    versie), elke claim in een eigen transactie. Exit 8 als er claims geweigerd zijn (ze staan erbij)."""
+    rt = runtime()
+    with Session(engine(), expire_on_commit=False) as session, domain_errors():
+        try:
+            if dry_run:
+                steps = plan_migration(session, rt, kind, to)
+            else:
+                steps = migrate(session, rt, kind, to, operator_label())
+        except KeyError as exc:
+            fail(f"kind/--to: {exc.args[0]}", 2)
+    for step in steps:
+        typer.echo(_described(step, rt.tz))
+    refused = [s for s in steps if s.refused is not None]
+    done = len(steps) - len(refused)
+    if not steps:
+        typer.echo(f"niets te doen: geen open claims van {kind} onder een versie voor {to}")
+    else:
+        typer.echo(f"{'zou migreren' if dry_run else 'gemigreerd'}: {done}; geweigerd: {len(refused)}")
+    if refused:
+        raise typer.Exit(MIGRATION_REFUSED)
+
+
+def _described(step: MigrationStep, tz: ZoneInfo) -> str:
+    head = f"{step.reference}: versie {step.from_version} fase {step.from_state}"
+    if step.refused is not None:
+        return f"{head}: geweigerd: {step.refused}"
+    parts = [f"{head} -> versie {step.to_version} fase {step.to_state}"]
+    if step.cancelled:
+        parts.append(f"termijnen gestopt: {', '.join(step.cancelled)}")
+    if step.opened:
+        opened = ", ".join(f"{d.name} (uiterlijk {local_moment(d.due_at, tz)})" for d in step.opened)
+        parts.append(f"termijnen gestart: {opened}")
+    return "; ".join(parts)

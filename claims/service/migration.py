@@ -193,8 +193,14 @@ def _plan(
     kept: set[str] = set()
     for row in deadlines.open_of_claim(conn, claim.id):
         new_state = target.migrated_state(v, row.state)
+        if new_state is None:
+            # a term an earlier state started (the 7:942 limitation period) must not vanish unnoticed
+            return refuse(
+                f"termijn '{row.name}' liep vanaf fase '{row.state}', die niet bestaat in versie "
+                f"{target.version}, en migrates_from {v} zegt niet in welke fase zij overgaat"
+            )
         before = _declared(old, row.state, row.name)
-        after = _declared(target, new_state, row.name) if new_state else None
+        after = _declared(target, new_state, row.name)
         if after is not None and after.when and not claim.get(after.when):
             after = None
         if after is not None and new_state == row.state and after == before:
@@ -202,7 +208,7 @@ def _plan(
             continue
         closing.append(row.id)
         cancelled.append(row.name)
-        if after is None or new_state is None:
+        if after is None:
             continue
         same_timing = before is not None and _timing(before) == _timing(after)
         start = row.started_at if same_timing or after.base == ENTERED else _start(after, claim, rt)
