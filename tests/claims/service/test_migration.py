@@ -1,0 +1,265 @@
+"""Migrating open claims to a newer spec version: two versions live at once, a state renamed through
+`migrates_from`, a claim refused because its state has no counterpart, and a dry run that changes nothing.
+
+The specs are a copy of the real ones with a version 2 of contract_breach (on a copy of the shared base):
+`melding` is renamed `aangemeld` (declared in migrates_from), `dekkingsonderzoek` is renamed `dekking`
+(not declared: a claim there cannot be migrated), and the receipt term is 3 working days instead of 2."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from claims.cli import workflows as workflows_cli
+from claims.cli.app import app as cli_app
+from claims.cli.errors import MIGRATION_REFUSED
+from claims.kinds.catalog import SPEC_DIR, load_catalog
+from claims.runtime import Runtime
+from claims.service import advance, open_claim
+from claims.service.migration import MigrationStep, migrate, plan_migration
+from claims.storage.repositories import audit, claims, deadlines, events
+from tests.conftest import snapshot
+from tests.factories import Clock, World, melding
+from workflow.deadlines import compute_due
+from workflow.errors import SpecError
+
+KIND = "contract_breach"
+BY = "cli:tester"
+CLAIMFLOW = Path(sys.executable).parent / "claimflow"
+
+
+def _renamed(text: str) -> str:
+    text = text.replace("  melding:\n", "  aangemeld:\n").replace("from: melding\n", "from: aangemeld\n")
+    text = text.replace("initial: melding\n", "initial: aangemeld\n")
+    text = text.replace("[melding, dekkingsonderzoek]", "[aangemeld, dekkingsonderzoek]")
+    return re.sub(r"\bdekkingsonderzoek\b", "dekking", text)
+
+
+def write_v2(folder: Path, migrates_from: str = "migrates_from: {1: {melding: aangemeld}}\n") -> None:
+    base = _renamed((folder / "_base.yaml").read_text(encoding="utf-8"))
+    receipt = "amount: 2\n        unit: working_days\n        met_by: [start_coverage_check]"
+    assert receipt in base
+    base = base.replace(receipt, receipt.replace("amount: 2", "amount: 3"))
+    (folder / "_base_v2.yaml").write_text(base, encoding="utf-8")
+    kind = _renamed((folder / f"{KIND}.yaml").read_text(encoding="utf-8"))
+    kind = kind.replace("version: 1\n", "version: 2\n" + migrates_from).replace(
+        "extends: _base\n", "extends: _base_v2\n"
+    )
+    (folder / f"{KIND}_v2.yaml").write_text(kind, encoding="utf-8")
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    folder = tmp_path / "workflows"
+    shutil.copytree(SPEC_DIR, folder)
+    write_v2(folder)
+    return folder
+
+
+@pytest.fixture
+def rt2(rt: Runtime, specs: Path) -> Runtime:
+    """The test runtime with both versions of contract_breach loaded."""
+    return replace(rt, catalog=load_catalog(specs))
+
+
+def _open_v1(engine: Engine, rt: Runtime, world: World) -> str:
+    with Session(engine) as s:
+        return open_claim(s, rt, melding(KIND), world.handler).reference
+
+
+def _fire(engine: Engine, rt: Runtime, world: World, reference: str, trigger: str) -> str:
+    with engine.connect() as conn:
+        claim = claims.by_reference(conn, reference)
+    assert claim is not None
+    with Session(engine) as s:
+        return advance(s, rt, reference, trigger, {}, world.handler, claim.version).state
+
+
+def _migrate(engine: Engine, rt: Runtime) -> list[MigrationStep]:
+    with Session(engine) as s:
+        return migrate(s, rt, KIND, 2, BY)
+
+
+def test_the_catalog_loads_both_versions_with_the_state_map(rt2: Runtime) -> None:
+    v2 = rt2.catalog.spec(KIND)
+    assert v2.version == 2 and rt2.catalog.spec(KIND, 1).version == 1
+    assert v2.migrates_from == {1: {"melding": "aangemeld"}}
+    assert v2.migrated_state(1, "melding") == "aangemeld"
+    assert v2.migrated_state(1, "regeling") == "regeling"  # kept its name: maps to itself
+    assert v2.migrated_state(1, "dekkingsonderzoek") is None
+    assert v2.migrated_state(3, "melding") is None
+
+
+def test_two_versions_live_at_once(engine: Engine, rt: Runtime, rt2: Runtime, world: World) -> None:
+    old = _open_v1(engine, rt, world)
+    with Session(engine) as s:
+        new = open_claim(s, rt2, melding(KIND), world.handler).reference
+    # each fires its own version's transitions, into its own version's states
+    assert _fire(engine, rt2, world, old, "start_coverage_check") == "dekkingsonderzoek"
+    assert _fire(engine, rt2, world, new, "start_coverage_check") == "dekking"
+    with engine.connect() as conn:
+        a, b = claims.by_reference(conn, old), claims.by_reference(conn, new)
+    assert a is not None and b is not None
+    assert (a.spec_version, a.spec_fingerprint) == (1, rt2.catalog.spec(KIND, 1).fingerprint)
+    assert (b.spec_version, b.spec_fingerprint) == (2, rt2.catalog.spec(KIND, 2).fingerprint)
+
+
+def test_a_migration_renames_the_state_and_recomputes_the_deadlines(
+    engine: Engine, rt: Runtime, rt2: Runtime, world: World, clock: Clock
+) -> None:
+    reference = _open_v1(engine, rt, world)
+    with engine.connect() as conn:
+        before = claims.by_reference(conn, reference)
+        assert before is not None
+        running = {d.name: d for d in deadlines.open_of_claim(conn, before.id)}
+    clock.advance(days=1)
+    steps = _migrate(engine, rt2)
+    assert [(s.reference, s.from_state, s.to_state, s.refused) for s in steps] == [
+        (reference, "melding", "aangemeld", None)
+    ]
+    assert set(steps[0].cancelled) == {"ontvangstbevestiging", "verjaring"}
+    v2 = rt2.catalog.spec(KIND, 2)
+    with engine.connect() as conn:
+        claim = claims.by_reference(conn, reference)
+        assert claim is not None
+        now_running = {d.name: d for d in deadlines.open_of_claim(conn, claim.id)}
+        timeline = events.of_claim(conn, claim.id)
+        entries = audit.newest(conn, 5)
+    assert (claim.state, claim.spec_version, claim.spec_fingerprint) == ("aangemeld", 2, v2.fingerprint)
+    assert claim.version == before.version + 1
+    assert {d.state for d in now_running.values()} == {"aangemeld"}
+    # the receipt term is 3 working days now, from when it started; the limitation period kept its day
+    receipt = next(d for d in v2.states["aangemeld"].deadlines if d.name == "ontvangstbevestiging")
+    started = running["ontvangstbevestiging"].started_at
+    assert now_running["ontvangstbevestiging"].due_at == compute_due(receipt, started, rt.calendar, rt.tz)
+    assert now_running["ontvangstbevestiging"].due_at > running["ontvangstbevestiging"].due_at
+    assert now_running["verjaring"].due_at == running["verjaring"].due_at
+    event = timeline[-1]
+    assert (event.kind, event.from_state, event.to_state) == ("migrated", "melding", "aangemeld")
+    assert (event.data["from_version"], event.data["to_version"], event.data["by"]) == (1, 2, BY)
+    assert event.claim_version == claim.version
+    entry = entries[0]
+    assert (entry.action, entry.subject, entry.actor) == ("migrate_claim", reference, BY)
+    assert entry.detail["to_state"] == "aangemeld"
+    # and it now runs under version 2
+    assert _fire(engine, rt2, world, reference, "start_coverage_check") == "dekking"
+
+
+def test_a_claim_whose_state_has_no_mapping_is_refused_and_left_unchanged(
+    engine: Engine, rt: Runtime, rt2: Runtime, world: World
+) -> None:
+    stuck = _open_v1(engine, rt, world)
+    _fire(engine, rt, world, stuck, "start_coverage_check")  # into dekkingsonderzoek, not mapped
+    movable = _open_v1(engine, rt, world)
+    with engine.connect() as conn:
+        stuck_before = claims.by_reference(conn, stuck)
+        assert stuck_before is not None
+        stuck_deadlines = deadlines.open_of_claim(conn, stuck_before.id)
+    steps = _migrate(engine, rt2)
+    by_reference = {s.reference: s for s in steps}
+    assert by_reference[movable].refused is None
+    assert by_reference[stuck].refused is not None and "dekkingsonderzoek" in by_reference[stuck].refused
+    with engine.connect() as conn:
+        assert claims.by_reference(conn, stuck) == stuck_before
+        assert deadlines.open_of_claim(conn, stuck_before.id) == stuck_deadlines
+        assert [e.kind for e in events.of_claim(conn, stuck_before.id)][-1] != "migrated"
+        assert [e.subject for e in audit.newest(conn, 10)] == [movable]
+        moved = claims.by_reference(conn, movable)
+    assert moved is not None and moved.spec_version == 2
+
+
+def test_a_version_that_declares_no_migration_refuses_every_claim(
+    engine: Engine, rt: Runtime, world: World, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bare"
+    shutil.copytree(SPEC_DIR, folder)
+    write_v2(folder, migrates_from="")
+    reference = _open_v1(engine, rt, world)
+    bare = replace(rt, catalog=load_catalog(folder))
+    [step] = _migrate(engine, bare)
+    assert step.reference == reference and step.refused is not None and "versie 1" in step.refused
+
+
+def test_a_dry_run_says_what_would_change_and_changes_nothing(
+    engine: Engine, rt: Runtime, rt2: Runtime, world: World
+) -> None:
+    reference = _open_v1(engine, rt, world)
+    before = snapshot(engine)
+    with Session(engine) as s:
+        [step] = plan_migration(s, rt2, KIND, 2)
+    assert (step.reference, step.to_state, step.refused) == (reference, "aangemeld", None)
+    assert {d.name for d in step.opened} == {"ontvangstbevestiging", "verjaring"}
+    assert snapshot(engine) == before
+
+
+def test_nothing_to_do_when_every_claim_is_on_the_version(engine: Engine, rt2: Runtime, world: World) -> None:
+    with Session(engine) as s:
+        open_claim(s, rt2, melding(KIND), world.handler)
+    assert _migrate(engine, rt2) == []
+    with pytest.raises(KeyError), Session(engine) as s:
+        plan_migration(s, rt2, KIND, 3)
+
+
+def test_the_command_lists_refused_claims_and_exits_8(
+    engine: Engine, rt: Runtime, rt2: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck = _open_v1(engine, rt, world)
+    _fire(engine, rt, world, stuck, "start_coverage_check")
+    movable = _open_v1(engine, rt, world)
+    monkeypatch.setattr(workflows_cli, "runtime", lambda: rt2)
+    monkeypatch.setattr(workflows_cli, "engine", lambda: engine)
+    runner = CliRunner()
+    dry = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "2", "--dry-run"])
+    assert dry.exit_code == MIGRATION_REFUSED, dry.output
+    assert f"{movable}: versie 1 fase melding -> versie 2 fase aangemeld" in dry.output
+    assert f"{stuck}: versie 1 fase dekkingsonderzoek: geweigerd" in dry.output
+    assert "zou migreren: 1; geweigerd: 1" in dry.output
+    done = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "2"])
+    assert done.exit_code == MIGRATION_REFUSED and "gemigreerd: 1; geweigerd: 1" in done.output
+    again = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "2"])
+    assert again.exit_code == MIGRATION_REFUSED and "gemigreerd: 0; geweigerd: 1" in again.output
+    unknown = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "7"])
+    assert unknown.exit_code == 2
+
+
+def test_migrates_from_must_name_states_of_both_versions(specs: Path) -> None:
+    v2 = specs / f"{KIND}_v2.yaml"
+    text = v2.read_text(encoding="utf-8")
+    v2.write_text(text.replace("{melding: aangemeld}", "{melding: nergens}"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"_v2\.yaml.*migrates_from: unknown state 'nergens'"):
+        load_catalog(specs)
+    v2.write_text(text.replace("{melding: aangemeld}", "{meldng: aangemeld}"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"_v2\.yaml.*migrates_from 1: unknown state 'meldng' in version 1"):
+        load_catalog(specs)
+    v2.write_text(text.replace("{1: {melding", "{2: {melding"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"migrates_from names version 2"):
+        load_catalog(specs)
+
+
+def test_the_installed_command_has_nothing_to_do_on_the_real_specs(
+    _sqlite_template: Path, tmp_path: Path
+) -> None:
+    # the real specs hold one version of each kind: nothing is older than version 1, and there is no 2
+    db = tmp_path / "claimflow.db"
+    shutil.copy(_sqlite_template, db)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")}
+    env["CLAIMFLOW_DATABASE_URL"] = f"sqlite:///{db}"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(CLAIMFLOW), "workflows", "migrate", KIND, *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+
+    nothing = run("--to", "1")
+    assert nothing.returncode == 0 and "niets te doen" in nothing.stdout, nothing.stderr
+    unknown = run("--to", "2", "--dry-run")
+    assert unknown.returncode == 2 and "versie 2" in unknown.stderr
