@@ -17,12 +17,10 @@ from claims.storage.records import ClaimRecord, InvoiceRecord, PolicyRecord, Rat
 from claims.storage.repositories import money, policies, users
 from workflow.calendar import WorkingDayCalendar
 from workflow.engine import UntypedInputs
+from workflow.guards import EffectRegistry
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
-
-# What each paying effect will pay, by effect name: the authority guards weigh it before any effect runs.
-PAYMENT_AMOUNTS: dict[str, Callable[[TransitionContext], Decimal]] = {}
 
 
 @dataclass
@@ -99,7 +97,8 @@ class TransitionContext:
 
     def amount_at_stake(self) -> Decimal:
         """What this transition's effects will pay out."""
-        return sum((PAYMENT_AMOUNTS[e](self) for e in self.transition.effects if e in PAYMENT_AMOUNTS), ZERO)
+        paying = (effects.payment(e) for e in self.transition.effects)
+        return sum((pays(self) for pays in paying if pays is not None), ZERO)
 
     def unpaid_invoices(self) -> list[InvoiceRecord]:
         return money.unpaid_invoices(self.conn, self.claim.id)
@@ -118,6 +117,11 @@ class TransitionContext:
 
     def user_by_email(self, email: str) -> UserRecord | None:
         return users.by_email(self.conn, email)
+
+
+# The domain's effects (claims.kinds.effects registers them): here, because what the paying ones will pay
+# is part of what a transition's context answers (amount_at_stake), and effects.py reads this module.
+effects: EffectRegistry[TransitionContext] = EffectRegistry()
 
 
 def answering_context(

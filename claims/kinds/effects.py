@@ -6,32 +6,17 @@ service writes them in the transition's one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from claims.kinds.context import PAYMENT_AMOUNTS, ZERO, TransitionContext
-from claims.kinds.guards import SETTLEMENT_PARTS, settlement_total
+from claims.kinds.context import ZERO, TransitionContext, effects
+from claims.kinds.guards import SETTLEMENT_INPUTS, SETTLEMENT_PARTS, settlement_total
 from claims.money.interest import RatePeriod, statutory_interest
 from claims.storage.models import OUTSIDE_LIMIT, CostType, MoneyKind, Role
 from notifications.formatting import euro
 from workflow.errors import InvalidInput, TransitionNotAllowed
-from workflow.guards import EffectRegistry
 
-effects: EffectRegistry[TransitionContext] = EffectRegistry()
-
-
-def pays(
-    name: str,
-) -> Callable[[Callable[[TransitionContext], Decimal]], Callable[[TransitionContext], Decimal]]:
-    """Declare what effect `name` pays out, so the authority guards can weigh it first."""
-
-    def add(func: Callable[[TransitionContext], Decimal]) -> Callable[[TransitionContext], Decimal]:
-        PAYMENT_AMOUNTS[name] = func
-        return func
-
-    return add
-
+__all__ = ["effects"]  # registered here, kept in claims.kinds.context (amount_at_stake reads it)
 
 CENT = Decimal("0.01")
 
@@ -95,7 +80,7 @@ def _settle(ctx: TransitionContext, amounts: dict[str, Decimal]) -> None:
     ctx.event_data["settlement"] = {k: str(v) for k, v in amounts.items()} | {"deductible": str(deductible)}
 
 
-@effects.register("appoint_expert")
+@effects.register("appoint_expert", inputs={"expert": "user"})
 def appoint_expert(ctx: TransitionContext) -> None:
     expert = ctx.user_by_email(ctx.inputs["expert"])
     if expert is None or expert.role != Role.expert or not expert.active:
@@ -104,7 +89,7 @@ def appoint_expert(ctx: TransitionContext) -> None:
     ctx.event_data["expert"] = expert.email
 
 
-@effects.register("reassign_handler")
+@effects.register("reassign_handler", inputs={"handler": "user"})
 def reassign_handler(ctx: TransitionContext) -> None:
     handler = ctx.user_by_email(ctx.inputs["handler"])
     if handler is None or handler.role != Role.handler or not handler.active:
@@ -115,14 +100,14 @@ def reassign_handler(ctx: TransitionContext) -> None:
     ctx.event_data["handler"] = handler.email
 
 
-@effects.register("set_initial_reserves")
+@effects.register("set_initial_reserves", inputs={"reserve_damages": "money?", "reserve_expert": "money?"})
 def set_initial_reserves(ctx: TransitionContext) -> None:
     for field, cost_type in (("reserve_damages", CostType.damages), ("reserve_expert", CostType.expert)):
         if ctx.inputs.get(field) is not None:
             _set_reserve(ctx, cost_type, ctx.inputs[field])
 
 
-@effects.register("set_reserve")
+@effects.register("set_reserve", inputs={"cost_type": "choice", "amount": "money"})
 def set_reserve(ctx: TransitionContext) -> None:
     _set_reserve(ctx, ctx.inputs["cost_type"], ctx.inputs["amount"])
 
@@ -133,7 +118,7 @@ def release_reserves(ctx: TransitionContext) -> None:
         _set_reserve(ctx, cost_type, ZERO)
 
 
-@effects.register("record_rejection")
+@effects.register("record_rejection", inputs={"ground": "choice", "reasons": "text"})
 def record_rejection(ctx: TransitionContext) -> None:
     ctx.case_data["rejection"] = {
         "ground": ctx.inputs["ground"],
@@ -142,14 +127,14 @@ def record_rejection(ctx: TransitionContext) -> None:
     }
 
 
-@effects.register("record_objection")
+@effects.register("record_objection", inputs={"objection": "text"})
 def record_objection(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("objections", []).append(
         {"text": ctx.inputs["objection"], "at": ctx.now.isoformat()}
     )
 
 
-@effects.register("record_mitigation_plan")
+@effects.register("record_mitigation_plan", inputs={"measure": "text", "reserve_mitigation": "money"})
 def record_mitigation_plan(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("mitigation", []).append(
         {"measure": ctx.inputs["measure"], "at": ctx.now.isoformat()}
@@ -157,30 +142,29 @@ def record_mitigation_plan(ctx: TransitionContext) -> None:
     _set_reserve(ctx, CostType.mitigation, ctx.inputs["reserve_mitigation"])
 
 
-@pays("pay_mitigation_costs")
-@pays("pay_expert_costs")
 def _input_amount(ctx: TransitionContext) -> Decimal:
     amount: Decimal = ctx.inputs["amount"]
     return amount
 
 
-@effects.register("pay_mitigation_costs")
+@effects.register(
+    "pay_mitigation_costs", inputs={"amount": "money", "description": "text"}, pays=_input_amount
+)
 def pay_mitigation_costs(ctx: TransitionContext) -> None:
     _pay(ctx, CostType.mitigation, ctx.inputs["amount"], ctx.inputs["description"], quoted=True)
 
 
-@effects.register("pay_expert_costs")
+@effects.register("pay_expert_costs", inputs={"amount": "money"}, pays=_input_amount)
 def pay_expert_costs(ctx: TransitionContext) -> None:
     _pay(ctx, CostType.expert, ctx.inputs["amount"], "kosten expertise")
 
 
-@pays("pay_team")
 def _team_cost(ctx: TransitionContext) -> Decimal:
     cost: Decimal = ctx.inputs["cost"]
     return cost
 
 
-@effects.register("pay_team")
+@effects.register("pay_team", inputs={"team": "text", "cost": "money"}, pays=_team_cost)
 def pay_team(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("mitigation", []).append(
         {"measure": ctx.inputs["team"], "at": ctx.now.isoformat()}
@@ -188,7 +172,11 @@ def pay_team(ctx: TransitionContext) -> None:
     _pay(ctx, CostType.mitigation, ctx.inputs["cost"], f"team: {ctx.inputs['team']}", quoted=True)
 
 
-@effects.register("record_expert_report")
+@effects.register(
+    "record_expert_report",
+    inputs={"findings": "text", "assessed_damage": "money", "expert_costs": "money?"},
+    role="expert",  # the report is signed with the actor's e-mail address
+)
 def record_expert_report(ctx: TransitionContext) -> None:
     ctx.case_data["expert_report"] = {
         "findings": ctx.inputs["findings"],
@@ -201,18 +189,17 @@ def record_expert_report(ctx: TransitionContext) -> None:
         _set_reserve(ctx, CostType.expert, ctx.inputs["expert_costs"])
 
 
-@pays("pay_settlement")
 def _settlement_amount(ctx: TransitionContext) -> Decimal:
     return settlement_total(ctx.inputs)
 
 
-@effects.register("pay_settlement")
+@effects.register("pay_settlement", inputs=SETTLEMENT_INPUTS, pays=_settlement_amount)
 def pay_settlement(ctx: TransitionContext) -> None:
     _settle(ctx, {k: ctx.inputs[k] for k in SETTLEMENT_PARTS if ctx.inputs.get(k) is not None})
     ctx.case_data["settlement_terms"] = ctx.inputs["terms"]
 
 
-@effects.register("propose_settlement")
+@effects.register("propose_settlement", inputs=SETTLEMENT_INPUTS)
 def propose_settlement(ctx: TransitionContext) -> None:
     amounts = {k: ctx.inputs[k] for k in SETTLEMENT_PARTS if ctx.inputs.get(k) is not None}
     deductible = ZERO if ctx.total(MoneyKind.deductible) else min(ctx.policy().deductible, amounts["damages"])
@@ -240,26 +227,27 @@ def drop_proposal(ctx: TransitionContext) -> None:
     ctx.event_data["refused_proposal"] = proposal["amounts"]
 
 
-@effects.register("record_dispute")
+@effects.register("record_dispute", inputs={"forum": "choice", "reserve_sgoa": "money"})
 def record_dispute(ctx: TransitionContext) -> None:
     ctx.case_data["dispute"] = {"forum": ctx.inputs["forum"], "at": ctx.now.isoformat()}
     _set_reserve(ctx, CostType.sgoa, ctx.inputs["reserve_sgoa"])
 
 
-@pays("pay_dispute_costs")
 def _dispute_costs(ctx: TransitionContext) -> Decimal:
     costs: Decimal = ctx.inputs["dispute_costs"]
     return costs
 
 
-@effects.register("pay_dispute_costs")
+@effects.register(
+    "pay_dispute_costs", inputs={"ruling": "text", "dispute_costs": "money"}, pays=_dispute_costs
+)
 def pay_dispute_costs(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("dispute", {})["ruling"] = ctx.inputs["ruling"]
     _check_cover(ctx, ctx.inputs["dispute_costs"])
     _pay(ctx, CostType.sgoa, ctx.inputs["dispute_costs"], "kosten geschil", quoted=True)
 
 
-@effects.register("record_dpa_notification")
+@effects.register("record_dpa_notification", inputs={"notified_at": "datetime", "ap_reference": "text?"})
 def record_dpa_notification(ctx: TransitionContext) -> None:
     ctx.case_data["ap_notification"] = {
         "notified_at": ctx.inputs["notified_at"].isoformat(),
@@ -267,7 +255,7 @@ def record_dpa_notification(ctx: TransitionContext) -> None:
     }
 
 
-@effects.register("register_invoice")
+@effects.register("register_invoice", inputs={"number": "text", "amount": "money", "due_date": "date"})
 def register_invoice(ctx: TransitionContext) -> None:
     ctx.add_invoice(ctx.inputs["number"], ctx.inputs["amount"], ctx.inputs["due_date"])
     ctx.event_data["invoice"] = {
@@ -277,7 +265,6 @@ def register_invoice(ctx: TransitionContext) -> None:
     }
 
 
-@pays("pay_advance")
 def advance_amount(ctx: TransitionContext) -> Decimal:
     """The advance on unpaid invoices: a share of their total net of margin and taxes, less what was
     advanced before (a second advance at a higher share pays only the difference)."""
@@ -295,7 +282,9 @@ def advance_amount(ctx: TransitionContext) -> Decimal:
     return target - already
 
 
-@effects.register("pay_advance")
+@effects.register(
+    "pay_advance", inputs={"share_percent": "percent", "deduction": "money?"}, pays=advance_amount
+)
 def pay_advance(ctx: TransitionContext) -> None:
     amount = advance_amount(ctx)
     _pay(
@@ -358,14 +347,14 @@ def _answer_due(ctx: TransitionContext) -> str:
     return due.isoformat()
 
 
-@effects.register("record_information_request")
+@effects.register("record_information_request", inputs={"questions": "text", "answer_days": "integer"})
 def record_information_request(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("information_requests", []).append(
         {"questions": ctx.inputs["questions"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
     )
 
 
-@effects.register("record_reminder")
+@effects.register("record_reminder", inputs={"reminder": "text", "answer_days": "integer"})
 def record_reminder(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("reminders", []).append(
         {"reminder": ctx.inputs["reminder"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}

@@ -12,6 +12,8 @@ from workflow.guards import GuardRegistry
 guards: GuardRegistry[TransitionContext] = GuardRegistry()
 
 SETTLEMENT_PARTS = ("damages", "interest", "defence")
+# what settling or proposing a settlement reads: the damages, what else is paid with them, the terms
+SETTLEMENT_INPUTS = {"damages": "money", "interest": "money?", "defence": "money?", "terms": "text"}
 
 
 def settlement_total(values: dict[str, object]) -> Decimal:
@@ -32,7 +34,7 @@ def within_authority_limit(ctx: TransitionContext) -> str | None:
     return None
 
 
-@guards.register("above_authority_limit")
+@guards.register("above_authority_limit", inputs={k: SETTLEMENT_INPUTS[k] for k in SETTLEMENT_PARTS})
 def above_authority_limit(ctx: TransitionContext) -> str | None:
     limit = ctx.actor.authority_limit
     amount = settlement_total(ctx.inputs)
@@ -41,7 +43,7 @@ def above_authority_limit(ctx: TransitionContext) -> str | None:
     return None
 
 
-@guards.register("four_eyes")
+@guards.register("four_eyes", role="manager")  # the second pair of eyes: a manager's
 def four_eyes(ctx: TransitionContext) -> str | None:
     proposal = ctx.case_data.get("proposal")
     if not proposal:
@@ -61,7 +63,7 @@ def expert_report_present(ctx: TransitionContext) -> str | None:
     return None if ctx.case_data.get("expert_report") else "Er is nog geen expertiserapport."
 
 
-@guards.register("reasons_given")
+@guards.register("reasons_given", inputs={"reasons": "text"})
 def reasons_given(ctx: TransitionContext) -> str | None:
     reasons = str(ctx.inputs.get("reasons", ""))
     if len(reasons) < ctx.rules.min_reason_length:
