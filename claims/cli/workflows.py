@@ -14,14 +14,15 @@ from sqlmodel import Session
 
 from claims.cli.context import engine, runtime
 from claims.cli.errors import MIGRATION_REFUSED, domain_errors, fail
-from claims.kinds.catalog import SPEC_DIR, letter_templates, load_catalog, vocabulary
+from claims.kinds.catalog import SPEC_DIR, letter_templates, load_catalog, load_kind, vocabulary
 from claims.kinds.lock import read_lock, unlocked, write_lock
+from claims.letters.facts import LETTER_NEEDS
 from claims.reads.audit import operator_label
 from claims.service.migration import MigrationStep, migrate, plan_migration
 from notifications.formatting import local_moment
 from workflow.diagram import to_dot, to_mermaid
 from workflow.diagram_render import DiagramRenderer, GraphvizError
-from workflow.spec import json_schema, load_spec
+from workflow.spec import json_schema
 
 app = typer.Typer(
     help="Workflows per soort claim: tonen, controleren, diagram, schema, migreren.", no_args_is_help=True
@@ -64,7 +65,7 @@ def workflows_check(
     """Controleer workflow-specs (standaard alle in claims/kinds/workflows/)."""
     with domain_errors():
         if not paths:
-            catalog = load_catalog()
+            catalog = load_catalog(letters=LETTER_NEEDS)
             typer.echo(f"ok: {len(catalog.specs)} workflows")
             for spec in unlocked(catalog.specs.values(), read_lock(SPEC_DIR)):
                 typer.echo(
@@ -73,7 +74,7 @@ def workflows_check(
             return
         vocab = vocabulary(letter_templates())
         for path in paths:
-            spec = load_spec(path, vocab)
+            spec = load_kind(path, vocab, LETTER_NEEDS)
             typer.echo(f"ok: {path} ({spec.kind} v{spec.version})")
 
 

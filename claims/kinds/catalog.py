@@ -13,7 +13,8 @@ from claims.kinds.lock import check_locked, read_lock
 from claims.storage.models import Outcome, Role
 from workflow.engine import Engine
 from workflow.errors import SpecError
-from workflow.spec import ENTERED, SpecVocabulary, WorkflowSpec, load_spec
+from workflow.guards import OPTIONAL, Contract
+from workflow.spec import ENTERED, SpecVocabulary, TransitionSpec, WorkflowSpec, load_spec
 
 # whom a spec's `letters:` may address; claims.letters.facts builds each one's facts
 RECIPIENTS = ("insured", "expert", "handler", "manager")
@@ -87,15 +88,20 @@ class Catalog:
         return labels
 
 
-def load_catalog(directory: Path = SPEC_DIR, vocab: SpecVocabulary | None = None) -> Catalog:
+def load_catalog(
+    directory: Path = SPEC_DIR,
+    vocab: SpecVocabulary | None = None,
+    letters: Mapping[str, Contract] | None = None,
+) -> Catalog:
     """Load every spec file (files starting with '_' are shared bases, not kinds); a version whose
-    fingerprint differs from its lock (claims.kinds.lock) is refused."""
+    fingerprint differs from its lock (claims.kinds.lock) is refused. `letters`: what each letter
+    template needs (claims.letters.facts.LETTER_NEEDS), checked against every transition sending it."""
     vocab = vocab or vocabulary()
     specs: dict[tuple[str, int], WorkflowSpec] = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.name.startswith("_"):
             continue
-        spec = load_spec(path, vocab)
+        spec = load_kind(path, vocab, letters)
         if spec.key in specs:
             raise SpecError(str(path), f"kind '{spec.kind}' version {spec.version} is defined twice")
         specs[spec.key] = spec
@@ -126,3 +132,70 @@ def check_migrations(specs: Mapping[tuple[str, int], WorkflowSpec]) -> None:
                         f"migrates_from {old_version}: unknown state '{state}' in version {old_version} "
                         f"({old.source_file})",
                     )
+
+
+def load_kind(
+    path: Path, vocab: SpecVocabulary, letters: Mapping[str, Contract] | None = None
+) -> WorkflowSpec:
+    """One spec file, loaded and checked, its contracts included (check_contracts)."""
+    spec = load_spec(path, vocab)
+    check_contracts(spec, letters or {})
+    return spec
+
+
+# A declared type and the field types that satisfy it: code reading a text reads a textarea alike.
+COMPATIBLE_TYPES: Mapping[str, frozenset[str]] = {"text": frozenset({"text", "textarea"})}
+
+
+def check_contracts(spec: WorkflowSpec, letters: Mapping[str, Contract]) -> None:
+    """SpecError for a transition that lacks what one of its guards, effects or letters declares it
+    reads (claims.kinds.guards, claims.kinds.effects, `letters`): the input fields with a fitting
+    type, the deadlines, the role. The message names the file, the transition and the missing name."""
+    deadlines = {d.name for state in spec.states.values() for d in state.deadlines}
+    for t in spec.transitions:
+        needs = [(f"guard '{g}'", guards.contract(g)) for g in t.guards]
+        needs += [(f"effect '{e}'", effects.contract(e)) for e in t.effects]
+        for who, contract in needs:
+            _check_contract(spec, t, who, contract, deadlines, "which the spec does not declare")
+        # a letter reads the deadlines the claim has once the transition is done: those of the state
+        # it enters, and those that run for the whole claim
+        running = {d.name for d in spec.states[t.dest].deadlines} | {
+            d.name for state in spec.states.values() for d in state.deadlines if d.scope == "claim"
+        }
+        for letter in t.letters:
+            facts = letters.get(letter.template)
+            if facts is not None:
+                who = f"letter '{letter.template}'"
+                _check_contract(
+                    spec, t, who, facts, running, "which does not run once the transition is done"
+                )
+
+
+def _check_contract(
+    spec: WorkflowSpec,
+    t: TransitionSpec,
+    who: str,
+    contract: Contract,
+    deadlines: set[str],
+    no_deadline: str,
+) -> None:
+    def fail(problem: str) -> SpecError:
+        return SpecError(spec.source_file, f"transition '{t.trigger}' from '{t.source}': {who} {problem}")
+
+    fields = {f.name: f for f in t.fields}
+    for name, wanted in contract.required_inputs().items():
+        got = fields.get(name)
+        if got is None:
+            raise fail(f"reads input '{name}' ({wanted}), which the transition has no field for")
+        if not got.required:
+            raise fail(f"reads input '{name}' ({wanted}), which the transition leaves optional")
+    for name, wanted in contract.inputs.items():
+        got = fields.get(name)
+        wanted = wanted.removesuffix(OPTIONAL)
+        if got is not None and got.type not in COMPATIBLE_TYPES.get(wanted, frozenset({wanted})):
+            raise fail(f"reads input '{name}' as {wanted}, but the transition's field is {got.type}")
+    for name in contract.deadlines:
+        if name not in deadlines:
+            raise fail(f"names deadline '{name}', {no_deadline}")
+    if contract.role is not None and contract.role not in t.roles:
+        raise fail(f"requires role '{contract.role}', which may not fire the transition")

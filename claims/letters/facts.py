@@ -8,6 +8,7 @@ the letter (and with it the transition) rather than print a gap.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from claims.kinds.context import ZERO, TransitionContext
 from claims.storage.models import COST_TYPE_LABELS, MoneyKind
 from claims.storage.repositories import deadlines, policies, users
 from notifications.letters import LetterError
+from workflow.guards import NO_CONTRACT, Contract
 from workflow.spec import LetterSpec, WorkflowSpec
 
 # Who signs and whose letterhead: one insurer runs this application.
@@ -95,7 +97,7 @@ def transition_facts(
     extra = _EXTRA.get(letter.template)
     if extra is not None:
         try:
-            facts.update(extra(ctx, claim))
+            facts.update(extra.build(ctx, claim))
         except (KeyError, StopIteration) as exc:  # the spec sends it from a transition that lacks the fact
             raise LetterError(
                 f"brief '{letter.template}': ontbrekend gegeven {exc} "
@@ -176,20 +178,52 @@ def _mitigation(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, A
     }
 
 
-def _answer(ctx: TransitionContext, text_field: str, fact: str) -> dict[str, Any]:
-    return {fact: ctx.inputs[text_field], "answer_due": date.fromisoformat(ctx.event_data["answer_due"])}
+Builder = Callable[[TransitionContext, Mapping[str, Any]], dict[str, Any]]
 
 
-_EXTRA: dict[str, Callable[[TransitionContext, Mapping[str, Any]], dict[str, Any]]] = {
-    "ontvangstbevestiging": lambda ctx, claim: _only(_due(ctx, claim), response_due="standpunt_dekking"),
-    "aanstelling_expert": lambda ctx, claim: _only(_due(ctx, claim), report_due="expertiserapport"),
-    "afwijzing": lambda ctx, claim: {
-        "ground": _choice_label(ctx, "ground"),
-        "reasons": ctx.inputs["reasons"],
-    },
-    "schadebeperkingsvoorstel": _mitigation,
-    "vaststellingsovereenkomst": _settlement,
-    "betalingsbevestiging": _paid,
-    "verzoek_om_informatie": lambda ctx, claim: _answer(ctx, "questions", "questions"),
-    "herinnering": lambda ctx, claim: _answer(ctx, "reminder", "reminder"),
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What one template is told beyond the claim's facts, and what that needs of the transition that
+    sends it (checked against every spec at load: claims.kinds.catalog.check_contracts)."""
+
+    build: Builder
+    needs: Contract = NO_CONTRACT
+
+
+def _deadlines(**wanted: str) -> TemplateFacts:
+    """Facts that are the due moments of deadlines: fact name -> deadline name."""
+    return TemplateFacts(
+        lambda ctx, claim: _only(_due(ctx, claim), **wanted), Contract(deadlines=tuple(wanted.values()))
+    )
+
+
+def _answer(text_field: str) -> TemplateFacts:
+    """A letter asking for an answer: what we ask (the field of that name), and by when."""
+
+    def build(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            text_field: ctx.inputs[text_field],
+            "answer_due": date.fromisoformat(ctx.event_data["answer_due"]),
+        }
+
+    return TemplateFacts(build, Contract(inputs={text_field: "text"}))
+
+
+_EXTRA: dict[str, TemplateFacts] = {
+    "ontvangstbevestiging": _deadlines(response_due="standpunt_dekking"),
+    "aanstelling_expert": _deadlines(report_due="expertiserapport"),
+    "afwijzing": TemplateFacts(
+        lambda ctx, claim: {"ground": _choice_label(ctx, "ground"), "reasons": ctx.inputs["reasons"]},
+        Contract(inputs={"ground": "choice", "reasons": "text"}),
+    ),
+    "schadebeperkingsvoorstel": TemplateFacts(
+        _mitigation, Contract(inputs={"measure": "text", "reserve_mitigation": "money"})
+    ),
+    "vaststellingsovereenkomst": TemplateFacts(_settlement),
+    "betalingsbevestiging": TemplateFacts(_paid),
+    "verzoek_om_informatie": _answer("questions"),
+    "herinnering": _answer("reminder"),
 }
+
+# What each template needs of a transition that sends it, for the catalog to check at load.
+LETTER_NEEDS: Mapping[str, Contract] = {template: facts.needs for template, facts in _EXTRA.items()}
