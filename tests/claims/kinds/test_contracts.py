@@ -4,6 +4,7 @@ the missing name."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -185,3 +186,46 @@ def test_a_registry_keeps_each_contract_and_what_an_effect_pays() -> None:
     assert payment is not None and payment({"amount": Decimal("5")}) == Decimal("5")
     assert does.payment("note") is None
     assert Contract({"a": "money", "b": "text?"}).optional_inputs() == {"b": "text"}
+
+
+def _inputs_read(node: ast.AST) -> set[str]:
+    """The input names read by literal in `node`: ctx.inputs["x"] and ctx.inputs.get("x")."""
+    names: set[str] = set()
+    for sub in ast.walk(node):
+        target: ast.AST | None = None
+        if isinstance(sub, ast.Subscript):
+            target, key = sub.value, sub.slice
+        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "get":
+            target, key = sub.func.value, sub.args[0] if sub.args else None
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr == "inputs"
+            and isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+        ):
+            names.add(key.value)
+    return names
+
+
+@pytest.mark.parametrize("module", ["guards", "effects"])
+def test_what_each_guard_and_effect_reads_by_name_it_declares(module: str) -> None:
+    # a guard or effect that reads an input by name without declaring it escapes the load check
+    source = Path(__file__).resolve().parents[3] / "claims" / "kinds" / f"{module}.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    registry = {"guards": guards, "effects": effects}[module]
+    checked = 0
+    for func in functions.values():
+        for deco in func.decorator_list:
+            if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
+                continue
+            if deco.func.attr != "register" or not isinstance(deco.args[0], ast.Constant):
+                continue
+            name = str(deco.args[0].value)
+            read = _inputs_read(func)
+            for kw in deco.keywords:  # what a paying effect weighs is read from the same inputs
+                if kw.arg == "pays" and isinstance(kw.value, ast.Name):
+                    read |= _inputs_read(functions[kw.value.id])
+            assert read <= set(registry.contract(name).inputs), (name, read)
+            checked += 1
+    assert checked >= {"guards": 3, "effects": 20}[module]
