@@ -98,7 +98,7 @@ def claim_row(conn: Connection, reference: str) -> Row[Any]:
 
 @dataclass(frozen=True)
 class ClaimView:
-    claim: Row[Any]
+    claim: ClaimRecord
     policy: Row[Any]
     handler: Row[Any]
     expert: Row[Any] | None
@@ -110,7 +110,10 @@ class ClaimView:
 
 def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None = None) -> ClaimView:
     conn = session.connection()
-    claim = claim_row(conn, reference)
+    # read once, as the record the guards see too when they answer what may be done now
+    claim = claims.by_reference(conn, reference)
+    if claim is None:
+        raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
     policy = policies.row_by_id(conn, claim.policy_id)
     handler = users.row_by_id(conn, claim.handler_id)
@@ -120,9 +123,7 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     allowed: list[Available] = []
     if actor is not None:
         now = rt.clock()
-        answer = answering_context(
-            conn, lambda: _record(conn, reference), actor, spec, now, rt.rules, rt.tz, rt.calendar
-        )
+        answer = answering_context(conn, lambda: claim, actor, spec, now, rt.rules, rt.tz, rt.calendar)
         allowed = allowed_transitions(spec, claim, actor, rt.catalog.engine, answer)
     return ClaimView(
         claim=claim,
@@ -134,13 +135,6 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         allowed=allowed,
         state_label=spec.states[claim.state].label,
     )
-
-
-def _record(conn: Connection, reference: str) -> ClaimRecord:
-    record = claims.by_reference(conn, reference)
-    if record is None:  # pragma: no cover - its row was read a moment ago, in this transaction
-        raise ClaimNotFound(f"Claim {reference} bestaat niet.")
-    return record
 
 
 def readable_claim(conn: Connection, reference: str, actor: User | None) -> Row[Any]:
