@@ -126,7 +126,7 @@ effects: EffectRegistry[TransitionContext] = EffectRegistry()
 
 def answering_context(
     conn: Connection,
-    claim: Callable[[], ClaimRecord],
+    claim: ClaimRecord,
     actor: User,
     spec: WorkflowSpec,
     now: datetime,
@@ -135,17 +135,13 @@ def answering_context(
     calendar: WorkingDayCalendar | None = None,
 ) -> Callable[[TransitionSpec], TransitionContext]:
     """What the guards see when asked, before anything is typed, whether they would refuse a
-    transition now: the stored claim (`claim()` reads it, on the first guarded transition only), the
-    actor, no inputs (a guard that reads one is checked when the form is submitted), nothing locked."""
-    shared: dict[str, ClaimRecord] = {}
+    transition now: the stored claim, the actor, no inputs (a guard that reads one is checked when the
+    form is submitted), nothing locked."""
 
     def build(transition: TransitionSpec) -> TransitionContext:
-        if "claim" not in shared:
-            shared["claim"] = claim()
-        record = shared["claim"]
         return TransitionContext(
             conn=conn,
-            claim=record,
+            claim=claim,
             actor=actor,
             inputs=UntypedInputs(),
             spec=spec,
@@ -153,7 +149,7 @@ def answering_context(
             now=now,
             rules=rules,
             tz=tz,
-            case_data=record.case_data,
+            case_data=claim.case_data,
             calendar=calendar,
             read_only=True,
         )

@@ -123,7 +123,7 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     allowed: list[Available] = []
     if actor is not None:
         now = rt.clock()
-        answer = answering_context(conn, lambda: claim, actor, spec, now, rt.rules, rt.tz, rt.calendar)
+        answer = answering_context(conn, claim, actor, spec, now, rt.rules, rt.tz, rt.calendar)
         allowed = allowed_transitions(spec, claim, actor, rt.catalog.engine, answer)
     return ClaimView(
         claim=claim,
