@@ -2,7 +2,9 @@
 domain registers what each one checks or does, and what it needs from the spec to do so.
 
 A guard receives the context of the attempted transition and returns None when it passes, or the
-reason (a sentence for the person who tried) when it refuses.
+reason (a sentence for the person who tried) when it refuses; a refusal that belongs to one typed field
+may raise InvalidInput naming it instead, so the form marks that field. Guards run before any effect:
+an effect refuses nothing itself, it names the guards it relies on (Contract.guards).
 """
 
 from __future__ import annotations
@@ -22,11 +24,18 @@ OPTIONAL = "?"  # a declared input type ending in this: the field may be absent 
 class Contract:
     """What a guard, an effect or a letter needs from the transition it runs on: input fields by name
     with their spec field type ("money", "text", ...; "money?" when it copes without the field), the
-    deadlines it names, and the role that must be able to fire the transition."""
+    deadlines it names, and the role that must be able to fire the transition.
+
+    An effect also names the guards that must run before it (`guards`: the refusals it relies on, so
+    nothing is staged for a transition that is then refused) and the facts it leaves for the letters
+    (`supplies`); a letter names the facts it needs an effect of its transition to supply (`facts`)."""
 
     inputs: Mapping[str, str] = field(default_factory=dict)
     deadlines: tuple[str, ...] = ()
     role: str | None = None
+    guards: tuple[str, ...] = ()
+    supplies: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # frozen means frozen: a caller's dict changed later must not change the contract
@@ -100,9 +109,11 @@ class EffectRegistry(Generic[C]):
         inputs: Mapping[str, str] | None = None,
         deadlines: tuple[str, ...] = (),
         role: str | None = None,
+        guards: tuple[str, ...] = (),
+        supplies: tuple[str, ...] = (),
         pays: Callable[[C], Decimal] | None = None,
     ) -> Callable[[Callable[[C], None]], Callable[[C], None]]:
-        contract = Contract(inputs or {}, deadlines, role)
+        contract = Contract(inputs or {}, deadlines, role, guards=guards, supplies=supplies)
 
         def add(func: Callable[[C], None]) -> Callable[[C], None]:
             if name in self._effects:

@@ -85,6 +85,10 @@ def parse_value(spec: FieldSpec, value: Any, tz: ZoneInfo) -> Any:
             raise ValueError(f"{spec.label}: geheel getal verwacht") from None
         if abs(number) > MAX_INTEGER:
             raise ValueError(f"{spec.label}: getal buiten bereik")
+        low = -MAX_INTEGER if spec.minimum is None else spec.minimum
+        high = MAX_INTEGER if spec.maximum is None else spec.maximum
+        if not low <= number <= high:
+            raise ValueError(f"{spec.label}: tussen {low} en {high}")
         return number
     if kind == "date":
         return parse_date(value, spec.label)

@@ -150,13 +150,23 @@ COMPATIBLE_TYPES: Mapping[str, frozenset[str]] = {"text": frozenset({"text", "te
 def check_contracts(spec: WorkflowSpec, letters: Mapping[str, Contract]) -> None:
     """SpecError for a transition that lacks what one of its guards, effects or letters declares it
     reads (claims.kinds.guards, claims.kinds.effects, `letters`): the input fields with a fitting
-    type, the deadlines, the role. The message names the file, the transition and the missing name."""
+    type, the deadlines, the role; the guards an effect relies on; the facts a letter needs from the
+    transition's effects. The message names the file, the transition and the missing name."""
     deadlines = {d.name for state in spec.states.values() for d in state.deadlines}
     for t in spec.transitions:
         needs = [(f"guard '{g}'", guards.contract(g)) for g in t.guards]
         needs += [(f"effect '{e}'", effects.contract(e)) for e in t.effects]
         for who, contract in needs:
             _check_contract(spec, t, who, contract, deadlines, "which the spec does not declare")
+        for e in t.effects:
+            for g in effects.contract(e).guards:
+                if g not in t.guards:
+                    raise SpecError(
+                        spec.source_file,
+                        f"transition '{t.trigger}' from '{t.source}': effect '{e}' relies on guard "
+                        f"'{g}', which the transition does not list in its guards",
+                    )
+        supplied = {fact for e in t.effects for fact in effects.contract(e).supplies}
         # a letter reads the deadlines the claim has once the transition is done: those of the state
         # it enters, and those that run for the whole claim
         running = {d.name for d in spec.states[t.dest].deadlines} | {
@@ -169,6 +179,13 @@ def check_contracts(spec: WorkflowSpec, letters: Mapping[str, Contract]) -> None
                 _check_contract(
                     spec, t, who, facts, running, "which does not run once the transition is done"
                 )
+                for fact in facts.facts:
+                    if fact not in supplied:
+                        raise SpecError(
+                            spec.source_file,
+                            f"transition '{t.trigger}' from '{t.source}': {who} needs fact '{fact}', "
+                            "which none of the transition's effects supplies",
+                        )
 
 
 def _check_contract(

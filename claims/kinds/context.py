@@ -17,10 +17,13 @@ from claims.storage.records import ClaimRecord, InvoiceRecord, PolicyRecord, Rat
 from claims.storage.repositories import money, policies, users
 from workflow.calendar import WorkingDayCalendar
 from workflow.engine import UntypedInputs
+from workflow.errors import InvalidInput
 from workflow.guards import EffectRegistry
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
+# how a refusal names the role a chosen user must have
+ROLE_NOUNS = {"expert": "expert", "handler": "behandelaar", "manager": "manager", "admin": "beheerder"}
 
 
 @dataclass
@@ -116,7 +119,33 @@ class TransitionContext:
         return money.interest_rates(self.conn, kind)
 
     def user_by_email(self, email: str) -> UserRecord | None:
-        return users.by_email(self.conn, email)
+        key = f"user:{email}"
+        if key not in self.memo:  # a guard and the effect after it look up the same chosen user
+            self.memo[key] = users.by_email(self.conn, email)
+        found: UserRecord | None = self.memo[key]
+        return found
+
+    def chosen_user(self, field_name: str) -> UserRecord:
+        """The user a `user` field names (check_chosen_users has made sure there is one)."""
+        chosen = self.user_by_email(self.inputs[field_name])
+        assert chosen is not None, f"{field_name}: checked by check_chosen_users"
+        return chosen
+
+
+def check_chosen_users(ctx: TransitionContext) -> None:
+    """InvalidInput naming every `user` field whose e-mail address is not that of an active user with
+    the field's role: checked with the inputs, before any guard or effect reads them."""
+    errors: dict[str, str] = {}
+    for f in ctx.transition.fields:
+        email = ctx.inputs.get(f.name) if f.type == "user" else None
+        if email is None:
+            continue
+        found = ctx.user_by_email(email)
+        if found is None or not found.active or (f.role is not None and found.role != f.role):
+            role = f" {ROLE_NOUNS.get(f.role, f.role)}" if f.role else " gebruiker"
+            errors[f.name] = f"geen actieve{role} met e-mailadres {email}"
+    if errors:
+        raise InvalidInput(errors)
 
 
 # The domain's effects (claims.kinds.effects registers them): here, because what the paying ones will pay

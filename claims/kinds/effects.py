@@ -6,19 +6,23 @@ service writes them in the transition's one transaction.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
 
 from claims.kinds.context import ZERO, TransitionContext, effects
-from claims.kinds.guards import SETTLEMENT_INPUTS, SETTLEMENT_PARTS, settlement_total
-from claims.money.interest import RatePeriod, statutory_interest
-from claims.storage.models import OUTSIDE_LIMIT, CostType, MoneyKind, Role
-from notifications.formatting import euro
-from workflow.errors import InvalidInput, TransitionNotAllowed
+from claims.kinds.payouts import (
+    SETTLEMENT_INPUTS,
+    advance_amount,
+    invoice_interest,
+    settlement_deductible,
+    settlement_parts,
+    settlement_total,
+)
+from claims.storage.models import CostType, MoneyKind
 
 __all__ = ["effects"]  # registered here, kept in claims.kinds.context (amount_at_stake reads it)
 
-CENT = Decimal("0.01")
+# Effects refuse nothing: what would refuse a transition is a guard that runs before any effect, named
+# in the effect's `guards=` (workflows check holds every transition using the effect to it).
 
 
 def _set_reserve(ctx: TransitionContext, cost_type: str, amount: Decimal) -> None:
@@ -36,40 +40,10 @@ def _pay(ctx: TransitionContext, cost_type: str, amount: Decimal, note: str, *, 
     ctx.add_money(MoneyKind.reserve, cost_type, -min(reserve, amount), "reserve afgeboekt")
 
 
-def _check_cover(ctx: TransitionContext, new_limited: Decimal) -> None:
-    """New payments fit the cover per claim and per insurance year; mitigation and expert costs fall
-    outside both (7:957, 7:959 BW). Only a new payment is weighed: nothing paid is ever undone."""
-    if new_limited <= ZERO:
-        return
-    paid = sum(
-        (v for (k, c), v in ctx.totals().items() if k == MoneyKind.payment and c not in OUTSIDE_LIMIT),
-        ZERO,
-    )
-    policy = ctx.policy()
-    if paid + new_limited > policy.cover_per_claim:
-        raise TransitionNotAllowed(
-            f"Uitkering {euro(paid + new_limited)} gaat boven het verzekerd bedrag per aanspraak "
-            f"({euro(policy.cover_per_claim)})."
-        )
-    staged = paid - sum(
-        (v for (k, c), v in ctx.stored_totals().items() if k == MoneyKind.payment and c not in OUTSIDE_LIMIT),
-        ZERO,
-    )
-    in_year = ctx.paid_in_insurance_year() + staged + new_limited
-    if in_year > policy.cover_per_year:
-        raise TransitionNotAllowed(
-            f"Uitkeringen op deze polis in dit verzekeringsjaar komen op {euro(in_year)}, boven het "
-            f"verzekerd bedrag per jaar ({euro(policy.cover_per_year)})."
-        )
-
-
 def _settle(ctx: TransitionContext, amounts: dict[str, Decimal]) -> None:
     damages = amounts.get("damages", ZERO)
-    deductible_applied = ctx.total(MoneyKind.deductible) > ZERO
-    deductible = ZERO if deductible_applied else min(ctx.policy().deductible, damages)
+    deductible = settlement_deductible(ctx, amounts)
     net_damages = damages - deductible
-    limited = net_damages + amounts.get("interest", ZERO) + amounts.get("defence", ZERO)
-    _check_cover(ctx, limited)
     if deductible:
         ctx.add_money(MoneyKind.deductible, CostType.damages, deductible, "eigen risico")
     _pay(ctx, CostType.damages, net_damages, "schadevergoeding")
@@ -82,20 +56,14 @@ def _settle(ctx: TransitionContext, amounts: dict[str, Decimal]) -> None:
 
 @effects.register("appoint_expert", inputs={"expert": "user"})
 def appoint_expert(ctx: TransitionContext) -> None:
-    expert = ctx.user_by_email(ctx.inputs["expert"])
-    if expert is None or expert.role != Role.expert or not expert.active:
-        raise InvalidInput({"expert": f"geen actieve expert met e-mailadres {ctx.inputs['expert']}"})
+    expert = ctx.chosen_user("expert")  # an active expert: checked with the inputs
     ctx.updates["expert_id"] = expert.id
     ctx.event_data["expert"] = expert.email
 
 
-@effects.register("reassign_handler", inputs={"handler": "user"})
+@effects.register("reassign_handler", inputs={"handler": "user"}, guards=("other_handler",))
 def reassign_handler(ctx: TransitionContext) -> None:
-    handler = ctx.user_by_email(ctx.inputs["handler"])
-    if handler is None or handler.role != Role.handler or not handler.active:
-        raise InvalidInput({"handler": f"geen actieve behandelaar met e-mailadres {ctx.inputs['handler']}"})
-    if handler.id == ctx.claim.handler_id:
-        raise InvalidInput({"handler": f"{handler.email} behandelt deze claim al"})
+    handler = ctx.chosen_user("handler")
     ctx.updates["handler_id"] = handler.id
     ctx.event_data["handler"] = handler.email
 
@@ -193,17 +161,21 @@ def _settlement_amount(ctx: TransitionContext) -> Decimal:
     return settlement_total(ctx.inputs)
 
 
-@effects.register("pay_settlement", inputs=SETTLEMENT_INPUTS, pays=_settlement_amount)
+@effects.register(
+    "pay_settlement",
+    inputs=SETTLEMENT_INPUTS,
+    guards=("settlement_within_cover",),
+    supplies=("settlement",),
+    pays=_settlement_amount,
+)
 def pay_settlement(ctx: TransitionContext) -> None:
-    _settle(ctx, {k: ctx.inputs[k] for k in SETTLEMENT_PARTS if ctx.inputs.get(k) is not None})
+    _settle(ctx, settlement_parts(ctx.inputs))
     ctx.case_data["settlement_terms"] = ctx.inputs["terms"]
 
 
-@effects.register("propose_settlement", inputs=SETTLEMENT_INPUTS)
+@effects.register("propose_settlement", inputs=SETTLEMENT_INPUTS, guards=("settlement_within_cover",))
 def propose_settlement(ctx: TransitionContext) -> None:
-    amounts = {k: ctx.inputs[k] for k in SETTLEMENT_PARTS if ctx.inputs.get(k) is not None}
-    deductible = ZERO if ctx.total(MoneyKind.deductible) else min(ctx.policy().deductible, amounts["damages"])
-    _check_cover(ctx, settlement_total(amounts) - deductible)
+    amounts = settlement_parts(ctx.inputs)
     ctx.case_data["proposal"] = {
         "amounts": {k: str(v) for k, v in amounts.items()},
         "total": str(settlement_total(amounts)),
@@ -213,15 +185,17 @@ def propose_settlement(ctx: TransitionContext) -> None:
     }
 
 
-@effects.register("pay_proposed_settlement")
+@effects.register(
+    "pay_proposed_settlement", guards=("four_eyes", "proposal_within_cover"), supplies=("settlement",)
+)
 def pay_proposed_settlement(ctx: TransitionContext) -> None:
     proposal = ctx.case_data.pop("proposal")
-    _settle(ctx, {k: Decimal(v) for k, v in proposal["amounts"].items()})
+    _settle(ctx, settlement_parts(proposal["amounts"]))
     ctx.case_data["settlement_terms"] = proposal["terms"]
     ctx.event_data["approved_proposal_of"] = proposal["proposed_by"]
 
 
-@effects.register("drop_proposal")
+@effects.register("drop_proposal", guards=("four_eyes",))
 def drop_proposal(ctx: TransitionContext) -> None:
     proposal = ctx.case_data.pop("proposal")
     ctx.event_data["refused_proposal"] = proposal["amounts"]
@@ -239,11 +213,13 @@ def _dispute_costs(ctx: TransitionContext) -> Decimal:
 
 
 @effects.register(
-    "pay_dispute_costs", inputs={"ruling": "text", "dispute_costs": "money"}, pays=_dispute_costs
+    "pay_dispute_costs",
+    inputs={"ruling": "text", "dispute_costs": "money"},
+    guards=("dispute_costs_within_cover",),
+    pays=_dispute_costs,
 )
 def pay_dispute_costs(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("dispute", {})["ruling"] = ctx.inputs["ruling"]
-    _check_cover(ctx, ctx.inputs["dispute_costs"])
     _pay(ctx, CostType.sgoa, ctx.inputs["dispute_costs"], "kosten geschil", quoted=True)
 
 
@@ -265,25 +241,11 @@ def register_invoice(ctx: TransitionContext) -> None:
     }
 
 
-def advance_amount(ctx: TransitionContext) -> Decimal:
-    """The advance on unpaid invoices: a share of their total net of margin and taxes, less what was
-    advanced before (a second advance at a higher share pays only the difference)."""
-    unpaid: Decimal = sum((inv.amount for inv in ctx.unpaid_invoices()), ZERO)
-    net = unpaid - (ctx.inputs.get("deduction") or ZERO)
-    if net < ZERO:
-        raise InvalidInput({"deduction": "aftrek is groter dan de onbetaalde facturen"})
-    share: Decimal = ctx.inputs["share_percent"]
-    target = (net * share / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    already = sum((Decimal(a["amount"]) for a in ctx.case_data.get("advances", [])), ZERO)
-    if target <= already:
-        raise TransitionNotAllowed(
-            f"Er is al {euro(already)} voorgeschoten; {share}% van de onbetaalde facturen is {euro(target)}."
-        )
-    return target - already
-
-
 @effects.register(
-    "pay_advance", inputs={"share_percent": "percent", "deduction": "money?"}, pays=advance_amount
+    "pay_advance",
+    inputs={"share_percent": "percent", "deduction": "money?"},
+    guards=("deduction_within_unpaid", "advance_above_paid"),
+    pays=advance_amount,
 )
 def pay_advance(ctx: TransitionContext) -> None:
     amount = advance_amount(ctx)
@@ -298,63 +260,39 @@ def pay_advance(ctx: TransitionContext) -> None:
     ctx.event_data["advance"] = str(amount)
 
 
-def interest_rates(ctx: TransitionContext, kind: str) -> list[RatePeriod]:
-    rows = ctx.interest_rates(kind)
-    return [RatePeriod(r.valid_from, Decimal(r.rate)) for r in rows]
-
-
-@effects.register("calculate_invoice_interest")
+@effects.register("calculate_invoice_interest", guards=("interest_rates_known",))
 def calculate_invoice_interest(ctx: TransitionContext) -> None:
-    invoices = ctx.unpaid_invoices()
-    if not invoices:
+    computed = invoice_interest(ctx)  # its guard has made sure the rate table reaches back far enough
+    if computed is None:
         return
-    rates = interest_rates(ctx, "handels")
-    until = ctx.now.astimezone(ctx.tz).date()  # the Dutch calendar day, not the UTC one
-    try:
-        per_invoice: list[dict[str, Any]] = [
-            {
-                "number": inv.number,
-                "amount": str(inv.amount),
-                "due_date": inv.due_date.isoformat(),
-                "interest": str(statutory_interest(inv.amount, inv.due_date, until, rates)),
-            }
-            for inv in invoices
-        ]
-    except ValueError as exc:
-        raise TransitionNotAllowed(
-            f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan."
-        ) from exc
-    total = sum((Decimal(i["interest"]) for i in per_invoice), ZERO)
-    ctx.case_data["invoice_interest"] = {
-        "until": until.isoformat(),
-        "invoices": per_invoice,
-        "total": str(total),
-    }
-    ctx.event_data["invoice_interest_total"] = str(total)
-
-
-MAX_ANSWER_DAYS = 60
+    ctx.case_data["invoice_interest"] = computed
+    ctx.event_data["invoice_interest_total"] = computed["total"]
 
 
 def _answer_due(ctx: TransitionContext) -> str:
-    """The day an answer is due: the working days the handler gave, counted on the Dutch calendar."""
+    """The day an answer is due: the working days the handler gave (within the field's bounds),
+    counted on the Dutch calendar."""
     days: int = ctx.inputs["answer_days"]
-    if not 1 <= days <= MAX_ANSWER_DAYS:
-        raise InvalidInput({"answer_days": f"tussen 1 en {MAX_ANSWER_DAYS} werkdagen"})
     assert ctx.calendar is not None
     due = ctx.calendar.add_working_days(ctx.now.astimezone(ctx.tz).date(), days)
     ctx.event_data["answer_due"] = due.isoformat()
     return due.isoformat()
 
 
-@effects.register("record_information_request", inputs={"questions": "text", "answer_days": "integer"})
+@effects.register(
+    "record_information_request",
+    inputs={"questions": "text", "answer_days": "integer"},
+    supplies=("answer_due",),
+)
 def record_information_request(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("information_requests", []).append(
         {"questions": ctx.inputs["questions"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
     )
 
 
-@effects.register("record_reminder", inputs={"reminder": "text", "answer_days": "integer"})
+@effects.register(
+    "record_reminder", inputs={"reminder": "text", "answer_days": "integer"}, supplies=("answer_due",)
+)
 def record_reminder(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("reminders", []).append(
         {"reminder": ctx.inputs["reminder"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}

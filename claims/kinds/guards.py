@@ -5,19 +5,26 @@ from __future__ import annotations
 from decimal import Decimal
 
 from claims.kinds.context import ZERO, TransitionContext
+from claims.kinds.payouts import (
+    SETTLEMENT_INPUTS,
+    SETTLEMENT_PARTS,
+    advance_target,
+    advanced_so_far,
+    cover_refusal,
+    invoice_interest,
+    settlement_parts,
+    settlement_total,
+    settlement_within_limits,
+    unpaid_net,
+)
 from claims.storage.models import MoneyKind
 from notifications.formatting import euro
+from workflow.errors import InvalidInput
 from workflow.guards import GuardRegistry
 
 guards: GuardRegistry[TransitionContext] = GuardRegistry()
 
-SETTLEMENT_PARTS = ("damages", "interest", "defence")
-# what settling or proposing a settlement reads: the damages, what else is paid with them, the terms
-SETTLEMENT_INPUTS = {"damages": "money", "interest": "money?", "defence": "money?", "terms": "text"}
-
-
-def settlement_total(values: dict[str, object]) -> Decimal:
-    return sum((Decimal(str(values[k])) for k in SETTLEMENT_PARTS if values.get(k) is not None), ZERO)
+_SETTLEMENT_AMOUNTS = {k: SETTLEMENT_INPUTS[k] for k in SETTLEMENT_PARTS}
 
 
 @guards.register("within_authority_limit")
@@ -34,7 +41,7 @@ def within_authority_limit(ctx: TransitionContext) -> str | None:
     return None
 
 
-@guards.register("above_authority_limit", inputs={k: SETTLEMENT_INPUTS[k] for k in SETTLEMENT_PARTS})
+@guards.register("above_authority_limit", inputs=_SETTLEMENT_AMOUNTS)
 def above_authority_limit(ctx: TransitionContext) -> str | None:
     limit = ctx.actor.authority_limit
     amount = settlement_total(ctx.inputs)
@@ -92,3 +99,61 @@ def small_claim(ctx: TransitionContext) -> str | None:
 @guards.register("has_unpaid_invoices")
 def has_unpaid_invoices(ctx: TransitionContext) -> str | None:
     return None if ctx.unpaid_invoices() else "Er zijn geen onbetaalde facturen vastgelegd."
+
+
+@guards.register("settlement_within_cover", inputs=_SETTLEMENT_AMOUNTS)
+def settlement_within_cover(ctx: TransitionContext) -> str | None:
+    """The settlement typed in (paid now or proposed for approval) fits the cover."""
+    return cover_refusal(ctx, settlement_within_limits(ctx, settlement_parts(ctx.inputs)))
+
+
+@guards.register("proposal_within_cover")
+def proposal_within_cover(ctx: TransitionContext) -> str | None:
+    """The settlement on the table still fits the cover (other claims on the policy may have been paid
+    since it was proposed)."""
+    proposal = ctx.case_data.get("proposal")
+    if not proposal:
+        return "Er ligt geen regeling ter goedkeuring."
+    return cover_refusal(ctx, settlement_within_limits(ctx, settlement_parts(proposal["amounts"])))
+
+
+@guards.register("dispute_costs_within_cover", inputs={"dispute_costs": "money"})
+def dispute_costs_within_cover(ctx: TransitionContext) -> str | None:
+    costs: Decimal = ctx.inputs["dispute_costs"]
+    return cover_refusal(ctx, costs)
+
+
+@guards.register("deduction_within_unpaid", inputs={"deduction": "money?"})
+def deduction_within_unpaid(ctx: TransitionContext) -> str | None:
+    if unpaid_net(ctx) < ZERO:
+        raise InvalidInput({"deduction": "aftrek is groter dan de onbetaalde facturen"})
+    return None
+
+
+@guards.register("advance_above_paid", inputs={"share_percent": "percent", "deduction": "money?"})
+def advance_above_paid(ctx: TransitionContext) -> str | None:
+    """A further advance pays only the difference with what was advanced: there must be one."""
+    target, already = advance_target(ctx), advanced_so_far(ctx)
+    if target <= already:
+        share = ctx.inputs["share_percent"]
+        return (
+            f"Er is al {euro(already)} voorgeschoten; {share}% van de onbetaalde facturen is {euro(target)}."
+        )
+    return None
+
+
+@guards.register("interest_rates_known")
+def interest_rates_known(ctx: TransitionContext) -> str | None:
+    try:
+        invoice_interest(ctx)
+    except ValueError as exc:
+        return f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan."
+    return None
+
+
+@guards.register("other_handler", inputs={"handler": "user"})
+def other_handler(ctx: TransitionContext) -> str | None:
+    chosen = ctx.user_by_email(ctx.inputs["handler"])
+    if chosen is not None and chosen.id == ctx.claim.handler_id:
+        raise InvalidInput({"handler": f"{chosen.email} behandelt deze claim al"})
+    return None

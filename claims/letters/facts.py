@@ -206,7 +206,7 @@ def _answer(text_field: str) -> TemplateFacts:
             "answer_due": date.fromisoformat(ctx.event_data["answer_due"]),
         }
 
-    return TemplateFacts(build, Contract(inputs={text_field: "text"}))
+    return TemplateFacts(build, Contract(inputs={text_field: "text"}, facts=("answer_due",)))
 
 
 _EXTRA: dict[str, TemplateFacts] = {
@@ -219,7 +219,7 @@ _EXTRA: dict[str, TemplateFacts] = {
     "schadebeperkingsvoorstel": TemplateFacts(
         _mitigation, Contract(inputs={"measure": "text", "reserve_mitigation": "money"})
     ),
-    "vaststellingsovereenkomst": TemplateFacts(_settlement),
+    "vaststellingsovereenkomst": TemplateFacts(_settlement, Contract(facts=("settlement",))),
     "betalingsbevestiging": TemplateFacts(_paid),
     "verzoek_om_informatie": _answer("questions"),
     "herinnering": _answer("reminder"),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.errors import ClaimNotFound, StaleClaim
-from claims.kinds.context import TransitionContext
+from claims.kinds.context import TransitionContext, check_chosen_users
 from claims.kinds.effects import effects
 from claims.letters.facts import transition_facts
 from claims.notify.notices import notify_transition
@@ -129,7 +129,7 @@ def _advance(
     def prepare(transition: TransitionSpec) -> TransitionContext:
         """The machine found the transition: who may fire it, what was typed, what its guards see."""
         check_may_fire(actor, claim, transition)
-        return TransitionContext(
+        ctx = TransitionContext(
             conn=conn,
             claim=claim,
             actor=actor,
@@ -142,6 +142,8 @@ def _advance(
             case_data=_copy_json(claim.case_data),
             calendar=rt.calendar,
         )
+        check_chosen_users(ctx)
+        return ctx
 
     fired = rt.catalog.engine.attempt(spec, claim.state, trigger, prepare)
     transition, ctx = fired.transition, fired.context

@@ -124,7 +124,11 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
     elif spec.type == "integer":
         schema = {
             "anyOf": [
-                {"type": "integer", "minimum": -MAX_INTEGER, "maximum": MAX_INTEGER},
+                {
+                    "type": "integer",
+                    "minimum": -MAX_INTEGER if spec.minimum is None else spec.minimum,
+                    "maximum": MAX_INTEGER if spec.maximum is None else spec.maximum,
+                },
                 {"type": "string", "pattern": r"^\s*-?[0-9]{1,9}\s*$"},
             ]
         }

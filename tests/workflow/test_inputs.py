@@ -288,6 +288,16 @@ def test_integer() -> None:
     assert refused(COUNT, True) == "Aantal: geheel getal verwacht"
 
 
+def test_integer_within_declared_bounds() -> None:
+    days = FieldSpec(name="days", type="integer", label="Dagen", minimum=1, maximum=60)
+    assert (one(days, "1"), one(days, "60")) == (1, 60)
+    assert refused(days, "0") == "Dagen: tussen 1 en 60"
+    assert refused(days, 61) == "Dagen: tussen 1 en 60"
+    assert refused(FieldSpec(name="n", type="integer", label="N", minimum=0), "-1").startswith(
+        "N: tussen 0 en "
+    )
+
+
 def test_text_must_be_text() -> None:
     assert refused(REASON, 42) == "Reden: tekst verwacht"
     assert refused(REASON, "x" * 20_001) == "Reden: te lang (max 20000 tekens)"

@@ -818,16 +818,16 @@ def test_real_spec_settlement_above_authority_needs_a_manager(catalog: Catalog, 
     spec = catalog.spec(kind)
     settle = spec.transition("regeling", "settle")
     assert settle is not None
-    assert settle.guards == ("within_authority_limit",)
+    assert settle.guards == ("within_authority_limit", "settlement_within_cover")
     assert (settle.dest, settle.outcome) == ("gesloten", "settled")
     submit = spec.transition("regeling", "submit_for_approval")
     assert submit is not None
     assert submit.dest == "goedkeuring"
-    assert submit.guards == ("above_authority_limit",)
+    assert submit.guards == ("above_authority_limit", "settlement_within_cover")
     approve = spec.transition("goedkeuring", "approve_settlement")
     assert approve is not None
     assert approve.roles == ("manager",)
-    assert approve.guards == ("four_eyes",)
+    assert approve.guards == ("four_eyes", "proposal_within_cover")
     assert (approve.dest, approve.outcome) == ("gesloten", "settled")
     assert "approve_settlement" not in {a.trigger for a in available(spec, "goedkeuring", "handler")}
     assert "approve_settlement" not in {a.trigger for a in available(spec, "goedkeuring", "expert")}
@@ -840,7 +840,12 @@ def test_unpaid_fee_pays_an_advance_during_mitigation(catalog: Catalog) -> None:
     t = spec.transition("schadebeperking", "pay_advance")
     assert t is not None
     assert t.internal is True
-    assert t.guards == ("has_unpaid_invoices", "within_authority_limit")
+    assert t.guards == (
+        "has_unpaid_invoices",
+        "deduction_within_unpaid",
+        "advance_above_paid",
+        "within_authority_limit",
+    )
     assert [f.name for f in t.fields] == ["share_percent", "deduction"]
     assert t.fields[0].type == "percent"
     assert [t.source for t in spec.transitions if t.trigger == "pay_advance"] == ["schadebeperking"]
@@ -995,6 +1000,30 @@ def test_choices_on_a_non_choice_field_are_refused() -> None:
     raw["transitions"][0]["fields"] = [{"name": "x", "type": "text", "choices": {"a": "A"}}]  # type: ignore[index]
     with pytest.raises(SpecError, match="cannot have 'choices'"):
         parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+
+
+@pytest.mark.parametrize(
+    ("field", "problem"),
+    [
+        ({"name": "x", "type": "text", "minimum": 1}, "cannot have 'minimum' or 'maximum'"),
+        ({"name": "x", "type": "integer", "minimum": 5, "maximum": 4}, "minimum 5 is above maximum 4"),
+        ({"name": "x", "type": "integer", "maximum": "60"}, "maximum"),
+    ],
+)
+def test_bounds_only_on_integers_and_in_order(field: dict[str, object], problem: str) -> None:
+    raw = _base_raw()
+    raw["transitions"][0]["fields"] = [field]  # type: ignore[index]
+    with pytest.raises(SpecError, match=problem):
+        parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+
+
+def test_bounds_reach_the_field_and_its_description() -> None:
+    raw = _base_raw()
+    raw["transitions"][0]["fields"] = [{"name": "days", "type": "integer", "minimum": 1, "maximum": 60}]  # type: ignore[index]
+    spec = parse_spec(raw, VOCAB_WITH_OUTCOMES, source="demo.yaml")
+    days = spec.transitions[0].fields[0]
+    assert (days.minimum, days.maximum) == (1, 60)
+    assert days.as_dict()["minimum"] == 1 and days.as_dict()["maximum"] == 60
 
 
 def test_a_cycle_that_never_ends_is_refused() -> None:

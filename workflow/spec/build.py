@@ -116,6 +116,8 @@ def _field(body: FieldModel) -> FieldSpec:
         choices=tuple(body.choices.items()),
         role=body.role,
         help=body.help,
+        minimum=body.minimum,
+        maximum=body.maximum,
     )
 
 

@@ -103,6 +103,12 @@ class FieldModel(_SpecPart):
         None, description="Alleen bij type user: de rol die de gekozen gebruiker moet hebben."
     )
     help: str = Field("", description="Uitleg onder het veld.")
+    minimum: StrictInt | None = Field(
+        None, description="Alleen bij type integer: de kleinste toegestane waarde."
+    )
+    maximum: StrictInt | None = Field(
+        None, description="Alleen bij type integer: de grootste toegestane waarde."
+    )
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -120,6 +126,11 @@ class FieldModel(_SpecPart):
             raise ValueError("a choice field needs 'choices' as value: label")
         if self.type != "choice" and self.choices:
             raise ValueError(f"a field of type {self.type} cannot have 'choices'")
+        bounded = self.minimum is not None or self.maximum is not None
+        if bounded and self.type != "integer":
+            raise ValueError(f"a field of type {self.type} cannot have 'minimum' or 'maximum'")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
         return self
 
 

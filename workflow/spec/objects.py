@@ -27,6 +27,8 @@ class FieldSpec:
     choices: tuple[tuple[str, str], ...] = ()
     role: str | None = None  # for type 'user': the role the chosen user must have
     help: str = ""
+    minimum: int | None = None  # for type 'integer': the bounds a value must keep
+    maximum: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -41,6 +43,10 @@ class FieldSpec:
             out["role"] = self.role
         if self.help:
             out["help"] = self.help
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
         return out
 
 

@@ -65,17 +65,52 @@ def test_every_guard_and_effect_that_reads_inputs_declares_them() -> None:
 
 def test_a_renamed_field_that_an_effect_reads_is_refused_at_load(specs: Path) -> None:
     path = specs / "unpaid_fee.yaml"
-    _edit(path, "{name: share_percent, type: percent", "{name: aandeel, type: percent")
+    _edit(path, "{name: number, type: text", "{name: factuurnummer, type: text")
     message = (
-        r"unpaid_fee\.yaml: transition 'pay_advance' from 'schadebeperking': effect 'pay_advance' "
-        r"reads input 'share_percent' \(percent\), which the transition has no field for"
+        r"unpaid_fee\.yaml: transition 'register_invoice' from 'melding': effect 'register_invoice' "
+        r"reads input 'number' \(text\), which the transition has no field for"
     )
     with pytest.raises(SpecError, match=message):
         load_catalog(specs)
     result = _check(path)
     assert result.returncode != 0
-    assert "effect 'pay_advance' reads input 'share_percent'" in result.stderr
-    assert "transition 'pay_advance' from 'schadebeperking'" in result.stderr
+    assert "effect 'register_invoice' reads input 'number'" in result.stderr
+    assert "transition 'register_invoice' from 'melding'" in result.stderr
+
+
+def test_an_effect_used_without_the_guard_it_relies_on_is_refused(specs: Path) -> None:
+    # the advance's refusals (a deduction above the invoices, nothing left to advance) are guards now:
+    # a transition paying an advance without them would stage money that nothing has weighed
+    path = specs / "unpaid_fee.yaml"
+    _edit(path, "deduction_within_unpaid, advance_above_paid, ", "deduction_within_unpaid, ")
+    message = (
+        r"unpaid_fee\.yaml: transition 'pay_advance' from 'schadebeperking': effect 'pay_advance' relies "
+        r"on guard 'advance_above_paid', which the transition does not list in its guards"
+    )
+    with pytest.raises(SpecError, match=message):
+        load_catalog(specs)
+    result = _check(path)
+    assert result.returncode != 0
+    assert "relies on guard 'advance_above_paid'" in result.stderr
+
+
+def test_a_letter_whose_facts_no_effect_of_its_transition_supplies_is_refused(specs: Path) -> None:
+    # the settlement agreement states what was settled: only a transition that settles can send it
+    path = specs / "_base.yaml"
+    _edit(
+        path,
+        "    effects: [propose_settlement]\n",
+        "    effects: [propose_settlement]\n    letters: [vaststellingsovereenkomst]\n",
+    )
+    message = (
+        r"\.yaml: transition 'submit_for_approval' from 'regeling': letter 'vaststellingsovereenkomst' "
+        r"needs fact 'settlement', which none of the transition's effects supplies"
+    )
+    with pytest.raises(SpecError, match=message):
+        load_catalog(specs, letters=LETTER_NEEDS)
+    result = _check(specs / "contract_breach.yaml")
+    assert result.returncode != 0
+    assert "needs fact 'settlement'" in result.stderr
 
 
 def test_a_field_of_another_type_is_refused(specs: Path) -> None:
@@ -207,25 +242,59 @@ def _inputs_read(node: ast.AST) -> set[str]:
     return names
 
 
+def _helpers() -> dict[str, ast.FunctionDef]:
+    """Every top-level function of the modules guards and effects are written in, by name."""
+    kinds = Path(__file__).resolve().parents[3] / "claims" / "kinds"
+    out: dict[str, ast.FunctionDef] = {}
+    for module in ("guards", "effects", "payouts"):
+        tree = ast.parse((kinds / f"{module}.py").read_text(encoding="utf-8"))
+        out |= {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    return out
+
+
+def _inputs_read_through(func: ast.FunctionDef, functions: dict[str, ast.FunctionDef]) -> set[str]:
+    """The inputs `func` reads, also through the functions of these modules that it calls."""
+    read: set[str] = set()
+    seen: set[str] = set()
+    todo = [func]
+    while todo:
+        f = todo.pop()
+        if f.name in seen:
+            continue
+        seen.add(f.name)
+        read |= _inputs_read(f)
+        for sub in ast.walk(f):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in functions:
+                todo.append(functions[sub.func.id])
+    return read
+
+
 @pytest.mark.parametrize("module", ["guards", "effects"])
 def test_what_each_guard_and_effect_reads_by_name_it_declares(module: str) -> None:
-    # a guard or effect that reads an input by name without declaring it escapes the load check
+    # a guard or effect that reads an input by name without declaring it escapes the load check; it
+    # may read it itself or through a helper it calls (claims.kinds.payouts)
     source = Path(__file__).resolve().parents[3] / "claims" / "kinds" / f"{module}.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
-    functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    functions = _helpers()
     registry = {"guards": guards, "effects": effects}[module]
     checked = 0
-    for func in functions.values():
+    for func in (f for f in tree.body if isinstance(f, ast.FunctionDef)):
         for deco in func.decorator_list:
             if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
                 continue
             if deco.func.attr != "register" or not isinstance(deco.args[0], ast.Constant):
                 continue
             name = str(deco.args[0].value)
-            read = _inputs_read(func)
+            read = _inputs_read_through(func, functions)
             for kw in deco.keywords:  # what a paying effect weighs is read from the same inputs
                 if kw.arg == "pays" and isinstance(kw.value, ast.Name):
-                    read |= _inputs_read(functions[kw.value.id])
+                    read |= _inputs_read_through(functions[kw.value.id], functions)
             assert read <= set(registry.contract(name).inputs), (name, read)
             checked += 1
     assert checked >= {"guards": 3, "effects": 20}[module]
+
+
+def test_the_input_check_follows_helpers() -> None:
+    # the advance's amount is read in claims.kinds.payouts: the walk must see share_percent there
+    functions = _helpers()
+    assert {"share_percent", "deduction"} <= _inputs_read_through(functions["advance_above_paid"], functions)
