@@ -79,6 +79,32 @@ class Catalog:
             name for spec in self.latest() for name, state in spec.states.items() if state.role == "approval"
         }
 
+    def state_label(self, kind: str, state: str, version: int | None = None) -> str:
+        """The Dutch label of `state` in the kind's spec `version` (default the latest); a state that
+        version lacks (one renamed by a migration, named in the claim's older events) is labelled as the
+        newest version that had it calls it; an unknown name is shown as it is."""
+        preferred = version if version is not None else None
+        versions = sorted((v for k, v in self.specs if k == kind), reverse=True)
+        if preferred in versions:
+            versions.remove(preferred)
+            versions.insert(0, preferred)
+        for v in versions:
+            found = self.specs[(kind, v)].states.get(state)
+            if found is not None:
+                return found.label
+        return state
+
+    def trigger_labels(self, kind: str, version: int) -> dict[str, str]:
+        """Every trigger of the kind with its label as `version` has it; a trigger only older versions
+        have (in the events of a migrated claim) keeps the newest label it had."""
+        labels: dict[str, str] = {}
+        for v in sorted(v for k, v in self.specs if k == kind and v != version):
+            labels |= {t.trigger: t.label for t in self.specs[(kind, v)].transitions}
+        spec = self.specs.get((kind, version))
+        if spec is not None:
+            labels |= {t.trigger: t.label for t in spec.transitions}
+        return labels
+
     def state_labels(self) -> dict[str, str]:
         """Every state of the current specs with its Dutch label, in workflow order (first seen)."""
         labels: dict[str, str] = {}

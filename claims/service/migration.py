@@ -151,8 +151,7 @@ def _migrate_one(
 
 
 def _label(rt: Runtime, claim: ClaimRecord, state: str) -> str:
-    old = rt.catalog.specs.get((claim.kind, claim.spec_version))
-    return old.states[state].label if old and state in old.states else state
+    return rt.catalog.state_label(claim.kind, state, claim.spec_version)
 
 
 def _detail(step: MigrationStep, target: WorkflowSpec) -> dict[str, Any]:

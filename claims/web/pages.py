@@ -96,7 +96,7 @@ def claim_page(
         "csrf": ctx.signer.csrf(viewer.session_key, claim_scope(reference, view.claim.version)),
         "may_note": bool(view.allowed) or viewer.user.role == Role.manager,
         "kind_label": KIND_LABELS.get(view.claim.kind, view.claim.kind),
-        "trigger_labels": {t.trigger: t.label for t in spec.transitions},
+        "trigger_labels": ctx.rt.catalog.trigger_labels(view.claim.kind, view.claim.spec_version),
         "field_labels": {t.trigger: {f.name: f.label for f in t.fields} for t in spec.transitions},
     }
     return render(request, ctx, "claim.html", context, status, viewer)

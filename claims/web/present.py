@@ -63,10 +63,7 @@ def kind_label(kind: str) -> str:
 
 
 def state_label(catalog: Catalog, kind: str, state: str, version: int | None = None) -> str:
-    try:
-        return catalog.spec(kind, version).states[state].label
-    except (KeyError, LookupError):
-        return state
+    return catalog.state_label(kind, state, version)
 
 
 def spec_json(spec: WorkflowSpec) -> WorkflowPublic:

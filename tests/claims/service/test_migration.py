@@ -263,3 +263,18 @@ def test_the_installed_command_has_nothing_to_do_on_the_real_specs(
     assert nothing.returncode == 0 and "niets te doen" in nothing.stdout, nothing.stderr
     unknown = run("--to", "2", "--dry-run")
     assert unknown.returncode == 2 and "versie 2" in unknown.stderr
+
+
+def test_a_migrated_claims_older_events_keep_readable_labels(rt2: Runtime) -> None:
+    # its events before the migration name `melding`, a state version 2 calls `aangemeld`
+    v1 = rt2.catalog.spec(KIND, 1)
+    assert rt2.catalog.state_label(KIND, "melding", 2) == v1.states["melding"].label
+    assert (
+        rt2.catalog.state_label(KIND, "aangemeld", 2) == rt2.catalog.spec(KIND, 2).states["aangemeld"].label
+    )
+    assert rt2.catalog.state_label(KIND, "nope", 2) == "nope"
+    labels = rt2.catalog.trigger_labels(KIND, 2)
+    assert (
+        labels["start_coverage_check"]
+        == rt2.catalog.spec(KIND, 2).transition("aangemeld", "start_coverage_check").label
+    )  # type: ignore[union-attr]
