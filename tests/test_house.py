@@ -27,6 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "claims.storage": BASE | {"claims.errors"},
     "claims.money": BASE | {"claims.storage"},
     "claims.people": BASE | {"claims.errors", "claims.storage"},
+    "claims.parties": BASE | {"claims.errors", "claims.storage", "claims.text"},
     "claims.kinds": BASE | {"claims.money", "claims.rules", "claims.storage"},
     "claims.letters": BASE | {"claims.kinds", "claims.storage"},
     "claims.runtime": BASE | {"claims.kinds", "claims.rules"},

@@ -16,6 +16,7 @@ from claims.people.permissions import check_may_open
 from claims.runtime import Runtime
 from claims.service.deadline_changes import open_deadlines
 from claims.service.outcome import Outcome
+from claims.service.parties import register_melding_parties
 from claims.service.timeline import append_event, jsonable
 from claims.storage.db import Db, in_write
 from claims.storage.models import Role, User
@@ -100,6 +101,7 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         "state_entered_at": now,
     }
     claim_id = claims.insert(conn, row)
+    register_melding_parties(conn, policy, claim_id, values, now)
     event_id = append_event(
         conn,
         claim_id=claim_id,

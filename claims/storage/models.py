@@ -96,6 +96,50 @@ class Policy(SQLModel, table=True):
     territory: str = "wereld, excl. VS/Canada"
 
 
+class PartyRole(StrEnum):
+    insured = "insured"  # verzekerde: the policy holder
+    claimant = "claimant"  # benadeelde
+    counsel = "counsel"  # the claimant's lawyer or representative
+    broker = "broker"  # tussenpersoon, on the policy
+    expert_firm = "expert_firm"  # the expert's bureau
+    other = "other"  # co-insurer, court, ...
+
+
+class Channel(StrEnum):
+    post = "post"
+    email = "email"
+
+
+class Party(SQLModel, table=True):
+    """Someone a claim's letters are addressed to, or who is paid: a party of one claim (`claim_id`), or
+    of a policy (`policy_id`: its holder and broker, copied into each claim reported on it)."""
+
+    __tablename__ = "parties"
+    __table_args__ = (Index("ix_parties_claim", "claim_id", "role"), Index("ix_parties_policy", "policy_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int | None = Field(default=None, foreign_key="claims.id")
+    policy_id: int | None = Field(default=None, foreign_key="policies.id")
+    role: str
+    name: str  # legal name of a firm, or a person's name
+    kvk: str = ""  # KvK-nummer, 8 digits
+    attention: str = ""  # contact person (t.a.v.)
+    street: str = ""  # street and number, or Postbus
+    postcode: str = ""  # 1234 AB when in the Netherlands
+    city: str = ""
+    country: str = ""  # empty: Nederland
+    email: str = ""
+    phone: str = ""
+    reference: str = ""  # their kenmerk: "Uw kenmerk" in letters to them
+    channel: str = Channel.post
+    iban: str = ""  # where the party is paid, stored compact (NL91ABNA0417164300)
+    account_holder: str = ""
+    copy_insured: bool = False  # copied (cc) on the insured's letters: a broker by default
+    invented: bool = False  # demo data: the address and numbers are made up
+    note: str = ""
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+
+
 class Claim(SQLModel, table=True):
     __tablename__ = "claims"
     # One index holds the state: every state change rewrites its entry (a page write per commit);

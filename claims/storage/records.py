@@ -55,6 +55,32 @@ class PolicyRecord(Record):
     territory: str
 
 
+class PartyRecord(Record):
+    __slots__ = ()
+    id: int
+    claim_id: int | None
+    policy_id: int | None
+    role: str
+    name: str
+    kvk: str
+    attention: str
+    street: str
+    postcode: str
+    city: str
+    country: str
+    email: str
+    phone: str
+    reference: str
+    channel: str
+    iban: str
+    account_holder: str
+    copy_insured: bool
+    invented: bool
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
 class UserRecord(Record):
     __slots__ = ()
     id: int

@@ -15,6 +15,7 @@ from claims.storage.models import (
     MoneyLine,
     Notification,
     OutboxMessage,
+    Party,
     Policy,
     ReferenceCounter,
     TimelineEvent,
@@ -43,3 +44,4 @@ NOTIFICATIONS = _table(Notification)
 LETTERS = _table(Letter)
 OUTBOX = _table(OutboxMessage)
 AUDIT = _table(AuditEntry)
+PARTIES = _table(Party)

@@ -56,6 +56,14 @@ def update_if_version(conn: Connection, claim_id: int, version: int, changes: Ma
     return plan.run(conn, {**changes, "_id": claim_id, "_version": version}) == 1
 
 
+def set_names(conn: Connection, claim_id: int, names: Mapping[str, str]) -> None:
+    """The claimant's or counsel's name as the party register now has it (not a change of the claim's
+    state: its version stays)."""
+    allowed = {"claimant", "claimant_counsel"}
+    assert set(names) <= allowed, names
+    conn.execute(update(CLAIMS).where(CLAIMS.c.id == claim_id).values(dict(names)))
+
+
 def _next_counter(dialect: Any) -> Prepared[Record]:
     stmt = dialect.insert(COUNTERS).values(year=bindparam("year"), last=1)
     return Prepared(
