@@ -530,7 +530,11 @@ def test_allowed_transitions_say_why_a_guard_refuses_now_and_firing_anyway_says_
         for a in api.get(f"/api/claims/{ref}", headers=as_manager).json()["allowed_transitions"]
     }
     assert as_boss["pay_advance"]["refused"] is None
-    assert as_boss["pay_advance"]["checked_on_submit"] == ["within_authority_limit"]  # it weighs the amount
+    assert as_boss["pay_advance"]["checked_on_submit"] == [
+        "deduction_within_unpaid",
+        "advance_above_paid",
+        "within_authority_limit",
+    ]  # it weighs the amount
     before = snapshot(engine)
     r = fire(api, as_junior, ref, "pay_advance", {"share_percent": "10"})
     assert r.status_code == 409
