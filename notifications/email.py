@@ -72,6 +72,16 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a letter's PDF)."""
+
+    filename: str
+    content: bytes
+    maintype: str = "application"
+    subtype: str = "pdf"
+
+
+@dataclass(frozen=True)
 class Mail:
     """One message as the outbox holds it."""
 
@@ -83,6 +93,7 @@ class Mail:
     body: str
     date: datetime
     html: str = ""  # an HTML part besides the text, when there is one
+    attachments: tuple[Attachment, ...] = ()
 
 
 def build_message(mail: Mail) -> EmailMessage:
@@ -96,6 +107,8 @@ def build_message(mail: Mail) -> EmailMessage:
     msg.set_content(mail.body)
     if mail.html:  # multipart/alternative: the text part first, the HTML part the one a mail reader prefers
         msg.add_alternative(mail.html, subtype="html")
+    for a in mail.attachments:  # multipart/mixed around the message, the files after it
+        msg.add_attachment(a.content, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
     return msg
 
 

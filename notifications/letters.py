@@ -63,6 +63,13 @@ def _euro(value: Any) -> str:
         raise LetterError(str(exc)) from None
 
 
+def _sentence_end(value: Any) -> str:
+    """A name that ends a sentence, with one full stop: "ERP Solutions B.V." stays as it is (never
+    "B.V.."), "Logistiek Partners" gets its stop."""
+    text = str(_defined(value)).rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 class LetterRenderer:
     """Renders the templates of one directory; build once and reuse. Templates are read once: a letter
     template changes with a release (and its version line), not while the application runs."""
@@ -78,7 +85,7 @@ class LetterRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(euro=_euro, datum=lambda v: long_date(_defined(v), tz))
+        self.env.filters.update(euro=_euro, datum=lambda v: long_date(_defined(v), tz), punt=_sentence_end)
 
     def names(self) -> list[str]:
         return sorted(p.name.removesuffix(SUFFIX) for p in self.directory.glob(f"[!_]*{SUFFIX}"))
@@ -116,5 +123,18 @@ def to_pdf(html: str, base_url: str | None = None) -> bytes:
     from weasyprint import HTML  # imported here: pango loads slowly and only downloads need it
 
     pdf = HTML(string=html, base_url=base_url).write_pdf()
+    assert pdf is not None
+    return bytes(pdf)
+
+
+def to_pdf_many(htmls: list[str], base_url: str | None = None) -> bytes:
+    """One PDF of several letters, each starting on a new page, in the order given (the print run)."""
+    from weasyprint import HTML
+
+    documents = [HTML(string=h, base_url=base_url).render() for h in htmls]
+    if not documents:
+        raise ValueError("no letters to print")
+    pages = [page for doc in documents for page in doc.pages]
+    pdf = documents[0].copy(pages).write_pdf()
     assert pdf is not None
     return bytes(pdf)

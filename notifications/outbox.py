@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Engine, Row, Table, and_, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 
-from notifications.email import Mail, SendFailed, SmtpConfig, SmtpSender
+from notifications.email import Attachment, Mail, SendFailed, SmtpConfig, SmtpSender
 
 PENDING = "pending"
 SENDING = "sending"
@@ -64,6 +64,8 @@ class Outbox:
 
     table: Table
     clock: Callable[[], datetime]
+    # the files a row is sent with, drawn when it is sent (a letter's PDF from its stored HTML)
+    attachments: Callable[[Connection, Row[Any]], tuple[Attachment, ...]] | None = None
 
     @property
     def waiting(self) -> ColumnElement[bool]:
@@ -168,7 +170,8 @@ def _send_batch(
                 if not still_mine(conn, outbox, outbox.clock(), row, policy):
                     continue  # the batch outlived its lease and another worker has this row now
                 try:
-                    sender.send(_mail(row, policy))
+                    files = _attachments(conn, outbox, row)
+                    sender.send(_mail(row, policy, files))
                 except SendFailed as failure:
                     _failed(conn, outbox, row, failure, policy, report)
                 else:
@@ -180,7 +183,14 @@ def _send_batch(
     return True
 
 
-def _mail(row: Row[Any], policy: DeliveryPolicy) -> Mail:
+def _attachments(conn: Connection, outbox: Outbox, row: Row[Any]) -> tuple[Attachment, ...]:
+    if outbox.attachments is None:
+        return ()
+    with conn.begin():  # a read of its own: the row's status is written in transactions of their own
+        return outbox.attachments(conn, row)
+
+
+def _mail(row: Row[Any], policy: DeliveryPolicy, attachments: tuple[Attachment, ...] = ()) -> Mail:
     domain = policy.sender.rsplit("@", 1)[-1].strip(" >") or "claimflow.local"
     return Mail(
         message_id=f"<outbox-{row.id}.{int(row.created_at.timestamp())}@{domain}>",
@@ -191,6 +201,7 @@ def _mail(row: Row[Any], policy: DeliveryPolicy) -> Mail:
         body=row.body,
         html=row.body_html,
         date=row.created_at,
+        attachments=attachments,
     )
 
 

@@ -230,6 +230,7 @@ def _escalation_letter(conn: Connection, rt: Runtime, d: Any, event_id: int, now
     claim = {name: getattr(d, name) for name in _LETTER_CLAIM_COLUMNS}
     facts = claim_facts(conn, rt.catalog.spec(d.kind, d.spec_version), claim, now)
     facts["recipient"] = managers_of(conn, d.team)
+    facts["copies"] = []
     facts["deadline"] = {"label": d.label, "due_at": d.due_at}
     letter = rt.letters.render("escalatie", facts)
     return {
@@ -240,6 +241,7 @@ def _escalation_letter(conn: Connection, rt: Runtime, d: Any, event_id: int, now
         "title": letter.title,
         "recipient": "manager",
         "recipient_name": facts["recipient"]["name"],
+        "channel": "internal",
         "sha256": letter.sha256,
         "html": letter.html,
         "created_at": now,

@@ -17,7 +17,7 @@ from workflow.guards import OPTIONAL, Contract
 from workflow.spec import ENTERED, SpecVocabulary, TransitionSpec, WorkflowSpec, load_spec
 
 # whom a spec's `letters:` may address; claims.letters.facts builds each one's facts
-RECIPIENTS = ("insured", "expert", "handler", "manager")
+RECIPIENTS = ("insured", "claimant", "counsel", "broker", "expert", "handler", "manager")
 
 SPEC_DIR = Path(__file__).parent / "workflows"
 LETTER_DIR = Path(__file__).resolve().parents[2] / "templates" / "letters"

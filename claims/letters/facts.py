@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from claims.kinds.context import ZERO, TransitionContext
-from claims.storage.models import COST_TYPE_LABELS, MoneyKind
-from claims.storage.repositories import deadlines, policies, users
+from claims.parties.fields import ROLE_LABELS, address_lines, has_address
+from claims.storage.models import COST_TYPE_LABELS, Channel, MoneyKind, PartyRole
+from claims.storage.repositories import deadlines, parties, policies, users
 from notifications.letters import LetterError
 from workflow.guards import NO_CONTRACT, Contract
 from workflow.spec import LetterSpec, WorkflowSpec
@@ -28,7 +29,9 @@ INSURER = {
     "email": "schade@claimflow.test",
     "complaints": "klachten@claimflow.test",
 }
-# To whom a letter of the spec may be addressed (`letters: [{template, to}]`).
+INTERNAL = "internal"  # a letter to a user of claimflow: read here, not sent
+NOWHERE = "none"  # a party without an e-mail address or a full postal address
+INTERNAL_LABELS = {"handler": "behandelaar", "manager": "manager", "expert": "expert"}
 
 
 def person(row: Mapping[str, Any] | None) -> dict[str, str] | None:
@@ -45,10 +48,51 @@ def team_managers(conn: Any, team: str | None) -> list[Any]:
     return [r for r in rows if r.team == team] or rows
 
 
-def managers_of(conn: Any, team: str) -> dict[str, str]:
+def managers_of(conn: Any, team: str) -> dict[str, Any]:
     """The letter's addressee for the team's managers."""
     names = [r.name for r in team_managers(conn, team)]
-    return {"name": f"Teammanager(s) {team}", "attention": ", ".join(names), "address": "", "email": ""}
+    return internal(f"Teammanager(s) {team}", "", ", ".join(names), role="manager")
+
+
+def internal(name: str, email: str, attention: str = "", *, role: str, reference: str = "") -> dict[str, Any]:
+    """A recipient inside the insurer (a user of claimflow, who reads the letter here)."""
+    lines = [name] + ([f"t.a.v. {attention}"] if attention else []) + ([email] if email else [])
+    return {
+        "name": name,
+        "attention": attention,
+        "lines": lines,
+        "email": email,
+        "reference": reference,
+        "channel": INTERNAL,
+        "party_id": None,
+        "role": role,
+        "role_label": INTERNAL_LABELS.get(role, role),
+    }
+
+
+def party_recipient(party: Mapping[str, Any]) -> dict[str, Any]:
+    """A party as a letter's addressee: the address block in the Dutch convention and how it is sent."""
+    return {
+        "name": party["name"],
+        "attention": party["attention"],
+        "lines": address_lines(party),
+        "email": party["email"],
+        "reference": party["reference"],
+        "channel": channel_of(party),
+        "party_id": party["id"],
+        "role": party["role"],
+        "role_label": ROLE_LABELS.get(party["role"], party["role"]),
+    }
+
+
+def channel_of(party: Mapping[str, Any]) -> str:
+    """How a letter reaches the party: the channel it prefers when it can be used, else the other one;
+    `none` when it has neither an e-mail address nor a full postal address (the claim page says so)."""
+    if party["channel"] == Channel.email and party["email"]:
+        return Channel.email
+    if has_address(party):
+        return Channel.post
+    return Channel.email if party["email"] else NOWHERE
 
 
 def claim_facts(
@@ -77,7 +121,6 @@ def claim_facts(
             "cover_per_claim": policy.cover_per_claim,
             "deductible": policy.deductible,
         },
-        "insured": {"name": policy.insured, "attention": "", "address": "", "email": ""},
         "handler": user(conn, claim["handler_id"]),
         "expert": user(conn, claim.get("expert_id")),
     }
@@ -91,9 +134,12 @@ def transition_facts(
         ctx.memo["facts"] = claim_facts(ctx.conn, ctx.spec, claim, ctx.now, preview=preview)
     facts = dict(ctx.memo["facts"])
     facts["paragraph"] = (ctx.inputs.get("paragraph") or "") if letter.paragraph else ""
-    facts["recipient"] = _recipient(ctx, facts, letter.to, claim)
+    register = _register(ctx, claim)
+    facts["recipient"] = addressee(ctx.conn, register, letter.to, claim, facts)
     if facts["recipient"] is None:
         raise LetterError(f"brief '{letter.template}': geen ontvanger ({letter.to}) bij deze claim")
+    facts["copies"] = copies(ctx.conn, register, letter, facts["recipient"], claim, facts)
+    facts["insured"] = _insured(register, facts)
     extra = _EXTRA.get(letter.template)
     if extra is not None:
         try:
@@ -106,13 +152,84 @@ def transition_facts(
     return facts
 
 
-def _recipient(ctx: TransitionContext, facts: dict[str, Any], to: str, claim: Mapping[str, Any]) -> Any:
+def _register(ctx: TransitionContext, claim: Mapping[str, Any]) -> list[Any]:
+    if "parties" not in ctx.memo:
+        ctx.memo["parties"] = parties.of_claim(ctx.conn, claim["id"])
+    register: list[Any] = ctx.memo["parties"]
+    return register
+
+
+def _insured(register: list[Any], facts: Mapping[str, Any]) -> dict[str, Any]:
+    found = next((p for p in register if p.role == PartyRole.insured), None)
+    if found is not None:
+        return party_recipient(found)
+    # a claim without a register (written before parties existed): the policy's holder by name
+    return party_recipient(
+        {
+            "id": None,
+            "name": facts["policy"]["insured"],
+            "attention": "",
+            "street": "",
+            "postcode": "",
+            "city": "",
+            "country": "",
+            "email": "",
+            "reference": facts["claim"]["insured_reference"],
+            "channel": Channel.post,
+            "role": PartyRole.insured,
+        }
+    )
+
+
+def addressee(
+    conn: Any, register: list[Any], to: str, claim: Mapping[str, Any], facts: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Whom a letter `to` a role goes to. A letter to the claimant goes to their counsel when they have
+    one (a represented party is written to through their representative); to the expert, with their
+    firm's reference as "Uw kenmerk"."""
     if to == "insured":
-        return facts["insured"]
+        return _insured(register, facts)
     if to == "manager":
-        return managers_of(ctx.conn, users.team_of(ctx.conn, claim["handler_id"]) or "")
-    someone = facts.get(to)
-    return None if someone is None else {**someone, "attention": "", "address": ""}
+        return managers_of(conn, users.team_of(conn, claim["handler_id"]) or "")
+    if to in ("handler", "expert"):
+        someone = facts.get(to)
+        if someone is None:
+            return None
+        firm = (
+            next((p for p in register if p.role == PartyRole.expert_firm), None) if to == "expert" else None
+        )
+        return internal(someone["name"], someone["email"], role=to, reference=firm.reference if firm else "")
+    wanted = [PartyRole.counsel, PartyRole.claimant] if to == PartyRole.claimant else [to]
+    for role in wanted:
+        found = next((p for p in register if p.role == role), None)
+        if found is not None:
+            return party_recipient(found)
+    return None
+
+
+def copies(
+    conn: Any,
+    register: list[Any],
+    letter: LetterSpec,
+    recipient: Mapping[str, Any],
+    claim: Mapping[str, Any],
+    facts: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """Who gets a copy: the roles the spec names, and with a letter to the insured every broker marked
+    to be copied; never the addressee twice."""
+    out: list[dict[str, Any]] = []
+    seen = {(recipient["role"], recipient["party_id"], recipient["name"])}
+    wanted = [addressee(conn, register, role, claim, facts) for role in letter.cc]
+    if letter.to == "insured":
+        wanted += [party_recipient(p) for p in register if p.role == PartyRole.broker and p.copy_insured]
+    for copy in wanted:
+        if copy is None:
+            continue
+        key = (copy["role"], copy["party_id"], copy["name"])
+        if key not in seen:
+            seen.add(key)
+            out.append(copy)
+    return out
 
 
 def _due(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, datetime]:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
@@ -11,8 +14,10 @@ from claims.people.permissions import check_is_manager
 from claims.runtime import Runtime
 from claims.storage.db import WRITE, Db, in_write
 from claims.storage.models import OutboxStatus, User
+from claims.storage.repositories import letters
 from claims.storage.tables import OUTBOX
-from notifications.email import SmtpConfig
+from notifications.email import Attachment, SendFailed, SmtpConfig
+from notifications.letters import to_pdf
 from notifications.outbox import DeliveryPolicy, DeliveryReport, Outbox, SenderFactory, reopen_incident
 from notifications.outbox import deliver as deliver_outbox
 
@@ -21,7 +26,28 @@ __all__ = ["DeliveryPolicy", "DeliveryReport", "deliver", "outbox", "retry_incid
 
 def outbox(rt: Runtime) -> Outbox:
     """claimflow's outbox as the worker sees it."""
-    return Outbox(table=OUTBOX, clock=rt.clock)
+    return Outbox(table=OUTBOX, clock=rt.clock, attachments=letter_pdf)
+
+
+def letter_pdf(conn: Connection, row: Any) -> tuple[Attachment, ...]:
+    """The PDF of the letter an e-mail carries, drawn from the letter's stored HTML as the letter's own
+    PDF link draws it (the same bytes); a letter that is gone or cannot be drawn fails the message for
+    good, so a manager sees it among the incidents."""
+    if row.letter_id is None:
+        return ()
+    found = letters.with_text(conn, row.letter_id)
+    if found is None:
+        raise SendFailed(f"brief {row.letter_id} bestaat niet", permanent=True)
+    try:
+        pdf = to_pdf(found.html)
+    except Exception as exc:  # WeasyPrint's errors have no common base: any is a letter not drawn
+        raise SendFailed(f"PDF van brief {row.letter_id} niet te maken: {exc}", permanent=True) from exc
+    return (Attachment(letter_filename(found.reference, found.template, found.id), pdf),)
+
+
+def letter_filename(reference: str, template: str, letter_id: int) -> str:
+    """The file name of a letter's PDF, as an attachment and as a download alike."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{reference}-{template}-{letter_id}.pdf")
 
 
 def deliver(

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from claims.errors import ClaimNotFound, LetterNotFound
 from claims.kinds.context import answering_context
 from claims.people.permissions import allowed_transitions, check_may_view, visible_claims
+from claims.reads.letter_status import dispatch_lines
 from claims.runtime import Runtime
 from claims.storage.models import (
     OUTSIDE_LIMIT,
@@ -23,7 +24,17 @@ from claims.storage.models import (
     User,
 )
 from claims.storage.records import ClaimRecord
-from claims.storage.repositories import claim_list, claims, deadlines, events, letters, money, policies, users
+from claims.storage.repositories import (
+    claim_list,
+    claims,
+    deadlines,
+    events,
+    letters,
+    money,
+    outbox,
+    policies,
+    users,
+)
 from claims.storage.repositories.claim_list import ClaimCriteria
 from workflow.engine import Available
 
@@ -172,7 +183,16 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
 
 
 def _letters_of(conn: Connection, claim_id: int) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in letters.of_claim(conn, claim_id)]
+    """The claim's letters, each with where it went (claims.reads.letter_status)."""
+    emails: dict[int, list[Any]] = {}
+    for e in outbox.of_letters(conn, claim_id):
+        emails.setdefault(e.letter_id, []).append(e)
+    out = []
+    for r in letters.of_claim(conn, claim_id):
+        row = dict(r._mapping)
+        row["dispatch"] = dispatch_lines(row, emails.get(row["id"], []))
+        out.append(row)
+    return out
 
 
 def claim_letters(session: Session, reference: str, actor: User | None = None) -> list[dict[str, Any]]:

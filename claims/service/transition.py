@@ -15,6 +15,7 @@ from claims.errors import ClaimNotFound, StaleClaim
 from claims.kinds.context import TransitionContext, check_chosen_users
 from claims.kinds.effects import effects
 from claims.letters.facts import transition_facts
+from claims.notify.letters_out import letter_emails, queue_letter_emails
 from claims.notify.notices import notify_transition
 from claims.people.permissions import check_may_act, check_may_fire
 from claims.runtime import Runtime
@@ -88,7 +89,8 @@ def _write_letters(
         out.append(letter)
         if preview:
             continue
-        letters.add(
+        recipient, copies = facts["recipient"], facts["copies"]
+        letter_id = letters.add(
             conn,
             {
                 "claim_id": claim["id"],
@@ -97,11 +99,32 @@ def _write_letters(
                 "template_version": letter.version,
                 "title": letter.title,
                 "recipient": spec.to,
-                "recipient_name": facts["recipient"]["name"],
+                "recipient_name": recipient["name"],
+                "recipient_party_id": recipient["party_id"],
+                "channel": recipient["channel"],
+                "copies": [
+                    {k: c[k] for k in ("party_id", "name", "role", "role_label", "channel", "email")}
+                    for c in copies
+                ],
+                "post_count": sum(1 for w in (recipient, *copies) if w["channel"] == "post"),
                 "sha256": letter.sha256,
                 "html": letter.html,
                 "created_at": ctx.now,
             },
+        )
+        queue_letter_emails(
+            conn,
+            letter_emails(
+                rt,
+                letter_id=letter_id,
+                claim_id=claim["id"],
+                reference=claim["reference"],
+                title=letter.title,
+                recipient=recipient,
+                copies=copies,
+                sender=facts["handler"]["name"],
+                now=ctx.now,
+            ),
         )
     return out
 

@@ -340,20 +340,43 @@ class Notification(SQLModel, table=True):
 
 
 class Letter(SQLModel, table=True):
-    """A letter as it was generated, never changed: the HTML is the record, the PDF is drawn from it."""
+    """A letter as it was generated, its text never changed: the HTML is the record, the PDF is drawn
+    from it. What happens to it afterwards (printed, returned) is kept beside it."""
 
     __tablename__ = "letters"
+    __table_args__ = (
+        # the print list: letters for post not yet printed; holds no row once they are
+        Index(
+            "ix_letters_to_print",
+            "id",
+            sqlite_where=text("post_count > 0 AND printed_at IS NULL"),
+            postgresql_where=text("post_count > 0 AND printed_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
     event_id: int = Field(foreign_key="timeline_events.id")  # the timeline reads letters by claim
     template: str
     template_version: int
     title: str
-    recipient: str  # insured | expert | manager | handler
+    recipient: str  # the spec's `to`: insured | claimant | counsel | broker | expert | manager | handler
     recipient_name: str
+    recipient_party_id: int | None = Field(default=None, foreign_key="parties.id")
+    # how it leaves: email (through the outbox, the PDF attached) | post (printed) | internal (a user of
+    # claimflow reads it here) | none (a party with neither an e-mail address nor a full postal address)
+    channel: str = Field(default="internal", sa_column_kwargs={"server_default": "internal"})
+    # who gets a copy: [{"party_id", "name", "role", "channel"}]
+    copies: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     sha256: str
     html: str
     created_at: datetime = _moment()
+    # how many of the addressees and copies get it by post: a letter with any waits on the print list
+    post_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    printed_at: datetime | None = _moment(nullable=True)  # post: taken from the print list
+    returned_at: datetime | None = _moment(nullable=True)  # came back undelivered
+    returned_note: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class OutboxStatus(StrEnum):
@@ -387,6 +410,7 @@ class OutboxMessage(SQLModel, table=True):
     claim_id: int | None = Field(default=None, foreign_key="claims.id")
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     notification_id: int | None = Field(default=None, foreign_key="notifications.id")
+    letter_id: int | None = Field(default=None, foreign_key="letters.id", index=True)  # sent with its PDF
     to_address: str
     to_name: str = ""
     subject: str

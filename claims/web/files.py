@@ -3,7 +3,6 @@ export as a download, never kept by a cache."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 
@@ -11,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from claims.exports.timelines import ExportFile
+from claims.notify.delivery import letter_filename
 
 # A letter is a document of its own (its styles are inline): shown in its own page, scripts never run.
 LETTER_HEADERS = {
@@ -37,8 +37,7 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
     )
 
 
-def pdf_name(reference: str, template: str, letter_id: int) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{reference}-{template}-{letter_id}.pdf")
+pdf_name = letter_filename
 
 
 async def closing(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

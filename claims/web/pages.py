@@ -95,6 +95,8 @@ def claim_page(
         "users_by_role": users_by_role,
         "csrf": ctx.signer.csrf(viewer.session_key, claim_scope(reference, view.claim.version)),
         "may_note": bool(view.allowed) or viewer.user.role == Role.manager,
+        "may_post": viewer.user.role in (Role.handler, Role.manager),
+        "letters_csrf": ctx.signer.csrf(viewer.session_key, "letters"),
         "kind_label": KIND_LABELS.get(view.claim.kind, view.claim.kind),
         "trigger_labels": ctx.rt.catalog.trigger_labels(view.claim.kind, view.claim.spec_version),
         "field_labels": {t.trigger: {f.name: f.label for f in t.fields} for t in spec.transitions},

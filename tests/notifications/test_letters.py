@@ -41,9 +41,15 @@ def facts(**extra: Any) -> dict[str, Any]:
         "recipient": {
             "name": "ERP Solutions B.V.",
             "attention": "de directie",
-            "address": "Stationsplein 1, 3511 ED Utrecht",
+            "lines": ["ERP Solutions B.V.", "t.a.v. de directie", "Stationsplein 1", "3511 ED  UTRECHT"],
             "email": "info@erp.test",
+            "reference": "ERP-17",
+            "channel": "post",
+            "party_id": 1,
+            "role": "insured",
+            "role_label": "Verzekerde",
         },
+        "copies": [],
         "letter_date": date(2025, 10, 23),
         "claim": {
             "reference": "CF-2025-000001",
@@ -109,7 +115,8 @@ def test_a_float_among_the_facts_refuses_the_letter(renderer: LetterRenderer) ->
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_letter_renders_with_its_facts(renderer: LetterRenderer, name: str) -> None:
     letter = renderer.render(name, facts())
-    assert letter.template == name and letter.version == 1
+    first_line = (LETTERS / f"{name}.html.j2").read_text(encoding="utf-8").splitlines()[0]
+    assert letter.template == name and first_line == f"{{# versie: {letter.version} #}}"
     assert len(letter.sha256) == 64
     assert "CF-2025-000001" in letter.html and "23 oktober 2025" in letter.html
     assert renderer.render(name, facts()).sha256 == letter.sha256  # the same facts, the same letter

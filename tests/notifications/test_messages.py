@@ -47,9 +47,25 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
+# a letter to a party outside by e-mail (claims.notify.letters_out): no greeting by first name, no link
+LETTER_FACTS = {
+    "title": "Standpunt over de aansprakelijkheid",
+    "reference": "CF-2025-000001",
+    "their_reference": "BA/2025/77",
+    "addressee": "Boer Advocaten",
+    "copy": False,
+    "sender": "Sanne de Vries",
+    "insurer": {
+        "name": "claimflow Verzekeringen N.V.",
+        "department": "Schadeafdeling BAV",
+        "email": "schade@x.test",
+    },
+}
+
+
 def test_the_messages_are_all_there(renderer: MessageRenderer) -> None:
-    assert set(renderer.names()) == set(FACTS)
-    for name in FACTS:
+    assert set(renderer.names()) == set(FACTS) | {"brief"}
+    for name in [*FACTS, "brief"]:
         assert (EMAIL / f"{name}.html.j2").is_file(), f"{name} has no HTML part"
 
 
@@ -142,3 +158,17 @@ def test_a_message_without_html_is_sent_as_plain_text(smtp: SmtpServer) -> None:
         sender.send(_mail(""))
     [got] = smtp.recorder.messages
     assert got.get_content_type() == "text/plain" and got.get_content() == "Beste Sanne,\r\n"
+
+
+def test_a_letter_by_e_mail_names_both_references_and_says_when_it_is_a_copy(
+    renderer: MessageRenderer,
+) -> None:
+    message = renderer.render("brief", LETTER_FACTS)
+    assert message.subject == (
+        "Standpunt over de aansprakelijkheid - ons kenmerk CF-2025-000001 - uw kenmerk BA/2025/77"
+    )
+    assert "Bijgaand ontvangt u onze brief" in message.text and "bijgevoegd als PDF" in message.text
+    assert "http" not in message.text  # an outsider has no claimflow account to follow a link to
+    copy = renderer.render("brief", LETTER_FACTS | {"copy": True, "their_reference": ""})
+    assert copy.subject.endswith("ons kenmerk CF-2025-000001")
+    assert "kopie van onze brief" in copy.text and "aan Boer Advocaten" in copy.text

@@ -124,7 +124,7 @@ def _field(body: FieldModel) -> FieldSpec:
 def _letter(body: str | LetterModel) -> LetterSpec:
     if isinstance(body, str):
         return LetterSpec(body)
-    return LetterSpec(body.template, body.to, body.paragraph)
+    return LetterSpec(body.template, body.to, body.paragraph, body.cc)
 
 
 def _transitions(

@@ -48,8 +48,11 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
         for letter in t.letters:
             if letter.template not in vocab.templates:
                 raise fail(f"transition '{t.trigger}': unknown template '{letter.template}'")
-            if vocab.recipients and letter.to not in vocab.recipients:
-                raise fail(f"transition '{t.trigger}': unknown letter recipient '{letter.to}'")
+            for whom in (letter.to, *letter.cc):
+                if vocab.recipients and whom not in vocab.recipients:
+                    raise fail(f"transition '{t.trigger}': unknown letter recipient '{whom}'")
+            if letter.to in letter.cc:
+                raise fail(f"transition '{t.trigger}': letter '{letter.template}' copies its own recipient")
         for role in (*t.roles, *t.notify):
             if role not in vocab.roles:
                 raise fail(f"transition '{t.trigger}': unknown role '{role}'")

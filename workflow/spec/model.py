@@ -183,7 +183,20 @@ class LetterModel(_SpecPart):
     model_config = _shown_as("Een brief die de stap maakt.")
 
     template: Text = Field(description="De briefsjabloon, een bestand in templates/letters/ zonder .html.j2.")
-    to: Text = Field("insured", description="Aan wie: insured (de verzekerde), expert, handler of manager.")
+    to: Text = Field(
+        "insured",
+        description=(
+            "Aan wie: insured (de verzekerde), claimant (de benadeelde; diens advocaat als die er is), "
+            "counsel, broker (de tussenpersoon), expert, handler of manager."
+        ),
+    )
+    cc: Names = Field(
+        (),
+        description=(
+            "Wie een kopie krijgt (dezelfde rollen als `to`); een tussenpersoon met 'kopie aan verzekerde' "
+            "krijgt de brieven aan de verzekerde altijd."
+        ),
+    )
     paragraph: StrictBool = Field(False, description="Mag wie de transitie doet een eigen alinea toevoegen?")
 
 

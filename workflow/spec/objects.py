@@ -94,9 +94,10 @@ class LetterSpec:
     template: str
     to: str = "insured"
     paragraph: bool = False
+    cc: tuple[str, ...] = ()  # who gets a copy, by the same roles as `to`
 
     def as_dict(self) -> dict[str, Any]:
-        return {"template": self.template, "to": self.to, "paragraph": self.paragraph}
+        return {"template": self.template, "to": self.to, "cc": list(self.cc), "paragraph": self.paragraph}
 
 
 # The field a transition gets when one of its letters takes a free paragraph.

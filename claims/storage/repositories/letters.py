@@ -6,13 +6,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.statements import Prepared
 from claims.storage.tables import CLAIMS, LETTERS
 
 _INSERT = Prepared.insert(LETTERS)
+_INSERT_ID = Prepared.insert(LETTERS, returning=True)
+# what a letter row holds before anything happened to it (the insert binds every column)
+_FRESH: dict[str, Any] = {
+    "recipient_party_id": None,
+    "channel": "internal",
+    "copies": [],
+    "post_count": 0,
+    "printed_at": None,
+    "returned_at": None,
+    "returned_note": "",
+}
 # what a list of letters shows: everything but the text
 _FIELDS = (
     LETTERS.c.id,
@@ -24,16 +35,26 @@ _FIELDS = (
     LETTERS.c.recipient_name,
     LETTERS.c.sha256,
     LETTERS.c.created_at,
+    LETTERS.c.recipient_party_id,
+    LETTERS.c.channel,
+    LETTERS.c.copies,
+    LETTERS.c.post_count,
+    LETTERS.c.printed_at,
+    LETTERS.c.returned_at,
+    LETTERS.c.returned_note,
 )
 
 
-def add(conn: Connection, row: Mapping[str, Any]) -> None:
-    _INSERT.run(conn, row)
+def add(conn: Connection, row: Mapping[str, Any]) -> int:
+    """A letter as written; its id."""
+    written = _INSERT_ID.first(conn, {**_FRESH, **row})
+    assert written is not None
+    return int(written["id"])
 
 
 def add_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     if rows:
-        _INSERT.many(conn, rows)
+        _INSERT.many(conn, [{**_FRESH, **row} for row in rows])
 
 
 def of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
@@ -48,3 +69,42 @@ def with_text(conn: Connection, letter_id: int) -> Row[Any] | None:
         .join(CLAIMS, CLAIMS.c.id == LETTERS.c.claim_id)
         .where(LETTERS.c.id == letter_id)
     ).first()
+
+
+def to_print(conn: Connection, visible: Any, limit: int = 500) -> list[Row[Any]]:
+    """Letters with an addressee or copy by post, not yet printed (nor returned), on claims `visible`
+    (a WHERE clause on claims), oldest first, with their text."""
+    return list(
+        conn.execute(
+            select(*_FIELDS, LETTERS.c.html, CLAIMS.c.reference)
+            .join(CLAIMS, CLAIMS.c.id == LETTERS.c.claim_id)
+            .where(LETTERS.c.post_count > 0, LETTERS.c.printed_at.is_(None), visible)
+            .order_by(LETTERS.c.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_printed(conn: Connection, letter_ids: Sequence[int], at: Any) -> list[int]:
+    """Mark these letters printed, those still waiting only; the ids marked."""
+    if not letter_ids:
+        return []
+    return list(
+        conn.execute(
+            update(LETTERS)
+            .where(
+                LETTERS.c.id.in_(list(letter_ids)), LETTERS.c.post_count > 0, LETTERS.c.printed_at.is_(None)
+            )
+            .values(printed_at=at)
+            .returning(LETTERS.c.id)
+        ).scalars()
+    )
+
+
+def mark_returned(conn: Connection, letter_id: int, at: Any, note: str) -> None:
+    conn.execute(update(LETTERS).where(LETTERS.c.id == letter_id).values(returned_at=at, returned_note=note))
+
+
+def claim_of(conn: Connection, letter_id: int) -> int | None:
+    found = conn.execute(select(LETTERS.c.claim_id).where(LETTERS.c.id == letter_id)).scalar()
+    return None if found is None else int(found)

@@ -94,3 +94,22 @@ def messages(
 
 def count_with_status(conn: Connection, status: str) -> int:
     return int(conn.execute(select(func.count()).where(OUTBOX.c.status == status)).scalar_one())
+
+
+def of_letters(conn: Connection, claim_id: int) -> list[Row[Any]]:
+    """The e-mails that carry the claim's letters, by letter, oldest first."""
+    return list(
+        conn.execute(
+            select(
+                OUTBOX.c.id,
+                OUTBOX.c.letter_id,
+                OUTBOX.c.to_name,
+                OUTBOX.c.to_address,
+                OUTBOX.c.status,
+                OUTBOX.c.sent_at,
+                OUTBOX.c.last_error,
+            )
+            .where(OUTBOX.c.claim_id == claim_id, OUTBOX.c.letter_id.is_not(None))
+            .order_by(OUTBOX.c.id)
+        )
+    )

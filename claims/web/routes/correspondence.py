@@ -16,6 +16,7 @@ from claims.notify.inbox import mark_all_read, notifications
 from claims.notify.outbox_view import outbox_messages
 from claims.reads.queries import letter
 from claims.service import preview_letters
+from claims.service.post import mark_printed, mark_returned, print_run, to_print
 from claims.storage.models import OutboxStatus, Role
 from claims.web.deps import (
     FORGED,
@@ -89,6 +90,57 @@ def _preview_page(
     if not letters:
         raise InvalidInput({"trigger": "deze stap verstuurt geen brief"})
     return letter_page(together(letters))
+
+
+# -------------------------------------------------------------------------------------- post desk
+
+
+@router.get("/post", response_class=HTMLResponse)
+def post_page(request: Request, ctx: Web, db: Db, viewer: PageViewer, ok: str = "") -> Response:
+    """The letters that go by post and wait to be printed."""
+    rows = to_print(db.connection(), viewer.user)
+    db.rollback()
+    context = {
+        "letters": rows,
+        "ids": ",".join(str(r.id) for r in rows),
+        "copies": sum(r.post_count for r in rows),
+        "csrf": ctx.signer.csrf(viewer.session_key, "post"),
+        "message": f"{ok} brief(en) gemarkeerd als geprint." if ok.isdigit() else "",
+    }
+    return render(request, ctx, "post.html", context, 200, viewer)
+
+
+@router.get("/post/brieven.pdf")
+def post_pdf(ctx: Web, db: Db, viewer: PageViewer) -> Response:
+    """Every letter waiting for the post in one PDF, a copy per addressee by post."""
+    try:
+        pdf, ids = print_run(db, ctx.rt, viewer.user, "web")
+    except ValueError:
+        raise InvalidInput({"letters": "er wachten geen brieven op de post"}) from None
+    return pdf_response(
+        pdf, f"post-{ctx.rt.clock().astimezone(ctx.rt.tz):%Y%m%d-%H%M}-{len(ids)}-brieven.pdf"
+    )
+
+
+@router.post("/post/printed", response_class=HTMLResponse, dependencies=[csrf("post", FORGED)])
+def post_printed(ctx: Web, db: Db, viewer: PageViewer, values: PostedForm) -> Response:
+    """The letters of the print run shown are printed and in the envelope."""
+    try:
+        ids = [int(x) for x in values.get("letters", "").split(",") if x.strip()]
+    except ValueError:
+        raise InvalidInput({"letters": "een lijst briefnummers verwacht"}) from None
+    marked = mark_printed(db, ctx.rt, ids, viewer.user)
+    return Response(status_code=303, headers={"Location": f"/post?ok={len(marked)}"})
+
+
+@router.post(
+    "/letters/{letter_id}/returned", response_class=HTMLResponse, dependencies=[csrf("letters", FORGED)]
+)
+def letter_returned(ctx: Web, db: Db, viewer: PageViewer, letter_id: DbId, values: PostedForm) -> Response:
+    """A letter came back undelivered (retour afzender)."""
+    mark_returned(db, ctx.rt, letter_id, values.get("note", ""), viewer.user)
+    reference = letter(db, letter_id, viewer.user)["reference"]
+    return see_other(f"/claims/{reference}#brieven")
 
 
 # ------------------------------------------------------------------------------------------ outbox
