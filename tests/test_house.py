@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "claims.people": BASE | {"claims.errors", "claims.storage"},
     "claims.parties": BASE | {"claims.errors", "claims.storage", "claims.text"},
     "claims.kinds": BASE | {"claims.money", "claims.rules", "claims.storage"},
-    "claims.letters": BASE | {"claims.kinds", "claims.storage"},
+    "claims.letters": BASE | {"claims.kinds", "claims.parties", "claims.storage"},
     "claims.runtime": BASE | {"claims.kinds", "claims.rules"},
     "claims.notify": BASE
     | {

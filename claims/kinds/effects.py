@@ -297,3 +297,38 @@ def record_reminder(ctx: TransitionContext) -> None:
     ctx.case_data.setdefault("reminders", []).append(
         {"reminder": ctx.inputs["reminder"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
     )
+
+
+@effects.register(
+    "record_liability_position",
+    inputs={"position": "choice", "reasons": "text?"},
+    guards=("position_reasoned",),
+)
+def record_liability_position(ctx: TransitionContext) -> None:
+    """The insurer's position on the insured's liability, as told to the claimant (an acknowledgement
+    starts a new limitation period under 7:942 BW: the clocks read it from here)."""
+    position = {
+        "position": ctx.inputs["position"],
+        "reasons": ctx.inputs.get("reasons") or "",
+        "at": ctx.now.isoformat(),
+    }
+    ctx.case_data.setdefault("liability_positions", []).append(position)
+    ctx.event_data["liability_position"] = ctx.inputs["position"]
+
+
+@effects.register(
+    "record_settlement_offer",
+    inputs={"amount": "money", "terms": "text", "answer_days": "integer"},
+    guards=("offer_within_authority",),
+    supplies=("answer_due",),
+)
+def record_settlement_offer(ctx: TransitionContext) -> None:
+    offer = {
+        "amount": str(ctx.inputs["amount"]),
+        "terms": ctx.inputs["terms"],
+        "answer_due": _answer_due(ctx),
+        "by": ctx.actor.id,
+        "at": ctx.now.isoformat(),
+    }
+    ctx.case_data.setdefault("settlement_offers", []).append(offer)
+    ctx.event_data["offer"] = offer["amount"]

@@ -157,3 +157,33 @@ def other_handler(ctx: TransitionContext) -> str | None:
     if chosen is not None and chosen.id == ctx.claim.handler_id:
         raise InvalidInput({"handler": f"{chosen.email} behandelt deze claim al"})
     return None
+
+
+POSITIONS_NEEDING_REASONS = ("betwist", "afgewezen")
+
+
+@guards.register("position_reasoned", inputs={"position": "choice", "reasons": "text?"})
+def position_reasoned(ctx: TransitionContext) -> str | None:
+    """Disputing or rejecting liability is reasoned, as a rejection of cover is."""
+    if ctx.inputs["position"] not in POSITIONS_NEEDING_REASONS:
+        return None
+    if len(str(ctx.inputs.get("reasons") or "")) < ctx.rules.min_reason_length:
+        raise InvalidInput(
+            {
+                "reasons": "wie de aansprakelijkheid betwist of afwijst, motiveert dat: geef ten minste "
+                f"{ctx.rules.min_reason_length} tekens"
+            }
+        )
+    return None
+
+
+@guards.register("offer_within_authority", inputs={"amount": "money"})
+def offer_within_authority(ctx: TransitionContext) -> str | None:
+    """An offer binds the insurer once accepted: only within the offerer's authority."""
+    limit = ctx.actor.authority_limit
+    if limit is None:
+        return "U heeft geen bevoegdheid om een schikking aan te bieden: leg het voor aan een manager."
+    amount: Decimal = ctx.inputs["amount"]
+    if amount > limit:
+        return f"Aanbod {euro(amount)} gaat boven uw bevoegdheid ({euro(limit)}): laat een manager het doen."
+    return None

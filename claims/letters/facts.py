@@ -15,7 +15,7 @@ from typing import Any
 
 from claims.kinds.context import ZERO, TransitionContext
 from claims.parties.fields import ROLE_LABELS, address_lines, has_address
-from claims.storage.models import COST_TYPE_LABELS, Channel, MoneyKind, PartyRole
+from claims.storage.models import COST_TYPE_LABELS, Channel, CostType, MoneyKind, PartyRole
 from claims.storage.repositories import deadlines, parties, policies, users
 from notifications.letters import LetterError
 from workflow.guards import NO_CONTRACT, Contract
@@ -287,6 +287,17 @@ def _paid(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _paid_to_claimant(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
+    """What the settlement paid the claimant: the damages (after the insured's deductible) and interest;
+    defence costs are not theirs."""
+    payments = [
+        {"label": COST_TYPE_LABELS.get(m["cost_type"], m["cost_type"]), "amount": m["amount"]}
+        for m in ctx.money
+        if m["kind"] == MoneyKind.payment and m["cost_type"] in (CostType.damages, CostType.interest)
+    ]
+    return {"payments": payments, "paid_total": sum((p["amount"] for p in payments), ZERO)}
+
+
 def _mitigation(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "measure": ctx.inputs["measure"],
@@ -338,6 +349,24 @@ _EXTRA: dict[str, TemplateFacts] = {
     ),
     "vaststellingsovereenkomst": TemplateFacts(_settlement, Contract(facts=("settlement",))),
     "betalingsbevestiging": TemplateFacts(_paid),
+    "ontvangstbevestiging_benadeelde": TemplateFacts(lambda ctx, claim: {}),
+    "standpunt_aansprakelijkheid": TemplateFacts(
+        lambda ctx, claim: {
+            "position": ctx.inputs["position"],
+            "position_label": _choice_label(ctx, "position"),
+            "reasons": ctx.inputs.get("reasons") or "",
+        },
+        Contract(inputs={"position": "choice", "reasons": "text?"}),
+    ),
+    "schikkingsvoorstel": TemplateFacts(
+        lambda ctx, claim: {
+            "offer_amount": ctx.inputs["amount"],
+            "terms": ctx.inputs["terms"],
+            "answer_due": date.fromisoformat(ctx.event_data["answer_due"]),
+        },
+        Contract(inputs={"amount": "money", "terms": "text"}, facts=("answer_due",)),
+    ),
+    "betalingsbevestiging_benadeelde": TemplateFacts(_paid_to_claimant, Contract(facts=("settlement",))),
     "verzoek_om_informatie": _answer("questions"),
     "herinnering": _answer("reminder"),
 }

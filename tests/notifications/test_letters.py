@@ -25,6 +25,11 @@ EXPECTED = {
     "schadebeperkingsvoorstel",
     "vaststellingsovereenkomst",
     "verzoek_om_informatie",
+    # to the claimant or their counsel (specs of version 2)
+    "ontvangstbevestiging_benadeelde",
+    "standpunt_aansprakelijkheid",
+    "schikkingsvoorstel",
+    "betalingsbevestiging_benadeelde",
 }
 
 
@@ -88,6 +93,9 @@ def facts(**extra: Any) -> dict[str, Any]:
         "total": Decimal("124317.12"),
         "terms": "Finale kwijting over en weer.",
         "payments": [{"label": "Voorschot schadebeperking", "amount": Decimal("125000.00")}],
+        "position": "betwist",
+        "position_label": "Aansprakelijkheid betwist",
+        "offer_amount": Decimal("40000.00"),
         "paid_total": Decimal("125000.00"),
         "paid_to_date": Decimal("125000.00"),
         "deadline": {

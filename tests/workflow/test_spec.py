@@ -411,7 +411,12 @@ def test_a_letter_names_its_recipient_and_may_take_a_paragraph_field() -> None:
     assert start.letters == (LetterSpec("welcome"), LetterSpec("payment", "expert", True))
     paragraph = start.fields[-1]
     assert (paragraph.name, paragraph.type, paragraph.required) == (PARAGRAPH_FIELD, "textarea", False)
-    assert start.as_dict()["letters"][1] == {"template": "payment", "to": "expert", "paragraph": True}
+    assert start.as_dict()["letters"][1] == {
+        "template": "payment",
+        "to": "expert",
+        "cc": [],
+        "paragraph": True,
+    }
     finish = parse_spec(raw, VOCAB, source=SOURCE).transition("busy", "finish")
     assert finish is not None and PARAGRAPH_FIELD not in {f.name for f in finish.fields}
 
@@ -421,7 +426,9 @@ def test_a_letter_names_its_recipient_and_may_take_a_paragraph_field() -> None:
     [
         ({"template": "welcome", "to": "neighbour"}, "unknown letter recipient 'neighbour'"),
         ({"template": "welcome", "paragraph": "yes"}, "'paragraph' must be true or false"),
-        ({"template": "welcome", "cc": "expert"}, "unknown key 'cc'"),
+        ({"template": "welcome", "bcc": "expert"}, "unknown key 'bcc'"),
+        ({"template": "welcome", "cc": ["neighbour"]}, "unknown letter recipient 'neighbour'"),
+        ({"template": "welcome", "to": "expert", "cc": "expert"}, "copies its own recipient"),
         ({"to": "expert"}, "'template' is missing"),
         ({"template": " ", "to": "expert"}, "'template' must be a non-empty text"),
         ({"template": "goodbye", "to": "expert"}, "unknown template 'goodbye'"),
@@ -783,8 +790,11 @@ def reachable(spec: WorkflowSpec) -> set[str]:
 
 def test_catalog_holds_the_four_kinds(catalog: Catalog) -> None:
     assert catalog.kinds() == KINDS
-    assert sorted(catalog.specs) == [(k, 1) for k in KINDS]
-    assert all(s.source_file.endswith(f"{s.kind}.yaml") for s in catalog.specs.values())
+    assert sorted(catalog.specs) == [(k, v) for k in KINDS for v in (1, 2)]
+    assert all(
+        s.source_file.endswith(f"{s.kind}.yaml" if s.version == 1 else f"{s.kind}_v{s.version}.yaml")
+        for s in catalog.specs.values()
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -55,16 +55,31 @@ def _read_yaml(path: Path) -> object:
 
 def _extend(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     """A kind that `extends` a shared base: its states replace the base's of the same name; its
-    transitions replace the base's of the same trigger and add the rest."""
-    base_path = path.parent / f"{raw['extends']}.yaml"
+    transitions replace the base's of the same trigger and add the rest. A base may itself extend an
+    older base the same way (a new version of the shared part names only what it changes)."""
+    return _merge(_base(str(raw["extends"]), path, ()), raw)
+
+
+def _base(name: str, path: Path, seen: tuple[str, ...]) -> dict[str, Any]:
+    """The base `name` beside `path`, its own `extends` resolved."""
+    base_path = path.parent / f"{name}.yaml"
     if not base_path.is_file():
-        raise SpecError(str(path), f"extends unknown base '{raw['extends']}'")
+        raise SpecError(str(path), f"extends unknown base '{name}'")
+    if name in seen:
+        raise SpecError(str(base_path), f"extends itself through {' -> '.join((*seen, name))}")
     base = _read_yaml(base_path)
     if not isinstance(base, dict):
         raise SpecError(str(base_path), "the base must be a mapping")
+    if "extends" in base:
+        base = _merge(_base(str(base["extends"]), base_path, (*seen, name)), base)
     # a slip in the base is reported against the base, not against each kind that extends it
     validate(SpecBase, base, str(base_path))
-    merged = {k: v for k, v in raw.items() if k != "extends"}
+    return base
+
+
+def _merge(base: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    merged = {**{k: v for k, v in base.items() if k not in ("states", "transitions")}, **raw}
+    merged.pop("extends", None)
     own_states = raw.get("states") or {}
     if isinstance(own_states, dict):  # anything else is left for the validation to refuse
         merged["states"] = {**(base.get("states") or {}), **own_states}

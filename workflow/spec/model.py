@@ -292,6 +292,13 @@ class SpecBase(_SpecPart):
         json_schema_extra={"description": "Fasen en stappen die soorten claims met `extends` overnemen."},
     )
 
+    extends: Text | None = Field(
+        None,
+        description=(
+            "De basis (een bestand _naam.yaml ernaast) waarvan dit bestand de fasen en stappen overneemt; "
+            "wat dit bestand zelf noemt, vervangt die van de basis."
+        ),
+    )
     states: dict[str, StateModel] = Field(
         default_factory=dict,
         description="De fasen, op naam. Een soort die een fase van de basis noemt, vervangt die helemaal.",

@@ -673,7 +673,7 @@ def test_workflows_list_show_and_check(seeded: Seeded) -> None:
     assert sorted(kinds) == ["contract_breach", "data_loss", "late_delivery", "unpaid_fee"]
     assert "pay_advance" in ok(shown)
     assert "fout: kind:" in refused(unknown, 2)
-    assert ok(check).strip() == "ok: 4 workflows"
+    assert ok(check).strip() == "ok: 8 workflows"  # four kinds, each in versions 1 and 2
 
 
 def test_workflows_check_names_file_and_unknown_guard(seeded: Seeded, tmp_path: Path) -> None:

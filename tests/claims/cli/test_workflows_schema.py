@@ -81,8 +81,8 @@ def _version_as_text(data: dict[str, Any]) -> None:
     data["version"] = "1"
 
 
-def _letter_with_a_cc(data: dict[str, Any]) -> None:
-    data["transitions"][0]["letters"] = [{"template": "ontvangstbevestiging", "cc": "expert"}]
+def _letter_with_a_bcc(data: dict[str, Any]) -> None:
+    data["transitions"][0]["letters"] = [{"template": "ontvangstbevestiging", "bcc": "expert"}]
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def _letter_with_a_cc(data: dict[str, Any]) -> None:
         ("_base.yaml", _misspell_deadline_key),
         ("_base.yaml", _unknown_unit),
         ("unpaid_fee.yaml", _version_as_text),
-        ("late_delivery.yaml", _letter_with_a_cc),
+        ("late_delivery.yaml", _letter_with_a_bcc),
     ],
     ids=lambda v: v if isinstance(v, str) else v.__name__,
 )

@@ -68,15 +68,15 @@ def test_layout_key_order_and_spelled_out_defaults_do_not_change_the_fingerprint
 
 def test_lock_adds_new_versions_only(specs: Path) -> None:
     locked = read_lock(specs)
-    v2 = specs / "contract_breach_v2.yaml"
-    shutil.copy(specs / "contract_breach.yaml", v2)
-    _edit(v2, "version: 1", "version: 2")
-    catalog = load_catalog(specs)  # version 2 is new: it loads, not locked yet
-    assert [s.key for s in unlocked(catalog.specs.values(), locked)] == [("contract_breach", 2)]
-    assert write_lock(specs, catalog.specs.values()) == [("contract_breach", 2)]
+    v3 = specs / "contract_breach_v3.yaml"
+    shutil.copy(specs / "contract_breach_v2.yaml", v3)
+    _edit(v3, "version: 2", "version: 3")
+    catalog = load_catalog(specs)  # version 3 is new: it loads, not locked yet
+    assert [s.key for s in unlocked(catalog.specs.values(), locked)] == [("contract_breach", 3)]
+    assert write_lock(specs, catalog.specs.values()) == [("contract_breach", 3)]
     assert read_lock(specs) == {
         **locked,
-        ("contract_breach", 2): catalog.specs[("contract_breach", 2)].fingerprint,
+        ("contract_breach", 3): catalog.specs[("contract_breach", 3)].fingerprint,
     }
     assert write_lock(specs, catalog.specs.values()) == []
     # the command does the same, and refuses to lock over a changed version

@@ -112,7 +112,10 @@ def test_a_letter_is_stored_with_its_event_template_version_and_hash(
     ref = driver.open("contract_breach").reference
     outcome = driver.fire(ref, "start_coverage_check", {"paragraph": "Wij bellen u deze week."})
     with engine.connect() as conn:
-        [letter] = conn.execute(select(LETTERS).where(LETTERS.c.event_id == outcome.event_id)).all()
+        # version 2 also acknowledges the claim to the claimant: the insured's letter comes first
+        letter, to_claimant = conn.execute(
+            select(LETTERS).where(LETTERS.c.event_id == outcome.event_id).order_by(LETTERS.c.id)
+        ).all()
         event = conn.execute(select(EVENTS).where(EVENTS.c.id == outcome.event_id)).one()
     assert event.trigger == "start_coverage_check" and letter.claim_id == event.claim_id
     assert (letter.template, letter.template_version, letter.recipient) == (
@@ -124,6 +127,9 @@ def test_a_letter_is_stored_with_its_event_template_version_and_hash(
     assert letter.sha256 == hashlib.sha256(letter.html.encode()).hexdigest()
     assert "Wij bellen u deze week." in letter.html
     assert letter.title == "Ontvangstbevestiging van uw melding"
+    assert (to_claimant.template, to_claimant.recipient) == ("ontvangstbevestiging_benadeelde", "claimant")
+    assert to_claimant.recipient_name == "Opdrachtgever B.V."
+    assert "Wij bellen u deze week." not in to_claimant.html  # the paragraph is for the insured's letter
 
 
 def test_the_preview_is_the_letter_firing_would_store_and_stores_nothing(

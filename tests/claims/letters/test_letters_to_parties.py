@@ -101,8 +101,12 @@ def test_a_letter_to_the_insured_goes_by_e_mail_with_its_pdf_and_a_copy_waits_fo
 ) -> None:
     ref = _set_up(engine, rt, world)
     Driver(engine, rt, world).fire(ref, "start_coverage_check")
-    [letter] = _letters(engine)
+    letter, to_claimant = _letters(
+        engine
+    )  # and the acknowledgement to the claimant, with a copy to the insured
     assert (letter.recipient, letter.channel, letter.post_count) == ("insured", "email", 1)
+    assert (to_claimant.recipient, to_claimant.channel) == ("claimant", "none")  # no address known yet
+    assert [(c["name"], c["channel"]) for c in to_claimant.copies] == [(letter.recipient_name, "email")]
     assert [(c["name"], c["channel"]) for c in letter.copies] == [("Assurantiekantoor De Wit B.V.", "post")]
 
     text = _pdf_text(to_pdf(letter.html), tmp_path)
@@ -126,7 +130,7 @@ def test_a_letter_to_the_insured_goes_by_e_mail_with_its_pdf_and_a_copy_waits_fo
     assert attachment.get_content() == to_pdf(letter.html)  # what the letter's own PDF link serves
 
     with Session(engine) as s:
-        [shown] = claim_letters(s, ref, world.handler)
+        shown = claim_letters(s, ref, world.handler)[0]
     states = [(d["name"], d["copy"], d["state"]) for d in shown["dispatch"]]
     assert states[0] == (letter.recipient_name, False, "per e-mail verstuurd aan schade@insured.example")
     assert states[1] == ("Assurantiekantoor De Wit B.V.", True, "te versturen per post")
@@ -139,32 +143,35 @@ def test_the_print_run_prints_each_posted_copy_and_a_returned_letter_is_recorded
     with Session(engine) as s:  # the insured now by post too: two envelopes for one letter
         change_party(s, rt, ref, _insured(engine, ref).id, {"channel": "post"}, world.handler)
     Driver(engine, rt, world).fire(ref, "start_coverage_check")
-    [letter] = _letters(engine)
+    letter, to_claimant = _letters(engine)
     assert (letter.channel, letter.post_count) == ("post", 2)
+    assert (to_claimant.channel, to_claimant.post_count) == ("none", 1)  # its copy to the insured is posted
     with Session(engine) as s:
-        assert [r.id for r in to_print(s.connection(), world.handler)] == [letter.id]
+        assert [r.id for r in to_print(s.connection(), world.handler)] == [letter.id, to_claimant.id]
         with pytest.raises(Forbidden):
             to_print(s.connection(), world.expert)  # the post desk is the handlers' and managers'
     with Session(engine) as s:
         pdf, ids = print_run(s, rt, world.handler, "web")
-    assert ids == [letter.id]
-    assert _pdf_text(pdf, tmp_path).count("Ontvangstbevestiging van uw melding") == 2
+    assert ids == [letter.id, to_claimant.id]
+    printed = _pdf_text(pdf, tmp_path)
+    assert printed.count("Ontvangstbevestiging van uw melding") == 2  # the insured's and the broker's
+    assert printed.count("Ontvangstbevestiging van uw aanspraak") == 1  # the insured's copy
     with Session(engine) as s:
-        assert mark_printed(s, rt, [letter.id], world.handler) == [letter.id]
+        assert mark_printed(s, rt, ids, world.handler) == ids
     with Session(engine) as s:
-        assert mark_printed(s, rt, [letter.id], world.handler) == []  # once
+        assert mark_printed(s, rt, ids, world.handler) == []  # once
         assert to_print(s.connection(), world.handler) == []
     with Session(engine) as s:
         mark_returned(s, rt, letter.id, "adres onbekend", world.handler)
-    [after] = _letters(engine)
+    after = _letters(engine)[0]
     assert after.printed_at is not None and after.returned_note == "adres onbekend"
     with engine.connect() as conn:
         claim = claims.by_reference(conn, ref)
         assert claim is not None
         kinds = [e.kind for e in events.of_claim(conn, claim.id)]
-    assert kinds[-2:] == ["letter_printed", "letter_returned"]
+    assert kinds[-3:] == ["letter_printed", "letter_printed", "letter_returned"]
     with Session(engine) as s:
-        [shown] = claim_letters(s, ref, world.handler)
+        shown = claim_letters(s, ref, world.handler)[0]
     assert shown["dispatch"][0]["state"] == "retour ontvangen"
 
 

@@ -1,7 +1,8 @@
 """Migrating open claims to a newer spec version: two versions live at once, a state renamed through
 `migrates_from`, a claim refused because its state has no counterpart, and a dry run that changes nothing.
 
-The specs are a copy of the real ones with a version 2 of contract_breach (on a copy of the shared base):
+The specs are a copy of the real ones with a version 3 of contract_breach (the real ones end at 2; on a
+renamed copy of the shared base):
 `melding` is renamed `aangemeld` (declared in migrates_from), `dekkingsonderzoek` is renamed `dekking`
 (not declared: a claim there cannot be migrated), and the receipt term is 3 working days instead of 2."""
 
@@ -45,24 +46,27 @@ def _renamed(text: str) -> str:
     return re.sub(r"\bdekkingsonderzoek\b", "dekking", text)
 
 
-def write_v2(folder: Path, migrates_from: str = "migrates_from: {1: {melding: aangemeld}}\n") -> None:
+OLD, NEW = 2, 3  # the real specs' latest version of the kind, and the one the test adds
+
+
+def write_v3(folder: Path, migrates_from: str = "migrates_from: {2: {melding: aangemeld}}\n") -> None:
     base = _renamed((folder / "_base.yaml").read_text(encoding="utf-8"))
     receipt = "amount: 2\n        unit: working_days\n        met_by: [start_coverage_check]"
     assert receipt in base
     base = base.replace(receipt, receipt.replace("amount: 2", "amount: 3"))
-    (folder / "_base_v2.yaml").write_text(base, encoding="utf-8")
+    (folder / "_base_v3.yaml").write_text(base, encoding="utf-8")
     kind = _renamed((folder / f"{KIND}.yaml").read_text(encoding="utf-8"))
-    kind = kind.replace("version: 1\n", "version: 2\n" + migrates_from).replace(
-        "extends: _base\n", "extends: _base_v2\n"
+    kind = kind.replace("version: 1\n", "version: 3\n" + migrates_from).replace(
+        "extends: _base\n", "extends: _base_v3\n"
     )
-    (folder / f"{KIND}_v2.yaml").write_text(kind, encoding="utf-8")
+    (folder / f"{KIND}_v3.yaml").write_text(kind, encoding="utf-8")
 
 
 @pytest.fixture
 def specs(tmp_path: Path) -> Path:
     folder = tmp_path / "workflows"
     shutil.copytree(SPEC_DIR, folder)
-    write_v2(folder)
+    write_v3(folder)
     return folder
 
 
@@ -72,7 +76,7 @@ def rt2(rt: Runtime, specs: Path) -> Runtime:
     return replace(rt, catalog=load_catalog(specs))
 
 
-def _open_v1(engine: Engine, rt: Runtime, world: World) -> str:
+def _open_old(engine: Engine, rt: Runtime, world: World) -> str:
     with Session(engine) as s:
         return open_claim(s, rt, melding(KIND), world.handler).reference
 
@@ -87,21 +91,21 @@ def _fire(engine: Engine, rt: Runtime, world: World, reference: str, trigger: st
 
 def _migrate(engine: Engine, rt: Runtime) -> list[MigrationStep]:
     with Session(engine) as s:
-        return migrate(s, rt, KIND, 2, BY)
+        return migrate(s, rt, KIND, NEW, BY)
 
 
 def test_the_catalog_loads_both_versions_with_the_state_map(rt2: Runtime) -> None:
-    v2 = rt2.catalog.spec(KIND)
-    assert v2.version == 2 and rt2.catalog.spec(KIND, 1).version == 1
-    assert v2.migrates_from == {1: {"melding": "aangemeld"}}
-    assert v2.migrated_state(1, "melding") == "aangemeld"
-    assert v2.migrated_state(1, "regeling") == "regeling"  # kept its name: maps to itself
-    assert v2.migrated_state(1, "dekkingsonderzoek") is None
-    assert v2.migrated_state(3, "melding") is None
+    v3 = rt2.catalog.spec(KIND)
+    assert v3.version == NEW and rt2.catalog.spec(KIND, OLD).version == OLD
+    assert v3.migrates_from == {OLD: {"melding": "aangemeld"}}
+    assert v3.migrated_state(OLD, "melding") == "aangemeld"
+    assert v3.migrated_state(OLD, "regeling") == "regeling"  # kept its name: maps to itself
+    assert v3.migrated_state(OLD, "dekkingsonderzoek") is None
+    assert v3.migrated_state(1, "melding") is None  # no map from version 1: its claims are not moved
 
 
 def test_two_versions_live_at_once(engine: Engine, rt: Runtime, rt2: Runtime, world: World) -> None:
-    old = _open_v1(engine, rt, world)
+    old = _open_old(engine, rt, world)
     with Session(engine) as s:
         new = open_claim(s, rt2, melding(KIND), world.handler).reference
     # each fires its own version's transitions, into its own version's states
@@ -110,14 +114,14 @@ def test_two_versions_live_at_once(engine: Engine, rt: Runtime, rt2: Runtime, wo
     with engine.connect() as conn:
         a, b = claims.by_reference(conn, old), claims.by_reference(conn, new)
     assert a is not None and b is not None
-    assert (a.spec_version, a.spec_fingerprint) == (1, rt2.catalog.spec(KIND, 1).fingerprint)
-    assert (b.spec_version, b.spec_fingerprint) == (2, rt2.catalog.spec(KIND, 2).fingerprint)
+    assert (a.spec_version, a.spec_fingerprint) == (OLD, rt2.catalog.spec(KIND, OLD).fingerprint)
+    assert (b.spec_version, b.spec_fingerprint) == (NEW, rt2.catalog.spec(KIND, NEW).fingerprint)
 
 
 def test_a_migration_renames_the_state_and_recomputes_the_deadlines(
     engine: Engine, rt: Runtime, rt2: Runtime, world: World, clock: Clock
 ) -> None:
-    reference = _open_v1(engine, rt, world)
+    reference = _open_old(engine, rt, world)
     with engine.connect() as conn:
         before = claims.by_reference(conn, reference)
         assert before is not None
@@ -128,14 +132,14 @@ def test_a_migration_renames_the_state_and_recomputes_the_deadlines(
         (reference, "melding", "aangemeld", None)
     ]
     assert set(steps[0].cancelled) == {"ontvangstbevestiging", "verjaring"}
-    v2 = rt2.catalog.spec(KIND, 2)
+    v2 = rt2.catalog.spec(KIND, NEW)
     with engine.connect() as conn:
         claim = claims.by_reference(conn, reference)
         assert claim is not None
         now_running = {d.name: d for d in deadlines.open_of_claim(conn, claim.id)}
         timeline = events.of_claim(conn, claim.id)
         entries = audit.newest(conn, 5)
-    assert (claim.state, claim.spec_version, claim.spec_fingerprint) == ("aangemeld", 2, v2.fingerprint)
+    assert (claim.state, claim.spec_version, claim.spec_fingerprint) == ("aangemeld", NEW, v2.fingerprint)
     assert claim.version == before.version + 1
     assert {d.state for d in now_running.values()} == {"aangemeld"}
     # the receipt term is 3 working days now, from when it started; the limitation period kept its day
@@ -146,21 +150,21 @@ def test_a_migration_renames_the_state_and_recomputes_the_deadlines(
     assert now_running["verjaring"].due_at == running["verjaring"].due_at
     event = timeline[-1]
     assert (event.kind, event.from_state, event.to_state) == ("migrated", "melding", "aangemeld")
-    assert (event.data["from_version"], event.data["to_version"], event.data["by"]) == (1, 2, BY)
+    assert (event.data["from_version"], event.data["to_version"], event.data["by"]) == (OLD, NEW, BY)
     assert event.claim_version == claim.version
     entry = entries[0]
     assert (entry.action, entry.subject, entry.actor) == ("migrate_claim", reference, BY)
     assert entry.detail["to_state"] == "aangemeld"
-    # and it now runs under version 2
+    # and it now runs under version 3
     assert _fire(engine, rt2, world, reference, "start_coverage_check") == "dekking"
 
 
 def test_a_claim_whose_state_has_no_mapping_is_refused_and_left_unchanged(
     engine: Engine, rt: Runtime, rt2: Runtime, world: World
 ) -> None:
-    stuck = _open_v1(engine, rt, world)
+    stuck = _open_old(engine, rt, world)
     _fire(engine, rt, world, stuck, "start_coverage_check")  # into dekkingsonderzoek, not mapped
-    movable = _open_v1(engine, rt, world)
+    movable = _open_old(engine, rt, world)
     with engine.connect() as conn:
         stuck_before = claims.by_reference(conn, stuck)
         assert stuck_before is not None
@@ -175,7 +179,7 @@ def test_a_claim_whose_state_has_no_mapping_is_refused_and_left_unchanged(
         assert [e.kind for e in events.of_claim(conn, stuck_before.id)][-1] != "migrated"
         assert [e.subject for e in audit.newest(conn, 10)] == [movable]
         moved = claims.by_reference(conn, movable)
-    assert moved is not None and moved.spec_version == 2
+    assert moved is not None and moved.spec_version == NEW
 
 
 def test_a_version_that_declares_no_migration_refuses_every_claim(
@@ -183,20 +187,20 @@ def test_a_version_that_declares_no_migration_refuses_every_claim(
 ) -> None:
     folder = tmp_path / "bare"
     shutil.copytree(SPEC_DIR, folder)
-    write_v2(folder, migrates_from="")
-    reference = _open_v1(engine, rt, world)
+    write_v3(folder, migrates_from="")
+    reference = _open_old(engine, rt, world)
     bare = replace(rt, catalog=load_catalog(folder))
     [step] = _migrate(engine, bare)
-    assert step.reference == reference and step.refused is not None and "versie 1" in step.refused
+    assert step.reference == reference and step.refused is not None and f"versie {OLD}" in step.refused
 
 
 def test_a_dry_run_says_what_would_change_and_changes_nothing(
     engine: Engine, rt: Runtime, rt2: Runtime, world: World
 ) -> None:
-    reference = _open_v1(engine, rt, world)
+    reference = _open_old(engine, rt, world)
     before = snapshot(engine)
     with Session(engine) as s:
-        [step] = plan_migration(s, rt2, KIND, 2)
+        [step] = plan_migration(s, rt2, KIND, NEW)
     assert (step.reference, step.to_state, step.refused) == (reference, "aangemeld", None)
     assert {d.name for d in step.opened} == {"ontvangstbevestiging", "verjaring"}
     assert snapshot(engine) == before
@@ -207,49 +211,49 @@ def test_nothing_to_do_when_every_claim_is_on_the_version(engine: Engine, rt2: R
         open_claim(s, rt2, melding(KIND), world.handler)
     assert _migrate(engine, rt2) == []
     with pytest.raises(KeyError), Session(engine) as s:
-        plan_migration(s, rt2, KIND, 3)
+        plan_migration(s, rt2, KIND, NEW + 1)
 
 
 def test_the_command_lists_refused_claims_and_exits_8(
     engine: Engine, rt: Runtime, rt2: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stuck = _open_v1(engine, rt, world)
+    stuck = _open_old(engine, rt, world)
     _fire(engine, rt, world, stuck, "start_coverage_check")
-    movable = _open_v1(engine, rt, world)
+    movable = _open_old(engine, rt, world)
     monkeypatch.setattr(workflows_cli, "runtime", lambda: rt2)
     monkeypatch.setattr(workflows_cli, "engine", lambda: engine)
     runner = CliRunner()
-    dry = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "2", "--dry-run"])
+    dry = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "3", "--dry-run"])
     assert dry.exit_code == MIGRATION_REFUSED, dry.output
-    assert f"{movable}: versie 1 fase melding -> versie 2 fase aangemeld" in dry.output
-    assert f"{stuck}: versie 1 fase dekkingsonderzoek: geweigerd" in dry.output
+    assert f"{movable}: versie 2 fase melding -> versie 3 fase aangemeld" in dry.output
+    assert f"{stuck}: versie 2 fase dekkingsonderzoek: geweigerd" in dry.output
     assert "zou migreren: 1; geweigerd: 1" in dry.output
-    done = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "2"])
+    done = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "3"])
     assert done.exit_code == MIGRATION_REFUSED and "gemigreerd: 1; geweigerd: 1" in done.output
-    again = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "2"])
+    again = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "3"])
     assert again.exit_code == MIGRATION_REFUSED and "gemigreerd: 0; geweigerd: 1" in again.output
     unknown = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "7"])
     assert unknown.exit_code == 2
 
 
 def test_migrates_from_must_name_states_of_both_versions(specs: Path) -> None:
-    v2 = specs / f"{KIND}_v2.yaml"
+    v2 = specs / f"{KIND}_v3.yaml"
     text = v2.read_text(encoding="utf-8")
     v2.write_text(text.replace("{melding: aangemeld}", "{melding: nergens}"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"_v2\.yaml.*migrates_from: unknown state 'nergens'"):
+    with pytest.raises(SpecError, match=r"_v3\.yaml.*migrates_from: unknown state 'nergens'"):
         load_catalog(specs)
     v2.write_text(text.replace("{melding: aangemeld}", "{meldng: aangemeld}"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"_v2\.yaml.*migrates_from 1: unknown state 'meldng' in version 1"):
+    with pytest.raises(SpecError, match=r"_v3\.yaml.*migrates_from 2: unknown state 'meldng' in version 2"):
         load_catalog(specs)
-    v2.write_text(text.replace("{1: {melding", "{2: {melding"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"migrates_from names version 2"):
+    v2.write_text(text.replace("{2: {melding", "{3: {melding"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"migrates_from names version 3"):
         load_catalog(specs)
 
 
 def test_the_installed_command_has_nothing_to_do_on_the_real_specs(
     _sqlite_template: Path, tmp_path: Path
 ) -> None:
-    # the real specs hold one version of each kind: nothing is older than version 1, and there is no 2
+    # the real specs hold versions 1 and 2 of each kind: no claim to move to 2 here, and there is no 3
     db = tmp_path / "claimflow.db"
     shutil.copy(_sqlite_template, db)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")}
@@ -259,22 +263,48 @@ def test_the_installed_command_has_nothing_to_do_on_the_real_specs(
         command = [str(CLAIMFLOW), "workflows", "migrate", KIND, *args]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
 
-    nothing = run("--to", "1")
+    nothing = run("--to", "2")
     assert nothing.returncode == 0 and "niets te doen" in nothing.stdout, nothing.stderr
-    unknown = run("--to", "2", "--dry-run")
-    assert unknown.returncode == 2 and "versie 2" in unknown.stderr
+    unknown = run("--to", "3", "--dry-run")
+    assert unknown.returncode == 2 and "versie 3" in unknown.stderr
 
 
 def test_a_migrated_claims_older_events_keep_readable_labels(rt2: Runtime) -> None:
-    # its events before the migration name `melding`, a state version 2 calls `aangemeld`
-    v1 = rt2.catalog.spec(KIND, 1)
-    assert rt2.catalog.state_label(KIND, "melding", 2) == v1.states["melding"].label
-    assert (
-        rt2.catalog.state_label(KIND, "aangemeld", 2) == rt2.catalog.spec(KIND, 2).states["aangemeld"].label
-    )
-    assert rt2.catalog.state_label(KIND, "nope", 2) == "nope"
-    labels = rt2.catalog.trigger_labels(KIND, 2)
-    assert (
-        labels["start_coverage_check"]
-        == rt2.catalog.spec(KIND, 2).transition("aangemeld", "start_coverage_check").label
-    )  # type: ignore[union-attr]
+    # its events before the migration name `melding`, a state version 3 calls `aangemeld`
+    old = rt2.catalog.spec(KIND, OLD)
+    assert rt2.catalog.state_label(KIND, "melding", NEW) == old.states["melding"].label
+    new = rt2.catalog.spec(KIND, NEW)
+    assert rt2.catalog.state_label(KIND, "aangemeld", NEW) == new.states["aangemeld"].label
+    assert rt2.catalog.state_label(KIND, "nope", NEW) == "nope"
+    labels = rt2.catalog.trigger_labels(KIND, NEW)
+    coverage = new.transition("aangemeld", "start_coverage_check")
+    assert coverage is not None and labels["start_coverage_check"] == coverage.label
+    # a trigger only the older version has keeps its label there
+    assert labels["state_liability_position"] == "Standpunt over de aansprakelijkheid aan de benadeelde"
+
+
+def test_the_real_version_2_takes_the_open_claims_of_version_1_as_they_are(
+    engine: Engine, rt: Runtime, world: World, tmp_path: Path
+) -> None:
+    # claims reported before version 2 (its letters to the claimant) keep their states when moved on
+    folder = tmp_path / "only_v1"
+    shutil.copytree(SPEC_DIR, folder)
+    for newer in folder.glob("*_v2.yaml"):
+        newer.unlink()
+    rt1 = replace(rt, catalog=load_catalog(folder))
+    with Session(engine) as s:
+        reference = open_claim(s, rt1, melding(KIND), world.handler).reference
+    _fire(engine, rt1, world, reference, "start_coverage_check")
+    steps = _migrate_to(engine, rt, 2)
+    assert [(st.reference, st.from_state, st.to_state, st.refused) for st in steps] == [
+        (reference, "dekkingsonderzoek", "dekkingsonderzoek", None)
+    ]
+    with engine.connect() as conn:
+        claim = claims.by_reference(conn, reference)
+    assert claim is not None and claim.spec_version == 2
+    assert "state_liability_position" in rt.catalog.spec(KIND, claim.spec_version).triggers()
+
+
+def _migrate_to(engine: Engine, rt: Runtime, version: int) -> list[MigrationStep]:
+    with Session(engine) as s:
+        return migrate(s, rt, KIND, version, BY)
