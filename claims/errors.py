@@ -4,11 +4,19 @@ engine's own errors (InvalidInput, Forbidden, TransitionNotAllowed, SpecError) a
 
 from __future__ import annotations
 
-from workflow.errors import WorkflowError
+from workflow.errors import InvalidInput, WorkflowError
 
 
 class ClaimNotFound(WorkflowError):
     """No claim has this schadenummer."""
+
+
+class PartyNotFound(InvalidInput):
+    """A party id that is none of the claim's parties: a wrong field (`party`) to the CLI and the service's
+    callers, a 404 to the API (the id is part of the address there)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"party": message})
 
 
 class StaleClaim(WorkflowError):

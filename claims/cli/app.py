@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from claims.cli import audit, claims, exports, ops, users, workflows
+from claims.cli import audit, claims, exports, ops, parties, users, workflows
 from claims.cli.arguments import refuse_undecodable
 from claims.cli.errors import exit_code
 from workflow.errors import SpecError
@@ -18,6 +18,7 @@ app.add_typer(audit.app)
 app.add_typer(users.app, name="users")
 app.add_typer(exports.app, name="export")
 app.add_typer(workflows.app, name="workflows")
+parties.register(claims.app)
 app.add_typer(claims.app, name="claims")
 
 

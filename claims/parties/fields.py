@@ -133,7 +133,7 @@ def _check_rules(party: dict[str, Any], errors: dict[str, str]) -> None:
     if not party["name"]:
         errors["name"] = "Naam is verplicht"
     if party["kvk"]:
-        digits = re.sub(r"[\s.]", "", party["kvk"])
+        digits = re.sub(r"[ .]", "", party["kvk"])  # as it is written: 1234 5678, 12.34.56.78
         if not re.fullmatch(r"[0-9]{8}", digits):
             errors["kvk"] = f"KvK-nummer: 8 cijfers verwacht, niet '{party['kvk']}'"
         party["kvk"] = digits
@@ -194,3 +194,36 @@ def has_address(party: Mapping[str, Any]) -> bool:
 
 def iban_display(iban: str) -> str:
     return stdnum_iban.format(iban) if iban else ""
+
+
+MAX_MELDING_PARTIES = 20
+# a melding's own parties: the insured is the policy's holder, copied from the policy
+MELDING_ROLES = frozenset(r.value for r in PartyRole) - {PartyRole.insured}
+
+
+def clean_melding_parties(raw: Any) -> list[dict[str, Any]]:
+    """The parties a melding lists (claimant, counsel, broker, expert's firm, others), each checked as a
+    new party; InvalidInput names each wrong field as parties.<n>.<field>."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InvalidInput({"parties": "een lijst van partijen verwacht"})
+    if len(raw) > MAX_MELDING_PARTIES:
+        raise InvalidInput({"parties": f"hoogstens {MAX_MELDING_PARTIES} partijen bij een melding"})
+    errors: dict[str, str] = {}
+    cleaned: list[dict[str, Any]] = []
+    for n, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            errors[f"parties.{n}"] = "een partij verwacht: een object met ten minste role en name"
+            continue
+        try:
+            party = clean_party(item)
+        except InvalidInput as exc:
+            errors.update({f"parties.{n}.{k}": v for k, v in exc.errors.items()})
+            continue
+        if party["role"] not in MELDING_ROLES:
+            errors[f"parties.{n}.role"] = "de verzekerde komt van de polis; wijzig die partij na de melding"
+        cleaned.append(party)
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned

@@ -17,4 +17,6 @@ EVENT_LABELS = {
     "deadline_escalated": "Geëscaleerd naar de manager",
     "late_notice": "Late melding (art. 7:941 BW)",
     "migrated": "Overgezet naar een nieuwe workflowversie",
+    "party_added": "Partij toegevoegd",
+    "party_changed": "Partij gewijzigd",
 }

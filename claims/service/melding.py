@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from claims.kinds.intake import INTAKE_FIELDS
 from claims.notify.notices import recipients
 from claims.notify.outbox import claim_email, queue_emails, tell
+from claims.parties.fields import clean_melding_parties
 from claims.people.permissions import check_may_open
 from claims.runtime import Runtime
 from claims.service.deadline_changes import open_deadlines
@@ -19,7 +20,7 @@ from claims.service.outcome import Outcome
 from claims.service.parties import register_melding_parties
 from claims.service.timeline import append_event, jsonable
 from claims.storage.db import Db, in_write
-from claims.storage.models import Role, User
+from claims.storage.models import PartyRole, Role, User
 from claims.storage.repositories import claims, policies, users
 from workflow.errors import InvalidInput
 from workflow.inputs import validate_inputs
@@ -28,23 +29,35 @@ from workflow.inputs import validate_inputs
 def open_claim(db: Db, rt: Runtime, data: Mapping[str, Any], actor: User) -> Outcome:
     """Register a melding: validate, number it, store it in its kind's initial state with deadlines."""
     check_may_open(actor)
+    intake = {k: v for k, v in data.items() if k != "parties"}
+    party_errors: dict[str, str] = {}
     try:
-        values = validate_inputs(INTAKE_FIELDS, data, rt.tz)
+        listed = clean_melding_parties(data.get("parties"))
+    except InvalidInput as exc:
+        listed, party_errors = [], exc.errors
+    try:
+        values = validate_inputs(INTAKE_FIELDS, intake, rt.tz)
     except InvalidInput as exc:
         # name every problem at once: an unknown policy too, not only after the typing errors are fixed
         number = data.get("policy_number")
         conn = db if isinstance(db, Connection) else db.connection()
+        errors = {**exc.errors, **party_errors}
         if (
             isinstance(number, str)
             and "policy_number" not in exc.errors
             and not policies.by_number(conn, number)
         ):
-            raise InvalidInput({**exc.errors, "policy_number": f"polis {number} bestaat niet"}) from None
-        raise
-    return in_write(db, lambda conn: _open_claim(conn, rt, values, actor))
+            raise InvalidInput({**errors, "policy_number": f"polis {number} bestaat niet"}) from None
+        raise InvalidInput(errors) from None
+    if party_errors:
+        raise InvalidInput(party_errors)
+    return in_write(db, lambda conn: _open_claim(conn, rt, values, listed, actor))
 
 
-def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: User) -> Outcome:
+def _open_claim(
+    conn: Connection, rt: Runtime, values: dict[str, Any], listed: list[dict[str, Any]], actor: User
+) -> Outcome:
+    """`listed`: the melding's own parties, checked (claims.parties.fields.clean_melding_parties)."""
     now = rt.clock()
     today = now.astimezone(rt.tz).date()
     values.setdefault("date_reported", today)
@@ -73,6 +86,9 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         raise InvalidInput(errors)
     assert policy is not None and handler_id is not None
 
+    if not values.get("claimant_counsel"):
+        # a melding that lists the claimant's counsel names them in the claim as well
+        values["claimant_counsel"] = next((p["name"] for p in listed if p["role"] == PartyRole.counsel), "")
     spec = rt.catalog.spec(values["kind"])
     reference = claims.next_reference(conn, now.astimezone(rt.tz).year)
     row = {
@@ -101,7 +117,7 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         "state_entered_at": now,
     }
     claim_id = claims.insert(conn, row)
-    register_melding_parties(conn, policy, claim_id, values, now)
+    register_melding_parties(conn, policy, claim_id, values, now, listed)
     event_id = append_event(
         conn,
         claim_id=claim_id,
@@ -112,7 +128,9 @@ def _open_claim(conn: Connection, rt: Runtime, values: dict[str, Any], actor: Us
         trigger=None,
         from_state=None,
         to_state=spec.initial,
-        data={"inputs": jsonable(values)},
+        # the parties by role and name: a bank account's number is not for everyone who reads the timeline
+        data={"inputs": jsonable(values)}
+        | ({"parties": [{"role": p["role"], "name": p["name"]} for p in listed]} if listed else {}),
     )
     open_deadlines(conn, rt, spec.states[spec.initial], {**row, "id": claim_id}, now)
     _flag_late_notice(conn, rt, reference, claim_id, handler_id, values, now)

@@ -3,13 +3,13 @@ the policy's holder and broker copied into the claim beside the claimant and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from claims.errors import ClaimNotFound
+from claims.errors import ClaimNotFound, PartyNotFound
 from claims.parties.fields import clean_party
 from claims.people.permissions import check_may_act
 from claims.runtime import Runtime
@@ -58,7 +58,7 @@ def change_party(
         claim = _claim_to_change(conn, reference, actor)
         party = parties.by_id(conn, party_id)
         if party is None or party.claim_id != claim.id:
-            raise InvalidInput({"party": f"partij {party_id} hoort niet bij claim {reference}"})
+            raise PartyNotFound(f"partij {party_id} hoort niet bij claim {reference}")
         cleaned = clean_party(values, current=party)
         changed = {k: v for k, v in cleaned.items() if party[k] != v}
         if not changed:
@@ -127,10 +127,13 @@ def register_melding_parties(
     claim_id: int,
     values: Mapping[str, Any],
     now: datetime,
+    listed: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """The parties a new claim starts with: the policy's holder (the insured, with the claim's own
-    reference) and broker as the policy has them, the claimant and their counsel by name. The caller
-    has checked `values` (the melding)."""
+    reference) and broker as the policy has them, the claimant and their counsel by name, and the
+    parties the melding lists (checked by clean_melding_parties). A listed claimant or counsel of the
+    name the melding gives is that party, with its address and the rest; other listed parties are added
+    beside them. The caller has checked `values` (the melding)."""
     on_policy = {p.role: p for p in parties.of_policy(conn, policy.id) if p.role in _POLICY_ROLES}
     stamp = {"claim_id": claim_id, "policy_id": None, "created_at": now, "updated_at": now}
     insured = on_policy.get(PartyRole.insured)
@@ -139,9 +142,22 @@ def register_melding_parties(
     broker = on_policy.get(PartyRole.broker)
     if broker is not None:
         parties.add(conn, {**_copy(broker), **stamp, "reference": ""})
-    parties.add(conn, {**clean_party({"role": "claimant", "name": values["claimant"]}), **stamp})
-    if values.get("claimant_counsel"):
-        parties.add(conn, {**clean_party({"role": "counsel", "name": values["claimant_counsel"]}), **stamp})
+    rest = list(listed)
+    named = [(PartyRole.claimant, values["claimant"]), (PartyRole.counsel, values.get("claimant_counsel"))]
+    for role, name in named:
+        if not name:
+            continue
+        same = next((p for p in rest if p["role"] == role and _same_name(p["name"], name)), None)
+        if same is not None:
+            rest.remove(same)
+        party = {**same, "name": name} if same is not None else clean_party({"role": role, "name": name})
+        parties.add(conn, {**party, **stamp})
+    for other in rest:
+        parties.add(conn, {**other, **stamp})
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _copy(party: Mapping[str, Any]) -> dict[str, Any]:

@@ -115,7 +115,11 @@ class Party(SQLModel, table=True):
     of a policy (`policy_id`: its holder and broker, copied into each claim reported on it)."""
 
     __tablename__ = "parties"
-    __table_args__ = (Index("ix_parties_claim", "claim_id", "role"), Index("ix_parties_policy", "policy_id"))
+    __table_args__ = (
+        Index("ix_parties_claim", "claim_id", "role"),
+        Index("ix_parties_policy", "policy_id"),
+        Index("ix_parties_reference", "reference"),  # the claim list's search by their kenmerk
+    )
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int | None = Field(default=None, foreign_key="claims.id")
     policy_id: int | None = Field(default=None, foreign_key="policies.id")
@@ -272,7 +276,7 @@ class Invoice(SQLModel, table=True):
     __tablename__ = "invoices"
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
-    number: str
+    number: str = Field(index=True)  # the claim list's search by invoice number
     amount: Decimal = _money()
     due_date: date
     paid: bool = False

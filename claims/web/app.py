@@ -20,7 +20,7 @@ from claims.runtime import Runtime, build_runtime
 from claims.web import capacity, errors
 from claims.web.deps import WebContext
 from claims.web.input_guard import InputGuard
-from claims.web.routes import admin, api, auth, claims, correspondence, dashboard, exports
+from claims.web.routes import admin, api, auth, claims, correspondence, dashboard, exports, parties
 from claims.web.security import CookieSigner
 from claims.web.templating import STATIC_DIR, make_environment
 
@@ -89,6 +89,7 @@ def create_app(
         exports.router,
         auth.router,
         claims.router,
+        parties.router,
         correspondence.router,
         dashboard.router,
         admin.router,

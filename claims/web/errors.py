@@ -19,6 +19,7 @@ from claims.errors import (
     LoginRefused,
     NotAnIncident,
     OutboxNotFound,
+    PartyNotFound,
     StaleClaim,
 )
 from claims.text import displayable
@@ -31,6 +32,7 @@ log = logging.getLogger("claimflow.web")
 API_PREFIX = "/api"
 
 STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
+    (PartyNotFound, 404),  # before InvalidInput, which it is too
     (InvalidInput, 422),
     (Forbidden, 403),
     (StaleClaim, 409),

@@ -17,8 +17,10 @@ from sqlmodel import Session
 from claims.errors import StaleClaim
 from claims.kinds.intake import KIND_LABELS
 from claims.notify.outbox_view import incident_count
+from claims.parties.fields import FIELDS
 from claims.people.users import active_users_by_role
 from claims.reads.dashboard import dashboard as dashboard_figures
+from claims.reads.parties import claim_parties, may_change_parties, may_see_accounts
 from claims.reads.queries import claim_deadlines, claim_view, timeline
 from claims.storage.models import Role, User
 from claims.web import charts
@@ -76,7 +78,13 @@ def claim_page(
     users_by_role = active_users_by_role(db)
     names = {u.email: u.name for users in users_by_role.values() for u in users}
     if done:
-        fixed = {"opened": "De melding is geregistreerd.", "note": "De notitie is opgeslagen."}
+        fixed = {
+            "opened": "De melding is geregistreerd.",
+            "note": "De notitie is opgeslagen.",
+            "party_added": "De partij is toegevoegd.",
+            "party_changed": "De partij is gewijzigd.",
+            "party_unchanged": "Er was niets aan de partij gewijzigd.",
+        }
         transition = next((t for t in spec.transitions if t.trigger == done), None)
         message = fixed.get(done) or (f"Uitgevoerd: {transition.label}." if transition else "")
     context = {
@@ -97,6 +105,10 @@ def claim_page(
         "may_note": bool(view.allowed) or viewer.user.role == Role.manager,
         "may_post": viewer.user.role in (Role.handler, Role.manager),
         "letters_csrf": ctx.signer.csrf(viewer.session_key, "letters"),
+        "parties": claim_parties(db, reference, viewer.user),
+        "party_fields": FIELDS,
+        "may_see_accounts": may_see_accounts(viewer.user),
+        "may_change_parties": may_change_parties(viewer.user, view.claim),
         "kind_label": KIND_LABELS.get(view.claim.kind, view.claim.kind),
         "trigger_labels": ctx.rt.catalog.trigger_labels(view.claim.kind, view.claim.spec_version),
         "field_labels": {t.trigger: {f.name: f.label for f in t.fields} for t in spec.transitions},

@@ -39,8 +39,10 @@ from claims.exports.timelines import (
 )
 from claims.kinds.catalog import RECIPIENTS, SPEC_DIR, vocabulary
 from claims.kinds.intake import INTAKE_FIELDS
+from claims.parties.fields import FIELDS as PARTY_FIELDS
+from claims.parties.fields import MAX_MELDING_PARTIES, MELDING_ROLES, PartyField
 from claims.reads.claim_list import SORTS
-from claims.storage.models import CostType, OutboxStatus, Outcome, Role
+from claims.storage.models import Channel, CostType, OutboxStatus, Outcome, PartyRole, Role
 from claims.web.security import COOKIE
 from workflow.inputs import MAX_INTEGER, MAX_MONEY, MAX_TEXT, MAX_YEAR, MIN_YEAR
 from workflow.spec import DEADLINE_UNITS, FIELD_TYPES, FieldSpec, load_spec
@@ -175,12 +177,16 @@ def _object_of(fields: tuple[FieldSpec, ...]) -> Any:
     return shape
 
 
-def _described(name: str, doc: str, fields: tuple[FieldSpec, ...]) -> type[BaseModel]:
-    """A model that documents `fields` and hands the JSON object on as it came: extra keys too, so that
-    the service names them ('onbekend veld') with every other problem at once."""
+def _described(
+    name: str, doc: str, fields: tuple[FieldSpec, ...], more: dict[str, dict[str, Any]] | None = None
+) -> type[BaseModel]:
+    """A model that documents `fields` (and the optional `more`, by their JSON schema) and hands the JSON
+    object on as it came: extra keys too, so that the service names them ('onbekend veld') with every
+    other problem at once."""
     documented: dict[str, Any] = {
         f.name: (Annotated[Any, WithJsonSchema(field_schema(f))], None) for f in fields
     }
+    documented.update({k: (Annotated[Any, WithJsonSchema(v)], None) for k, v in (more or {}).items()})
     return create_model(
         name,
         __config__=ConfigDict(extra="allow", json_schema_extra=_object_of(fields)),
@@ -189,11 +195,110 @@ def _described(name: str, doc: str, fields: tuple[FieldSpec, ...]) -> type[BaseM
     )
 
 
+# --- parties (claims.parties.fields.clean_party checks them; these describe what it accepts) ----------
+
+# one line of text: what surrounds it is trimmed, so only a line break inside it is refused
+ONE_LINE = r"^\s*[^\x00\r\n]*\s*$"
+ONE_LINE_NOT_BLANK = r"^\s*[^\x00\r\n]*[^\s\x00][^\x00\r\n]*\s*$"
+KVK_PATTERN = r"^\s*([ .]*[0-9]){8}[ .]*\s*$|^\s*$"
+PHONE_PATTERN = r"^\s*(\+?[0-9 ()\-.]{6,30})?\s*$"
+EMAIL_PATTERN = (
+    r"^\s*([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)+)?\s*$"
+)
+_PARTY_HELP = {
+    "name": "de naam van de firma of de persoon",
+    "kvk": "8 cijfers (spaties en punten mogen)",
+    "postcode": "in Nederland (land leeg): 4 cijfers en 2 letters, 1234 AB",
+    "street": "straat, postcode en plaats: allemaal of geen",
+    "email": "nodig als brieven per e-mail gaan (channel email)",
+    "iban": "gecontroleerd op controlegetal en opbouw; dan ook account_holder",
+    "copy_insured": "een kopie van de brieven aan de verzekerde (een tussenpersoon meestal wel)",
+}
+
+
+def _party_schema(f: PartyField, *, changing: bool) -> dict[str, Any]:
+    label = f.label + (f" ({_PARTY_HELP[f.name]})" if f.name in _PARTY_HELP else "")
+    if f.name == "role":
+        return {"type": "string", "enum": [r.value for r in PartyRole], "description": label}
+    if f.name == "channel":
+        return {"type": "string", "enum": [c.value for c in Channel], "description": label}
+    if f.kind == "boolean":
+        return {
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "null"},
+                {"type": "string", "enum": TRUE_WORDS + FALSE_WORDS},
+                {"type": "integer", "enum": [0, 1]},
+            ],
+            "description": label,
+        }
+    if f.name == "name":
+        return {
+            "type": "string",
+            "pattern": ONE_LINE_NOT_BLANK,
+            "maxLength": f.max_length,
+            "description": label,
+        }
+    pattern = {"kvk": KVK_PATTERN, "phone": PHONE_PATTERN, "email": EMAIL_PATTERN, "note": NO_NUL}.get(
+        f.name, ONE_LINE
+    )
+    text = {"type": "string", "pattern": pattern, "maxLength": f.max_length}
+    return {"anyOf": [text, {"type": "null"}], "description": label}
+
+
+def _party_model(name: str, doc: str, *, changing: bool) -> type[BaseModel]:
+    """A party's body: each field documented, handed on as it came (unknown ones too, so that the
+    service names them with every other problem at once)."""
+    fields = [f for f in PARTY_FIELDS if not (changing and f.name == "role")]
+    required = [] if changing else ["role", "name"]
+
+    def shape(schema: dict[str, Any]) -> None:
+        for prop in schema.get("properties", {}).values():
+            prop.pop("default", None)
+        schema["required"] = required
+        schema["additionalProperties"] = False
+        if changing:
+            schema["minProperties"] = 1
+
+    documented: dict[str, Any] = {
+        f.name: (Annotated[Any, WithJsonSchema(_party_schema(f, changing=changing))], None) for f in fields
+    }
+    return create_model(
+        name, __config__=ConfigDict(extra="allow", json_schema_extra=shape), __doc__=doc, **documented
+    )
+
+
+PartyCreate = _party_model(
+    "PartyCreate",
+    "Een partij van de claim: rol en naam verplicht; adres, e-mail, kenmerk, kanaal en rekening naar keuze.",
+    changing=False,
+)
+PartyChange = _party_model(
+    "PartyChange",
+    "De velden van een partij die veranderen (de rol ligt vast: een andere rol is een andere partij).",
+    changing=True,
+)
+MELDING_PARTIES = {
+    "type": "array",
+    "maxItems": MAX_MELDING_PARTIES,
+    "items": {
+        **PartyCreate.model_json_schema(),
+        "properties": {
+            **PartyCreate.model_json_schema()["properties"],
+            "role": {"type": "string", "enum": sorted(MELDING_ROLES)},
+        },
+    },
+    "description": "partijen bij de melding (benadeelde met adres, advocaat, tussenpersoon, ...); een "
+    "benadeelde of advocaat met de naam uit claimant of claimant_counsel is die partij",
+}
+
+
 MeldingCreate = _described(
     "MeldingCreate",
     "Een melding: een claim zoals die voor het eerst wordt gemeld. De polis moet bestaan, de data lopen "
     "op (fout <= bekend <= gemeld <= vandaag) en een manager kiest de behandelaar.",
     INTAKE_FIELDS,
+    {"parties": MELDING_PARTIES},
 )
 
 
@@ -560,6 +665,33 @@ class TimelineExport(BaseModel):
 
 class Timeline(RootModel[list[EventPublic] | TimelineExport]):
     """The events in order, or with format=json the timeline export."""
+
+
+class PartyPublic(BaseModel):
+    """A party of the claim as the caller may see it: a bank account only for handlers and managers."""
+
+    id: int
+    role: PartyRole
+    role_label: str
+    name: str
+    kvk: str
+    attention: str
+    street: str
+    postcode: str
+    city: str
+    country: str
+    email: str
+    phone: str
+    reference: str = Field(description="hun kenmerk: 'Uw kenmerk' in brieven aan hen")
+    channel: Channel
+    iban: str | None = Field(description="compact (NL91ABNA0417164300); null voor wie geen rekeningen ziet")
+    account_holder: str | None = Field(description="null voor wie geen rekeningen ziet")
+    copy_insured: bool
+    invented: bool = Field(description="demogegevens: adres en nummers zijn verzonnen")
+    note: str
+    address_lines: list[str] = Field(description="het adresblok: naam, t.a.v., straat, postcode en plaats")
+    created_at: Moment
+    updated_at: Moment
 
 
 class LetterPreview(BaseModel):

@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from claims.notify.inbox import unread_count
+from claims.parties.fields import CHANNEL_LABELS
+from claims.parties.fields import ROLE_LABELS as PARTY_ROLE_LABELS
 from claims.reads.labels import EVENT_LABELS, OUTCOME_LABELS
 from claims.storage.models import COST_TYPE_LABELS
 from claims.web.deps import Viewer, WebContext
@@ -58,6 +60,8 @@ def make_environment(ctx_tz: Any) -> Environment:
             "sent": "verstuurd",
             "incident": "incident",
         },
+        PARTY_ROLES=PARTY_ROLE_LABELS,
+        PARTY_CHANNELS=CHANNEL_LABELS,
         time_left=time_left,
     )
     return env

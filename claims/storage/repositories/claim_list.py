@@ -13,7 +13,8 @@ from sqlalchemy.orm import aliased
 
 from claims.storage.like import ESCAPE, containing
 from claims.storage.scopes import ClaimScope, visible
-from claims.storage.tables import CLAIMS, DEADLINES, POLICIES, USERS
+from claims.storage.repositories import parties
+from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, POLICIES, USERS
 
 # The handler's row, apart from any other user a query joins.
 HANDLER = aliased(USERS, name="handler_user")
@@ -30,7 +31,9 @@ class ClaimCriteria:
     handler: str | None = None  # the handler's e-mail address, as stored
     overdue_at: datetime | None = None  # only claims with a running deadline due before this moment
     reference: str | None = None
-    text: str | None = None  # in the claimant, the insured, the insured's reference or the policy number
+    # in the claimant, the insured, the insured's reference, the policy number, the parties (name, contact,
+    # kenmerk) and the invoice numbers
+    text: str | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
 
@@ -70,10 +73,14 @@ def _text_match(text: str) -> Any:
     policies = select(POLICIES.c.id).where(
         or_(POLICIES.c.insured.ilike(pattern, escape=ESCAPE), POLICIES.c.number == text.upper())
     )
+    # an invoice number and a party's kenmerk are matched exactly, each by its index
+    invoices = select(INVOICES.c.claim_id).where(INVOICES.c.number == text)
     return or_(
         CLAIMS.c.insured_reference == text,
         CLAIMS.c.claimant.ilike(pattern, escape=ESCAPE),
         CLAIMS.c.policy_id.in_(policies),
+        CLAIMS.c.id.in_(parties.claims_matching(text)),
+        CLAIMS.c.id.in_(invoices),
     )
 
 

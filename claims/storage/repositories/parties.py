@@ -44,12 +44,13 @@ def by_id(conn: Connection, party_id: int) -> PartyRecord | None:
 
 
 def claims_matching(text: str) -> Any:
-    """The ids of claims with a party whose name, contact or reference contains `text` literally: a
-    subquery for the claim list's search."""
+    """The ids of claims with a party whose name or contact contains `text`, or whose reference (their
+    kenmerk) is `text`: a subquery for the claim list's search. A kenmerk is looked up exactly, by its
+    index, as the insured's own reference is."""
     pattern = containing(text)
     return select(PARTIES.c.claim_id).where(
         PARTIES.c.claim_id.is_not(None),
         PARTIES.c.name.ilike(pattern, escape=ESCAPE)
-        | PARTIES.c.reference.ilike(pattern, escape=ESCAPE)
-        | PARTIES.c.attention.ilike(pattern, escape=ESCAPE),
+        | PARTIES.c.attention.ilike(pattern, escape=ESCAPE)
+        | (PARTIES.c.reference == text),
     )

@@ -17,8 +17,10 @@ from claims.notify.inbox import notifications
 from claims.notify.outbox_view import outbox_messages
 from claims.people.permissions import check_is_manager
 from claims.reads.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
+from claims.reads.parties import claim_parties, party_of_claim
 from claims.reads.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
 from claims.service import add_note, advance, open_claim, preview_letters
+from claims.service.parties import add_party, change_party
 from claims.storage.models import OutboxStatus
 from claims.web.capacity import refuse_head
 from claims.web.deps import ApiViewer, Db, DbId, ReleasingRoute, Web
@@ -58,6 +60,9 @@ from claims.web.schemas import (
     NotificationPublic,
     OutboxMessagePublic,
     OutboxPublic,
+    PartyChange,
+    PartyCreate,
+    PartyPublic,
     PreviewPublic,
     RetryPublic,
     Timeline,
@@ -161,7 +166,8 @@ def list_claims(
     q: Annotated[
         str,
         Query(
-            description="zoekt in schadenummer, benadeelde, verzekerde, omschrijving",
+            description="zoekt in schadenummer, benadeelde, verzekerde, partijen (naam, contactpersoon, "
+            "kenmerk) en factuurnummers",
             json_schema_extra=IN_ADDRESS,
         ),
     ] = ANY,
@@ -293,6 +299,49 @@ def post_outbox_retry(message_id: DbId, ctx: Web, db: Db, viewer: ApiViewer) -> 
 )
 def note(reference: Reference, body: NoteCreate, ctx: Web, db: Db, viewer: ApiViewer) -> NoteCreated:
     return NoteCreated(event_id=add_note(db, ctx.rt, reference, body.note, viewer.user))
+
+
+@router.get(
+    "/claims/{reference}/parties",
+    summary="De partijen van een claim (IBAN alleen voor behandelaars en managers)",
+    responses=answers(403, 404),
+)
+def get_parties(reference: Reference, db: Db, viewer: ApiViewer) -> list[PartyPublic]:
+    return [PartyPublic.model_validate(p) for p in claim_parties(db, reference, viewer.user)]
+
+
+@router.post(
+    "/claims/{reference}/parties",
+    status_code=201,
+    summary="Een partij toevoegen (behandelaar of manager)",
+    responses=answers(403, 404, 422, *WRITES),
+)
+def post_party(
+    reference: Reference,
+    body: PartyCreate,  # type: ignore[valid-type]
+    ctx: Web,
+    db: Db,
+    viewer: ApiViewer,
+) -> PartyPublic:
+    party_id = add_party(db, ctx.rt, reference, melding_values(body), viewer.user)
+    return PartyPublic.model_validate(party_of_claim(db, reference, party_id, viewer.user))
+
+
+@router.patch(
+    "/claims/{reference}/parties/{party_id}",
+    summary="Velden van een partij wijzigen (behandelaar of manager); de rol ligt vast",
+    responses=answers(403, 404, 422, *WRITES),
+)
+def patch_party(
+    reference: Reference,
+    party_id: DbId,
+    body: PartyChange,  # type: ignore[valid-type]
+    ctx: Web,
+    db: Db,
+    viewer: ApiViewer,
+) -> PartyPublic:
+    change_party(db, ctx.rt, reference, party_id, melding_values(body), viewer.user)
+    return PartyPublic.model_validate(party_of_claim(db, reference, party_id, viewer.user))
 
 
 @router.get(
