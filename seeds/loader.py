@@ -1,7 +1,10 @@
-"""Loads the demo data: users, policies, interest rates and the eleven cases of the domain texts.
+"""Loads the demo data: users, policies with their parties, interest rates and the eleven cases of the
+domain texts.
 
 Each case is brought to its state by firing its real transitions through claims.service, with the
-clock set to the moment each step happened. Running it twice changes nothing the second time.
+clock set to the moment each step happened; a case loaded before is found by its insured's reference.
+Every party the seeds give (the policies' holders and brokers, the claimants, counsel) is invented and
+marked so. Running it twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from claims.money.rates import load_interest_rates
+from claims.parties.fields import clean_party
 from claims.people.users import add_user, user_by_email
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
+from claims.storage.models import PartyRole
 from claims.storage.records import ClaimRecord
-from claims.storage.repositories import claims, policies
+from claims.storage.repositories import claims, parties, policies
 from workflow.errors import WorkflowError
 
 SEED_FILE = Path(__file__).parent / "demo.yaml"
@@ -31,6 +36,7 @@ SEED_FILE = Path(__file__).parent / "demo.yaml"
 class SeedReport:
     users: int = 0
     policies: int = 0
+    parties: int = 0
     rates: int = 0
     claims: int = 0
     transitions: int = 0
@@ -64,15 +70,46 @@ def seed(engine: Engine, rt: Runtime, path: Path = SEED_FILE) -> SeedReport:
             if policies.by_number(session.connection(), p["number"]) is None:
                 policies.add(session.connection(), {**p, **{k: Decimal(p[k]) for k in _POLICY_MONEY}})
                 report.policies += 1
+            report.parties += _seed_policy_parties(session, rt, p, data.get("policy_parties", {}))
         session.commit()
         for case in data["cases"]:
-            existing = _seeded_claim(session, case["key"])
+            existing = _seeded_claim(session, _insured_reference(case))
             if existing is not None:
                 _check_seeded(existing, case)
                 continue
             report.transitions += _seed_case(session, rt, case)
             report.claims += 1
     return report
+
+
+def _seed_policy_parties(
+    session: Session, rt: Runtime, policy: dict[str, Any], listed: dict[str, Any]
+) -> int:
+    """The policy's holder and broker as the seed file lists them, each added unless the policy has a
+    party of that role and name already; how many were added."""
+    conn = session.connection()
+    found = policies.by_number(conn, policy["number"])
+    assert found is not None  # added above
+    wanted = listed.get(policy["number"], [])
+    if not any(p.get("role") == PartyRole.insured and p.get("name") == policy["insured"] for p in wanted):
+        raise SeedError(
+            f"{policy['number']}: policy_parties must list its holder, {policy['insured']}, as insured"
+        )
+    have = {(p.role, p.name) for p in parties.of_policy(conn, found.id)}
+    added = 0
+    for raw in wanted:
+        try:
+            party = clean_party(raw)
+        except WorkflowError as exc:
+            raise SeedError(f"{policy['number']}: party {raw.get('name')}: {exc}") from exc
+        if (party["role"], party["name"]) in have:
+            continue
+        now = rt.clock()
+        parties.add(
+            conn, {**party, "policy_id": found.id, "invented": True, "created_at": now, "updated_at": now}
+        )
+        added += 1
+    return added
 
 
 _POLICY_MONEY = ("cover_per_claim", "cover_per_year", "deductible")
@@ -87,10 +124,18 @@ class SeedError(WorkflowError):
     """The demo data cannot be loaded as written; the message names the case and the step."""
 
 
-def _seeded_claim(session: Session, key: str) -> ClaimRecord | None:
-    """The claim of a case loaded before (its key is the claim's insured reference)."""
+def _insured_reference(case: dict[str, Any]) -> str:
+    """The insured's own reference of a case: what its claim carries, and how it is found again."""
+    reference = case["melding"].get("insured_reference")
+    if not reference:
+        raise SeedError(f"{case['key']}: the melding needs an insured_reference (the claim is found by it)")
+    return str(reference)
+
+
+def _seeded_claim(session: Session, insured_reference: str) -> ClaimRecord | None:
+    """The claim of a case loaded before, by the insured's reference it was opened with."""
     conn = session.connection()
-    reference = claims.reference_with_insured_reference(conn, key)
+    reference = claims.reference_with_insured_reference(conn, insured_reference)
     return None if reference is None else claims.by_reference(conn, reference)
 
 
@@ -106,12 +151,15 @@ def _check_seeded(claim: ClaimRecord, case: dict[str, Any]) -> None:
 
 
 def _seed_case(session: Session, rt: Runtime, case: dict[str, Any]) -> int:
-    melding = {**case["melding"], "insured_reference": case["key"]}
+    melding = {**case["melding"], "insured_reference": _insured_reference(case)}
     try:
         opener = _user(session, case["melding"]["handler"])
         opened = open_claim(session, _at_clock(rt, case["opened_at"]), melding, opener)
     except WorkflowError as exc:
         raise SeedError(f"{case['key']}: melding refused: {exc}") from exc
+    # the demo's parties are all made up: those the melding listed, and those copied from the policy
+    parties.mark_invented(session.connection(), opened.claim_id)
+    session.commit()
     version = opened.version
     for number, step in enumerate(case.get("steps", []), 1):
         try:

@@ -24,7 +24,7 @@ def test_seeded_cases_reach_their_expected_states(engine: Engine, base_runtime: 
     with Session(engine) as s:
         claims = {c.insured_reference: c for c in s.exec(select(Claim))}
         for case in cases:
-            claim = claims[case["key"]]
+            claim = claims[case["melding"]["insured_reference"]]
             assert claim.state == case["expected_state"], case["case"]
             opened = s.exec(
                 select(func.count()).select_from(TimelineEvent).where(TimelineEvent.claim_id == claim.id)
@@ -47,7 +47,7 @@ def test_seed_is_idempotent(engine: Engine, base_runtime: Runtime) -> None:
 def test_case_1_advance_is_half_of_the_unpaid_invoices(engine: Engine, base_runtime: Runtime) -> None:
     seed(engine, base_runtime)
     with Session(engine) as s:
-        ref = s.exec(select(Claim.reference).where(Claim.insured_reference == "SEED-01")).one()
+        ref = s.exec(select(Claim.reference).where(Claim.insured_reference == "ERP/2025/117")).one()
         view = claim_view(s, base_runtime, ref)
     assert view.money.paid["mitigation"] == Decimal("125000.00")
     assert view.claim.outcome == "settled"

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from claims.storage.like import ESCAPE, containing
-from claims.storage.scopes import ClaimScope, visible
 from claims.storage.repositories import parties
+from claims.storage.scopes import ClaimScope, visible
 from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, POLICIES, USERS
 
 # The handler's row, apart from any other user a query joins.

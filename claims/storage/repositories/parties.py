@@ -31,6 +31,15 @@ def change(conn: Connection, party_id: int, values: Mapping[str, Any], at: datet
     conn.execute(update(PARTIES).where(PARTIES.c.id == party_id).values({**values, "updated_at": at}))
 
 
+def mark_invented(conn: Connection, claim_id: int) -> None:
+    """Mark the claim's parties as made up (demo data)."""
+    conn.execute(
+        update(PARTIES)
+        .where(PARTIES.c.claim_id == claim_id, PARTIES.c.invented.is_(False))
+        .values(invented=True)
+    )
+
+
 def of_claim(conn: Connection, claim_id: int) -> list[PartyRecord]:
     return _OF_CLAIM.all(conn, {"claim_id": claim_id})
 

@@ -23,7 +23,7 @@ from claims.runtime import Runtime
 from claims.service import advance, preview_letters
 from claims.storage.tables import CLAIMS, EVENTS, LETTERS
 from notifications.letters import LetterError, LetterRenderer, to_pdf
-from seeds.loader import seed
+from seeds.loader import load_seed_file, seed
 from tests.claims.driver import Driver
 from tests.conftest import snapshot
 from tests.factories import World
@@ -71,6 +71,9 @@ SEEDED = {
     ),
 }
 
+# the seed file's cases by key; their claims carry the insured's own reference
+CASE_REFERENCES = {c["key"]: c["melding"]["insured_reference"] for c in load_seed_file()["cases"]}
+
 
 def pdf_text(html: str, tmp_path: Path) -> str:
     pdf = tmp_path / "brief.pdf"
@@ -95,7 +98,10 @@ def test_every_template_is_sent_for_a_real_seeded_case_and_its_pdf_says_the_fact
             .order_by(LETTERS.c.id)
         ).all()
     for template, (case, phrases) in SEEDED.items():
-        letter = next((r for r in rows if r.template == template and r.insured_reference == case), None)
+        insured_reference = CASE_REFERENCES[case]
+        letter = next(
+            (r for r in rows if r.template == template and r.insured_reference == insured_reference), None
+        )
         assert letter is not None, f"{case} has no {template}"
         text = pdf_text(letter.html, tmp_path)
         assert "claimflow Verzekeringen N.V." in text and "pagina 1 van 1" in text
