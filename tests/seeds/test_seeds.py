@@ -75,3 +75,31 @@ def test_a_seed_that_stopped_halfway_is_not_taken_for_done(
         seed(engine, base_runtime, path)
     with pytest.raises(SeedError, match=r"SEED-03: .* stands at 'regeling'"):
         seed(engine, base_runtime)
+
+
+def test_every_seeded_party_is_invented_with_an_address_and_the_seeds_add_them_once(
+    engine: Engine, base_runtime: Runtime
+) -> None:
+    from claims.storage.models import Party
+
+    seed(engine, base_runtime)
+    again = seed(engine, base_runtime)
+    assert again.parties == 0
+    with Session(engine) as s:
+        found = list(s.exec(select(Party)))
+        claims = {c.id: c for c in s.exec(select(Claim))}
+    assert found and all(p.invented for p in found)
+    assert all(p.street and p.postcode and p.city for p in found)
+    policy_holders = [p for p in found if p.policy_id is not None and p.role == "insured"]
+    assert len(policy_holders) == 9 and all(
+        p.kvk and (p.email or p.channel == "post") for p in policy_holders
+    )
+    assert len([p for p in found if p.policy_id is not None and p.role == "broker"]) >= 3
+    # every claim has its insured (with the insured's own reference, not a seed key) and its claimant
+    for claim in claims.values():
+        mine = [p for p in found if p.claim_id == claim.id]
+        insured = next(p for p in mine if p.role == "insured")
+        assert insured.reference == claim.insured_reference and not insured.reference.startswith("SEED")
+        assert any(p.role == "claimant" and p.name == claim.claimant for p in mine)
+    counsel = next(p for p in found if p.role == "counsel")
+    assert (counsel.name, counsel.attention) == ("Boer Advocaten", "mr. A. de Boer") and counsel.reference

@@ -31,7 +31,7 @@ from sqlmodel import Session, SQLModel, select
 from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
 from claims.service import open_claim
-from claims.storage.models import OutboxMessage
+from claims.storage.models import OutboxMessage, Party
 from claims.web.app import create_app
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH
 from claims.web.security import COOKIE, claim_scope
@@ -88,6 +88,21 @@ KINDS = {
     "data.answer_days": "integer",
     "data.paragraph": "optional text",
     "note": "text",
+    # a party (the API's party bodies): role and name required, the rest optional
+    "role": "text",
+    "name": "text",
+    "postcode": "optional text",
+    "city": "optional text",
+    "street": "optional text",
+    "copy_insured": "boolean",
+}
+PARTY = {
+    "role": "counsel",
+    "name": "Boer Advocaten",
+    "street": "Herengracht 450",
+    "postcode": "1017 CA",
+    "city": "Amsterdam",
+    "copy_insured": False,
 }
 WRONG: dict[str, list[Any]] = {
     "text": [123, 1.5, True, None, [], {"a": "b"}],
@@ -99,6 +114,7 @@ WRONG: dict[str, list[Any]] = {
     "version": ["een", 1.5, None, [], {"a": 1}],
     "object": ["x", 1, None, [], True],
     "unknown": [[], {"a": "b"}],
+    "boolean": ["misschien", 2, [], {"a": "b"}],
 }
 
 
@@ -122,6 +138,7 @@ class Setting:
     world: World
     reference: str
     outbox_id: int
+    party_id: int
     clients: dict[str, TestClient]
     tokens: dict[str, dict[str, str]]
 
@@ -132,7 +149,8 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         # reported long after the insured knew: the late-notice flag puts an e-mail in the outbox
         opened = open_claim(s, rt, melding("unpaid_fee", date_known="2026-10-01"), world.handler)
         outbox_id = s.exec(select(OutboxMessage.id)).first()
-    assert outbox_id is not None
+        party_id = s.exec(select(Party.id).where(Party.claim_id == opened.claim_id)).first()
+    assert outbox_id is not None and party_id is not None
     anon = TestClient(app, follow_redirects=False)
     clients = {
         "handler": client_for(app, world.handler.email),
@@ -141,7 +159,7 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         "anon": anon,
     }
     tokens = {who: bearer(engine, getattr(world, who)) for who in ("handler", "manager")}
-    return Setting(app, world, opened.reference, outbox_id, clients, tokens)
+    return Setting(app, world, opened.reference, outbox_id, party_id, clients, tokens)
 
 
 def _csrf(s: Setting, who: str, scope: str) -> str:
@@ -154,6 +172,7 @@ def _fill(s: Setting, template: str) -> str:
         "{reference}": s.reference,
         "{message_id}": str(s.outbox_id),
         "{user_id}": str(s.world.other_handler.id),
+        "{party_id}": str(s.party_id),
     }
     path = template
     for name, value in values.items():
@@ -185,6 +204,8 @@ def _form(s: Setting, template: str, who: str) -> dict[str, str]:
         "/claims/{reference}/transitions": lambda: claim() | transition,
         "/claims/{reference}/preview": lambda: claim() | transition,
         "/claims/{reference}/notes": lambda: claim() | {"note": "Gebeld met de verzekerde."},
+        "/claims/{reference}/parties": lambda: claim() | {k: str(v) for k, v in PARTY.items() if v},
+        "/claims/{reference}/parties/{party_id}": lambda: claim() | {"name": "Opdrachtgever Holding B.V."},
         "/berichten/gelezen": lambda: {"csrf": _csrf(s, who, "inbox")},
         "/admin/users": lambda: {
             "csrf": _csrf(s, who, "users"),
@@ -218,6 +239,8 @@ def _endpoint(s: Setting, method: str, template: str) -> Endpoint:
         "/api/claims/{reference}/transitions": TRANSITION,
         "/api/claims/{reference}/preview": TRANSITION,
         "/api/claims/{reference}/notes": {"note": "Gebeld met de verzekerde."},
+        "/api/claims/{reference}/parties": PARTY,
+        "/api/claims/{reference}/parties/{party_id}": {"name": "Opdrachtgever Holding B.V.", "city": None},
     }
     body = bodies.get(template, {"value": "x"})  # a new endpoint: at least one string to spoil
     return Endpoint(method, path, s.clients["anon"], headers=s.tokens[who], body=body)

@@ -93,7 +93,9 @@ def test_bad_party_input_is_shown_by_field_with_the_input_kept_and_nothing_store
     assert f'id="new-party-{field}-error"' in r.text and says in r.text
     kept = _form(r.text, f"/claims/{ref}/parties")
     assert kept[field] == value and kept["name"] == "Boer Advocaten"  # what was typed, kept
-    assert '<details class="action" open id="partij-toevoegen">' in r.text  # the form is open where the problem is
+    assert (
+        '<details class="action" open id="partij-toevoegen">' in r.text
+    )  # the form is open where the problem is
 
 
 def test_a_party_is_changed_through_its_form_and_its_iban_shown_formatted(
