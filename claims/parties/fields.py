@@ -115,6 +115,12 @@ def clean_party(raw: Mapping[str, Any], *, current: Mapping[str, Any] | None = N
     return {k: party[k] for k in (values if current is not None else FIELD_NAMES)}
 
 
+def bare_party(role: str, name: str) -> dict[str, Any]:
+    """A party known by its name only, as the melding names it (by the melding's own rules: a claimant
+    may have a longer name than the register's form takes)."""
+    return {**_defaults(), "role": role, "name": name}
+
+
 def _defaults() -> dict[str, Any]:
     return {f.name: False if f.kind == "boolean" else "" for f in FIELDS} | {"channel": Channel.post}
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.errors import ClaimNotFound, PartyNotFound
-from claims.parties.fields import clean_party
+from claims.parties.fields import bare_party, clean_party
 from claims.people.permissions import check_may_act
 from claims.runtime import Runtime
 from claims.service.timeline import append_event
@@ -137,7 +137,7 @@ def register_melding_parties(
     on_policy = {p.role: p for p in parties.of_policy(conn, policy.id) if p.role in _POLICY_ROLES}
     stamp = {"claim_id": claim_id, "policy_id": None, "created_at": now, "updated_at": now}
     insured = on_policy.get(PartyRole.insured)
-    base = _copy(insured) if insured is not None else clean_party({"role": "insured", "name": policy.insured})
+    base = _copy(insured) if insured is not None else bare_party(PartyRole.insured, policy.insured)
     parties.add(conn, {**base, **stamp, "reference": values.get("insured_reference") or ""})
     broker = on_policy.get(PartyRole.broker)
     if broker is not None:
@@ -150,7 +150,7 @@ def register_melding_parties(
         same = next((p for p in rest if p["role"] == role and _same_name(p["name"], name)), None)
         if same is not None:
             rest.remove(same)
-        party = {**same, "name": name} if same is not None else clean_party({"role": role, "name": name})
+        party = {**same, "name": name} if same is not None else bare_party(role, name)
         parties.add(conn, {**party, **stamp})
     for other in rest:
         parties.add(conn, {**other, **stamp})
