@@ -1,7 +1,7 @@
 """parties, invoices: indexes for the claim list's search by a party's kenmerk and by an invoice number
 
 Revision ID: d5e8b2a41c07
-Revises: a3f1c9d2e4b6
+Revises: c5e2a8f0b7d1
 Create Date: 2026-12-02 03:00:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = 'd5e8b2a41c07'
-down_revision: str | None = 'a3f1c9d2e4b6'
+down_revision: str | None = 'c5e2a8f0b7d1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
