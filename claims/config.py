@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +12,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 
+from claims.documents.store import FileStore
 from claims.notify.delivery import DeliveryPolicy
 from claims.rules import DomainRules
 from claims.storage.db import make_engine
@@ -53,6 +55,12 @@ class Settings(BaseSettings):
     db_pool_size: int = 4
     db_pool_timeout_seconds: float = 10.0  # a request waits this long for a connection, then 503
     shutdown_timeout_seconds: int = 5  # on SIGTERM, requests in flight get this long to finish
+    # documents (claims.documents): their content, by sha256. Default: 'documents' next to the SQLite
+    # file (a temporary directory for an in-memory database); with PostgreSQL, 'documents' in the
+    # directory the process starts in, and in production it must be set (several nodes need one
+    # shared volume, never a directory each)
+    document_dir: str = ""
+    document_max_bytes: int = 25_000_000  # an upload above this is refused while it streams in
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -79,6 +87,15 @@ class Settings(BaseSettings):
             raise ValueError("CLAIMFLOW_DB_POOL_TIMEOUT_SECONDS must be positive")
         if self.shutdown_timeout_seconds < 0:
             raise ValueError("CLAIMFLOW_SHUTDOWN_TIMEOUT_SECONDS must not be negative")
+        if not 1 <= self.document_max_bytes <= 2_000_000_000:
+            raise ValueError("CLAIMFLOW_DOCUMENT_MAX_BYTES must be between 1 and 2000000000")
+        if self.document_dir and Path(self.document_dir).exists() and not Path(self.document_dir).is_dir():
+            raise ValueError(f"CLAIMFLOW_DOCUMENT_DIR is no directory: {self.document_dir}")
+        if self.environment == "production" and not self.document_dir and not self._sqlite_file():
+            raise ValueError(
+                "CLAIMFLOW_DOCUMENT_DIR must be set in production with PostgreSQL "
+                "(a directory every node shares, such as a shared volume)"
+            )
         if self.smtp_url:
             self.smtp()  # a bad URL stops the start, not the first delivery
         return self
@@ -101,6 +118,27 @@ class Settings(BaseSettings):
             pool_size=self.db_pool_size,
             pool_timeout=self.db_pool_timeout_seconds,
         )
+
+    def _sqlite_file(self) -> Path | None:
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url in (prefix, prefix + ":memory:"):
+            return None
+        return Path(self.database_url.removeprefix(prefix).partition("?")[0])
+
+    @cached_property
+    def document_root(self) -> Path:
+        """Where the document store keeps its files (see `document_dir`)."""
+        if self.document_dir:
+            return Path(self.document_dir).resolve()
+        database = self._sqlite_file()
+        if database is not None:
+            return database.resolve().parent / "documents"
+        if self.database_url.startswith("sqlite"):
+            return Path(tempfile.mkdtemp(prefix="claimflow-documents-"))  # gone with the database, in spirit
+        return Path("documents").resolve()
+
+    def document_store(self) -> FileStore:
+        return FileStore(self.document_root)
 
     def smtp(self) -> SmtpConfig | None:
         return SmtpConfig.from_url(self.smtp_url) if self.smtp_url else None

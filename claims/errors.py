@@ -52,3 +52,21 @@ class NotAnIncident(WorkflowError):
 
 class OutboxNotFound(WorkflowError):
     """No outbox message has this number."""
+
+
+class DocumentNotFound(WorkflowError):
+    """No document has this number on this claim (or the asker may not see it: an expert asking for an
+    internal one is told the same, so its existence is not given away)."""
+
+
+class DocumentTooLarge(WorkflowError):
+    """An upload above the configured size limit: refused while it streamed in, nothing stored."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class DocumentDamaged(WorkflowError):
+    """A stored document's content no longer has the sha256 it was stored under (or is gone): it is not
+    served; an incident is on record."""

@@ -39,7 +39,9 @@ ALLOWED: dict[str, set[str]] = {
         "claims.runtime",
         "claims.storage",
     },
-    "claims.config": BASE | {"claims.notify", "claims.rules", "claims.storage"},
+    # documents sit beside letters and notify (DESIGN.md places them with the parties, above storage)
+    "claims.documents": BASE | {"claims.errors", "claims.storage"},
+    "claims.config": BASE | {"claims.documents", "claims.notify", "claims.rules", "claims.storage"},
     "claims.deadlines": BASE
     | {
         "claims.config",

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import typer
 
-from claims.errors import ClaimNotFound, StaleClaim
+from claims.errors import ClaimNotFound, DocumentDamaged, DocumentNotFound, DocumentTooLarge, StaleClaim
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
 
 EXIT_CODES: dict[type[WorkflowError], int] = {
@@ -18,6 +18,9 @@ EXIT_CODES: dict[type[WorkflowError], int] = {
     TransitionNotAllowed: 5,
     ClaimNotFound: 6,
     SpecError: 7,
+    DocumentTooLarge: 2,  # a bad argument (FILE), like any other input
+    DocumentNotFound: 6,
+    DocumentDamaged: 9,
 }
 # `workflows migrate`: some claims could not be migrated (listed); the others were
 MIGRATION_REFUSED = 8

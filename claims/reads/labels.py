@@ -19,4 +19,6 @@ EVENT_LABELS = {
     "migrated": "Overgezet naar een nieuwe workflowversie",
     "party_added": "Partij toegevoegd",
     "party_changed": "Partij gewijzigd",
+    "document": "Document toegevoegd",
+    "document_answer": "Antwoord op informatieverzoek ontvangen",
 }

@@ -21,6 +21,7 @@ from claims.storage.models import (
     OUTSIDE_LIMIT,
     CostType,
     MoneyKind,
+    Role,
     User,
 )
 from claims.storage.records import ClaimRecord
@@ -179,7 +180,18 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
             "letters": by_event.get(r.id, []),
         }
         for r in rows
+        if not _hidden_from(actor, r)
     ]
+
+
+def _hidden_from(actor: User | None, event: Row[Any]) -> bool:
+    """An internal document's events are the insurer's own: an expert's timeline leaves them out."""
+    return (
+        actor is not None
+        and actor.role == Role.expert
+        and event.kind.startswith("document")
+        and event.data.get("visibility") != "shared"
+    )
 
 
 def _letters_of(conn: Connection, claim_id: int) -> list[dict[str, Any]]:

@@ -2,9 +2,19 @@
 May import every domain package below it, never reads, exports, cli or web. The functions every
 interface calls are here:"""
 
+from claims.service.documents import add_document, mark_answer
 from claims.service.melding import open_claim
 from claims.service.notes import MAX_NOTE, add_note
 from claims.service.outcome import Outcome
 from claims.service.transition import advance, preview_letters
 
-__all__ = ["MAX_NOTE", "Outcome", "add_note", "advance", "open_claim", "preview_letters"]
+__all__ = [
+    "MAX_NOTE",
+    "Outcome",
+    "add_document",
+    "add_note",
+    "advance",
+    "mark_answer",
+    "open_claim",
+    "preview_letters",
+]

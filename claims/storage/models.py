@@ -443,3 +443,26 @@ class AuditEntry(SQLModel, table=True):
     subject: str  # the schadenummer, or the portfolio's filters in words
     format: str  # csv | xlsx | pdf | json
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Document(SQLModel, table=True):
+    """A document on a claim: its content lives in the document store under its sha256 (claims.documents);
+    this row says what it is, who may see it and where it came from. Appended, never changed, except
+    that a received letter may be marked once as the answer to an information request."""
+
+    __tablename__ = "documents"
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    event_id: int = Field(foreign_key="timeline_events.id")
+    sha256: str = Field(index=True)
+    size: int
+    media_type: str  # as sniffed from the content, never as the uploader said
+    filename: str  # as uploaded, made safe for a Content-Disposition header
+    title: str
+    doc_type: str  # melding | contract | invoice | expert_report | correspondence_in | ... (claims.documents)
+    received_on: date | None = None  # when it reached the insurer (a term can start from it)
+    visibility: str = "internal"  # internal | shared (an expert sees only shared ones)
+    uploaded_by: int | None = Field(default=None, foreign_key="users.id")
+    uploaded_at: datetime = _moment()
+    # the index in case_data["information_requests"] of the request this document answers
+    answers_request: int | None = None

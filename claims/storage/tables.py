@@ -8,6 +8,7 @@ from claims.storage.models import (
     AuditEntry,
     Claim,
     Deadline,
+    Document,
     InterestRate,
     Invoice,
     Letter,
@@ -45,3 +46,4 @@ LETTERS = _table(Letter)
 OUTBOX = _table(OutboxMessage)
 AUDIT = _table(AuditEntry)
 PARTIES = _table(Party)
+DOCUMENTS = _table(Document)

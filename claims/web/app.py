@@ -20,7 +20,17 @@ from claims.runtime import Runtime, build_runtime
 from claims.web import capacity, errors
 from claims.web.deps import WebContext
 from claims.web.input_guard import InputGuard
-from claims.web.routes import admin, api, auth, claims, correspondence, dashboard, exports, parties
+from claims.web.routes import (
+    admin,
+    api,
+    auth,
+    claims,
+    correspondence,
+    dashboard,
+    documents,
+    exports,
+    parties,
+)
 from claims.web.security import CookieSigner
 from claims.web.templating import STATIC_DIR, make_environment
 
@@ -62,6 +72,7 @@ def create_app(
         engine=engine,
         rt=rt,
         settings=settings,
+        documents=settings.document_store(),
         signer=CookieSigner(settings.secret_key),
         policy=SessionPolicy(
             idle=timedelta(minutes=settings.session_idle_minutes),
@@ -85,18 +96,21 @@ def create_app(
     # The order is the routes' order of matching: a path that two routes match goes to the first.
     for router in (
         api.router,
+        documents.api_router,
         exports.api_router,
         exports.router,
         auth.router,
         claims.router,
         parties.router,
         correspondence.router,
+        documents.router,
         dashboard.router,
         admin.router,
     ):
         app.include_router(router)
     errors.install(app)
-    app.add_middleware(InputGuard)  # every body checked once, before a route reads it
+    # every body checked once, before a route reads it; a document upload is counted as it streams
+    app.add_middleware(InputGuard, max_upload=settings.document_max_bytes)
     capacity.install(app, settings.concurrency_limit)
     return app
 

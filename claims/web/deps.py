@@ -18,6 +18,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from claims.config import Settings
+from claims.documents.store import DocumentStore
 from claims.people.logins import SessionPolicy, resume_session
 from claims.people.users import token_hash, user_by_token
 from claims.runtime import Runtime
@@ -36,6 +37,7 @@ class WebContext:
     engine: Engine
     rt: Runtime
     settings: Settings
+    documents: DocumentStore  # where documents' content lives (claims.documents.store)
     signer: CookieSigner
     policy: SessionPolicy
     # Graphviz's layouts, cached for the life of the app, so a claim page does not run `dot` each time.

@@ -14,6 +14,9 @@ from starlette.exceptions import HTTPException
 
 from claims.errors import (
     ClaimNotFound,
+    DocumentDamaged,
+    DocumentNotFound,
+    DocumentTooLarge,
     LetterFailed,
     LetterNotFound,
     LoginRefused,
@@ -40,6 +43,9 @@ STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (ClaimNotFound, 404),
     (LetterNotFound, 404),
     (OutboxNotFound, 404),
+    (DocumentNotFound, 404),
+    (DocumentTooLarge, 413),
+    (DocumentDamaged, 500),
     (NotAnIncident, 409),
     (LoginRefused, 401),
     (SpecError, 500),

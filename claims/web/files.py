@@ -3,12 +3,15 @@ export as a download, never kept by a cache."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import suppress
+from typing import IO, Any
 
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from claims.documents.filenames import content_disposition
+from claims.documents.store import CHUNK
 from claims.exports.timelines import ExportFile
 from claims.notify.delivery import letter_filename
 
@@ -62,3 +65,23 @@ def attachment(export: ExportFile) -> Response:
         media_type=export.media_type,
         headers={**LETTER_HEADERS, "Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
+
+
+def document_response(found: Mapping[str, Any], content: IO[bytes]) -> Response:
+    """A stored document as a download: never shown in the browser, never sniffed into something else,
+    served as the type its content was found to be."""
+    return StreamingResponse(
+        _chunks(content),
+        media_type=found["media_type"],
+        headers={
+            **LETTER_HEADERS,
+            "Content-Disposition": content_disposition(found["filename"]),
+            "Content-Length": str(found["size"]),
+        },
+    )
+
+
+def _chunks(content: IO[bytes]) -> Iterator[bytes]:
+    with content:
+        while chunk := content.read(CHUNK):
+            yield chunk

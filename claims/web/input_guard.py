@@ -1,7 +1,9 @@
 """What the server reads of a request, checked once before any route sees it.
 
-An address (path or query) holding a NUL is refused with 400. A body larger than `MAX_BODY` is refused
-with 413 without reading it all (at once when its Content-Length says so). A JSON or form body is read
+An address (path or query) holding a NUL is refused with 400. A document upload (a POST to
+`UPLOAD_PATH`) has a limit of its own, `max_upload`, checked here against its Content-Length and counted
+by the route as it streams the file (claims.web.uploads): it is handed on unread. Any other body larger
+than `MAX_BODY` is refused with 413 without reading it all (at once when its Content-Length says so). A JSON or form body is read
 whole (it is small by then) and refused with 422, naming the field, when it holds text no table can
 store: bytes that are not UTF-8, a NUL, a lone surrogate (`claims.text.unstorable`, the rule the
 command line follows too), or JSON nested deeper than `MAX_DEPTH`. What passes is handed on unchanged,
@@ -11,6 +13,7 @@ so each route parses exactly the bytes checked here.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -28,7 +31,11 @@ from claims.web.errors import domain_error_json, is_api, message_of
 from claims.web.templating import render
 from workflow.errors import InvalidInput
 
-MAX_BODY = 1_000_000  # bytes: a melding or a transition is a few kB; there are no file uploads
+MAX_BODY = 1_000_000  # bytes: a melding or a transition is a few kB; uploads have their own limit
+# where documents are uploaded (web form and API): their body is the file, streamed by the route
+UPLOAD_PATH = re.compile(r"^(/api)?/claims/[^/]+/documents$")
+# what a document's form holds besides the file: its fields and the multipart framing
+FORM_OVERHEAD = 64 * 1024
 MAX_DEPTH = 20  # nesting of JSON objects and arrays; the API's bodies need 2
 MAX_NAMED = 20  # fields named in one refusal; the rest are like them
 _BODILESS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -46,10 +53,17 @@ class BodyRefused(Exception):
 class InputGuard:
     """ASGI middleware: refuse a body the application cannot read or store, before it is routed."""
 
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY, max_depth: int = MAX_DEPTH) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int = MAX_BODY,
+        max_depth: int = MAX_DEPTH,
+        max_upload: int = 25_000_000,
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.max_depth = max_depth
+        self.max_upload = max_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,6 +73,11 @@ class InputGuard:
         try:
             _check_address(scope)
             declared = _content_length(headers)
+            if scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]):
+                if declared is not None and declared > self.max_upload + FORM_OVERHEAD:
+                    raise self._too_large(self.max_upload)
+                await self.app(scope, receive, send)  # the route streams it, counting (claims.web.uploads)
+                return
             if declared is not None and declared > self.max_body:
                 raise self._too_large()
             if scope["method"] in _BODILESS:
@@ -73,10 +92,11 @@ class InputGuard:
             return
         await self.app(scope, receive if body is None else _replay(body, receive), send)
 
-    def _too_large(self) -> BodyRefused:
+    def _too_large(self, limit: int | None = None) -> BodyRefused:
         return BodyRefused(
             413,
-            f"Het verzoek is te groot: hoogstens {self.max_body / 1_000_000:g} MB. Er is niets verwerkt.",
+            f"Het verzoek is te groot: hoogstens {(limit or self.max_body) / 1_000_000:g} MB. "
+            "Er is niets verwerkt.",
             {"Connection": "close"},  # the rest of the body is not read, so the connection cannot go on
         )
 

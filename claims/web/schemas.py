@@ -30,6 +30,7 @@ from pydantic import (
     model_serializer,
 )
 
+from claims.documents.types import DOC_TYPES
 from claims.exports.timelines import (
     CLAIM_FORMATS,
     MEDIA_TYPES,
@@ -849,3 +850,55 @@ PDF = {MEDIA_TYPES[ExportFormat.pdf]: BINARY}
 CSV = {MEDIA_TYPES[ExportFormat.csv]: TEXT}
 XLSX = {MEDIA_TYPES[ExportFormat.xlsx]: BINARY}
 HTML = {"text/html": TEXT}
+
+
+# --- documents --------------------------------------------------------------------------------------
+
+DOC_TYPE_NAMES = list(DOC_TYPES)
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    event_id: int
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    media_type: str = Field(description="zoals vastgesteld aan de inhoud, niet aan de naam")
+    filename: str
+    title: str
+    doc_type: Literal[tuple(DOC_TYPES)]  # type: ignore[valid-type]
+    received_on: date | None
+    visibility: Literal["internal", "shared"]
+    uploaded_by: str | None = Field(description="naam van wie het toevoegde")
+    uploaded_at: datetime
+    answers_request: int | None = Field(
+        description="het informatieverzoek (0, 1, ... in volgorde) dat dit document beantwoordt"
+    )
+
+
+class DocumentAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request: int = Field(ge=0, le=1000, description="welk informatieverzoek (0 = het eerste)")
+
+
+# The upload's body, as the route reads it (claims.web.uploads); FastAPI cannot see it in a signature.
+DOCUMENT_UPLOAD: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "title", "doc_type"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
+                        "doc_type": {"type": "string", "enum": DOC_TYPE_NAMES},
+                        "received_on": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+                        "visibility": {"type": "string", "enum": ["internal", "shared"]},
+                    },
+                }
+            }
+        },
+    }
+}
+DOCUMENT_FILES = {"*/*": BINARY}
