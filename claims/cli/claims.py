@@ -1,4 +1,5 @@
-"""`claimflow claims`: open a melding, list, show, advance a claim through its workflow, its timeline."""
+"""`claimflow claims`: open a melding, list, show, advance a claim through its workflow, its timeline
+(its documents: claims.cli.documents)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from claims.cli import documents
 from claims.cli.context import AsOption, acting_user, engine, pairs, runtime
 from claims.cli.errors import EXIT_CODES, domain_errors, fail
 from claims.exports.timelines import known_addresses
@@ -150,3 +152,6 @@ def claims_timeline(reference: str, as_json: Annotated[bool, typer.Option("--jso
 
 def _json_default(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+documents.register(app)

@@ -3,11 +3,11 @@
 An address (path or query) holding a NUL is refused with 400. A document upload (a POST to
 `UPLOAD_PATH`) has a limit of its own, `max_upload`, checked here against its Content-Length and counted
 by the route as it streams the file (claims.web.uploads): it is handed on unread. Any other body larger
-than `MAX_BODY` is refused with 413 without reading it all (at once when its Content-Length says so). A JSON or form body is read
-whole (it is small by then) and refused with 422, naming the field, when it holds text no table can
-store: bytes that are not UTF-8, a NUL, a lone surrogate (`claims.text.unstorable`, the rule the
-command line follows too), or JSON nested deeper than `MAX_DEPTH`. What passes is handed on unchanged,
-so each route parses exactly the bytes checked here.
+than `MAX_BODY` is refused with 413 without reading it all (at once when its Content-Length says so).
+A JSON or form body is read whole (it is small by then) and refused with 422, naming the field, when
+it holds text no table can store: bytes that are not UTF-8, a NUL, a lone surrogate
+(`claims.text.unstorable`, the rule the command line follows too), or JSON nested deeper than
+`MAX_DEPTH`. What passes is handed on unchanged, so each route parses exactly the bytes checked here.
 """
 
 from __future__ import annotations

@@ -14,12 +14,15 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from claims.documents.types import DOC_TYPES, EXPERT_DOC_TYPES, VISIBILITIES
 from claims.errors import StaleClaim
 from claims.kinds.intake import KIND_LABELS
 from claims.notify.outbox_view import incident_count
 from claims.parties.fields import FIELDS
+from claims.people.permissions import may_act
 from claims.people.users import active_users_by_role
 from claims.reads.dashboard import dashboard as dashboard_figures
+from claims.reads.documents import claim_documents, open_requests
 from claims.reads.parties import claim_parties, may_change_parties, may_see_accounts
 from claims.reads.queries import claim_deadlines, claim_view, timeline
 from claims.storage.models import Role, User
@@ -84,6 +87,8 @@ def claim_page(
             "party_added": "De partij is toegevoegd.",
             "party_changed": "De partij is gewijzigd.",
             "party_unchanged": "Er was niets aan de partij gewijzigd.",
+            "document": "Het document is toegevoegd.",
+            "answer": "Het document is gekoppeld als antwoord op het informatieverzoek.",
         }
         transition = next((t for t in spec.transitions if t.trigger == done), None)
         message = fixed.get(done) or (f"Uitgevoerd: {transition.label}." if transition else "")
@@ -112,6 +117,15 @@ def claim_page(
         "kind_label": KIND_LABELS.get(view.claim.kind, view.claim.kind),
         "trigger_labels": ctx.rt.catalog.trigger_labels(view.claim.kind, view.claim.spec_version),
         "field_labels": {t.trigger: {f.name: f.label for f in t.fields} for t in spec.transitions},
+        "documents": claim_documents(db, reference, viewer.user),
+        "may_add_document": may_act(viewer.user, view.claim),
+        "open_requests": open_requests(db, reference, viewer.user),
+        "doc_types": {
+            k: v for k, v in DOC_TYPES.items() if viewer.user.role != Role.expert or k in EXPERT_DOC_TYPES
+        },
+        "all_doc_types": DOC_TYPES,
+        "visibilities": VISIBILITIES,
+        "document_max_mb": ctx.settings.document_max_bytes / 1_000_000,
     }
     return render(request, ctx, "claim.html", context, status, viewer)
 
