@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from claims.documents.types import DOC_TYPES
 from claims.exports.rows import KEYS, ClaimTimeline, Stay
 from claims.kinds.intake import KIND_LABELS
 from claims.reads.labels import OUTCOME_LABELS
@@ -211,6 +212,9 @@ def timeline_html(timeline: ClaimTimeline) -> str:
         "generated_at": timeline.generated_at,
         "generated_local": timeline.generated_at.astimezone(tz).strftime("%H:%M"),
         "tz_name": timeline.tz_name,
+        "documents": [
+            {**d, "type_label": DOC_TYPES.get(d["doc_type"], d["doc_type"])} for d in timeline.documents
+        ],
     }
     return renderer.render(TEMPLATE, facts).html
 

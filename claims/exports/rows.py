@@ -422,3 +422,5 @@ class ClaimTimeline:
     times: list[StateTime]
     generated_at: datetime
     tz_name: str
+    # the claim's documents by title and sha256, so a copy can be checked against the file later
+    documents: list[dict[str, Any]] = field(default_factory=list)

@@ -44,6 +44,7 @@ from claims.kinds.catalog import Catalog
 from claims.kinds.intake import KIND_LABELS
 from claims.people.permissions import check_is_manager
 from claims.reads.audit import record
+from claims.reads.documents import claim_documents
 from claims.reads.labels import OUTCOME_LABELS
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
@@ -202,7 +203,8 @@ def claim_timeline(session: Session, rt: Runtime, reference: str, actor: User | 
     conn = session.connection()
     builder = _builder(conn, rt, now)
     history = next(histories(conn, builder, one_claim(view.claim.reference)))
-    return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key)
+    found = claim_documents(session, reference, actor)
+    return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key, found)
 
 
 def summary_rows(timeline: ClaimTimeline) -> list[tuple[Any, ...]]:
