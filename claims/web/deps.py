@@ -19,11 +19,13 @@ from starlette.concurrency import run_in_threadpool
 
 from claims.config import Settings
 from claims.documents.store import DocumentStore
+from claims.errors import DocumentTooLarge
 from claims.people.logins import SessionPolicy, resume_session
 from claims.people.users import token_hash, user_by_token
 from claims.runtime import Runtime
 from claims.storage.models import User
 from claims.web.security import COOKIE, CookieSigner, claim_scope
+from claims.web.uploads import UploadForm, read_upload_form
 from workflow.diagram_render import DiagramRenderer
 from workflow.errors import Forbidden, InvalidInput
 
@@ -245,3 +247,45 @@ async def _check_claim_csrf(reference: str, ctx: Web, viewer: PageViewer, form: 
 
 claim_csrf: Dependency = Depends(_check_claim_csrf)
 """The CSRF check of a form on the claim page (/claims/{reference}/...), bound to the claim's version."""
+
+
+@dataclass
+class PostedUpload:
+    """A document's form from the claim page, its CSRF token checked; or, when the upload itself was
+    refused (too large, a field that cannot be stored), the refusal, for the page to show with the
+    form again. Nothing of a refused upload is kept."""
+
+    form: UploadForm
+    refusal: DocumentTooLarge | InvalidInput | None = None
+
+
+async def _posted_upload(
+    request: Request, reference: str, ctx: Web, viewer: PageViewer
+) -> AsyncIterator[PostedUpload]:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # a plain form holds no file: its token is checked all the same, so a forgery learns nothing
+        form = _form_values(await request.form())
+        _check_claim_token(ctx, viewer, reference, form)
+        raise HTTPException(415, "Stuur het document als multipart/form-data (een veld 'file').")
+    try:
+        upload = await read_upload_form(request, ctx.settings.document_max_bytes)
+    except (DocumentTooLarge, InvalidInput) as exc:
+        yield PostedUpload(UploadForm(), exc)
+        return
+    try:
+        _check_claim_token(ctx, viewer, reference, upload.fields)
+        yield PostedUpload(upload)
+    finally:
+        upload.close()
+
+
+def _check_claim_token(ctx: WebContext, viewer: Viewer, reference: str, form: FormData) -> None:
+    if not ctx.signer.csrf_ok(
+        viewer.session_key, claim_scope(reference, form.get("version", "")), form.get("csrf", "")
+    ):
+        raise Forbidden(FORGED)
+
+
+PostedUploadForm = Annotated[PostedUpload, Depends(_posted_upload)]
+"""The claim page's document upload, streamed under the size limit, its CSRF token checked as
+claim_csrf checks the claim's other forms."""

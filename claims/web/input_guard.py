@@ -29,13 +29,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from claims.text import displayable, from_bytes, unstorable
 from claims.web.errors import domain_error_json, is_api, message_of
 from claims.web.templating import render
+from claims.web.uploads import FORM_OVERHEAD
 from workflow.errors import InvalidInput
 
 MAX_BODY = 1_000_000  # bytes: a melding or a transition is a few kB; uploads have their own limit
 # where documents are uploaded (web form and API): their body is the file, streamed by the route
 UPLOAD_PATH = re.compile(r"^(/api)?/claims/[^/]+/documents$")
-# what a document's form holds besides the file: its fields and the multipart framing
-FORM_OVERHEAD = 64 * 1024
+
 MAX_DEPTH = 20  # nesting of JSON objects and arrays; the API's bodies need 2
 MAX_NAMED = 20  # fields named in one refusal; the rest are like them
 _BODILESS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -73,7 +73,7 @@ class InputGuard:
         try:
             _check_address(scope)
             declared = _content_length(headers)
-            if scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]):
+            if _is_upload(scope, headers):
                 if declared is not None and declared > self.max_upload + FORM_OVERHEAD:
                     raise self._too_large(self.max_upload)
                 await self.app(scope, receive, send)  # the route streams it, counting (claims.web.uploads)
@@ -114,6 +114,17 @@ class InputGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _is_upload(scope: Scope, headers: Headers) -> bool:
+    """A document's form posted where documents are uploaded; any other body there (JSON, say) is
+    checked like every other, and the route refuses it."""
+    media, _ = parse_options_header(headers.get("content-type", ""))
+    return (
+        scope["method"] == "POST"
+        and media == b"multipart/form-data"
+        and bool(UPLOAD_PATH.match(scope["path"]))
+    )
 
 
 def _check_address(scope: Scope) -> None:

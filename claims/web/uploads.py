@@ -15,10 +15,11 @@ from starlette.requests import Request
 
 from claims.documents.upload import Upload, too_large
 from claims.text import displayable, from_bytes, unstorable
-from claims.web.input_guard import FORM_OVERHEAD
 from workflow.errors import InvalidInput
 
 FILE_FIELD = "file"
+# what a document's form holds besides the file: its fields and the multipart framing
+FORM_OVERHEAD = 64 * 1024
 MAX_FIELD = 10_000  # bytes of one text field: a title, a date, a token
 
 

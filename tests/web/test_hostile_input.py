@@ -14,6 +14,7 @@ checking a password.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,12 +29,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, func
 from sqlmodel import Session, SQLModel, select
 
+from claims.documents.upload import receive
 from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
-from claims.service import open_claim
+from claims.service import add_document, open_claim
 from claims.storage.models import OutboxMessage, Party
 from claims.web.app import create_app
-from claims.web.input_guard import MAX_BODY, MAX_DEPTH
+from claims.web.input_guard import MAX_BODY, MAX_DEPTH, UPLOAD_PATH
 from claims.web.security import COOKIE, claim_scope
 from tests.conftest import BACKENDS, backend_engine, snapshot
 from tests.factories import World, melding
@@ -139,6 +141,7 @@ class Setting:
     reference: str
     outbox_id: int
     party_id: int
+    document_id: int
     clients: dict[str, TestClient]
     tokens: dict[str, dict[str, str]]
 
@@ -150,6 +153,13 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         opened = open_claim(s, rt, melding("unpaid_fee", date_known="2026-10-01"), world.handler)
         outbox_id = s.exec(select(OutboxMessage.id)).first()
         party_id = s.exec(select(Party.id).where(Party.claim_id == opened.claim_id)).first()
+        # a received letter (no request is open: marking it as an answer is refused, not forbidden)
+        with receive(io.BytesIO(b"Hierbij de facturen."), 1000) as letter:
+            fields = {"title": "Antwoord", "doc_type": "correspondence_in"}
+            store = app.state.web.documents
+            document_id = add_document(
+                s, rt, store, opened.reference, letter, "antwoord.txt", fields, world.handler
+            ).id
     assert outbox_id is not None and party_id is not None
     anon = TestClient(app, follow_redirects=False)
     clients = {
@@ -159,7 +169,7 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         "anon": anon,
     }
     tokens = {who: bearer(engine, getattr(world, who)) for who in ("handler", "manager")}
-    return Setting(app, world, opened.reference, outbox_id, party_id, clients, tokens)
+    return Setting(app, world, opened.reference, outbox_id, party_id, document_id, clients, tokens)
 
 
 def _csrf(s: Setting, who: str, scope: str) -> str:
@@ -171,8 +181,10 @@ def _fill(s: Setting, template: str) -> str:
     values = {
         "{reference}": s.reference,
         "{message_id}": str(s.outbox_id),
+        "{document_id}": str(s.document_id),
         "{user_id}": str(s.world.other_handler.id),
         "{party_id}": str(s.party_id),
+        "{letter_id}": "1",  # none is written yet: a form about it is refused as about any unknown letter
     }
     path = template
     for name, value in values.items():
@@ -206,6 +218,8 @@ def _form(s: Setting, template: str, who: str) -> dict[str, str]:
         "/claims/{reference}/notes": lambda: claim() | {"note": "Gebeld met de verzekerde."},
         "/claims/{reference}/parties": lambda: claim() | {k: str(v) for k, v in PARTY.items() if v},
         "/claims/{reference}/parties/{party_id}": lambda: claim() | {"name": "Opdrachtgever Holding B.V."},
+        "/claims/{reference}/documents": lambda: claim() | DOCUMENT_FIELDS,
+        "/claims/{reference}/documents/{document_id}/answer": lambda: claim() | {"request": "0"},
         "/berichten/gelezen": lambda: {"csrf": _csrf(s, who, "inbox")},
         "/admin/users": lambda: {
             "csrf": _csrf(s, who, "users"),
@@ -218,6 +232,8 @@ def _form(s: Setting, template: str, who: str) -> dict[str, str]:
         },
         "/admin/users/{user_id}/active": lambda: {"csrf": _csrf(s, who, "users"), "active": "0"},
         "/outbox/{message_id}/retry": lambda: {"csrf": _csrf(s, who, "outbox")},
+        "/post/printed": lambda: {"csrf": _csrf(s, who, "post"), "letters": "1"},
+        "/letters/{letter_id}/returned": lambda: {"csrf": _csrf(s, who, "letters"), "note": "adres onbekend"},
         "/login": lambda: {
             "nonce": hidden(s.clients["anon"].get("/login").text, "nonce"),
             "email": s.world.handler.email,
@@ -241,6 +257,8 @@ def _endpoint(s: Setting, method: str, template: str) -> Endpoint:
         "/api/claims/{reference}/notes": {"note": "Gebeld met de verzekerde."},
         "/api/claims/{reference}/parties": PARTY,
         "/api/claims/{reference}/parties/{party_id}": {"name": "Opdrachtgever Holding B.V.", "city": None},
+        "/api/claims/{reference}/documents": DOCUMENT_FIELDS,
+        "/api/claims/{reference}/documents/{document_id}/answer": {"request": 0},
     }
     body = bodies.get(template, {"value": "x"})  # a new endpoint: at least one string to spoil
     return Endpoint(method, path, s.clients["anon"], headers=s.tokens[who], body=body)
@@ -275,6 +293,28 @@ BAD_FORM_TEXT = {
     "raw NUL": b"a\x00b",
 }
 PLACEHOLDER = "@@hostile@@"
+# a document's form: these fields and a file, posted as multipart (its ordinary body)
+DOCUMENT_FIELDS = {"title": "Contract", "doc_type": "contract"}
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n%%EOF\n"
+
+
+def _document_upload(fields: dict[str, Any]) -> Attack:
+    """The fields and a small PDF as multipart/form-data, the way a browser posts a document."""
+    boundary = "claimflow-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="contract.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n".encode()
+        + PDF
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return Attack("ordinary", body, f"multipart/form-data; boundary={boundary}")
+
+
 JSON = "application/json"
 URLENCODED = "application/x-www-form-urlencoded"
 
@@ -463,7 +503,9 @@ def test_a_hostile_body_is_refused_with_a_4xx_and_stores_nothing(
     assert snapshot(engine) == before, "a hostile request changed a row"  # an update counts no new rows
 
     # the same endpoint with its ordinary body: not refused for who asks or for its token
-    if e.api:
+    if method == "POST" and UPLOAD_PATH.match(template):
+        ordinary = _document_upload(e.body if e.api else e.form or {})
+    elif e.api:
         ordinary = Attack("ordinary", json.dumps(e.body).encode(), JSON)
     else:
         ordinary = Attack("ordinary", _urlencoded(_encoded(e.form or {})), URLENCODED)

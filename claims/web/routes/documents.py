@@ -16,12 +16,12 @@ from claims.errors import DocumentTooLarge
 from claims.reads.documents import claim_documents, document, document_content
 from claims.service import add_document, mark_answer
 from claims.web.deps import (
-    FORGED,
     ApiViewer,
     Db,
     DbId,
     PageViewer,
     PostedForm,
+    PostedUploadForm,
     ReleasingRoute,
     Viewer,
     Web,
@@ -41,9 +41,8 @@ from claims.web.schemas import (
     DocumentPublic,
     answers,
 )
-from claims.web.security import claim_scope
 from claims.web.uploads import UploadForm, read_upload_form
-from workflow.errors import Forbidden, InvalidInput
+from workflow.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
 api_router = APIRouter(prefix=API_PREFIX, tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
@@ -84,7 +83,7 @@ def _form_again(
             db,
             viewer,
             reference,
-            problem="Controleer de gemarkeerde velden.",
+            problem=message_of(InvalidInput(errors)),
             attempt=Attempt("document", values, errors),
             status=status,
         )
@@ -93,31 +92,25 @@ def _form_again(
 
 
 @router.post("/claims/{reference}/documents", response_class=HTMLResponse)
-async def upload_document(request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str) -> Response:
+async def upload_document(
+    request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, posted: PostedUploadForm
+) -> Response:
     """The claim page's upload form: the document added (303 back to the page), or the form again with
     the refused field marked and nothing stored."""
-    try:
-        form = await read_upload_form(request, ctx.settings.document_max_bytes)
-    except DocumentTooLarge as exc:
-        return await run_in_threadpool(
-            _form_again, request, ctx, db, viewer, reference, {}, {"file": str(exc)}, 413
-        )
-    except InvalidInput as exc:
-        errors = dict(exc.errors)
-        return await run_in_threadpool(_form_again, request, ctx, db, viewer, reference, {}, errors, 422)
-    with form:
-        # the token is bound to the session and the claim's version the page was drawn for
-        scope = claim_scope(reference, form.fields.get("version", ""))
-        if not ctx.signer.csrf_ok(viewer.session_key, scope, form.fields.get("csrf", "")):
-            raise Forbidden(FORGED)
+    form = posted.form
+    if isinstance(posted.refusal, DocumentTooLarge):
+        errors, status = {"file": str(posted.refusal)}, 413
+    elif posted.refusal is not None:
+        errors, status = dict(posted.refusal.errors), 422
+    else:
         try:
             await run_in_threadpool(_store, ctx, db, viewer, reference, form)
         except InvalidInput as exc:
-            values = {k: form.fields.get(k, "") for k in DOCUMENT_FIELDS}
-            return await run_in_threadpool(
-                _form_again, request, ctx, db, viewer, reference, values, dict(exc.errors), 422
-            )
-    return see_other(f"/claims/{quote(reference)}?ok=document#documenten")
+            errors, status = dict(exc.errors), 422
+        else:
+            return see_other(f"/claims/{quote(reference)}?ok=document#documenten")
+    values = {k: form.fields.get(k, "") for k in DOCUMENT_FIELDS}
+    return await run_in_threadpool(_form_again, request, ctx, db, viewer, reference, values, errors, status)
 
 
 @router.get("/claims/{reference}/documents/{document_id}")
