@@ -1,7 +1,7 @@
 """documents: a claim's documents (content in the document store, by sha256)
 
 Revision ID: d0c5a1e7f3b2
-Revises: c5e2a8f0b7d1
+Revises: d5e8b2a41c07
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import claims.storage.coltypes
 
 
 revision: str = 'd0c5a1e7f3b2'
-down_revision: str | None = 'c5e2a8f0b7d1'
+down_revision: str | None = 'd5e8b2a41c07'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
