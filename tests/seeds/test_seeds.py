@@ -71,7 +71,7 @@ def test_a_seed_that_stopped_halfway_is_not_taken_for_done(
     case["steps"][-1]["with"]["damages"] = "veel"  # the last step is refused
     path = tmp_path / "broken.yaml"
     path.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(SeedError, match=r"SEED-03 step 6 \(settle\)"):
+    with pytest.raises(SeedError, match=r"SEED-03 step 8 \(settle\)"):
         seed(engine, base_runtime, path)
     with pytest.raises(SeedError, match=r"SEED-03: .* stands at 'regeling'"):
         seed(engine, base_runtime)

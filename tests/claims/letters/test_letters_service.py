@@ -65,6 +65,20 @@ SEEDED = {
     "schadebeperkingsvoorstel": ("SEED-01", ["Voorstel tot schadebeperking", "€ 125.000,00", "€ 250.000,00"]),
     "betalingsbevestiging": ("SEED-01", ["Bevestiging van betaling", "€ 125.000,00"]),
     "vaststellingsovereenkomst": ("SEED-11", ["Vaststellingsovereenkomst", "€ 15.000,00", "Direct betaald."]),
+    "ontvangstbevestiging_benadeelde": (
+        "SEED-01",
+        [
+            "Ontvangstbevestiging van uw aanspraak",
+            "uw cliënt, Logistiek Dienstverlener B.V.",
+            "Boer Advocaten",
+        ],
+    ),
+    "standpunt_aansprakelijkheid": (
+        "SEED-03",
+        ["Ons standpunt over de aansprakelijkheid", "Aansprakelijkheid erkend"],
+    ),
+    "schikkingsvoorstel": ("SEED-03", ["Voorstel tot schikking", "€ 30.000,00", "24 april 2026"]),
+    "betalingsbevestiging_benadeelde": ("SEED-03", ["Bevestiging van betaling", "€ 27.500,00"]),
     "escalatie": (
         "SEED-02",
         ["Escalatie: termijn verstreken", "Schikkingsvoorstel doen", "Teammanager(s) BAV"],
