@@ -54,6 +54,12 @@ class OutboxNotFound(WorkflowError):
     """No outbox message has this number."""
 
 
+class CannotAnswer(InvalidInput):
+    """A document cannot be marked as the answer to a request as things stand (it is no received
+    correspondence, it answers one already, the request is answered or does not exist): the form's
+    field to a form, a conflict (409) to the API, where the request itself was well formed."""
+
+
 class DocumentNotFound(WorkflowError):
     """No document has this number on this claim (or the asker may not see it: an expert asking for an
     internal one is told the same, so its existence is not given away)."""

@@ -21,7 +21,7 @@ from claims.documents.types import (
     VISIBILITIES,
 )
 from claims.documents.upload import Upload
-from claims.errors import ClaimNotFound, DocumentNotFound
+from claims.errors import CannotAnswer, ClaimNotFound, DocumentNotFound
 from claims.people.permissions import check_may_act
 from claims.runtime import Runtime
 from claims.service.timeline import append_event
@@ -162,20 +162,20 @@ def mark_answer(db: Db, rt: Runtime, reference: str, document_id: int, request: 
         if document is None:
             raise DocumentNotFound(f"Document {document_id} hoort niet bij claim {reference}.")
         if document.doc_type != ANSWERING_DOC_TYPE:
-            raise InvalidInput(
+            raise CannotAnswer(
                 {"document": f"alleen {DOC_TYPES[ANSWERING_DOC_TYPE].lower()} beantwoordt een verzoek"}
             )
         if document.answers_request is not None:
-            raise InvalidInput(
+            raise CannotAnswer(
                 {"document": f"beantwoordt al informatieverzoek {document.answers_request + 1}"}
             )
         requests = claim.case_data.get("information_requests", [])
         if not 0 <= request < len(requests):
-            raise InvalidInput({"request": f"deze claim heeft geen informatieverzoek {request + 1}"})
+            raise CannotAnswer({"request": f"deze claim heeft geen informatieverzoek {request + 1}"})
         if request in documents.answered_requests(conn, claim.id):
-            raise InvalidInput({"request": f"informatieverzoek {request + 1} is al beantwoord"})
+            raise CannotAnswer({"request": f"informatieverzoek {request + 1} is al beantwoord"})
         if not documents.mark_answer(conn, document_id, request):
-            raise InvalidInput({"document": "beantwoordt al een informatieverzoek"})
+            raise CannotAnswer({"document": "beantwoordt al een informatieverzoek"})
         return append_event(
             conn,
             claim_id=claim.id,

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from claims.errors import (
+    CannotAnswer,
     ClaimNotFound,
     DocumentDamaged,
     DocumentNotFound,
@@ -36,6 +37,7 @@ API_PREFIX = "/api"
 
 STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (PartyNotFound, 404),  # before InvalidInput, which it is too
+    (CannotAnswer, 409),  # likewise
     (InvalidInput, 422),
     (Forbidden, 403),
     (StaleClaim, 409),

@@ -143,7 +143,8 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     with page.expect_download() as downloaded:
         letters.get_by_role("link", name="PDF").first.click()
     pdf = downloaded.value
-    assert pdf.suggested_filename.startswith(f"{reference}-ontvangstbevestiging-")
+    # the newest letter first: the acknowledgement to the claimant, sent with the insured's
+    assert pdf.suggested_filename.startswith(f"{reference}-ontvangstbevestiging")
     assert pdf.suggested_filename.endswith(".pdf")
     assert Path(pdf.path()).read_bytes().startswith(b"%PDF")
     act(page, "confirm_cover", expert="lars.expert@claimflow.test", reserve_damages="60.000,00")

@@ -122,10 +122,11 @@ def test_the_api_lists_letters_serves_pdf_and_previews(
     letters = client.get(f"/api/claims/{ref}/letters", headers=auth).json()
     assert [x["template"] for x in letters] == [
         "ontvangstbevestiging",
+        "ontvangstbevestiging_benadeelde",  # version 2 acknowledges the claim to the claimant too
         "dekkingsbevestiging",
         "aanstelling_expert",
     ]
-    assert letters[2]["recipient"] == "expert" and letters[2]["recipient_name"] == world.expert.name
+    assert letters[3]["recipient"] == "expert" and letters[3]["recipient_name"] == world.expert.name
     assert all(len(x["sha256"]) == 64 and x["template_version"] >= 1 for x in letters)
     pdf = client.get(letters[0]["pdf_url"], headers=auth)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -32,8 +32,8 @@ from sqlmodel import Session, SQLModel, select
 from claims.documents.upload import receive
 from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
-from claims.service import add_document, open_claim
-from claims.storage.models import OutboxMessage, Party
+from claims.service import add_document, advance, open_claim
+from claims.storage.models import Letter, OutboxMessage, Party
 from claims.web.app import create_app
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH, UPLOAD_PATH
 from claims.web.security import COOKIE, claim_scope
@@ -142,6 +142,7 @@ class Setting:
     outbox_id: int
     party_id: int
     document_id: int
+    letter_id: int
     clients: dict[str, TestClient]
     tokens: dict[str, dict[str, str]]
 
@@ -153,6 +154,10 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         opened = open_claim(s, rt, melding("unpaid_fee", date_known="2026-10-01"), world.handler)
         outbox_id = s.exec(select(OutboxMessage.id)).first()
         party_id = s.exec(select(Party.id).where(Party.claim_id == opened.claim_id)).first()
+        # a letter to report returned: on a claim of its own, so the claim above keeps its version
+        other = open_claim(s, rt, melding("contract_breach"), world.handler)
+        advance(s, rt, other.reference, "start_coverage_check", {}, world.handler, other.version)
+        letter_id = s.exec(select(Letter.id).where(Letter.claim_id == other.claim_id)).first()
         # a received letter (no request is open: marking it as an answer is refused, not forbidden)
         with receive(io.BytesIO(b"Hierbij de facturen."), 1000) as letter:
             fields = {"title": "Antwoord", "doc_type": "correspondence_in"}
@@ -160,7 +165,7 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
             document_id = add_document(
                 s, rt, store, opened.reference, letter, "antwoord.txt", fields, world.handler
             ).id
-    assert outbox_id is not None and party_id is not None
+    assert outbox_id is not None and party_id is not None and letter_id is not None
     anon = TestClient(app, follow_redirects=False)
     clients = {
         "handler": client_for(app, world.handler.email),
@@ -169,7 +174,7 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         "anon": anon,
     }
     tokens = {who: bearer(engine, getattr(world, who)) for who in ("handler", "manager")}
-    return Setting(app, world, opened.reference, outbox_id, party_id, document_id, clients, tokens)
+    return Setting(app, world, opened.reference, outbox_id, party_id, document_id, letter_id, clients, tokens)
 
 
 def _csrf(s: Setting, who: str, scope: str) -> str:
@@ -184,7 +189,7 @@ def _fill(s: Setting, template: str) -> str:
         "{document_id}": str(s.document_id),
         "{user_id}": str(s.world.other_handler.id),
         "{party_id}": str(s.party_id),
-        "{letter_id}": "1",  # none is written yet: a form about it is refused as about any unknown letter
+        "{letter_id}": str(s.letter_id),
     }
     path = template
     for name, value in values.items():

@@ -417,7 +417,7 @@ def get_notifications(db: Db, viewer: ApiViewer, unread: bool = False) -> list[N
     ]
 
 
-def _answer_every_method(router: APIRouter) -> None:
+def answer_every_method(router: APIRouter) -> None:
     """OPTIONS, and a 405 naming every method, on a path served by more than one route: Starlette's
     405 names only the methods of the first route that matches the path (Allow: POST on /api/claims)."""
     methods: dict[str, set[str]] = {}
@@ -440,4 +440,4 @@ def _answer_every_method(router: APIRouter) -> None:
         )
 
 
-_answer_every_method(router)
+answer_every_method(router)

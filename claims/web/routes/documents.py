@@ -31,6 +31,7 @@ from claims.web.deps import (
 from claims.web.errors import API_PREFIX, message_of
 from claims.web.files import document_response
 from claims.web.pages import Attempt, claim_page, see_other
+from claims.web.routes.api import answer_every_method
 from claims.web.schemas import (
     API_AUTH,
     DOCUMENT_FILES,
@@ -229,3 +230,6 @@ def api_answer(
 ) -> DocumentPublic:
     mark_answer(db, ctx.rt, reference, document_id, body.request, viewer.user)
     return document_json(document(db, reference, document_id, viewer.user))
+
+
+answer_every_method(api_router)  # GET and POST share the list's path: OPTIONS and 405 name both
