@@ -38,6 +38,7 @@ from claims.exports.query import PortfolioFilter
 from claims.exports.timelines import ExportFormat, PortfolioMode, export_portfolio
 from claims.kinds.catalog import Catalog, load_catalog
 from claims.runtime import build_runtime
+from claims.storage import chain
 from claims.storage.db import make_engine
 from claims.storage.schema import upgrade
 from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES, USERS
@@ -432,6 +433,18 @@ def insured_name(policy: int) -> str:
     return f"{NAMES[policy % len(NAMES)]} {FIRMS[policy % len(FIRMS)]} ICT B.V. ({policy})"
 
 
+def _link(rows: Rows) -> None:
+    """Each event lists its letters and is linked into its claim's hash chain, as the writer does it
+    (claims.storage.repositories.events); a batch holds its claims' whole timelines."""
+    written: dict[int, list[tuple[str, str]]] = {}
+    for letter in rows.letters:
+        written.setdefault(letter["event_id"], []).append((letter["template"], letter["sha256"]))
+    for event in rows.events:
+        if event["id"] in written:
+            event["data"] = {**event["data"], "letters": chain.letter_entries(written[event["id"]])}
+    chain.link(rows.events, {})
+
+
 def build(path: Path, events: int) -> None:
     """Build the database in a side file and move it into place once complete, so an interrupted build
     never leaves a half-filled database for the next run to reuse."""
@@ -462,6 +475,7 @@ def build(path: Path, events: int) -> None:
             next_event, left = plan.next_event, left - plan.events
         for d in rows.deadlines:
             del d["spec"]
+        _link(rows)
         with engine.begin() as conn:
             conn.execute(insert(CLAIMS), rows.claims)
             conn.execute(insert(EVENTS), rows.events)

@@ -23,7 +23,7 @@ from claims.deadlines.sweep import sweep
 from claims.runtime import build_runtime
 from claims.storage.db import make_engine
 from claims.storage.schema import upgrade
-from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, NOTIFICATIONS, POLICIES, USERS
+from claims.storage.tables import CLAIMS, DEADLINES, NOTIFICATIONS, POLICIES, USERS
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 BATCH = 20_000
@@ -88,10 +88,10 @@ def build(path: Path, claims: int, due: int) -> Engine:
 
 
 def reset(engine: Engine) -> None:
-    """Undo a previous sweep on a kept database, so the run measures the same work."""
+    """Undo a previous sweep on a kept database, so the run measures the same work. Its timeline events
+    stay: the database refuses to delete events, and the next run appends after them."""
     with engine.begin() as conn:
         conn.execute(delete(NOTIFICATIONS))
-        conn.execute(delete(EVENTS).where(EVENTS.c.kind.like("deadline_%")))
         for column in ("reminded_at", "flagged_at", "escalated_at"):
             conn.execute(update(DEADLINES).where(DEADLINES.c[column].is_not(None)).values({column: None}))
 

@@ -24,6 +24,8 @@ EXIT_CODES: dict[type[WorkflowError], int] = {
 }
 # `workflows migrate`: some claims could not be migrated (listed); the others were
 MIGRATION_REFUSED = 8
+# `audit verify`: a timeline's hash chain is broken (each broken claim named)
+CHAIN_BROKEN = 9
 
 
 def exit_code(exc: WorkflowError) -> int:

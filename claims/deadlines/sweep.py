@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from claims.letters.facts import claim_facts, managers_of
 from claims.notify.outbox import claim_email, email_row
 from claims.runtime import Runtime
+from claims.storage import chain
 from claims.storage.db import WRITE
 from claims.storage.models import Role
 from claims.storage.repositories import deadlines, events, letters, outbox, users
@@ -152,6 +153,8 @@ def _record(
     """A timeline event per deadline, a notification and an e-mail (in the outbox) per person to tell,
     and for an escalation the letter to the managers; the notifications sent."""
     rows = deadlines.with_claims(conn, ids, _LETTER_CLAIM_COLUMNS)
+    # an escalation's letter is rendered first: its event lists the letter's hash (claims.storage.chain)
+    escalation_letters = [_escalation_letter(conn, rt, d, now) for d in rows] if step.letter else []
     new_events = [
         {
             "claim_id": d.claim_id,
@@ -167,10 +170,13 @@ def _record(
         }
         for d in rows
     ]
+    for event, letter in zip(new_events, escalation_letters, strict=False):
+        event["data"]["letters"] = chain.letter_entries([(letter["template"], letter["sha256"])])
     event_ids = events.append_many(conn, new_events)
+    for letter, event_id in zip(escalation_letters, event_ids, strict=False):
+        letter["event_id"] = event_id
     notes = []
     references = []  # the claim of each notification, for its e-mail
-    escalation_letters = []
     for d, event_id, event in zip(rows, event_ids, new_events, strict=True):
         for user_id in _recipients(step, d, managers):
             references.append(d.reference)
@@ -184,8 +190,6 @@ def _record(
                     "created_at": now,
                 }
             )
-        if step.letter:
-            escalation_letters.append(_escalation_letter(conn, rt, d, event_id, now))
     letters.add_many(conn, escalation_letters)
     if not notes:
         return 0
@@ -225,8 +229,9 @@ _LETTER_CLAIM_COLUMNS = (
 )
 
 
-def _escalation_letter(conn: Connection, rt: Runtime, d: Any, event_id: int, now: datetime) -> dict[str, Any]:
-    """The letter to the team's managers about a deadline that passed its grace period unmet."""
+def _escalation_letter(conn: Connection, rt: Runtime, d: Any, now: datetime) -> dict[str, Any]:
+    """The letter to the team's managers about a deadline that passed its grace period unmet (its
+    event_id set once the event is appended)."""
     claim = {name: getattr(d, name) for name in _LETTER_CLAIM_COLUMNS}
     facts = claim_facts(conn, rt.catalog.spec(d.kind, d.spec_version), claim, now)
     facts["recipient"] = managers_of(conn, d.team)
@@ -235,7 +240,6 @@ def _escalation_letter(conn: Connection, rt: Runtime, d: Any, event_id: int, now
     letter = rt.letters.render("escalatie", facts)
     return {
         "claim_id": d.claim_id,
-        "event_id": event_id,
         "template": letter.template,
         "template_version": letter.version,
         "title": letter.title,

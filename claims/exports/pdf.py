@@ -215,6 +215,7 @@ def timeline_html(timeline: ClaimTimeline) -> str:
         "documents": [
             {**d, "type_label": DOC_TYPES.get(d["doc_type"], d["doc_type"])} for d in timeline.documents
         ],
+        "chain": timeline.chain,
     }
     return renderer.render(TEMPLATE, facts).html
 

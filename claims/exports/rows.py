@@ -24,6 +24,7 @@ from claims.reads.labels import EVENT_LABELS
 from claims.reads.queries import ClaimView
 from claims.storage.coltypes import from_cents
 from claims.storage.models import COST_TYPE_LABELS
+from claims.storage.repositories.events import ChainHead
 from workflow.spec import WorkflowSpec
 
 # (key, Dutch column header): the keys name the JSON fields, the headers head CSV and XLSX columns.
@@ -422,5 +423,6 @@ class ClaimTimeline:
     times: list[StateTime]
     generated_at: datetime
     tz_name: str
+    chain: ChainHead  # the claim's chain head as these rows were read: a copy can be checked against it
     # the claim's documents by title and sha256, so a copy can be checked against the file later
     documents: list[dict[str, Any]] = field(default_factory=list)

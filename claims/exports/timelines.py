@@ -49,6 +49,7 @@ from claims.reads.labels import OUTCOME_LABELS
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
 from claims.storage.models import User
+from claims.storage.repositories import events
 from workflow.errors import InvalidInput
 
 T = TypeVar("T")
@@ -203,8 +204,10 @@ def claim_timeline(session: Session, rt: Runtime, reference: str, actor: User | 
     conn = session.connection()
     builder = _builder(conn, rt, now)
     history = next(histories(conn, builder, one_claim(view.claim.reference)))
+    head = events.head(conn, view.claim.id)  # in the same read as the rows, so it is their head
+    
     found = claim_documents(session, reference, actor)
-    return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key, found)
+    return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key, head, found)
 
 
 def summary_rows(timeline: ClaimTimeline) -> list[tuple[Any, ...]]:

@@ -22,13 +22,14 @@ from claims.runtime import Runtime
 from claims.service.deadline_changes import update_deadlines
 from claims.service.outcome import Outcome
 from claims.service.timeline import append_event, jsonable
+from claims.storage import chain
 from claims.storage.db import Db, in_write
 from claims.storage.models import User
 from claims.storage.records import ClaimRecord
 from claims.storage.repositories import claims, letters, money
 from notifications.letters import Letter
 from workflow.inputs import validate_inputs
-from workflow.spec import TransitionSpec, WorkflowSpec
+from workflow.spec import LetterSpec, TransitionSpec, WorkflowSpec
 
 
 def advance(
@@ -71,24 +72,33 @@ def preview_letters(
     raise AssertionError("_advance returned in preview mode")  # pragma: no cover
 
 
+_Rendered = list[tuple[LetterSpec, dict[str, Any], Letter]]  # each letter with its spec and facts
+
+
+def _render_letters(
+    rt: Runtime, ctx: TransitionContext, claim: Mapping[str, Any], *, preview: bool
+) -> _Rendered:
+    """Render the transition's letters from the claim as it now stands, before its event is appended:
+    the event lists their hashes. A letter that cannot be rendered (a missing fact) refuses the whole
+    transition."""
+    out = []
+    for spec in ctx.transition.letters:
+        facts = transition_facts(ctx, claim, spec, preview=preview)
+        letter = rt.letters.render(spec.template, facts)
+        out.append((spec, facts, letter))
+    return out
+
+
 def _write_letters(
     conn: Connection,
     rt: Runtime,
     ctx: TransitionContext,
     claim: Mapping[str, Any],
     event_id: int,
-    *,
-    preview: bool,
-) -> list[Letter]:
-    """Render the transition's letters from the claim as it now stands and store each with its event.
-    A letter that cannot be rendered (a missing fact) refuses the whole transition."""
-    out = []
-    for spec in ctx.transition.letters:
-        facts = transition_facts(ctx, claim, spec, preview=preview)
-        letter = rt.letters.render(spec.template, facts)
-        out.append(letter)
-        if preview:
-            continue
+    rendered: _Rendered,
+) -> None:
+    """Store each rendered letter with its event, and queue its e-mails."""
+    for spec, facts, letter in rendered:
         recipient, copies = facts["recipient"], facts["copies"]
         letter_id = letters.add(
             conn,
@@ -126,7 +136,6 @@ def _write_letters(
                 now=ctx.now,
             ),
         )
-    return out
 
 
 def _advance(
@@ -186,6 +195,11 @@ def _advance(
         current = claims.by_reference(conn, reference)
         raise _stale(spec, current or claim, expected_version)
 
+    new_claim = {**claim, **changes}
+    # deadlines, then letters (they quote the due moments), then the event that lists the letters' hashes
+    update_deadlines(conn, rt, spec, claim, transition, new_claim, now)
+    rendered = _render_letters(rt, ctx, new_claim, preview=preview)
+    listed = chain.letter_entries((letter.template, letter.sha256) for _, _, letter in rendered)
     event_id = append_event(
         conn,
         claim_id=claim.id,
@@ -196,7 +210,7 @@ def _advance(
         trigger=trigger,
         from_state=claim.state,
         to_state=transition.dest,
-        data={"inputs": jsonable(values), **ctx.event_data},
+        data={"inputs": jsonable(values), **ctx.event_data, **({"letters": listed} if listed else {})},
     )
     money.add_lines(
         conn,
@@ -205,11 +219,10 @@ def _advance(
             for line in ctx.money
         ],
     )
-    new_claim = {**claim, **changes}
-    update_deadlines(conn, rt, spec, claim, transition, new_claim, now)
-    letters = _write_letters(conn, rt, ctx, new_claim, event_id, preview=preview)
+    letters = [letter for _, _, letter in rendered]
     if preview:
         raise _Previewed(letters)
+    _write_letters(conn, rt, ctx, new_claim, event_id, rendered)
     notify_transition(conn, rt, spec, transition, new_claim, actor, event_id, [x.title for x in letters], now)
     return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
 

@@ -187,11 +187,18 @@ class Claim(SQLModel, table=True):
 
 
 class TimelineEvent(SQLModel, table=True):
-    """Append-only: rows are inserted, never updated or deleted."""
+    """Append-only: rows are inserted, never updated or deleted (the database refuses both). Each holds
+    the sha256 of its canonical content and that of the claim's previous event (claims.storage.chain)."""
 
     __tablename__ = "timeline_events"
+    __table_args__ = (
+        # the claim's events in order, and its head (the last) in one seek
+        Index("ix_timeline_events_claim_id_id", "claim_id", "id"),
+        # one successor per event: two writers linking after the same head cannot both commit
+        Index("uq_timeline_events_claim_prev", "claim_id", "prev_sha256", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(foreign_key="claims.id", index=True)
+    claim_id: int = Field(foreign_key="claims.id")
     claim_version: int  # the claim's version after this event; a note or flag leaves it unchanged
     at: datetime = _moment()
     actor_id: int | None = Field(default=None, foreign_key="users.id")
@@ -201,6 +208,8 @@ class TimelineEvent(SQLModel, table=True):
     to_state: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     note: str = ""
+    prev_sha256: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    sha256: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 _OPEN = "met_at IS NULL AND cancelled_at IS NULL"

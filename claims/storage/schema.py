@@ -24,3 +24,33 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+# The timeline is append-only, and the database says so: UPDATE and DELETE on timeline_events are refused
+# by a trigger (TRUNCATE, which tests use to empty PostgreSQL, is neither). The revision that builds the
+# hash chain creates them; anything that builds the schema another way must run these too.
+APPEND_ONLY_SQL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER timeline_events_no_update BEFORE UPDATE ON timeline_events BEGIN "
+        "SELECT RAISE(ABORT, 'timeline_events is append-only: an event is never updated'); END",
+        "CREATE TRIGGER timeline_events_no_delete BEFORE DELETE ON timeline_events BEGIN "
+        "SELECT RAISE(ABORT, 'timeline_events is append-only: an event is never deleted'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION timeline_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'timeline_events is append-only: % refused', TG_OP "
+        "USING ERRCODE = 'restrict_violation'; END $$",
+        "CREATE TRIGGER timeline_events_append_only BEFORE UPDATE OR DELETE ON timeline_events "
+        "FOR EACH ROW EXECUTE FUNCTION timeline_events_append_only()",
+    ),
+}
+DROP_APPEND_ONLY_SQL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "DROP TRIGGER IF EXISTS timeline_events_no_update",
+        "DROP TRIGGER IF EXISTS timeline_events_no_delete",
+    ),
+    "postgresql": (
+        "DROP TRIGGER IF EXISTS timeline_events_append_only ON timeline_events",
+        "DROP FUNCTION IF EXISTS timeline_events_append_only()",
+    ),
+}

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bench.loadlib import (
@@ -37,7 +37,7 @@ from bench.loadlib import (
 )
 from claims.runtime import Runtime
 from claims.service import add_note, advance, open_claim
-from claims.storage.tables import EVENTS
+from claims.storage.repositories import events
 from tests.factories import World, melding
 
 CLIENTS = 100
@@ -127,9 +127,9 @@ def test_the_check_finds_a_doubled_update_and_a_doubled_note(
         "actor_id": world.handler.id,
         "data": {},
     }
-    with engine.begin() as conn:
-        conn.execute(insert(EVENTS), [{**row, "kind": "transition", "trigger": "adjust_reserve", "note": ""}])
-        conn.execute(insert(EVENTS), [{**row, "kind": "note", "note": NOTE}])
+    with engine.begin() as conn:  # appended as a writer would, linked into the claim's hash chain
+        events.append_many(conn, [{**row, "kind": "transition", "trigger": "adjust_reserve", "note": ""}])
+        events.append_many(conn, [{**row, "kind": "note", "note": NOTE}])
     note = NoteCall(ref, NOTE, world.handler.email, 201, note_id)
     problems = _check(engine, ref, [_told(ref, world, 200)], [note]).problems
     assert any("doubled versions [3]" in p for p in problems)

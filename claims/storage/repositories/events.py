@@ -1,31 +1,114 @@
-"""The timeline: events appended to a claim (a transition, a note, a flag), and read back in order."""
+"""The timeline: events appended to a claim (a transition, a note, a flag), each linked after the claim's
+previous one by its hash (claims.storage.chain); read back in order, its head, and walked for checking."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select, text, tuple_
 from sqlalchemy.engine import Connection
 
-from claims.storage.statements import InsertReturningId
-from claims.storage.tables import EVENTS, USERS
+from claims.storage import chain
+from claims.storage.statements import InsertReturningId, Prepared, Record
+from claims.storage.tables import CLAIMS, EVENTS, LETTERS, USERS
 
 _INSERT = InsertReturningId(EVENTS)
+# the claim's head: one seek on ix_timeline_events_claim_id_id
+_HEAD = Prepared(
+    select(EVENTS.c.sha256)
+    .where(EVENTS.c.claim_id == bindparam("claim_id"))
+    .order_by(EVENTS.c.id.desc())
+    .limit(1),
+    Record,
+)
+# What a left-out column of an event is (as the fast path binds it): hashed as it is stored.
+_NULLABLE = {"actor_id": None, "trigger": None, "from_state": None, "to_state": None, "note": ""}
+
+# Two writers must not link after the same head. On SQLite a write transaction holds the database's
+# write lock from BEGIN IMMEDIATE (claims.storage.db), so the head read in it stays the head. On
+# PostgreSQL (read committed) each append first takes a transaction-scoped advisory lock on the claim,
+# then reads the head in a new statement, which sees whatever the previous holder committed. Not the
+# claim row FOR UPDATE: the sweep holds deadline rows when it appends, and a transition holds the claim
+# row while it closes those deadlines, so locking the claim row in the sweep would deadlock with it.
+# The advisory lock is the last lock either takes. uq_timeline_events_claim_prev backs it: a fork is
+# refused by the database even if a writer came in another way.
+CHAIN_LOCK = 16_001  # advisory lock class of "a claim's timeline chain" (the claim id is the object)
+_LOCK_ONE = text("SELECT pg_advisory_xact_lock(:lock, :claim_id)")
+_LOCK_MANY = text(  # in claim order, so two sweeps locking overlapping batches cannot deadlock
+    "SELECT pg_advisory_xact_lock(:lock, c) FROM "
+    "(SELECT DISTINCT c FROM unnest(CAST(:ids AS integer[])) AS c ORDER BY c) AS claims_in_order"
+)
+_HEADS_CHUNK = 500  # claims per head lookup of append_many
+
+
+def _lock(conn: Connection, claim_ids: Sequence[int]) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    if len(claim_ids) == 1:
+        conn.execute(_LOCK_ONE, {"lock": CHAIN_LOCK, "claim_id": claim_ids[0]})
+    else:
+        conn.execute(_LOCK_MANY, {"lock": CHAIN_LOCK, "ids": sorted(set(claim_ids))})
 
 
 def append(conn: Connection, **values: Any) -> int:
-    """A new timeline event; its id."""
-    return _INSERT.run(conn, {"note": "", **values})
+    """A new timeline event, linked after the claim's head; its id."""
+    row = {**_NULLABLE, **values}
+    claim_id = row["claim_id"]
+    _lock(conn, [claim_id])
+    head = _HEAD.first(conn, {"claim_id": claim_id})
+    chain.seal(row, head["sha256"] if head is not None else chain.GENESIS)
+    return _INSERT.run(conn, row)
 
 
 def append_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """New timeline events, in one statement; their ids in the order of `rows`."""
+    """New timeline events, in one statement, each linked after its claim's head (several of one claim
+    one after the other, in the order of `rows`); their ids in that order."""
     if not rows:
         return []
+    linked = [{**_NULLABLE, **r} for r in rows]
+    claim_ids = sorted({r["claim_id"] for r in linked})
+    _lock(conn, claim_ids)
+    heads = heads_of(conn, claim_ids)
+    chain.link(linked, heads)
     return list(
-        conn.execute(insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), rows).scalars()
+        conn.execute(insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), linked).scalars()
     )
+
+
+def heads_of(conn: Connection, claim_ids: Sequence[int]) -> dict[int, str]:
+    """The sha256 of each claim's last event; a claim without events is left out."""
+    out: dict[int, str] = {}
+    for i in range(0, len(claim_ids), _HEADS_CHUNK):
+        last = (
+            select(func.max(EVENTS.c.id))
+            .where(EVENTS.c.claim_id.in_(claim_ids[i : i + _HEADS_CHUNK]))
+            .group_by(EVENTS.c.claim_id)
+        )
+        found = conn.execute(select(EVENTS.c.claim_id, EVENTS.c.sha256).where(EVENTS.c.id.in_(last)))
+        out.update((claim_id, sha256) for claim_id, sha256 in found)
+    return out
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a claim's chain stands: its last event's sha256 (GENESIS before any) and how many events."""
+
+    sha256: str
+    events: int
+
+
+def head(conn: Connection, claim_id: int) -> ChainHead:
+    """The claim's chain head: what a copy of its timeline (PDF, dossier) carries, to check it later."""
+    count = select(func.count()).where(EVENTS.c.claim_id == claim_id).scalar_subquery()
+    found = conn.execute(
+        select(EVENTS.c.sha256, count.label("events"))
+        .where(EVENTS.c.claim_id == claim_id)
+        .order_by(EVENTS.c.id.desc())
+        .limit(1)
+    ).first()
+    return ChainHead(chain.GENESIS, 0) if found is None else ChainHead(found.sha256, int(found.events))
 
 
 def of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
@@ -38,3 +121,46 @@ def of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
             .order_by(EVENTS.c.id)
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class ChainPage:
+    """A stretch of the timelines in chain order (by claim, then id), each event with its claim's
+    reference, and the letters of those events (with their HTML), by event id in the order written."""
+
+    events: list[Row[Any]]
+    letters: dict[int, list[Row[Any]]]
+
+
+def chain_pages(conn: Connection, claim_id: int | None = None, size: int = 1000) -> Iterator[ChainPage]:
+    """Every event (or those of one claim) in chain order, `size` at a time: memory stays that of one
+    page however many claims there are."""
+    query = (
+        select(EVENTS, CLAIMS.c.reference)
+        .join(CLAIMS, CLAIMS.c.id == EVENTS.c.claim_id)
+        .order_by(EVENTS.c.claim_id, EVENTS.c.id)
+        .limit(size)
+    )
+    if claim_id is not None:
+        query = query.where(EVENTS.c.claim_id == claim_id)
+    after: tuple[int, int] | None = None
+    while True:
+        page = query if after is None else query.where(tuple_(EVENTS.c.claim_id, EVENTS.c.id) > after)
+        events = list(conn.execute(page).all())
+        if not events:
+            return
+        first, last = events[0], events[-1]
+        ids = {e.id for e in events}
+        letters: dict[int, list[Row[Any]]] = {}
+        # by claim (LETTERS is indexed by claim, not by event); a claim split over two pages is read twice
+        for letter in conn.execute(
+            select(LETTERS.c.id, LETTERS.c.event_id, LETTERS.c.template, LETTERS.c.sha256, LETTERS.c.html)
+            .where(LETTERS.c.claim_id.between(first.claim_id, last.claim_id))
+            .order_by(LETTERS.c.id)
+        ):
+            if letter.event_id in ids:
+                letters.setdefault(letter.event_id, []).append(letter)
+        yield ChainPage(events, letters)
+        if len(events) < size:
+            return
+        after = (last.claim_id, last.id)
