@@ -26,6 +26,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to `revision` (a test of a revision's upgrade starts from before it)."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 # The timeline is append-only, and the database says so: UPDATE and DELETE on timeline_events are refused
 # by a trigger (TRUNCATE, which tests use to empty PostgreSQL, is neither). The revision that builds the
 # hash chain creates them; anything that builds the schema another way must run these too.

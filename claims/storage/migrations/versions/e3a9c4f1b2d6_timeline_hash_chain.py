@@ -120,7 +120,8 @@ def downgrade() -> None:
     op.drop_index('uq_timeline_events_claim_prev', table_name='timeline_events')
     op.create_index('ix_timeline_events_claim_id', 'timeline_events', ['claim_id'], unique=False)
     op.drop_index('ix_timeline_events_claim_id_id', table_name='timeline_events')
-    # the letters each event lists stay in its data: the letters table holds them all the same
-    with op.batch_alter_table('timeline_events', schema=None) as batch_op:
-        batch_op.drop_column('sha256')
-        batch_op.drop_column('prev_sha256')
+    # the letters each event lists stay in its data: the letters table holds them all the same.
+    # Not batch mode: rebuilding the table on SQLite drops the old one, which the rows of letters, money
+    # lines and notifications refer to; SQLite (3.35+) drops a column in place.
+    op.drop_column('timeline_events', 'sha256')
+    op.drop_column('timeline_events', 'prev_sha256')
