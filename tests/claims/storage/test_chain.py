@@ -37,7 +37,7 @@ from tests.claims.driver import Driver
 from tests.claims.service.test_migration import write_v2
 from tests.factories import Clock, World
 
-BEFORE_CHAIN = "7c41d2e8a9b0"  # the revision before e3a9c4f1b2d6 (timeline_hash_chain)
+BEFORE_CHAIN = "c5e2a8f0b7d1"  # the revision before e3a9c4f1b2d6 (timeline_hash_chain)
 
 
 def _verify(engine: Engine, reference: str | None = None) -> tuple[list[Any], Checked]:
