@@ -205,7 +205,7 @@ def claim_timeline(session: Session, rt: Runtime, reference: str, actor: User | 
     builder = _builder(conn, rt, now)
     history = next(histories(conn, builder, one_claim(view.claim.reference)))
     head = events.head(conn, view.claim.id)  # in the same read as the rows, so it is their head
-    
+
     found = claim_documents(session, reference, actor)
     return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key, head, found)
 

@@ -34,7 +34,7 @@ from claims.storage.repositories import claims, events
 from claims.storage.schema import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL, MIGRATIONS, downgrade, upgrade
 from claims.storage.tables import EVENTS, LETTERS
 from tests.claims.driver import Driver
-from tests.claims.service.test_migration import write_v2
+from tests.claims.service.test_migration import NEW, write_v3
 from tests.factories import Clock, World
 
 BEFORE_CHAIN = "c5e2a8f0b7d1"  # the revision before e3a9c4f1b2d6 (timeline_hash_chain)
@@ -150,11 +150,13 @@ def test_every_writer_links_its_events_and_lists_its_letters(
 def test_a_migration_event_is_linked_too(engine: Engine, rt: Runtime, world: World, tmp_path: Path) -> None:
     folder = tmp_path / "workflows"
     shutil.copytree(SPEC_DIR, folder)
-    write_v2(folder)
+    write_v3(folder)
     rt2 = replace(rt, catalog=load_catalog(folder))
     ref = Driver(engine, rt, world).open("contract_breach").reference
     with Session(engine) as s:
-        assert [step.to_state for step in migrate(s, rt2, "contract_breach", 2, "cli:test")] == ["aangemeld"]
+        assert [step.to_state for step in migrate(s, rt2, "contract_breach", NEW, "cli:test")] == [
+            "aangemeld"
+        ]
     opened, migrated = _events(engine, _claim_id(engine, ref))
     assert (migrated.kind, migrated.prev_sha256) == ("migrated", opened.sha256)
     assert _verify(engine, ref)[0] == []

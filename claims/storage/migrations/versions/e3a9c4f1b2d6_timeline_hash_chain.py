@@ -1,7 +1,7 @@
 """timeline_events: a hash chain per claim, append-only in the database
 
 Revision ID: e3a9c4f1b2d6
-Revises: c5e2a8f0b7d1
+Revises: d0c5a1e7f3b2
 Create Date: 2026-12-05 10:00:00.000000
 """
 
@@ -18,7 +18,7 @@ from claims.storage.schema import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL
 
 
 revision: str = 'e3a9c4f1b2d6'
-down_revision: str | None = 'c5e2a8f0b7d1'
+down_revision: str | None = 'd0c5a1e7f3b2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
