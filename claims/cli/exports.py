@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from claims.cli.context import acting_user, engine, runtime
+from claims.cli.context import acting_user, engine, runtime, settings
 from claims.cli.errors import domain_errors, fail
+from claims.exports.dossier import export_dossier
 from claims.exports.query import count_portfolio
 from claims.exports.timelines import (
     CLAIM_FORMATS,
@@ -107,6 +108,25 @@ def export_timeline(
         export = export_claim(session, runtime(), reference.strip(), fmt, user, "cli")
     target = _write_export(export, chosen_target)
     typer.echo(f"{reference}: tijdlijn geschreven naar {target}")
+
+
+@app.command("dossier")
+def export_dossier_command(
+    reference: str,
+    output: OutputOption = None,
+    actor: ExportAsOption = None,
+) -> None:
+    """Het hele dossier van één claim als ZIP: tijdlijn, alle brieven, alle documenten en een manifest met de
+    sha256 van elk bestand en de kop van de keten (voor een advocaat of Kifid)."""
+    chosen_target = _output_target(output)
+    with Session(engine(), expire_on_commit=False) as session, domain_errors():
+        user = acting_user(session, actor) if actor else None
+    with domain_errors():
+        export = export_dossier(
+            engine(), runtime(), settings().document_store(), reference.strip(), user, "cli"
+        )
+        target = _write_export(export, chosen_target)
+    typer.echo(f"{reference}: dossier geschreven naar {target}")
 
 
 @app.command("portfolio")

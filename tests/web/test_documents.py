@@ -427,3 +427,28 @@ def test_an_expert_sees_the_shared_documents_and_uploads_their_report_on_the_cla
         ("Intern memo", "internal"),
         ("Expertiserapport", "shared"),
     ]
+
+
+def test_the_dossier_zip_through_the_api_and_the_page_holds_the_uploaded_document(
+    app: Any, api: TestClient, engine: Engine, as_handler: dict[str, str], world: World
+) -> None:
+    ref = open_via_api(api, as_handler)
+    assert fire(api, as_handler, ref, "start_coverage_check", {}).status_code == 200
+    assert upload(api, as_handler, ref).status_code == 201
+    as_manager = bearer(engine, world.manager)
+    assert api.get(f"/api/claims/{ref}/dossier.zip", headers=as_handler).status_code == 403
+    assert api.head(f"/api/claims/{ref}/dossier.zip", headers=as_manager).status_code == 405
+    r = api.get(f"/api/claims/{ref}/dossier.zip", headers=as_manager)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert f'filename="{ref}-dossier.zip"' in r.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        names = zf.namelist()
+        assert any(n.startswith("documenten/") and zf.read(n) == PDF for n in names)
+        assert sum(n.startswith("brieven/") for n in names) == 2  # to the insured and to the claimant
+        manifest = zf.read("manifest.json").decode()
+    assert hashlib.sha256(PDF).hexdigest() in manifest
+    with TestClient(app, follow_redirects=False) as page:
+        page.cookies.update(client_for(app, world.manager.email).cookies)
+        shown = page.get(f"/claims/{ref}")
+        assert 'id="dossier"' in shown.text
+        assert page.get(f"/claims/{ref}/dossier.zip").status_code == 200

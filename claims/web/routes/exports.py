@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from claims.exports.dossier import export_dossier
 from claims.exports.timelines import (
     CLAIM_FORMATS,
     ExportFormat,
@@ -29,6 +30,7 @@ from claims.web.files import attachment
 from claims.web.pages import dashboard_page
 from claims.web.schemas import (
     API_AUTH,
+    BINARY,
     CSV,
     IN_ADDRESS,
     KINDS,
@@ -48,6 +50,7 @@ api_router = APIRouter(
     prefix=API_PREFIX, tags=["api"], dependencies=[*API_AUTH, *NO_HEAD], route_class=ReleasingRoute
 )
 
+Reference = Annotated[str, Path(description="het schadenummer", json_schema_extra=IN_ADDRESS)]
 FORMAT_HELP = "pdf, csv, xlsx of json"
 PORTFOLIO_HELP = "csv of xlsx"
 FROM_HELP = "gemeld vanaf, JJJJ-MM-DD (1900-2999); leeg: geen grens"
@@ -73,6 +76,13 @@ def claim_export(ctx: Web, db: Db, viewer: PageViewer, reference: str, format: s
     return attachment(
         export_claim(db, ctx.rt, reference, parse_format(format, CLAIM_FORMATS), viewer.user, "web")
     )
+
+
+@router.get("/claims/{reference}/dossier.zip")
+def dossier_export(ctx: Web, viewer: PageViewer, reference: str) -> Response:
+    """The claim's whole file as one ZIP: timeline, letters, documents, manifest."""
+    check_is_manager(viewer.user)
+    return attachment(export_dossier(ctx.engine, ctx.rt, ctx.documents, reference, viewer.user, "web"))
 
 
 @router.get("/exports/timelines")
@@ -101,6 +111,17 @@ def portfolio_export(
         )  # fmt: skip
     except InvalidInput as exc:
         return dashboard_page(request, ctx, db, viewer, export_values=values, export_errors=exc.errors)
+
+
+@api_router.get(
+    "/claims/{reference}/dossier.zip",
+    summary="Het hele dossier van een claim als ZIP (managers): tijdlijn, brieven, documenten, manifest",
+    response_class=Response,
+    responses=answers(403, 404, files={"application/zip": BINARY}),
+)
+def api_dossier_export(reference: Reference, ctx: Web, viewer: ApiViewer) -> Response:
+    check_is_manager(viewer.user)
+    return attachment(export_dossier(ctx.engine, ctx.rt, ctx.documents, reference, viewer.user, "api"))
 
 
 @api_router.get(

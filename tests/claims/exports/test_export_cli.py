@@ -4,8 +4,10 @@ written, options named in errors with the CLI's exit codes, nothing recorded for
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,17 @@ def test_audit_lists_the_exports_newest_first(db: Path, tmp_path: Path) -> None:
     listing = ok(cli(db, "audit", "--limit", "1")).splitlines()
     assert len(listing) == 1
     assert "export_timeline" in listing[0] and "pdf" in listing[0] and "CF-2026-000006" in listing[0]
+
+
+def test_export_dossier_writes_the_zip_of_a_seeded_case(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dossier.zip"
+    done = ok(cli(db, "export", "dossier", "CF-2025-000001", "-o", str(out)))
+    assert "dossier geschreven naar" in done
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        manifest = json.loads(zf.read("manifest.json"))
+        for f in manifest["files"]:
+            assert hashlib.sha256(zf.read(f["pad"])).hexdigest() == f["sha256"]
+    assert "tijdlijn.pdf" in names and any(n.startswith("brieven/") for n in names)
+    assert manifest["claim"] == "CF-2025-000001" and len(manifest["chain_head"]) == 64
+    assert "fout:" in cli(db, "export", "dossier", "CF-2099-999999").stderr
