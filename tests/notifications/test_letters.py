@@ -177,3 +177,58 @@ def test_a_template_without_a_version_is_refused(tmp_path: Path) -> None:
         LetterRenderer(tmp_path).render("kaal", {"x": 1})
     with pytest.raises(LetterError, match="onbekende brief"):
         LetterRenderer(tmp_path).render("bestaat_niet", {})
+
+
+# a letter to each kind of outside party: its address block, its own reference, the copies
+ADDRESSEES: dict[str, dict[str, Any]] = {
+    "insured": {
+        "name": "ERP Solutions B.V.",
+        "lines": ["ERP Solutions B.V.", "t.a.v. mevrouw K. Jansen", "Stationsplein 1", "3511 ED  UTRECHT"],
+        "reference": "ERP/2025/117",
+        "role_label": "Verzekerde",
+    },
+    "claimant": {
+        "name": "Logistiek Dienstverlener B.V.",
+        "lines": ["Logistiek Dienstverlener B.V.", "t.a.v. G. Dekker", "Havenweg 18", "3013 AK  ROTTERDAM"],
+        "reference": "LD-INK-2025-88",
+        "role_label": "Benadeelde",
+    },
+    "counsel": {
+        "name": "Boer Advocaten",
+        "lines": ["Boer Advocaten", "t.a.v. mr. A. de Boer", "Herengracht 450", "1017 CA  AMSTERDAM"],
+        "reference": "BA-2025/0913",
+        "role_label": "Advocaat/gemachtigde benadeelde",
+    },
+    "broker": {
+        "name": "Assurantiekantoor De Wit B.V.",
+        "lines": ["Assurantiekantoor De Wit B.V.", "Markt 4", "5211 JX  'S-HERTOGENBOSCH"],
+        "reference": "DW-88",
+        "role_label": "Tussenpersoon",
+    },
+}
+
+
+@pytest.mark.parametrize("role", sorted(ADDRESSEES))
+@pytest.mark.parametrize("name", sorted(EXPECTED - {"escalatie"}))
+def test_every_letter_to_every_outside_party_has_its_address_block_and_kenmerk(
+    renderer: LetterRenderer, name: str, role: str, tmp_path: Path
+) -> None:
+    whom = ADDRESSEES[role] | {"attention": "", "email": "", "channel": "post", "party_id": 7, "role": role}
+    copy = {**ADDRESSEES["broker"], "role": "broker", "channel": "post", "party_id": 8}
+    letter = renderer.render(name, facts(recipient=whom, copies=[copy] if role != "broker" else []))
+    pdf = tmp_path / f"{name}-{role}.pdf"
+    pdf.write_bytes(to_pdf(letter.html))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [line.strip() for line in text.splitlines()]
+    block = [
+        next(i for i, line in enumerate(lines) if line.startswith(x.split("  ")[0])) for x in whom["lines"]
+    ]
+    assert block == sorted(block) and block[-1] - block[0] == len(block) - 1, (whom["lines"], text[:600])
+    flat = " ".join(text.split())
+    assert f"Uw kenmerk {whom['reference']}" in flat and "Ons kenmerk CF-2025-000001" in flat
+    assert ("Polisnummer BAV-2021-0001" in flat) == (role in ("insured", "broker"))
+    if role != "broker":
+        assert "Kopie aan: Assurantiekantoor De Wit B.V. (tussenpersoon)" in flat
+    assert "B.V.." not in flat and "N.V.." not in flat
