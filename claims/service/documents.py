@@ -24,7 +24,7 @@ from claims.documents.upload import Upload
 from claims.errors import CannotAnswer, ClaimNotFound, DocumentNotFound
 from claims.people.permissions import check_may_act
 from claims.runtime import Runtime
-from claims.service.timeline import append_event
+from claims.service.timeline import append_aside
 from claims.storage.db import Db, in_write
 from claims.storage.models import Role, User
 from claims.storage.records import ClaimRecord
@@ -110,17 +110,13 @@ def add_document(
     def work(conn: Connection) -> DocumentAdded:
         claim = _claim_for(conn, reference, actor)
         now = rt.clock()
-        event_id = append_event(
+        event_id = append_aside(
             conn,
-            claim_id=claim.id,
-            claim_version=claim.version,
-            at=now,
-            actor_id=actor.id,
-            kind="document",
-            trigger=None,
-            from_state=claim.state,
-            to_state=claim.state,
-            data={
+            claim,
+            actor.id,
+            now,
+            "document",
+            {
                 "title": fields["title"],
                 "doc_type": fields["doc_type"],
                 "sha256": sha256,
@@ -176,17 +172,13 @@ def mark_answer(db: Db, rt: Runtime, reference: str, document_id: int, request: 
             raise CannotAnswer({"request": f"informatieverzoek {request + 1} is al beantwoord"})
         if not documents.mark_answer(conn, document_id, request):
             raise CannotAnswer({"document": "beantwoordt al een informatieverzoek"})
-        return append_event(
+        return append_aside(
             conn,
-            claim_id=claim.id,
-            claim_version=claim.version,
-            at=rt.clock(),
-            actor_id=actor.id,
-            kind="document_answer",
-            trigger=None,
-            from_state=claim.state,
-            to_state=claim.state,
-            data={
+            claim,
+            actor.id,
+            rt.clock(),
+            "document_answer",
+            {
                 "document_id": document_id,
                 "title": document.title,
                 "sha256": document.sha256,

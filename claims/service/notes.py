@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 from claims.errors import ClaimNotFound
 from claims.people.permissions import check_may_act
 from claims.runtime import Runtime
-from claims.service.timeline import append_event
+from claims.service.timeline import append_aside
 from claims.storage.db import Db, in_write
 from claims.storage.models import User
 from claims.storage.repositories import claims
@@ -31,18 +31,6 @@ def add_note(db: Db, rt: Runtime, reference: str, text: str, actor: User) -> int
         if claim is None:
             raise ClaimNotFound(f"Claim {reference} bestaat niet.")
         check_may_act(actor, claim)
-        return append_event(
-            conn,
-            claim_id=claim.id,
-            claim_version=claim.version,
-            at=rt.clock(),
-            actor_id=actor.id,
-            kind="note",
-            trigger=None,
-            from_state=claim.state,
-            to_state=claim.state,
-            data={},
-            note=text,
-        )
+        return append_aside(conn, claim, actor.id, rt.clock(), "note", {}, note=text)
 
     return in_write(db, work)

@@ -13,7 +13,7 @@ from claims.errors import ClaimNotFound, PartyNotFound
 from claims.parties.fields import bare_party, clean_party
 from claims.people.permissions import check_may_act
 from claims.runtime import Runtime
-from claims.service.timeline import append_event
+from claims.service.timeline import append_aside
 from claims.storage.db import Db, in_write
 from claims.storage.models import PartyRole, Role, User
 from claims.storage.records import ClaimRecord, PolicyRecord
@@ -106,18 +106,9 @@ def _event(
     name: str,
     fields: list[str],
 ) -> None:
-    append_event(
-        conn,
-        claim_id=claim.id,
-        claim_version=claim.version,
-        at=at,
-        actor_id=actor.id,
-        kind=kind,
-        trigger=None,
-        from_state=claim.state,
-        to_state=claim.state,
-        # the names of the fields only: a bank account's number is not for everyone who reads the timeline
-        data={"party_id": party_id, "role": role, "name": name, "fields": fields},
+    # the names of the fields only: a bank account's number is not for everyone who reads the timeline
+    append_aside(
+        conn, claim, actor.id, at, kind, {"party_id": party_id, "role": role, "name": name, "fields": fields}
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from claims.errors import ClaimNotFound
 from claims.people.permissions import check_may_act, visible_claims
 from claims.runtime import Runtime
-from claims.service.timeline import append_event
+from claims.service.timeline import append_aside
 from claims.storage.db import Db, in_write
 from claims.storage.models import Role, User
 from claims.storage.repositories import audit, claims, letters
@@ -123,15 +123,11 @@ def _event(
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     check_may_act(actor, claim)
-    append_event(
+    append_aside(
         conn,
-        claim_id=claim.id,
-        claim_version=claim.version,
-        at=at,
-        actor_id=actor.id,
-        kind=kind,
-        trigger=None,
-        from_state=claim.state,
-        to_state=claim.state,
-        data={"letter_id": letter_id, "title": title, **({"note": note} if note else {})},
+        claim,
+        actor.id,
+        at,
+        kind,
+        {"letter_id": letter_id, "title": title, **({"note": note} if note else {})},
     )

@@ -8,11 +8,38 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from claims.storage.records import ClaimRecord
 from claims.storage.repositories import events
 
 
 def append_event(conn: Connection, **values: Any) -> int:
     return events.append(conn, **values)
+
+
+def append_aside(
+    conn: Connection,
+    claim: ClaimRecord,
+    actor_id: int | None,
+    at: datetime,
+    kind: str,
+    data: Mapping[str, Any],
+    note: str = "",
+) -> int:
+    """An event beside the claim's course (a note, a party, a document, a letter posted): the claim
+    stays in its state and at its version."""
+    return events.append(
+        conn,
+        claim_id=claim.id,
+        claim_version=claim.version,
+        at=at,
+        actor_id=actor_id,
+        kind=kind,
+        trigger=None,
+        from_state=claim.state,
+        to_state=claim.state,
+        data=dict(data),
+        note=note,
+    )
 
 
 def jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
