@@ -3,18 +3,21 @@ copy per addressee by post), marking them printed, and a letter that came back u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from html import escape
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from claims.errors import ClaimNotFound
+from claims.parties.fields import address_lines
 from claims.people.permissions import check_may_act, visible_claims
 from claims.runtime import Runtime
 from claims.service.timeline import append_aside
 from claims.storage.db import Db, in_write
 from claims.storage.models import Role, User
-from claims.storage.repositories import audit, claims, letters
+from claims.storage.repositories import audit, claims, letters, parties
 from claims.storage.scopes import visible
 from claims.text import unstorable
 from notifications.letters import to_pdf_many
@@ -55,12 +58,38 @@ def print_run(db: Db, rt: Runtime, actor: User, channel: str) -> tuple[bytes, li
                     "detail": {"letters": [r.id for r in rows]},
                 },
             )
-        return [r.html for r in rows for _ in range(r.post_count)], [r.id for r in rows]
+        return [html for r in rows for html in _envelopes(conn, r)], [r.id for r in rows]
 
     htmls, ids = in_write(db, work)
     if not ids:
         raise ValueError("er wachten geen brieven op de post")
     return to_pdf_many(htmls), ids
+
+
+def _envelopes(conn: Connection, letter: Any) -> list[str]:
+    """What goes in the envelopes of one letter: the letter itself when its addressee takes post, and
+    for each copy by post the letter with that copy's address in the window, marked as a copy (the stored
+    letter stays the record; only where the copy goes differs)."""
+    out = [letter.html] if letter.channel == "post" else []
+    for c in letter.copies:
+        if c["channel"] != "post":
+            continue
+        party = parties.by_id(conn, c["party_id"]) if c.get("party_id") is not None else None
+        lines = address_lines(party) if party is not None else [c["name"]]
+        out.append(_as_copy(letter.html, lines, letter.recipient_name))
+    return out
+
+
+_ADDRESS = re.compile(r'<div class="adres">.*?</div>', re.S)
+
+
+def _as_copy(html: str, lines: list[str], addressee: str) -> str:
+    block = "<br>".join(escape(line) for line in lines)
+    marked = (
+        f'<div class="adres">{block}</div>'
+        f'<p class="kopie-van"><strong>KOPIE</strong> van onze brief aan {escape(addressee)}</p>'
+    )
+    return _ADDRESS.sub(lambda _m: marked, html, count=1)
 
 
 def mark_printed(db: Db, rt: Runtime, letter_ids: Sequence[int], actor: User) -> list[int]:

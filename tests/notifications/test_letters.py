@@ -232,3 +232,8 @@ def test_every_letter_to_every_outside_party_has_its_address_block_and_kenmerk(
     if role != "broker":
         assert "Kopie aan: Assurantiekantoor De Wit B.V. (tussenpersoon)" in flat
     assert "B.V.." not in flat and "N.V.." not in flat
+    # a block tag at a line's end must not glue the words around it together
+    if role == "counsel" and name == "ontvangstbevestiging_benadeelde":
+        assert "uw cliënt, Logistiek Dienstverlener B.V., haar aansprakelijk" in flat
+    if role == "claimant" and name in ("ontvangstbevestiging_benadeelde", "schikkingsvoorstel"):
+        assert "dat u haar aansprakelijk" in flat or "doen wij u zonder" in flat

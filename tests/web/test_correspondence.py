@@ -48,6 +48,8 @@ def test_the_claim_page_lists_its_letters_and_the_timeline_links_them(
         assert page.count(f'href="/letters/{letter_id}"') == 2  # the letters section and the timeline
     # where each went: the expert reads theirs in claimflow; the test policy's holder has no address yet
     assert "in claimflow" in section
+    # only a copy is marked as one: here the insured's copy of the claimant's acknowledgement
+    assert section[: section.index("</table>")].count("<small>kopie:</small>") == 1
     assert "geen e-mailadres en geen volledig adres: vul de partij aan" in section
 
 

@@ -311,9 +311,10 @@ def test_a_received_letter_answers_an_open_request_for_information(
     ).json()
     url = f"/api/claims/{ref}/documents"
     refused = api.post(f"{url}/{report['id']}/answer", json={"request": 0}, headers=as_handler)
-    assert refused.status_code == 422 and "document" in refused.json()["errors"]
+    # well formed, but not possible as things stand: a conflict, with the field it concerns
+    assert refused.status_code == 409 and "document" in refused.json()["errors"]
     assert (
-        api.post(f"{url}/{letter['id']}/answer", json={"request": 1}, headers=as_handler).status_code == 422
+        api.post(f"{url}/{letter['id']}/answer", json={"request": 1}, headers=as_handler).status_code == 409
     )
 
     r = api.post(f"{url}/{letter['id']}/answer", json={"request": 0}, headers=as_handler)
@@ -323,7 +324,7 @@ def test_a_received_letter_answers_an_open_request_for_information(
         api, as_handler, ref, content=b"Nog een brief.", filename="b.txt", doc_type="correspondence_in"
     )
     closed = api.post(f"{url}/{again.json()['id']}/answer", json={"request": 0}, headers=as_handler)
-    assert closed.status_code == 422 and "al beantwoord" in closed.json()["errors"]["request"]
+    assert closed.status_code == 409 and "al beantwoord" in closed.json()["errors"]["request"]
     timeline = api.get(f"/api/claims/{ref}/timeline", headers=as_handler).json()
     answer = [e for e in timeline if e["kind"] == "document_answer"]
     assert len(answer) == 1 and answer[0]["data"]["request"] == 0

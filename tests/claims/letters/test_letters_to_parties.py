@@ -57,6 +57,15 @@ def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return " ".join(out.stdout.split())
 
 
+def _pages(pdf: bytes, tmp_path: Path) -> list[bytes]:
+    """Each page of a PDF as a PDF of its own (pdfseparate, from poppler-utils like pdftotext)."""
+    whole = tmp_path / "run.pdf"
+    whole.write_bytes(pdf)
+    subprocess.run(["pdfseparate", str(whole), str(tmp_path / "page-%d.pdf")], check=True)
+    found = sorted(tmp_path.glob("page-*.pdf"), key=lambda p: int(p.stem.split("-")[1]))
+    return [p.read_bytes() for p in found]
+
+
 def _set_up(engine: Engine, rt: Runtime, world: World) -> str:
     """A claim whose insured takes letters by e-mail under their own kenmerk, with a broker copied by post."""
     ref = Driver(engine, rt, world).open("contract_breach").reference
@@ -156,6 +165,12 @@ def test_the_print_run_prints_each_posted_copy_and_a_returned_letter_is_recorded
     printed = _pdf_text(pdf, tmp_path)
     assert printed.count("Ontvangstbevestiging van uw melding") == 2  # the insured's and the broker's
     assert printed.count("Ontvangstbevestiging van uw aanspraak") == 1  # the insured's copy
+    # each copy in its envelope: the copy's own address in the window, marked as a copy of whose letter
+    pages = [_pdf_text(page, tmp_path) for page in _pages(pdf, tmp_path)]
+    broker = next(p for p in pages if "5211 JX" in p)
+    assert "KOPIE van onze brief aan" in broker and "3511 ED UTRECHT" not in broker.split("Datum")[0]
+    insured_copy = next(p for p in pages if "Ontvangstbevestiging van uw aanspraak" in p)
+    assert "3511 ED UTRECHT" in insured_copy.split("Datum")[0] and "KOPIE van onze brief aan" in insured_copy
     with Session(engine) as s:
         assert mark_printed(s, rt, ids, world.handler) == ids
     with Session(engine) as s:
