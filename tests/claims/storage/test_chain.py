@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import shutil
 import threading
 from dataclasses import replace
@@ -37,7 +38,9 @@ from tests.claims.driver import Driver
 from tests.claims.service.test_migration import NEW, write_v3
 from tests.factories import Clock, World
 
-BEFORE_CHAIN = "c5e2a8f0b7d1"  # the revision before e3a9c4f1b2d6 (timeline_hash_chain)
+CHAIN_REVISION = MIGRATIONS / "versions" / "e3a9c4f1b2d6_timeline_hash_chain.py"
+# the revision before the chain, as the chain's revision names it (it moves when revisions are relinked)
+BEFORE_CHAIN = re.search(r"^down_revision: .*= '([0-9a-f]+)'", CHAIN_REVISION.read_text(), re.M).group(1)  # type: ignore[union-attr]
 
 
 def _verify(engine: Engine, reference: str | None = None) -> tuple[list[Any], Checked]:
