@@ -115,6 +115,11 @@ def _party(body: Any, *, changing: bool = False) -> Any:
         return body
     out = dict(body)
     if changing:  # the party changed is the claimant with no address: give the rules what they need
+        # emptying what another stored field depends on (the holder of an IBAN, the address of an
+        # e-mail channel) is rightly refused: a change leaves those as they are
+        for k in ("account_holder", "email", "channel"):
+            if k in out and _blank(out[k]):
+                del out[k]
         out.update({k: out.get(k) or v for k, v in (("street", "Kerkstraat 1"), ("city", "Utrecht"))})
     if not _blank(out.get("postcode")) or any(not _blank(out.get(k)) for k in ("street", "city")):
         out.update(
