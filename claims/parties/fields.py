@@ -61,7 +61,10 @@ EDITABLE = FIELD_NAMES - {"role"}  # a party keeps its role: another role is ano
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 )
-_PHONE = re.compile(r"\+?[0-9 ()\-.]{6,30}")
+# 6 to 30 characters that begin and end with no space (what the API's schema says: its pattern may not
+# count surrounding spaces the form strips)
+PHONE = r"\+?[0-9()\-.][0-9 ()\-.]{4,28}[0-9()\-.]"
+_PHONE = re.compile(PHONE)
 _TRUE = {"true", "1", "on", "ja", "yes"}
 _FALSE = {"false", "0", "off", "nee", "no", ""}
 

@@ -41,7 +41,7 @@ from claims.exports.timelines import (
 from claims.kinds.catalog import RECIPIENTS, SPEC_DIR, vocabulary
 from claims.kinds.intake import INTAKE_FIELDS
 from claims.parties.fields import FIELDS as PARTY_FIELDS
-from claims.parties.fields import MAX_MELDING_PARTIES, MELDING_ROLES, PartyField
+from claims.parties.fields import MAX_MELDING_PARTIES, MELDING_ROLES, PHONE, PartyField
 from claims.reads.claim_list import SORTS
 from claims.storage.models import Channel, CostType, OutboxStatus, Outcome, PartyRole, Role
 from claims.web.security import COOKIE
@@ -202,7 +202,7 @@ def _described(
 ONE_LINE = r"^\s*[^\x00\r\n]*\s*$"
 ONE_LINE_NOT_BLANK = r"^\s*[^\x00\r\n]*[^\s\x00][^\x00\r\n]*\s*$"
 KVK_PATTERN = r"^\s*([ .]*[0-9]){8}[ .]*\s*$|^\s*$"
-PHONE_PATTERN = r"^\s*(\+?[0-9 ()\-.]{6,30})?\s*$"
+PHONE_PATTERN = rf"^\s*({PHONE})?\s*$"
 EMAIL_PATTERN = (
     r"^\s*([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)+)?\s*$"
 )
