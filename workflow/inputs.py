@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from workflow.errors import InvalidInput
 from workflow.spec import FieldSpec
 
-_TRUE = {"true", "1", "on", "ja", "yes"}
-_FALSE = {"false", "0", "off", "nee", "no", ""}
+# how a yes or a no is typed (a form's checkbox, JSON, the command line)
+TRUE_WORDS = ("true", "1", "on", "ja", "yes")
+FALSE_WORDS = ("false", "0", "off", "nee", "no", "")
 _MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _NL_MONEY = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d{1,2})?$|^-?\d+(,\d{1,2})?$")
 MAX_TEXT = 20_000
@@ -95,20 +96,24 @@ def parse_value(spec: FieldSpec, value: Any, tz: ZoneInfo) -> Any:
     if kind == "datetime":
         return parse_datetime(value, spec.label, tz)
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        text = "" if value is None else str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ValueError(f"{spec.label}: ja of nee verwacht")
+        answer = parse_boolean(value)
+        if answer is None:
+            raise ValueError(f"{spec.label}: ja of nee verwacht")
+        return answer
     if kind == "choice":
         allowed = [v for v, _ in spec.choices]
         if value not in allowed:
             raise ValueError(f"{spec.label}: kies een van {', '.join(allowed)}")
         return value
     raise ValueError(f"{spec.label}: onbekend veldtype {kind}")
+
+
+def parse_boolean(value: Any) -> bool | None:
+    """A yes or a no as typed; None when it is neither."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    return True if text in TRUE_WORDS else False if text in FALSE_WORDS else None
 
 
 def parse_money(value: Any, label: str = "bedrag") -> Decimal:

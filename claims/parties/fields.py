@@ -15,6 +15,7 @@ from stdnum.nl import postcode as nl_postcode
 from claims.storage.models import Channel, PartyRole
 from claims.text import unstorable
 from workflow.errors import InvalidInput
+from workflow.inputs import parse_boolean
 
 ROLE_LABELS: Mapping[str, str] = {
     PartyRole.insured: "Verzekerde",
@@ -65,8 +66,6 @@ _EMAIL = re.compile(
 # count surrounding spaces the form strips)
 PHONE = r"\+?[0-9()\-.][0-9 ()\-.]{4,28}[0-9()\-.]"
 _PHONE = re.compile(PHONE)
-_TRUE = {"true", "1", "on", "ja", "yes"}
-_FALSE = {"false", "0", "off", "nee", "no", ""}
 
 
 def in_netherlands(country: str) -> bool:
@@ -88,7 +87,7 @@ def clean_party(raw: Mapping[str, Any], *, current: Mapping[str, Any] | None = N
             continue
         value = raw[f.name]
         if f.kind == "boolean":
-            parsed = _boolean(value)
+            parsed = parse_boolean(value)
             if parsed is None:
                 errors[f.name] = f"{f.label}: ja of nee verwacht"
             else:
@@ -126,13 +125,6 @@ def bare_party(role: str, name: str) -> dict[str, Any]:
 
 def _defaults() -> dict[str, Any]:
     return {f.name: False if f.kind == "boolean" else "" for f in FIELDS} | {"channel": Channel.post}
-
-
-def _boolean(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = "" if value is None else str(value).strip().lower()
-    return True if text in _TRUE else False if text in _FALSE else None
 
 
 def _check_rules(party: dict[str, Any], errors: dict[str, str]) -> None:

@@ -45,7 +45,7 @@ from claims.parties.fields import MAX_MELDING_PARTIES, MELDING_ROLES, PHONE, Par
 from claims.reads.claim_list import SORTS
 from claims.storage.models import Channel, CostType, OutboxStatus, Outcome, PartyRole, Role
 from claims.web.security import COOKIE
-from workflow.inputs import MAX_INTEGER, MAX_MONEY, MAX_TEXT, MAX_YEAR, MIN_YEAR
+from workflow.inputs import FALSE_WORDS, MAX_INTEGER, MAX_MONEY, MAX_TEXT, MAX_YEAR, MIN_YEAR, TRUE_WORDS
 from workflow.spec import DEADLINE_UNITS, FIELD_TYPES, FieldSpec, load_spec
 
 
@@ -93,8 +93,15 @@ MONEY_PATTERN = (
     r"|1000000000000(\.00?)?)$"
 )
 assert MAX_MONEY == 10**12, "MONEY_PATTERN spells out this limit"
-TRUE_WORDS = ["true", "1", "on", "ja", "yes"]
-FALSE_WORDS = ["false", "0", "off", "nee", "no", ""]
+# a yes or a no as workflow.inputs.parse_boolean reads it
+BOOLEAN: dict[str, Any] = {
+    "anyOf": [
+        {"type": "boolean"},
+        {"type": "null"},
+        {"type": "string", "enum": [*TRUE_WORDS, *FALSE_WORDS]},
+        {"type": "integer", "enum": [0, 1]},
+    ]
+}
 
 _blank: list[dict[str, Any]] = [{"type": "string", "pattern": BLANK}, {"type": "null"}]
 
@@ -142,15 +149,7 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         schema = {"type": "string", "pattern": DATETIME_PATTERN}
         label += " (JJJJ-MM-DDTuu:mm, zonder zone: Nederlandse tijd)"
     elif spec.type == "boolean":
-        return {
-            "anyOf": [
-                {"type": "boolean"},
-                {"type": "null"},
-                {"type": "string", "enum": TRUE_WORDS + FALSE_WORDS},
-                {"type": "integer", "enum": [0, 1]},
-            ],
-            "description": label,
-        }
+        return {**BOOLEAN, "description": label}
     elif spec.type == "choice":
         schema = {"type": "string", "enum": [value for value, _ in spec.choices]}
         label += ": " + "; ".join(f"{value} = {text}" for value, text in spec.choices)
@@ -224,15 +223,7 @@ def _party_schema(f: PartyField, *, changing: bool) -> dict[str, Any]:
     if f.name == "channel":
         return {"type": "string", "enum": [c.value for c in Channel], "description": label}
     if f.kind == "boolean":
-        return {
-            "anyOf": [
-                {"type": "boolean"},
-                {"type": "null"},
-                {"type": "string", "enum": TRUE_WORDS + FALSE_WORDS},
-                {"type": "integer", "enum": [0, 1]},
-            ],
-            "description": label,
-        }
+        return {**BOOLEAN, "description": label}
     if f.name == "name":
         return {
             "type": "string",

@@ -21,14 +21,13 @@ import schemathesis
 from claims.kinds.catalog import load_catalog
 from claims.reads.claim_list import SORTS, decode_cursor
 from workflow.errors import InvalidInput
-from workflow.inputs import parse_datetime
+from workflow.inputs import parse_boolean, parse_datetime
 from workflow.spec import FieldSpec
 
 # JSON: {"policy": a policy number, "handler": the handler the run's claims go to, "colleague": another
 # handler, "expert": an expert, "manager": a manager, "users": every user's address}
 ENV = "CLAIMFLOW_OPENAPI_FACTS"
 TZ = ZoneInfo("Europe/Amsterdam")
-TRUE = {"true", "1", "on", "ja", "yes"}
 
 
 @cache
@@ -67,7 +66,7 @@ def _melding(body: dict[str, Any]) -> dict[str, Any]:
     moment = out.get("awareness_at")
     later = isinstance(moment, str) and not _blank(moment) and parse_datetime(moment, "", TZ) > now
     personal = out.get("personal_data")
-    involved = str(personal).strip().lower() in TRUE  # True, 1, "ja", … as workflow.inputs reads them
+    involved = parse_boolean(personal) is True  # True, 1, "ja", … as the melding reads them
     if later or (involved and _blank(moment)):
         out["awareness_at"] = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     if not _blank(out.get("insured_reference")):
