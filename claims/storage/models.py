@@ -38,6 +38,7 @@ class CostType(StrEnum):
     mitigation = "mitigation"  # beredding / schadebeperking
     sgoa = "sgoa"  # Stichting Geschillenoplossing Automatisering
     interest = "interest"  # wettelijke (handels)rente
+    collection = "collection"  # buitengerechtelijke incassokosten (unpaid-fee claims)
 
 
 COST_TYPE_LABELS = {
@@ -47,17 +48,26 @@ COST_TYPE_LABELS = {
     "mitigation": "Beredding / schadebeperking",
     "sgoa": "SGOA-kosten",
     "interest": "Wettelijke rente",
+    "collection": "Incassokosten",
 }
 
-# Mitigation and expert costs are paid even above the insured sum (7:957, 7:959 BW).
-OUTSIDE_LIMIT = frozenset({CostType.mitigation, CostType.expert})
+# Paid even above the insured sum, each under the policy's own cap where it has one (7:957, 7:959 lid 1
+# BW; interest on the covered part by the BAV conditions): claims.money.cover holds the rules.
+OUTSIDE_LIMIT = frozenset(
+    {CostType.mitigation, CostType.expert, CostType.defence, CostType.sgoa, CostType.interest}
+)
 
 
 class MoneyKind(StrEnum):
     reserve = "reserve"  # a change of the reserve (positive or negative)
     payment = "payment"
     deductible = "deductible"  # eigen risico borne by the insured, applied once per claim
-    recovery = "recovery"
+    recovery = "recovery"  # received from a liable third party (regres, 7:962 BW): a positive amount
+    # what a settlement above the cover leaves to the insured (not paid by the insurer)
+    insured_share = "insured_share"
+    # the deductible the insurer paid the claimant with the damages and collects from the insured: a
+    # positive line when it is claimed, a negative one when it is received
+    deductible_due = "deductible_due"
 
 
 def _money(nullable: bool = False) -> Any:
@@ -94,6 +104,17 @@ class Policy(SQLModel, table=True):
     cover_per_year: Decimal = _money()  # per verzekeringsjaar
     deductible: Decimal = _money()  # eigen risico per aanspraak
     territory: str = "wereld, excl. VS/Canada"
+    # claims-made: the policy period ends here (None: running) and claims may still be reported until
+    # the end of the extended reporting period (uitloop), if any
+    end_date: date | None = None
+    reporting_until: date | None = None
+    # optional caps on the costs paid outside the insured sum (7:963 lets a business policy deviate from
+    # 7:959); None: no cap, the default
+    cap_mitigation: Decimal | None = _money(nullable=True)
+    cap_expert: Decimal | None = _money(nullable=True)
+    cap_defence: Decimal | None = _money(nullable=True)
+    cap_sgoa: Decimal | None = _money(nullable=True)
+    cap_interest: Decimal | None = _money(nullable=True)
 
 
 class PartyRole(StrEnum):
@@ -179,6 +200,8 @@ class Claim(SQLModel, table=True):
     personal_data: bool = False
     data_role: str | None = None  # controller | processor
     amount_claimed: Decimal = _money()
+    # the first claim of a series of related errors: one claim for the limit and the deductible
+    series_id: int | None = Field(default=None, index=True)  # a claims.id (kept by the service)
     # Facts gathered along the way (expert report, settlement proposal awaiting approval, reasons).
     case_data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _moment()
@@ -289,6 +312,67 @@ class Invoice(SQLModel, table=True):
     amount: Decimal = _money()
     due_date: date
     paid: bool = False
+    paid_on: date | None = None
+    note: str = Field(default="", sa_column_kwargs={"server_default": ""})  # why it last changed
+
+
+class PaymentStatus(StrEnum):
+    proposed = "proposed"  # above the proposer's authority: waits for a manager
+    approved = "approved"  # to be paid: in the payments list and the bank file
+    paid = "paid"
+    cancelled = "cancelled"
+
+
+class Payment(SQLModel, table=True):
+    """A transfer to one payee: what a transition paid one party of the claim (its money lines per cost
+    type sum to the amount), with the IBAN it goes to as it was when the payment was made."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_status", "status", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="timeline_events.id")
+    proposal_id: int | None = Field(default=None, foreign_key="proposals.id")
+    reference: str = Field(unique=True)  # betalingskenmerk: CF-2026-000001-B01
+    payee_party_id: int = Field(foreign_key="parties.id")
+    payee_name: str
+    iban: str
+    account_holder: str
+    amount: Decimal = _money()
+    # per cost type, e.g. {"damages": "37500.00", "interest": "812.40"}
+    parts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    description: str = ""
+    status: str = PaymentStatus.approved
+    proposed_by: int = Field(foreign_key="users.id")
+    approved_by: int | None = Field(default=None, foreign_key="users.id")
+    approved_at: datetime | None = _moment(nullable=True)
+    paid_on: date | None = None
+    paid_marked_by: int | None = Field(default=None, foreign_key="users.id")
+    cancelled_at: datetime | None = _moment(nullable=True)
+    cancel_reason: str = ""
+    created_at: datetime = _moment()
+
+
+class Proposal(SQLModel, table=True):
+    """A transition that went above its actor's authority: held, with what was typed, until a manager
+    approves it (then it is fired as typed) or rejects it. Four eyes: never by the proposer."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_open", "status", "claim_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    trigger: str
+    inputs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # what was weighed: amounts to pay and reserves, the proposer's limit, why it needs a manager
+    weighed: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    amount: Decimal = _money()  # what the approver's own authority must cover
+    reasons: str = ""
+    status: str = "open"  # open | approved | rejected | withdrawn
+    proposed_by: int = Field(foreign_key="users.id")
+    proposed_at: datetime = _moment()
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = _moment(nullable=True)
+    comment: str = ""
 
 
 class InterestRate(SQLModel, table=True):

@@ -35,6 +35,7 @@ class ClaimRecord(Record):
     personal_data: bool
     data_role: str | None
     amount_claimed: Decimal
+    series_id: int | None
     case_data: dict[str, Any]
     created_at: datetime
     state_entered_at: datetime
@@ -53,6 +54,13 @@ class PolicyRecord(Record):
     cover_per_year: Decimal
     deductible: Decimal
     territory: str
+    end_date: date | None
+    reporting_until: date | None
+    cap_mitigation: Decimal | None
+    cap_expert: Decimal | None
+    cap_defence: Decimal | None
+    cap_sgoa: Decimal | None
+    cap_interest: Decimal | None
 
 
 class PartyRecord(Record):
@@ -147,6 +155,50 @@ class InvoiceRecord(Record):
     amount: Decimal
     due_date: date
     paid: bool
+    paid_on: date | None
+    note: str
+
+
+class PaymentRecord(Record):
+    __slots__ = ()
+    id: int
+    claim_id: int
+    event_id: int | None
+    proposal_id: int | None
+    reference: str
+    payee_party_id: int
+    payee_name: str
+    iban: str
+    account_holder: str
+    amount: Decimal
+    parts: dict[str, Any]
+    description: str
+    status: str
+    proposed_by: int
+    approved_by: int | None
+    approved_at: datetime | None
+    paid_on: date | None
+    paid_marked_by: int | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    created_at: datetime
+
+
+class ProposalRecord(Record):
+    __slots__ = ()
+    id: int
+    claim_id: int
+    trigger: str
+    inputs: dict[str, Any]
+    weighed: dict[str, Any]
+    amount: Decimal
+    reasons: str
+    status: str
+    proposed_by: int
+    proposed_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+    comment: str
 
 
 class RateRecord(Record):

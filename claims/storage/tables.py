@@ -17,7 +17,9 @@ from claims.storage.models import (
     Notification,
     OutboxMessage,
     Party,
+    Payment,
     Policy,
+    Proposal,
     ReferenceCounter,
     TimelineEvent,
     User,
@@ -47,3 +49,5 @@ OUTBOX = _table(OutboxMessage)
 AUDIT = _table(AuditEntry)
 PARTIES = _table(Party)
 DOCUMENTS = _table(Document)
+PAYMENTS = _table(Payment)
+PROPOSALS = _table(Proposal)

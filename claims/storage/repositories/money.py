@@ -70,7 +70,16 @@ def unpaid_invoices(conn: Connection, claim_id: int) -> list[InvoiceRecord]:
 
 def add_invoice(conn: Connection, claim_id: int, number: str, amount: Decimal, due_date: date) -> None:
     _INSERT_INVOICE.run(
-        conn, {"claim_id": claim_id, "number": number, "amount": amount, "due_date": due_date, "paid": False}
+        conn,
+        {
+            "claim_id": claim_id,
+            "number": number,
+            "amount": amount,
+            "due_date": due_date,
+            "paid": False,
+            "paid_on": None,
+            "note": "",
+        },
     )
 
 
