@@ -6,7 +6,7 @@ Rates change per half year; at the end of each year the interest due is added to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +20,36 @@ class RatePeriod:
     rate: Decimal  # percent a year
 
 
+@dataclass(frozen=True)
+class InterestPeriod:
+    """One stretch of days at one rate on one base, as a page shows it.
+
+    `start` and `end` are the first and last day counted (both inclusive). `base` is the principal plus
+    the interest capitalised before this period, and `interest` what the period adds, both in cents for
+    display: the periods' `interest` sums exactly to `statutory_interest`, so a period may show a cent
+    more or less than its own amount rounded alone (never a cent or more off its exact amount).
+    `capitalised` says the year closed on `end` and the year's interest was added to the base of the next
+    period (6:119 lid 2 BW)."""
+
+    start: date
+    end: date
+    days: int
+    rate: Decimal
+    base: Decimal
+    interest: Decimal
+    capitalised: bool
+
+
+@dataclass(frozen=True)
+class _Step:
+    after: date  # the period runs over the days (after, end]
+    end: date
+    rate: Decimal
+    base: Decimal  # unrounded
+    capitalised: bool
+    so_far: Decimal  # interest up to and including `end`, unrounded
+
+
 def _add_year(d: date) -> date:
     try:
         return d.replace(year=d.year + 1)
@@ -27,12 +57,11 @@ def _add_year(d: date) -> date:
         return d.replace(year=d.year + 1, day=28)
 
 
-def statutory_interest(
-    principal: Decimal, due_date: date, until: date, rates: Sequence[RatePeriod]
-) -> Decimal:
-    """Interest on `principal` from the day after `due_date` up to and including `until`."""
+def _steps(principal: Decimal, due_date: date, until: date, rates: Sequence[RatePeriod]) -> Iterator[_Step]:
+    # The one computation both public functions read, so the breakdown can never tell another story than
+    # the total. Nothing is rounded here: the total is rounded once, at the end.
     if until <= due_date or principal <= 0:
-        return Decimal("0.00")
+        return
     ordered = sorted(rates, key=lambda r: r.valid_from)
     if not ordered or ordered[0].valid_from > due_date + timedelta(days=1):
         raise ValueError(f"no interest rate known for {due_date + timedelta(days=1)}")
@@ -44,10 +73,51 @@ def statutory_interest(
         boundaries = [until, year_end, *(r.valid_from - timedelta(days=1) for r in ordered)]
         end = min(b for b in boundaries if b > start)
         rate = next(r.rate for r in reversed(ordered) if r.valid_from <= start + timedelta(days=1))
+        period_base = base
         accrued += base * rate / 100 * (end - start).days / 365
-        start = end
-        if start == year_end:
+        capitalised = end == year_end
+        if capitalised:
             base += accrued
             accrued = Decimal(0)
             year_end = _add_year(year_end)
-    return (base + accrued - principal).quantize(CENT, rounding=ROUND_HALF_UP)
+        # the same expression the total has always been rounded from, so a result never moves a cent
+        yield _Step(start, end, rate, period_base, capitalised, base + accrued - principal)
+        start = end
+
+
+def statutory_interest(
+    principal: Decimal, due_date: date, until: date, rates: Sequence[RatePeriod]
+) -> Decimal:
+    """Interest on `principal` from the day after `due_date` up to and including `until` (6:119 and
+    6:119a BW, compounded yearly per 6:119 lid 2), days counted 1/365 in leap years too, rounded once to
+    cents half-up. ValueError when `rates` does not reach back to the first day counted."""
+    total = Decimal(0)
+    for step in _steps(principal, due_date, until, rates):
+        total = step.so_far
+    return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def interest_breakdown(
+    principal: Decimal, due_date: date, until: date, rates: Sequence[RatePeriod]
+) -> list[InterestPeriod]:
+    """The periods of `statutory_interest` (6:119, 6:119a BW), split at each rate change and at each
+    yearly anniversary of `due_date` (6:119 lid 2); their `interest` sums exactly to its total."""
+    periods: list[InterestPeriod] = []
+    shown = Decimal("0.00")
+    for step in _steps(principal, due_date, until, rates):
+        # Rounded cumulatively: a period shows what the rounded total grows by, so the rows add up to the
+        # total on the page and no period is off by a cent or more from its exact amount.
+        so_far = step.so_far.quantize(CENT, rounding=ROUND_HALF_UP)
+        periods.append(
+            InterestPeriod(
+                start=step.after + timedelta(days=1),
+                end=step.end,
+                days=(step.end - step.after).days,
+                rate=step.rate,
+                base=step.base.quantize(CENT, rounding=ROUND_HALF_UP),
+                interest=so_far - shown,
+                capitalised=step.capitalised,
+            )
+        )
+        shown = so_far
+    return periods
