@@ -144,7 +144,10 @@ def credit_transfer_xml(debtor: Debtor, transfers: Sequence[Transfer]) -> bytes:
     try:
         xml: bytes = sepa.export(validate=True)
     except SepaValidationError as e:
-        raise ValueError(f"the batch does not validate against {SCHEMA}: {e.__cause__}") from e
+        # xmlschema's report runs to a page; its first line and the element's path say what is wrong
+        lines = str(e.__cause__).splitlines() or [str(e)]
+        where = next((line for line in lines if line.startswith("Path:")), "")
+        raise ValueError(f"the batch does not validate against {SCHEMA}: {lines[0]} {where}".rstrip()) from e
     return xml
 
 

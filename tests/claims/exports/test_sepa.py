@@ -220,3 +220,18 @@ def test_the_csv_has_dutch_headers_dot_decimals_and_the_same_payments() -> None:
     # 1,250.10 + 0.01 + 98,765.43 + 1,250.10 = 101,265.64, read back from the text to the cent
     assert sum(D(r[3]) for r in rows[1:]) == D("101265.64")
     assert "Müller".encode() in text.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("debtor", "amount", "where"),
+    [
+        # the schema wants a name of at least one character, which nothing before sepaxml checks
+        (replace(INSURER, name=""), D("1250.10"), "Path: /Document/CstmrCdtTrfInitn/GrpHdr/InitgPty/Nm"),
+        # 18 digits at most in an amount (ActiveOrHistoricCurrencyAndAmount); this one has 20
+        (INSURER, D("999999999999999999.99"), "Path: /Document/CstmrCdtTrfInitn/GrpHdr/CtrlSum"),
+    ],
+)
+def test_the_schema_is_checked(debtor: Debtor, amount: Decimal, where: str) -> None:
+    with pytest.raises(ValueError, match=r"does not validate against pain\.001\.001\.03") as caught:
+        credit_transfer_xml(debtor, [replace(TRANSFERS[0], amount=amount)])
+    assert str(caught.value).endswith(where) and "\n" not in str(caught.value)
