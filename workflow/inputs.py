@@ -91,6 +91,13 @@ def parse_value(spec: FieldSpec, value: Any, tz: ZoneInfo) -> Any:
         if not low <= number <= high:
             raise ValueError(f"{spec.label}: tussen {low} en {high}")
         return number
+    if kind == "party":  # one of the case's parties, by its number: the application checks whose it is
+        if isinstance(value, bool):
+            raise ValueError(f"{spec.label}: kies een partij")
+        text = str(value).strip()
+        if not text.isdigit() or not 0 < int(text) <= MAX_INTEGER:
+            raise ValueError(f"{spec.label}: kies een partij")
+        return int(text)
     if kind == "date":
         return parse_date(value, spec.label)
     if kind == "datetime":

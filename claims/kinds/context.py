@@ -11,10 +11,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from claims.money.cover import Cover, Paid
 from claims.rules import DomainRules
 from claims.storage.models import MoneyKind, User
-from claims.storage.records import ClaimRecord, InvoiceRecord, PolicyRecord, RateRecord, UserRecord
-from claims.storage.repositories import money, policies, users
+from claims.storage.records import (
+    ClaimRecord,
+    InvoiceRecord,
+    PartyRecord,
+    PolicyRecord,
+    RateRecord,
+    UserRecord,
+)
+from claims.storage.repositories import claims, money, parties, payments, policies, users
 from workflow.calendar import WorkingDayCalendar
 from workflow.engine import UntypedInputs
 from workflow.errors import InvalidInput
@@ -24,6 +32,15 @@ from workflow.spec import TransitionSpec, WorkflowSpec
 ZERO = Decimal("0.00")
 # how a refusal names the role a chosen user must have
 ROLE_NOUNS = {"expert": "expert", "handler": "behandelaar", "manager": "manager", "admin": "beheerder"}
+
+
+# who a payment is for when a transition (a spec version before payees) names none
+_DEFAULT_PAYEE_ROLES = {
+    "damages": ("claimant", "insured"),
+    "interest": ("claimant", "insured"),
+    "collection": ("claimant", "insured"),
+    "expert": ("expert_firm", "insured"),
+}
 
 
 @dataclass
@@ -78,24 +95,119 @@ class TransitionContext:
         return sum((v for (k, _), v in running.items() if k == kind), ZERO)
 
     def add_money(
-        self, kind: MoneyKind, cost_type: str, amount: Decimal, note: str = "", *, quoted: bool = False
+        self,
+        kind: MoneyKind,
+        cost_type: str,
+        amount: Decimal,
+        note: str = "",
+        *,
+        quoted: bool = False,
+        payee: int | None = None,
     ) -> None:
         """Stage a money line. `quoted`: the note says something of its own (what the handler typed),
-        so a letter quotes it beside the cost type; a fixed note that only repeats the cost type is not."""
+        so a letter quotes it beside the cost type; a fixed note that only repeats the cost type is not.
+        `payee`: the party a payment goes to (the service makes one transfer per payee)."""
         self._writable()
         if amount == ZERO:
             return
+        if kind == MoneyKind.payment and payee is None and amount > ZERO:
+            payee = self.default_payee(cost_type)
         running = self._load_totals()
         key = (str(kind), str(cost_type))
         running[key] = running.get(key, ZERO) + amount
         self.money.append(
-            {"kind": key[0], "cost_type": key[1], "amount": amount, "note": note, "quoted": quoted}
+            {
+                "kind": key[0],
+                "cost_type": key[1],
+                "amount": amount,
+                "note": note,
+                "quoted": quoted,
+                "payee": payee,
+            }
         )
+
+    def series_claims(self) -> list[ClaimRecord]:
+        """The claims of this claim's series of related errors (itself included), or just itself."""
+        if "series" not in self.memo:
+            members = claims.series(self.conn, self.claim.series_id) if self.claim.series_id else []
+            self.memo["series"] = [c for c in members if c.id != self.claim.id]
+        others: list[ClaimRecord] = self.memo["series"]
+        return [self.claim, *others]
+
+    def cover(self) -> Cover:
+        p = self.policy()
+        caps = {
+            "mitigation": p.cap_mitigation,
+            "expert": p.cap_expert,
+            "defence": p.cap_defence,
+            "sgoa": p.cap_sgoa,
+            "interest": p.cap_interest,
+        }
+        return Cover(
+            per_claim=p.cover_per_claim, per_year=p.cover_per_year, deductible=p.deductible, caps=caps
+        )
+
+    def paid(self) -> Paid:
+        """What the claim and the rest of its series have paid (this transition's staged lines included),
+        with what the policy paid within its limit in the series' insurance year (stored only)."""
+        totals = self.totals()
+        others = [c.id for c in self.series_claims()[1:]]
+        if others:
+            for key, value in money.totals_of_claims(self.conn, others).items():
+                totals[key] = totals.get(key, ZERO) + value
+        by_type: dict[str, Decimal] = {}
+        for (kind, cost_type), value in totals.items():
+            if kind == MoneyKind.payment:
+                by_type[cost_type] = by_type.get(cost_type, ZERO) + value
+        staged_limited = sum(
+            (
+                m["amount"]
+                for m in self.money
+                if m["kind"] == MoneyKind.payment and m["cost_type"] in ("damages", "collection")
+            ),
+            ZERO,
+        )
+        return Paid(
+            by_type=by_type,
+            deductible_applied=sum((v for (k, _), v in totals.items() if k == MoneyKind.deductible), ZERO),
+            within_limit_in_year=self.paid_in_insurance_year() + staged_limited,
+        )
+
+    def paid_on_own_authority(self, user_id: int) -> Decimal:
+        """What `user_id` has paid on this claim on their own authority so far (stored payments)."""
+        return payments.approved_by_on_claim(self.conn, self.claim.id, user_id)
+
+    def party(self, party_id: int) -> PartyRecord | None:
+        """A party of this claim, or None."""
+        found = parties.by_id(self.conn, party_id)
+        return found if found is not None and found.claim_id == self.claim.id else None
+
+    def default_payee(self, cost_type: str) -> int | None:
+        """Who a payment goes to when the transition names no payee (a spec version before payees):
+        the party a payment of this cost type is for, or None on a claim without parties."""
+        roles = _DEFAULT_PAYEE_ROLES.get(cost_type, ("insured",))
+        for role in roles:
+            for party in self.claim_parties():
+                if party.role == role:
+                    return party.id
+        return None
+
+    def paid_to_party(self, party_id: int) -> Decimal:
+        """What was paid to one party on this claim before this transition (cancelled payments aside)."""
+        return payments.paid_to_party(self.conn, self.claim.id, party_id)
+
+    def claim_parties(self) -> list[PartyRecord]:
+        if "parties" not in self.memo:
+            self.memo["parties"] = parties.of_claim(self.conn, self.claim.id)
+        found: list[PartyRecord] = self.memo["parties"]
+        return found
 
     def paid_in_insurance_year(self) -> Decimal:
         """Payments within the limits on all claims of this policy reported in the same insurance year
-        (claims-made: the year the claim was reported), stored ones only."""
-        start, end = insurance_year(self.policy().start_date, self.claim.date_reported)
+        (claims-made: the year the claim was reported; a series: the year its first claim was), stored
+        ones only."""
+        reported = min(c.date_reported for c in self.series_claims())
+        start, end = insurance_year(self.policy().start_date, reported)
         return money.paid_within_limits(self.conn, self.claim.policy_id, start, end)
 
     def amount_at_stake(self) -> Decimal:
@@ -105,6 +217,23 @@ class TransitionContext:
 
     def unpaid_invoices(self) -> list[InvoiceRecord]:
         return money.unpaid_invoices(self.conn, self.claim.id)
+
+    def invoices(self) -> list[InvoiceRecord]:
+        """All the claim's invoices, paid or not."""
+        return money.invoices(self.conn, self.claim.id)
+
+    def change_invoice(self, invoice_id: int, values: dict[str, Any]) -> None:
+        """Change an invoice of the claim's at once (its amount, due date, paid date, with the reason)."""
+        self._writable()
+        money.change_invoice(self.conn, invoice_id, values)
+
+    def claim_by_reference(self, reference: str) -> ClaimRecord | None:
+        return claims.by_reference(self.conn, reference)
+
+    def start_series(self, first: ClaimRecord) -> None:
+        """Mark `first` as the first claim of a series (its own course is not changed)."""
+        self._writable()
+        claims.start_series(self.conn, first.id)
 
     def add_invoice(self, number: str, amount: Decimal, due_date: date) -> None:
         """Register an invoice of the claimant's at once: a later effect of this transition sees it."""
@@ -144,6 +273,25 @@ def check_chosen_users(ctx: TransitionContext) -> None:
         if found is None or not found.active or (f.role is not None and found.role != f.role):
             role = f" {ROLE_NOUNS.get(f.role, f.role)}" if f.role else " gebruiker"
             errors[f.name] = f"geen actieve{role} met e-mailadres {email}"
+    if errors:
+        raise InvalidInput(errors)
+
+
+def check_chosen_parties(ctx: TransitionContext) -> None:
+    """InvalidInput naming every `party` field that names no party of this claim, or one without the IBAN
+    a payment to it needs (a payee is paid to the account on record, checked when it was entered)."""
+    errors: dict[str, str] = {}
+    for f in ctx.transition.fields:
+        party_id = ctx.inputs.get(f.name) if f.type == "party" else None
+        if party_id is None:
+            continue
+        found = ctx.party(party_id)
+        if found is None:
+            errors[f.name] = f"partij {party_id} hoort niet bij deze claim"
+        elif not found.iban:
+            errors[f.name] = (
+                f"{found.name} heeft geen IBAN: vul het rekeningnummer aan bij de partijen van de claim"
+            )
     if errors:
         raise InvalidInput(errors)
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from claims.kinds.claims_made import check_claims_made
 from claims.kinds.context import ZERO, TransitionContext
 from claims.kinds.payouts import (
     SETTLEMENT_INPUTS,
     SETTLEMENT_PARTS,
+    advance_amount,
     advance_target,
     advanced_so_far,
+    computed_interest,
     cover_refusal,
     invoice_interest,
-    settlement_parts,
+    settlement_interest,
+    settlement_of,
     settlement_total,
-    settlement_within_limits,
     unpaid_net,
 )
-from claims.storage.models import MoneyKind
+from claims.money.cover import CoverRefusal
+from claims.storage.models import MoneyKind, Role
 from notifications.formatting import euro
 from workflow.errors import InvalidInput
 from workflow.guards import GuardRegistry
@@ -29,15 +33,10 @@ _SETTLEMENT_AMOUNTS = {k: SETTLEMENT_INPUTS[k] for k in SETTLEMENT_PARTS}
 
 @guards.register("within_authority_limit")
 def within_authority_limit(ctx: TransitionContext) -> str | None:
-    limit = ctx.actor.authority_limit
-    if limit is None:  # no authority to pay at all: known before any amount is typed
-        return "U heeft geen bevoegdheid om te betalen: leg het voor aan een manager."
-    amount = ctx.amount_at_stake()
-    if amount > limit:
-        return (
-            f"Bedrag {euro(amount)} gaat boven uw bevoegdheid ({euro(limit)}); "
-            "leg het voor aan een manager (bij een regeling: ter goedkeuring voorleggen)."
-        )
+    """Kept for the spec versions 1 and 2 that name it. Authority is no longer a refusal: the service
+    weighs every transition that pays or reserves against its actor's authority on the claim (the sum
+    of their payments, the reserve; claims.kinds.authority) and holds one above it as a proposal for a
+    manager, whatever its version."""
     return None
 
 
@@ -101,26 +100,75 @@ def has_unpaid_invoices(ctx: TransitionContext) -> str | None:
     return None if ctx.unpaid_invoices() else "Er zijn geen onbetaalde facturen vastgelegd."
 
 
-@guards.register("settlement_within_cover", inputs=_SETTLEMENT_AMOUNTS)
+def _settlement_refusal(ctx: TransitionContext, values: dict[str, object]) -> str | None:
+    """Why the policy does not pay this settlement as given, or None. Above the cover is no refusal (the
+    insurer pays the cover, the insured bears the rest); advances above the settlement are, and so are
+    interest and defence costs above a cap of the policy."""
+    try:
+        worked = settlement_of(ctx, values)
+        interest = settlement_interest(ctx, values, worked)
+    except CoverRefusal as exc:
+        return str(exc)
+    except ValueError as exc:
+        return f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan."
+    for cost_type, amount in (("interest", interest["total"]), ("defence", values.get("defence"))):
+        over_cap = cover_refusal(ctx, cost_type, Decimal(str(amount or 0)))
+        if over_cap:
+            return over_cap
+    return None
+
+
+@guards.register("settlement_within_cover", inputs=_SETTLEMENT_AMOUNTS | {"deductible_in_full": "boolean?"})
 def settlement_within_cover(ctx: TransitionContext) -> str | None:
-    """The settlement typed in (paid now or proposed for approval) fits the cover."""
-    return cover_refusal(ctx, settlement_within_limits(ctx, settlement_parts(ctx.inputs)))
+    """The settlement typed in (paid now or proposed for approval) is one the policy pays."""
+    return _settlement_refusal(ctx, dict(ctx.inputs))
 
 
 @guards.register("proposal_within_cover")
 def proposal_within_cover(ctx: TransitionContext) -> str | None:
-    """The settlement on the table still fits the cover (other claims on the policy may have been paid
-    since it was proposed)."""
+    """The settlement on the table is still one the policy pays (other claims on the policy may have
+    been paid since it was proposed)."""
     proposal = ctx.case_data.get("proposal")
     if not proposal:
         return "Er ligt geen regeling ter goedkeuring."
-    return cover_refusal(ctx, settlement_within_limits(ctx, settlement_parts(proposal["amounts"])))
+    return _settlement_refusal(ctx, dict(proposal["amounts"]))
 
 
 @guards.register("dispute_costs_within_cover", inputs={"dispute_costs": "money"})
 def dispute_costs_within_cover(ctx: TransitionContext) -> str | None:
+    """SGOA and procedure costs are defence costs, paid beside the insured sum (7:959 lid 1 BW), under
+    the policy's cap for them if it has one."""
     costs: Decimal = ctx.inputs["dispute_costs"]
-    return cover_refusal(ctx, costs)
+    return cover_refusal(ctx, "sgoa", costs)
+
+
+@guards.register(
+    "advance_within_cover",
+    inputs={"amount": "money?", "booked_as": "choice?", "share_percent": "percent?", "deduction": "money?"},
+)
+def advance_within_cover(ctx: TransitionContext) -> str | None:
+    """An advance on account of the damages is paid on the cover: it must fit what the cover per claim
+    and per year still holds. One booked as mitigation is paid beside it, under the mitigation cap."""
+    if ctx.inputs.get("booked_as") == "beredding":
+        return cover_refusal(ctx, "mitigation", advance_amount(ctx))
+    amount = ctx.inputs["amount"] if ctx.inputs.get("amount") is not None else advance_amount(ctx)
+    return cover_refusal(ctx, "damages", amount)
+
+
+@guards.register("mitigation_within_cap", inputs={"amount": "money?", "cost": "money?"})
+def mitigation_within_cap(ctx: TransitionContext) -> str | None:
+    """Mitigation costs are paid even above the insured sum (7:957 lid 3 BW), under the policy's cap for
+    them if it has one (7:963 lid 2 BW)."""
+    amount = ctx.inputs.get("amount") if ctx.inputs.get("amount") is not None else ctx.inputs.get("cost")
+    return cover_refusal(ctx, "mitigation", Decimal(str(amount or 0)))
+
+
+@guards.register("expert_costs_within_cap", inputs={"amount": "money"})
+def expert_costs_within_cap(ctx: TransitionContext) -> str | None:
+    """Costs of establishing the damage are paid even above the insured sum (7:959 lid 1 BW), under the
+    policy's cap for them if it has one."""
+    amount: Decimal = ctx.inputs["amount"]
+    return cover_refusal(ctx, "expert", amount)
 
 
 @guards.register("deduction_within_unpaid", inputs={"deduction": "money?"})
@@ -146,6 +194,16 @@ def advance_above_paid(ctx: TransitionContext) -> str | None:
 def interest_rates_known(ctx: TransitionContext) -> str | None:
     try:
         invoice_interest(ctx)
+    except ValueError as exc:
+        return f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan."
+    return None
+
+
+@guards.register("statutory_rates_known")
+def statutory_rates_known(ctx: TransitionContext) -> str | None:
+    """The interest the settlement would pay can be worked out with the rate table (6:119, 6:119a)."""
+    try:
+        computed_interest(ctx, None)
     except ValueError as exc:
         return f"Rente niet te berekenen: {exc}; vul de tabel met rentestanden aan."
     return None
@@ -186,4 +244,104 @@ def offer_within_authority(ctx: TransitionContext) -> str | None:
     amount: Decimal = ctx.inputs["amount"]
     if amount > limit:
         return f"Aanbod {euro(amount)} gaat boven uw bevoegdheid ({euro(limit)}): laat een manager het doen."
+    return None
+
+
+@guards.register("claims_made_or_reasoned", inputs={"cover_reason": "text?"})
+def claims_made_or_reasoned(ctx: TransitionContext) -> str | None:
+    """Claims-made: reported within the policy period and an error on or after the retroactive date.
+    Outside it cover is confirmed only by a manager who gives a reason, never silently."""
+    check = check_claims_made(ctx.policy(), ctx.claim.date_error, ctx.claim.date_reported)
+    if check.covered:
+        return None
+    found = " ".join(check.findings())
+    if ctx.actor.role != Role.manager:
+        return f"Buiten de claims-made-dekking: {found} Alleen een manager kan toch dekking bevestigen."
+    reason = str(ctx.inputs.get("cover_reason") or "")
+    if len(reason) < ctx.rules.min_reason_length:
+        raise InvalidInput(
+            {
+                "cover_reason": f"buiten de claims-made-dekking ({found}): geef ten minste "
+                f"{ctx.rules.min_reason_length} tekens reden om toch te dekken"
+            }
+        )
+    return None
+
+
+@guards.register("series_claim_valid", inputs={"series_reference": "text"})
+def series_claim_valid(ctx: TransitionContext) -> str | None:
+    """A series is claims on one policy: another claim, not already of another series."""
+    reference = ctx.inputs["series_reference"].strip().upper()
+    first = ctx.claim_by_reference(reference)
+    if first is None:
+        raise InvalidInput({"series_reference": f"claim {reference} bestaat niet"})
+    if first.id == ctx.claim.id:
+        raise InvalidInput({"series_reference": "een claim vormt geen reeks met zichzelf"})
+    if first.policy_id != ctx.claim.policy_id:
+        raise InvalidInput({"series_reference": f"claim {reference} valt onder een andere polis"})
+    if ctx.claim.series_id is not None:
+        return "Deze claim hoort al bij een reeks."
+    return None
+
+
+@guards.register(
+    "interest_override_by_manager", inputs={"interest_override": "money?", "interest_reason": "text?"}
+)
+def interest_override_by_manager(ctx: TransitionContext) -> str | None:
+    """The interest is computed; only a manager sets another amount, and says why."""
+    if ctx.inputs.get("interest_override") is None:
+        return None
+    if ctx.actor.role != Role.manager:
+        raise InvalidInput(
+            {"interest_override": "alleen een manager kan een afwijkend rentebedrag vaststellen"}
+        )
+    if len(str(ctx.inputs.get("interest_reason") or "")) < ctx.rules.min_reason_length:
+        raise InvalidInput(
+            {
+                "interest_reason": f"geef ten minste {ctx.rules.min_reason_length} tekens reden voor "
+                "het afwijkende bedrag"
+            }
+        )
+    return None
+
+
+@guards.register("deductible_outstanding", inputs={"amount": "money"})
+def deductible_outstanding(ctx: TransitionContext) -> str | None:
+    """There is a deductible to collect from the insured, and no more is received than is due."""
+    due = ctx.total(MoneyKind.deductible_due)
+    if due <= ZERO:
+        return "Er staat geen eigen risico open om op de verzekerde te verhalen."
+    if ctx.inputs["amount"] > due:
+        raise InvalidInput({"amount": f"er staat {euro(due)} eigen risico open, niet meer"})
+    return None
+
+
+@guards.register("invoice_known", inputs={"number": "text", "paid_on": "date?", "due_date": "date?"})
+def invoice_known(ctx: TransitionContext) -> str | None:
+    if not any(i.number == ctx.inputs["number"] for i in ctx.invoices()):
+        known = ", ".join(i.number for i in ctx.invoices()) or "geen"
+        raise InvalidInput({"number": f"geen factuur {ctx.inputs['number']} bij deze claim (wel: {known})"})
+    return None
+
+
+@guards.register(
+    "collection_costs_reasoned", inputs={"basis": "choice", "amount": "money?", "reason": "text?"}
+)
+def collection_costs_reasoned(ctx: TransitionContext) -> str | None:
+    """A scale needs an unpaid principal; an amount other than the law's needs the amount and a reason
+    (between businesses the contract may deviate from the Besluit)."""
+    basis = ctx.inputs["basis"]
+    if basis in ("staffel", "forfait") and not ctx.unpaid_invoices():
+        return "Er zijn geen onbetaalde facturen om incassokosten over te berekenen."
+    if basis == "afwijkend":
+        errors = {}
+        if ctx.inputs.get("amount") is None:
+            errors["amount"] = "vul het afwijkende bedrag in"
+        if len(str(ctx.inputs.get("reason") or "")) < ctx.rules.min_reason_length:
+            errors["reason"] = (
+                f"geef ten minste {ctx.rules.min_reason_length} tekens reden (bijv. het artikel van de "
+                "overeenkomst)"
+            )
+        if errors:
+            raise InvalidInput(errors)
     return None

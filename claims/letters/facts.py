@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from claims.kinds.context import ZERO, TransitionContext
-from claims.parties.fields import ROLE_LABELS, address_lines, has_address
-from claims.storage.models import COST_TYPE_LABELS, Channel, CostType, MoneyKind, PartyRole
+from claims.parties.fields import ROLE_LABELS, address_lines, has_address, iban_display
+from claims.storage.models import COST_TYPE_LABELS, Channel, MoneyKind, PartyRole
 from claims.storage.repositories import deadlines, parties, policies, users
 from notifications.letters import LetterError
 from workflow.guards import NO_CONTRACT, Contract
@@ -28,6 +28,10 @@ INSURER = {
     "address": "Postbus 1234, 1000 AB Amsterdam",
     "email": "schade@claimflow.test",
     "complaints": "klachten@claimflow.test",
+    # invented (it only passes its checksum): where an insured pays back the deductible, and the account
+    # the payments list's bank file pays from
+    "iban": "NL93ABNA0555000100",
+    "bic": "ABNANL2A",
 }
 INTERNAL = "internal"  # a letter to a user of claimflow: read here, not sent
 NOWHERE = "none"  # a party without an e-mail address or a full postal address
@@ -128,8 +132,9 @@ def claim_facts(
 
 def transition_facts(
     ctx: TransitionContext, claim: Mapping[str, Any], letter: LetterSpec, *, preview: bool = False
-) -> dict[str, Any]:
-    """The facts for `letter` of the transition in `ctx`; `claim` is the claim as it will be stored."""
+) -> dict[str, Any] | None:
+    """The facts for `letter` of the transition in `ctx`; `claim` is the claim as it will be stored.
+    None: the letter has nothing to say this time and is not written."""
     if "facts" not in ctx.memo:
         ctx.memo["facts"] = claim_facts(ctx.conn, ctx.spec, claim, ctx.now, preview=preview)
     facts = dict(ctx.memo["facts"])
@@ -142,8 +147,12 @@ def transition_facts(
     facts["insured"] = _insured(register, facts)
     extra = _EXTRA.get(letter.template)
     if extra is not None:
+        ctx.memo["letter_recipient"] = facts["recipient"]
         try:
-            facts.update(extra.build(ctx, claim))
+            built = extra.build(ctx, claim)
+            if built is None:
+                return None
+            facts.update(built)
         except (KeyError, StopIteration) as exc:  # the spec sends it from a transition that lacks the fact
             raise LetterError(
                 f"brief '{letter.template}': ontbrekend gegeven {exc} "
@@ -250,52 +259,122 @@ def _choice_label(ctx: TransitionContext, field: str) -> str:
     return str(dict(spec.choices).get(value, value))
 
 
-def _payments(ctx: TransitionContext) -> list[dict[str, Any]]:
+def _payment_lines(ctx: TransitionContext, payees: set[int | None] | None = None) -> list[dict[str, Any]]:
+    """The payments this transition makes (to `payees` only, when given), each with its cost type and
+    the handler's own note."""
     return [
         {
             "label": COST_TYPE_LABELS.get(m["cost_type"], m["cost_type"])
             + (f" ({m['note']})" if m["note"] and m["quoted"] else ""),
             "amount": m["amount"],
+            "payee": m.get("payee"),
         }
         for m in ctx.money
-        if m["kind"] == MoneyKind.payment
+        if m["kind"] == MoneyKind.payment and m["amount"] > 0 and (payees is None or m.get("payee") in payees)
     ]
+
+
+def _addressed(ctx: TransitionContext, recipient: Mapping[str, Any]) -> set[int | None]:
+    """The parties a payment to this addressee goes to: the insured themselves; the claimant or their
+    counsel for a letter to the claimant's side. A claim without parties: its unnamed payments."""
+    register = ctx.claim_parties()
+    if not register:
+        return {None}
+    if recipient["role"] in (PartyRole.claimant, PartyRole.counsel):
+        return {p.id for p in register if p.role in (PartyRole.claimant, PartyRole.counsel)}
+    return {recipient["party_id"]} if recipient.get("party_id") is not None else {None}
+
+
+def _paid_to_addressee(
+    ctx: TransitionContext, claim: Mapping[str, Any], recipient: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A payment confirmation counts only what went to its addressee, names the payee and the account,
+    and is not written when nothing went to them (None)."""
+    payees = _addressed(ctx, recipient)
+    lines = _payment_lines(ctx, payees)
+    if not lines:
+        return None
+    by_payee: dict[int | None, list[dict[str, Any]]] = {}
+    for line in lines:
+        by_payee.setdefault(line["payee"], []).append(line)
+    register = {p.id: p for p in ctx.claim_parties()}
+    transfers = []
+    for payee, paid in by_payee.items():
+        party = register.get(payee) if payee is not None else None
+        transfers.append(
+            {
+                "name": (party.account_holder or party.name) if party is not None else "",
+                "iban": iban_display(party.iban) if party is not None else "",
+                "lines": paid,
+                "total": sum((x["amount"] for x in paid), ZERO),
+            }
+        )
+    now = sum((x["amount"] for x in lines), ZERO)
+    before = sum((ctx.paid_to_party(p) for p in payees if p is not None), ZERO)
+    settled = "settlement" in ctx.event_data
+    return {
+        "transfers": transfers,
+        "payments": lines,
+        "paid_total": now,
+        "paid_to_date": before + now,
+        "on_account": ctx.event_data.get("booked_as") == "voorschot",
+        "settled": settled,
+    }
 
 
 def _settlement(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
+    """The settlement agreement: the damages agreed, the deductible, what is above the cover (the
+    insured's), the advances and payments made before, and what is paid now."""
     settled = ctx.event_data["settlement"]
-    amounts: list[dict[str, Any]] = [
-        {"label": COST_TYPE_LABELS[part], "amount": Decimal(settled[part])}
-        for part in ("damages", "interest", "defence")
-        if part in settled and Decimal(settled[part])
+    d = {k: Decimal(v) for k, v in settled.items() if isinstance(v, str)}
+    now = _payment_lines(ctx)
+    earlier: list[dict[str, Any]] = [
+        {"label": COST_TYPE_LABELS.get(c, c), "amount": v}
+        for (kind, c), v in ctx.stored_totals().items()
+        if kind == MoneyKind.payment and v
     ]
-    deductible = Decimal(settled["deductible"])
+    advances = [
+        {"on": date.fromisoformat(a["at"][:10]), "amount": Decimal(a["amount"])}
+        for a in ctx.case_data.get("advances", [])
+        if a.get("booked_as") == "voorschot"
+    ]
     return {
-        "amounts": amounts,
-        "deductible": deductible,
-        "total": sum((a["amount"] for a in amounts), ZERO) - deductible,
+        "damages": d["damages"],
+        "deductible": d["deductible"],
+        "deductible_in_full": bool(settled.get("deductible_in_full")),
+        "collection": d.get("collection", ZERO),
+        "covered": d.get("covered", d["damages"] - d["deductible"]),
+        "insured_share": d.get("insured_share", ZERO),
+        "cover_per_claim": ctx.policy().cover_per_claim,
+        "advanced": d.get("advanced", ZERO),
+        "advances": advances,
+        "earlier_payments": earlier,
+        "earlier_total": sum((e["amount"] for e in earlier), ZERO),
+        "amounts": [{"label": line["label"], "amount": line["amount"]} for line in now],
+        "total": sum((line["amount"] for line in now), ZERO),
+        **_interest_facts(ctx.event_data.get("interest") or {}),
         "terms": ctx.case_data["settlement_terms"],
     }
 
 
-def _paid(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
-    payments = _payments(ctx)
-    return {
-        "payments": payments,
-        "paid_total": sum((p["amount"] for p in payments), ZERO),
-        "paid_to_date": ctx.total(MoneyKind.payment),
-    }
+def _interest_facts(interest: Mapping[str, Any]) -> dict[str, Any]:
+    """How the settlement's interest was found, for the letter to say so."""
+    out: dict[str, Any] = {"interest_basis": interest.get("basis", "")}
+    if interest.get("until"):
+        out["interest_until"] = date.fromisoformat(interest["until"])
+    if interest.get("from"):
+        out["interest_from"] = date.fromisoformat(interest["from"])
+    if interest.get("principal"):
+        out["interest_principal"] = Decimal(interest["principal"])
+    return out
 
 
-def _paid_to_claimant(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
-    """What the settlement paid the claimant: the damages (after the insured's deductible) and interest;
-    defence costs are not theirs."""
-    payments = [
-        {"label": COST_TYPE_LABELS.get(m["cost_type"], m["cost_type"]), "amount": m["amount"]}
-        for m in ctx.money
-        if m["kind"] == MoneyKind.payment and m["cost_type"] in (CostType.damages, CostType.interest)
-    ]
-    return {"payments": payments, "paid_total": sum((p["amount"] for p in payments), ZERO)}
+def _deductible_request(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The deductible the insurer paid the claimant for the insured, asked back; no letter otherwise."""
+    settled = ctx.event_data.get("settlement") or {}
+    if not settled.get("deductible_in_full") or not Decimal(settled.get("deductible", "0")):
+        return None
+    return {"deductible": Decimal(settled["deductible"]), "insurer_iban": iban_display(INSURER["iban"])}
 
 
 def _mitigation(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
@@ -306,16 +385,24 @@ def _mitigation(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, A
     }
 
 
-Builder = Callable[[TransitionContext, Mapping[str, Any]], dict[str, Any]]
+Builder = Callable[[TransitionContext, Mapping[str, Any]], dict[str, Any] | None]
+ToRecipient = Callable[[TransitionContext, Mapping[str, Any], Mapping[str, Any]], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
 class TemplateFacts:
     """What one template is told beyond the claim's facts, and what that needs of the transition that
-    sends it (checked against every spec at load: claims.kinds.catalog.check_contracts)."""
+    sends it (checked against every spec at load: claims.kinds.catalog.check_contracts). A builder that
+    answers None says the letter has nothing to say this time (a payment confirmation with nothing paid
+    to its addressee): it is not written."""
 
     build: Builder
     needs: Contract = NO_CONTRACT
+
+
+def _for_recipient(build: ToRecipient, needs: Contract = NO_CONTRACT) -> TemplateFacts:
+    """Facts that depend on who the letter is addressed to (transition_facts sets the recipient first)."""
+    return TemplateFacts(lambda ctx, claim: build(ctx, claim, ctx.memo["letter_recipient"]), needs)
 
 
 def _deadlines(**wanted: str) -> TemplateFacts:
@@ -348,7 +435,8 @@ _EXTRA: dict[str, TemplateFacts] = {
         _mitigation, Contract(inputs={"measure": "text", "reserve_mitigation": "money"})
     ),
     "vaststellingsovereenkomst": TemplateFacts(_settlement, Contract(facts=("settlement",))),
-    "betalingsbevestiging": TemplateFacts(_paid),
+    "betalingsbevestiging": _for_recipient(_paid_to_addressee),
+    "eigen_risico_verzoek": TemplateFacts(_deductible_request),
     "ontvangstbevestiging_benadeelde": TemplateFacts(lambda ctx, claim: {}),
     "standpunt_aansprakelijkheid": TemplateFacts(
         lambda ctx, claim: {
@@ -366,7 +454,7 @@ _EXTRA: dict[str, TemplateFacts] = {
         },
         Contract(inputs={"amount": "money", "terms": "text"}, facts=("answer_due",)),
     ),
-    "betalingsbevestiging_benadeelde": TemplateFacts(_paid_to_claimant, Contract(facts=("settlement",))),
+    "betalingsbevestiging_benadeelde": _for_recipient(_paid_to_addressee),
     "verzoek_om_informatie": _answer("questions"),
     "herinnering": _answer("reminder"),
 }

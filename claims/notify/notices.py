@@ -88,3 +88,41 @@ def notify_transition(
         )
     queue_emails(conn, rows)
     return len(rows)
+
+
+def notify_proposal(
+    conn: Connection,
+    rt: Runtime,
+    spec: WorkflowSpec,
+    claim: Mapping[str, Any],
+    transition: TransitionSpec,
+    actor: User,
+    event_id: int,
+    reasons: str,
+    now: datetime,
+) -> int:
+    """Tell the team's managers that a proposal waits for their approval (the proposer is not told)."""
+    told = [p for _, p in recipients(conn, (Role.manager,), claim) if p.id != actor.id]
+    rows = []
+    for person in told:
+        message = (
+            f"{claim['reference']} ({claim['claimant']}): {actor.name} legt ter goedkeuring voor: "
+            f"{transition.label}. {reasons}"
+        )
+        email = claim_email(
+            rt, "overgang", person, claim["reference"], message, transition=transition.label, letters=[]
+        )
+        rows.append(
+            tell(
+                conn,
+                user=person,
+                claim_id=claim["id"],
+                event_id=event_id,
+                kind="proposal",
+                message=message,
+                email=email,
+                now=now,
+            )
+        )
+    queue_emails(conn, rows)
+    return len(rows)

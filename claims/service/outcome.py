@@ -15,3 +15,5 @@ class Outcome(NamedTuple):
     event_id: int
     trigger: str | None
     from_state: str | None
+    # set when the transition went above its actor's authority: it waits for a manager, nothing moved
+    proposal_id: int | None = None

@@ -12,22 +12,24 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.errors import ClaimNotFound, StaleClaim
-from claims.kinds.context import TransitionContext, check_chosen_users
+from claims.kinds.authority import Weighed, approver_refusal, weigh
+from claims.kinds.context import TransitionContext, check_chosen_parties, check_chosen_users
 from claims.kinds.effects import effects
 from claims.letters.facts import transition_facts
 from claims.notify.letters_out import letter_emails, queue_letter_emails
-from claims.notify.notices import notify_transition
+from claims.notify.notices import notify_proposal, notify_transition
 from claims.people.permissions import check_may_act, check_may_fire
 from claims.runtime import Runtime
 from claims.service.deadline_changes import update_deadlines
 from claims.service.outcome import Outcome
-from claims.service.timeline import append_event, jsonable
+from claims.service.timeline import append_aside, append_event, jsonable
 from claims.storage import chain
 from claims.storage.db import Db, in_write
-from claims.storage.models import User
-from claims.storage.records import ClaimRecord
-from claims.storage.repositories import claims, letters, money
+from claims.storage.models import MoneyKind, PaymentStatus, User
+from claims.storage.records import ClaimRecord, ProposalRecord
+from claims.storage.repositories import claims, letters, money, parties, payments
 from notifications.letters import Letter
+from workflow.errors import TransitionNotAllowed
 from workflow.inputs import validate_inputs
 from workflow.spec import LetterSpec, TransitionSpec, WorkflowSpec
 
@@ -84,6 +86,8 @@ def _render_letters(
     out = []
     for spec in ctx.transition.letters:
         facts = transition_facts(ctx, claim, spec, preview=preview)
+        if facts is None:  # nothing to say this time (no payment to its addressee)
+            continue
         letter = rt.letters.render(spec.template, facts)
         out.append((spec, facts, letter))
     return out
@@ -147,7 +151,10 @@ def _advance(
     actor: User,
     expected_version: int,
     preview: bool = False,
+    approving: ProposalRecord | None = None,
 ) -> Outcome:
+    """`approving`: a manager approves this proposal, fired now as it was typed; their own authority
+    must cover it, the proposer's is what the proposal was for."""
     claim = claims.by_reference(conn, reference)
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
@@ -175,6 +182,7 @@ def _advance(
             calendar=rt.calendar,
         )
         check_chosen_users(ctx)
+        check_chosen_parties(ctx)
         return ctx
 
     fired = rt.catalog.engine.attempt(spec, claim.state, trigger, prepare)
@@ -182,6 +190,13 @@ def _advance(
     values = ctx.inputs
     for name in transition.effects:
         effects[name](ctx)
+    weighed = weigh(ctx, actor)
+    if approving is not None:
+        refusal = approver_refusal(weighed, actor)
+        if refusal:
+            raise TransitionNotAllowed(refusal, guard="authority")
+    elif weighed.needs_manager and not preview:
+        return _propose(conn, rt, spec, claim, ctx, weighed, now)
 
     changes: dict[str, Any] = {**ctx.updates, "version": claim.version + 1}
     if ctx.case_data != claim.case_data:
@@ -222,9 +237,188 @@ def _advance(
     letters = [letter for _, _, letter in rendered]
     if preview:
         raise _Previewed(letters)
+    _write_payments(conn, ctx, claim, event_id, approving)
     _write_letters(conn, rt, ctx, new_claim, event_id, rendered)
     notify_transition(conn, rt, spec, transition, new_claim, actor, event_id, [x.title for x in letters], now)
     return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
+
+
+def _propose(
+    conn: Connection,
+    rt: Runtime,
+    spec: WorkflowSpec,
+    claim: ClaimRecord,
+    ctx: TransitionContext,
+    weighed: Weighed,
+    now: Any,
+) -> Outcome:
+    """Hold a transition above its actor's authority as a proposal for a manager: it and its payments,
+    as proposed, are stored with a timeline event beside the claim's course; the claim does not move."""
+    transition, actor = ctx.transition, ctx.actor
+    assert actor.id is not None
+    reasons = " ".join([*weighed.over_authority, *weighed.over_cover])
+    proposal_id = payments.add_proposal(
+        conn,
+        {
+            "claim_id": claim.id,
+            "trigger": transition.trigger,
+            "inputs": jsonable(ctx.inputs),
+            "weighed": {
+                **weighed.as_dict(),
+                "money": [_jsonable_line(m) for m in ctx.money],
+                "event_data": jsonable_deep(ctx.event_data),
+                "label": transition.label,
+            },
+            "amount": weighed.amount,
+            "reasons": reasons,
+            "status": "open",
+            "proposed_by": actor.id,
+            "proposed_at": now,
+            "comment": "",
+        },
+    )
+    event_id = append_aside(
+        conn,
+        claim,
+        actor.id,
+        now,
+        "proposal",
+        {
+            "proposal": proposal_id,
+            "trigger": transition.trigger,
+            "amount": str(weighed.amount),
+            "reasons": reasons,
+        },
+    )
+    _payment_rows(conn, ctx, claim, None, proposal_id, PaymentStatus.proposed, approver=None)
+    notify_proposal(conn, rt, spec, claim, transition, actor, event_id, reasons, now)
+    return Outcome(
+        claim.reference,
+        claim.id,
+        claim.state,
+        claim.version,
+        event_id,
+        transition.trigger,
+        claim.state,
+        proposal_id,
+    )
+
+
+def _jsonable_line(line: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if k == "amount" else v) for k, v in line.items()}
+
+
+def jsonable_deep(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: jsonable_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable_deep(v) for v in value]
+    return value if value is None or isinstance(value, bool | int | str) else str(value)
+
+
+def _write_payments(
+    conn: Connection,
+    ctx: TransitionContext,
+    claim: ClaimRecord,
+    event_id: int,
+    approving: ProposalRecord | None,
+) -> None:
+    """The transfers this transition pays: one per payee, approved by its actor (their authority) or by
+    the manager approving the proposal; the proposal's own rows take the amounts approved."""
+    proposal_id = approving.id if approving is not None else None
+    written = _payment_rows(
+        conn, ctx, claim, event_id, proposal_id, PaymentStatus.approved, approver=ctx.actor
+    )
+    if approving is None:
+        return
+    held = {p.payee_party_id: p for p in payments.of_proposal(conn, approving.id) if p.status == "proposed"}
+    for payee, payment_id in written.items():
+        old = held.pop(payee, None)
+        if old is not None:  # the proposal's row for this payee is superseded by the approved one
+            payments.change(
+                conn,
+                old.id,
+                {
+                    "status": PaymentStatus.cancelled,
+                    "cancelled_at": ctx.now,
+                    "cancel_reason": f"goedgekeurd als betaling {payment_id}",
+                },
+            )
+    for old in held.values():
+        payments.change(
+            conn,
+            old.id,
+            {
+                "status": PaymentStatus.cancelled,
+                "cancelled_at": ctx.now,
+                "cancel_reason": "niet meer nodig bij de goedkeuring",
+            },
+        )
+
+
+def _payment_rows(
+    conn: Connection,
+    ctx: TransitionContext,
+    claim: ClaimRecord,
+    event_id: int | None,
+    proposal_id: int | None,
+    status: PaymentStatus,
+    *,
+    approver: User | None,
+) -> dict[int, int]:
+    """One payment row per payee of the staged payment lines; {payee party id: payment id}."""
+    by_payee: dict[int, dict[str, Any]] = {}
+    for line in ctx.money:
+        if line["kind"] != MoneyKind.payment or line["amount"] <= 0:
+            continue
+        payee = line.get("payee")
+        if payee is None:  # a claim without parties (from before they existed): a money line only
+            continue
+        entry = by_payee.setdefault(payee, {"parts": {}, "notes": []})
+        parts = entry["parts"]
+        parts[line["cost_type"]] = parts.get(line["cost_type"], 0) + line["amount"]
+        if line["note"] and line["note"] not in entry["notes"]:
+            entry["notes"].append(line["note"])
+    written: dict[int, int] = {}
+    proposer = ctx.actor.id if approver is None or proposal_id is None else None
+    for payee_id, entry in by_payee.items():
+        party = parties.by_id(conn, payee_id)
+        assert party is not None
+        number = payments.count_of_claim(conn, claim.id) + 1
+        amount = sum(entry["parts"].values())
+        written[payee_id] = payments.add(
+            conn,
+            {
+                "claim_id": claim.id,
+                "event_id": event_id,
+                "proposal_id": proposal_id,
+                "reference": f"{claim.reference}-B{number:02d}",
+                "payee_party_id": payee_id,
+                "payee_name": party.account_holder or party.name,
+                "iban": party.iban,
+                "account_holder": party.account_holder or party.name,
+                "amount": amount,
+                "parts": {k: str(v) for k, v in entry["parts"].items()},
+                "description": f"{claim.reference} " + "; ".join(entry["notes"]),
+                "status": status,
+                "proposed_by": proposer if proposer is not None else _proposer_of(conn, proposal_id, ctx),
+                "approved_by": approver.id if approver is not None else None,
+                "approved_at": ctx.now if approver is not None else None,
+                "paid_on": None,
+                "paid_marked_by": None,
+                "cancelled_at": None,
+                "cancel_reason": "",
+                "created_at": ctx.now,
+            },
+        )
+    return written
+
+
+def _proposer_of(conn: Connection, proposal_id: int | None, ctx: TransitionContext) -> int:
+    found = payments.proposal(conn, proposal_id) if proposal_id is not None else None
+    proposer = found.proposed_by if found is not None else ctx.actor.id
+    assert proposer is not None
+    return proposer
 
 
 def _copy_json(value: Any) -> Any:

@@ -142,6 +142,14 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
                 {"type": "string", "pattern": r"^\s*-?[0-9]{1,9}\s*$"},
             ]
         }
+    elif spec.type == "party":
+        schema = {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER},
+                {"type": "string", "pattern": r"^\s*[1-9][0-9]{0,8}\s*$"},
+            ]
+        }
+        label += ": het nummer van een partij van de claim (GET .../parties), met een IBAN"
     elif spec.type == "date":
         schema = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
         label += f" (JJJJ-MM-DD, {MIN_YEAR}-{MAX_YEAR}; ook DD-MM-JJJJ)"

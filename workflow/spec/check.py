@@ -37,7 +37,8 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
         if (t.source, t.trigger) in seen:
             raise fail(f"duplicate trigger '{t.trigger}' from state '{t.source}'")
         seen.add((t.source, t.trigger))
-        if spec.states[t.source].terminal:
+        # a closed file may still record what happens after (a recovery received): it is not left
+        if spec.states[t.source].terminal and not t.internal:
             raise fail(f"terminal state '{t.source}' has an exit: transition '{t.trigger}'")
         for g in t.guards:
             if g not in vocab.guards:
@@ -64,9 +65,9 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
                 raise fail(f"transition '{t.trigger}': user field '{f.name}' names unknown role {f.role!r}")
         if t.outcome is not None and t.outcome not in vocab.outcomes:
             raise fail(f"transition '{t.trigger}': unknown outcome '{t.outcome}'")
-        if spec.states[t.dest].terminal and t.outcome is None and vocab.outcomes:
+        if spec.states[t.dest].terminal and not t.internal and t.outcome is None and vocab.outcomes:
             raise fail(f"transition '{t.trigger}' ends in '{t.dest}' without an outcome")
-        if t.outcome is not None and not spec.states[t.dest].terminal:
+        if t.outcome is not None and (t.internal or not spec.states[t.dest].terminal):
             raise fail(f"transition '{t.trigger}' has an outcome but '{t.dest}' is not a terminal state")
 
     triggers = spec.triggers()

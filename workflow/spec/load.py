@@ -78,15 +78,23 @@ def _base(name: str, path: Path, seen: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _merge(base: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """`raw` over `base`; what `raw` names under `drop` (states, triggers) is left out of the base."""
+    dropped = raw.get("drop") or {}
+    if not isinstance(dropped, dict):  # left for the validation to refuse
+        return {**base, **raw}
+    gone_states = set(dropped.get("states") or ())
+    gone_triggers = set(dropped.get("transitions") or ())
     merged = {**{k: v for k, v in base.items() if k not in ("states", "transitions")}, **raw}
     merged.pop("extends", None)
+    merged.pop("drop", None)
+    inherited_states = {k: v for k, v in (base.get("states") or {}).items() if k not in gone_states}
     own_states = raw.get("states") or {}
     if isinstance(own_states, dict):  # anything else is left for the validation to refuse
-        merged["states"] = {**(base.get("states") or {}), **own_states}
+        merged["states"] = {**inherited_states, **own_states}
     own = raw.get("transitions") or []
     if not isinstance(own, list):
         return merged
-    replaced = {t.get("trigger") for t in own if isinstance(t, dict)}
+    replaced = {t.get("trigger") for t in own if isinstance(t, dict)} | gone_triggers
     inherited = [t for t in base.get("transitions") or [] if t.get("trigger") not in replaced]
     merged["transitions"] = [*inherited, *own]
     return merged

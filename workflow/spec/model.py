@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic.json_schema import models_json_schema
 
 FieldType = Literal[
-    "text", "textarea", "money", "percent", "integer", "date", "datetime", "boolean", "choice", "user"
+    "text", "textarea", "money", "percent", "integer", "date", "datetime", "boolean", "choice", "user", "party"
 ]
 DeadlineUnit = Literal["hours", "calendar_days", "working_days", "weeks", "months", "years"]
 FIELD_TYPES = frozenset(get_args(FieldType))
@@ -284,6 +284,14 @@ class TransitionModel(_SpecPart):
         return value
 
 
+class DropModel(BaseModel):
+    """What a file leaves out of the base it extends."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Niet overnemen")
+    states: tuple[Text, ...] = Field((), description="Fasen van de basis die vervallen.")
+    transitions: tuple[Text, ...] = Field((), description="Triggers van de basis die vervallen.")
+
+
 class SpecBase(_SpecPart):
     """A shared base (a file whose name starts with `_`): states and transitions that kinds extend."""
 
@@ -307,6 +315,11 @@ class SpecBase(_SpecPart):
         (),
         description="De stappen. Een soort die een trigger van de basis noemt, vervangt elke stap met die "
         "trigger.",
+    )
+    drop: DropModel | None = Field(
+        None,
+        description="Fasen en stappen van de basis die dit bestand niet overneemt (een nieuwe versie die "
+        "iets afschaft).",
     )
 
 

@@ -105,3 +105,25 @@ def open_of_kind_before_version(conn: Connection, kind: str, version: int) -> li
     """The open claims of `kind` that run under a spec version older than `version`, oldest first: what a
     migration to `version` has to move."""
     return _OPEN_OF_KIND_BEFORE.all(conn, {"kind": kind, "version": version})
+
+
+_SERIES = Prepared(
+    select(CLAIMS).where(CLAIMS.c.series_id == bindparam("series_id")).order_by(CLAIMS.c.id), ClaimRecord
+)
+_BY_ID = Prepared(select(CLAIMS).where(CLAIMS.c.id == bindparam("id")), ClaimRecord)
+
+
+def by_id(conn: Connection, claim_id: int) -> ClaimRecord | None:
+    return _BY_ID.first(conn, {"id": claim_id})
+
+
+def series(conn: Connection, series_id: int) -> list[ClaimRecord]:
+    """The claims of a series of related errors (one claim under the policy), the first first."""
+    return _SERIES.all(conn, {"series_id": series_id})
+
+
+def start_series(conn: Connection, claim_id: int) -> None:
+    """Make a claim the first of a series (a fact about it, not a change of its course: its version stays)."""
+    conn.execute(
+        update(CLAIMS).where(CLAIMS.c.id == claim_id, CLAIMS.c.series_id.is_(None)).values(series_id=claim_id)
+    )

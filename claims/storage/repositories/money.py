@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.models import OUTSIDE_LIMIT, MoneyKind
@@ -57,6 +57,16 @@ def totals(conn: Connection, claim_id: int) -> dict[tuple[str, str], Decimal]:
     return {(r.kind, r.cost_type): r.total for r in _TOTALS.all(conn, {"claim_id": claim_id})}
 
 
+def totals_of_claims(conn: Connection, claim_ids: Sequence[int]) -> dict[tuple[str, str], Decimal]:
+    """The money of several claims together (a series of related errors) per (kind, cost type)."""
+    q = (
+        select(MONEY.c.kind, MONEY.c.cost_type, func.sum(MONEY.c.amount).label("total"))
+        .where(MONEY.c.claim_id.in_(list(claim_ids)))
+        .group_by(MONEY.c.kind, MONEY.c.cost_type)
+    )
+    return {(r.kind, r.cost_type): Decimal(r.total) for r in conn.execute(q)}
+
+
 def paid_within_limits(conn: Connection, policy_id: int, start: date, end: date) -> Decimal:
     """Payments that count against the cover, on the policy's claims reported in [start, end)."""
     row: Record | None = _PAID_IN_PERIOD.first(conn, {"policy_id": policy_id, "start": start, "end": end})
@@ -86,3 +96,20 @@ def add_invoice(conn: Connection, claim_id: int, number: str, amount: Decimal, d
 def interest_rates(conn: Connection, kind: str) -> list[RateRecord]:
     """The rates of one kind of statutory interest ('wettelijk', 'handels'), each from its date."""
     return _RATES.all(conn, {"kind": kind})
+
+
+_INVOICES = Prepared(
+    select(INVOICES)
+    .where(INVOICES.c.claim_id == bindparam("claim_id"))
+    .order_by(INVOICES.c.due_date, INVOICES.c.id),
+    InvoiceRecord,
+)
+
+
+def invoices(conn: Connection, claim_id: int) -> list[InvoiceRecord]:
+    """All the claim's invoices, paid or not, the first due first."""
+    return _INVOICES.all(conn, {"claim_id": claim_id})
+
+
+def change_invoice(conn: Connection, invoice_id: int, values: Mapping[str, Any]) -> None:
+    conn.execute(update(INVOICES).where(INVOICES.c.id == invoice_id).values(dict(values)))

@@ -1,0 +1,163 @@
+"""Payments to payees and the proposals that wait for a manager: read and written inside the caller's
+transaction, never committed here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from claims.storage.models import PaymentStatus
+from claims.storage.records import PaymentRecord, ProposalRecord
+from claims.storage.statements import Prepared, Record
+from claims.storage.tables import CLAIMS, PAYMENTS, PROPOSALS, USERS
+
+LIVE = (PaymentStatus.proposed.value, PaymentStatus.approved.value, PaymentStatus.paid.value)
+
+_OF_CLAIM = Prepared(
+    select(PAYMENTS).where(PAYMENTS.c.claim_id == bindparam("claim_id")).order_by(PAYMENTS.c.id),
+    PaymentRecord,
+)
+_BY_ID = Prepared(select(PAYMENTS).where(PAYMENTS.c.id == bindparam("id")), PaymentRecord)
+_OF_PROPOSAL = Prepared(
+    select(PAYMENTS).where(PAYMENTS.c.proposal_id == bindparam("proposal_id")).order_by(PAYMENTS.c.id),
+    PaymentRecord,
+)
+_PROPOSAL = Prepared(select(PROPOSALS).where(PROPOSALS.c.id == bindparam("id")), ProposalRecord)
+_PROPOSALS_OF_CLAIM = Prepared(
+    select(PROPOSALS).where(PROPOSALS.c.claim_id == bindparam("claim_id")).order_by(PROPOSALS.c.id),
+    ProposalRecord,
+)
+
+
+def add(conn: Connection, row: Mapping[str, Any]) -> int:
+    return int(conn.execute(insert(PAYMENTS).values(dict(row)).returning(PAYMENTS.c.id)).scalar_one())
+
+
+def count_of_claim(conn: Connection, claim_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).select_from(PAYMENTS).where(PAYMENTS.c.claim_id == claim_id)
+        ).scalar()
+        or 0
+    )
+
+
+def of_claim(conn: Connection, claim_id: int) -> list[PaymentRecord]:
+    return _OF_CLAIM.all(conn, {"claim_id": claim_id})
+
+
+def by_id(conn: Connection, payment_id: int) -> PaymentRecord | None:
+    return _BY_ID.first(conn, {"id": payment_id})
+
+
+def approved_by_on_claim(conn: Connection, claim_id: int, user_id: int) -> Decimal:
+    """What `user_id` has paid on the claim on their own authority (payments they approved, cancelled
+    ones left out): what their authority on the claim has used."""
+    total = conn.execute(
+        select(func.coalesce(func.sum(PAYMENTS.c.amount), 0)).where(
+            PAYMENTS.c.claim_id == claim_id,
+            PAYMENTS.c.approved_by == user_id,
+            PAYMENTS.c.status.in_(LIVE),
+        )
+    ).scalar()
+    return Decimal(total or 0)
+
+
+def change(conn: Connection, payment_id: int, values: Mapping[str, Any]) -> None:
+    conn.execute(update(PAYMENTS).where(PAYMENTS.c.id == payment_id).values(dict(values)))
+
+
+def of_proposal(conn: Connection, proposal_id: int) -> list[PaymentRecord]:
+    return _OF_PROPOSAL.all(conn, {"proposal_id": proposal_id})
+
+
+def listing(conn: Connection, statuses: Collection[str], limit: int = 1000) -> list[Record]:
+    """Payments in `statuses` with their claim's reference and who proposed and approved them, the
+    oldest first (the order they are to be paid in)."""
+    proposer = USERS.alias("proposer")
+    approver = USERS.alias("approver")
+    q = (
+        select(
+            PAYMENTS,
+            CLAIMS.c.reference.label("claim_reference"),
+            proposer.c.name.label("proposer_name"),
+            approver.c.name.label("approver_name"),
+        )
+        .join(CLAIMS, CLAIMS.c.id == PAYMENTS.c.claim_id)
+        .join(proposer, proposer.c.id == PAYMENTS.c.proposed_by)
+        .outerjoin(approver, approver.c.id == PAYMENTS.c.approved_by)
+        .where(PAYMENTS.c.status.in_(list(statuses)))
+        .order_by(PAYMENTS.c.id)
+        .limit(limit)
+    )
+    return Prepared(q, Record).all(conn, {})
+
+
+def add_proposal(conn: Connection, row: Mapping[str, Any]) -> int:
+    return int(conn.execute(insert(PROPOSALS).values(dict(row)).returning(PROPOSALS.c.id)).scalar_one())
+
+
+def proposal(conn: Connection, proposal_id: int) -> ProposalRecord | None:
+    return _PROPOSAL.first(conn, {"id": proposal_id})
+
+
+def proposals_of_claim(conn: Connection, claim_id: int) -> list[ProposalRecord]:
+    return _PROPOSALS_OF_CLAIM.all(conn, {"claim_id": claim_id})
+
+
+def open_proposals_of_claim(conn: Connection, claim_id: int) -> list[ProposalRecord]:
+    return [p for p in proposals_of_claim(conn, claim_id) if p.status == "open"]
+
+
+def open_proposals(conn: Connection, limit: int = 200) -> list[Record]:
+    """Proposals waiting for a manager, the oldest first, with the claim and the proposer."""
+    q = (
+        select(
+            PROPOSALS,
+            CLAIMS.c.reference.label("claim_reference"),
+            CLAIMS.c.claimant,
+            USERS.c.name.label("proposer_name"),
+        )
+        .join(CLAIMS, CLAIMS.c.id == PROPOSALS.c.claim_id)
+        .join(USERS, USERS.c.id == PROPOSALS.c.proposed_by)
+        .where(PROPOSALS.c.status == "open")
+        .order_by(PROPOSALS.c.id)
+        .limit(limit)
+    )
+    return Prepared(q, Record).all(conn, {})
+
+
+def decide(conn: Connection, proposal_id: int, status: str, by: int, at: datetime, comment: str) -> bool:
+    """Close an open proposal; False when someone decided it first."""
+    done = conn.execute(
+        update(PROPOSALS)
+        .where(PROPOSALS.c.id == proposal_id, PROPOSALS.c.status == "open")
+        .values(status=status, decided_by=by, decided_at=at, comment=comment)
+    )
+    return bool(done.rowcount)
+
+
+def mark_paid(conn: Connection, payment_id: int, on: date, by: int) -> bool:
+    done = conn.execute(
+        update(PAYMENTS)
+        .where(PAYMENTS.c.id == payment_id, PAYMENTS.c.status == PaymentStatus.approved.value)
+        .values(status=PaymentStatus.paid.value, paid_on=on, paid_marked_by=by)
+    )
+    return bool(done.rowcount)
+
+
+def paid_to_party(conn: Connection, claim_id: int, party_id: int) -> Decimal:
+    """What the claim has paid (or approved to pay) to one party, cancelled payments aside."""
+    total = conn.execute(
+        select(func.coalesce(func.sum(PAYMENTS.c.amount), 0)).where(
+            PAYMENTS.c.claim_id == claim_id,
+            PAYMENTS.c.payee_party_id == party_id,
+            PAYMENTS.c.status.in_((PaymentStatus.approved.value, PaymentStatus.paid.value)),
+        )
+    ).scalar()
+    return Decimal(total or 0)
