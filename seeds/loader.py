@@ -23,10 +23,10 @@ from claims.money.rates import load_interest_rates
 from claims.parties.fields import clean_party
 from claims.people.users import add_user, user_by_email
 from claims.runtime import Runtime
-from claims.service import advance, open_claim
+from claims.service import advance, approve_proposal, open_claim
 from claims.storage.models import PartyRole
 from claims.storage.records import ClaimRecord
-from claims.storage.repositories import claims, parties, policies
+from claims.storage.repositories import claims, parties, payments, policies
 from workflow.errors import WorkflowError
 
 SEED_FILE = Path(__file__).parent / "demo.yaml"
@@ -142,7 +142,8 @@ def _seeded_claim(session: Session, insured_reference: str) -> ClaimRecord | Non
 def _check_seeded(claim: ClaimRecord, case: dict[str, Any]) -> None:
     """A case loaded before must be complete: a run that stopped halfway is not silently accepted."""
     steps = len(case.get("steps", []))
-    if claim.state != case["expected_state"] or claim.version != steps + 1:
+    held = sum(1 for step in case.get("steps", []) if step.get("proposal"))
+    if claim.state != case["expected_state"] or claim.version != steps + 1 - held:
         raise SeedError(
             f"{case['key']}: {claim.reference} stands at '{claim.state}' (version {claim.version}), "
             f"expected '{case['expected_state']}' after {steps} steps; an earlier seed stopped halfway. "
@@ -162,23 +163,54 @@ def _seed_case(session: Session, rt: Runtime, case: dict[str, Any]) -> int:
     session.commit()
     version = opened.version
     for number, step in enumerate(case.get("steps", []), 1):
+        where = f"{case['key']} step {number} ({step['do']})"
+        clock = _at_clock(rt, step["at"])
         try:
-            result = advance(
-                session,
-                _at_clock(rt, step["at"]),
-                opened.reference,
-                step["do"],
-                step.get("with") or {},
-                _user(session, step["by"]),
-                version,
-            )
+            if step["do"] == "approve":  # a manager approves the proposal waiting on the claim
+                waiting = payments.open_proposals_of_claim(session.connection(), opened.claim_id)
+                if not waiting:
+                    raise SeedError(f"{where}: no proposal waits for approval")
+                session.commit()
+                result = approve_proposal(
+                    session,
+                    clock,
+                    waiting[0].id,
+                    _user(session, step["by"]),
+                    (step.get("with") or {}).get("comment", ""),
+                )
+            else:
+                result = advance(
+                    session,
+                    clock,
+                    opened.reference,
+                    step["do"],
+                    _resolve_parties(session, opened.claim_id, step.get("with") or {}, where),
+                    _user(session, step["by"]),
+                    version,
+                )
         except WorkflowError as exc:
-            raise SeedError(f"{case['key']} step {number} ({step['do']}): {exc}") from exc
+            raise SeedError(f"{where}: {exc}") from exc
+        if bool(step.get("proposal")) != (result.proposal_id is not None):
+            said = "above" if result.proposal_id is not None else "within"
+            raise SeedError(f"{where}: went {said} the actor's authority, the seed file says otherwise")
         version = result.version
     seeded = claims.by_reference(session.connection(), opened.reference)
     assert seeded is not None  # opened just now
     _check_seeded(seeded, case)
     return len(case.get("steps", []))
+
+
+def _resolve_parties(session: Session, claim_id: int, values: dict[str, Any], where: str) -> dict[str, Any]:
+    """`party:<role>` in a step's inputs: the claim's (first) party of that role, by its number."""
+    out = dict(values)
+    for name, value in values.items():
+        if isinstance(value, str) and value.startswith("party:"):
+            role = value.removeprefix("party:")
+            found = [p for p in parties.of_claim(session.connection(), claim_id) if p.role == role]
+            if not found:
+                raise SeedError(f"{where}: the claim has no party '{role}' for {name}")
+            out[name] = found[0].id
+    return out
 
 
 def _at_clock(rt: Runtime, value: Any) -> Runtime:

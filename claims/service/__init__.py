@@ -6,6 +6,13 @@ from claims.service.documents import add_document, mark_answer
 from claims.service.melding import open_claim
 from claims.service.notes import MAX_NOTE, add_note
 from claims.service.outcome import Outcome
+from claims.service.payments import (
+    approve_proposal,
+    cancel_payment,
+    mark_paid,
+    reject_proposal,
+    withdraw_proposal,
+)
 from claims.service.transition import advance, preview_letters
 
 __all__ = [
@@ -14,7 +21,12 @@ __all__ = [
     "add_document",
     "add_note",
     "advance",
+    "approve_proposal",
+    "cancel_payment",
     "mark_answer",
+    "mark_paid",
     "open_claim",
     "preview_letters",
+    "reject_proposal",
+    "withdraw_proposal",
 ]

@@ -44,7 +44,9 @@ def advance(
     expected_version: int,
 ) -> Outcome:
     """Fire `trigger` on the claim `reference` as `actor`, if it is still at `expected_version`."""
-    return in_write(db, lambda conn: _advance(conn, rt, reference, trigger, inputs, actor, expected_version))
+    return in_write(
+        db, lambda conn: advance_on(conn, rt, reference, trigger, inputs, actor, expected_version)
+    )
 
 
 class _Previewed(Exception):
@@ -67,11 +69,11 @@ def preview_letters(
     that firing it now would send, and a transition that would be refused is refused here too."""
     try:
         in_write(
-            db, lambda conn: _advance(conn, rt, reference, trigger, inputs, actor, expected_version, True)
+            db, lambda conn: advance_on(conn, rt, reference, trigger, inputs, actor, expected_version, True)
         )
     except _Previewed as done:
         return done.letters
-    raise AssertionError("_advance returned in preview mode")  # pragma: no cover
+    raise AssertionError("advance_on returned in preview mode")  # pragma: no cover
 
 
 _Rendered = list[tuple[LetterSpec, dict[str, Any], Letter]]  # each letter with its spec and facts
@@ -142,7 +144,7 @@ def _write_letters(
         )
 
 
-def _advance(
+def advance_on(
     conn: Connection,
     rt: Runtime,
     reference: str,
@@ -153,8 +155,9 @@ def _advance(
     preview: bool = False,
     approving: ProposalRecord | None = None,
 ) -> Outcome:
-    """`approving`: a manager approves this proposal, fired now as it was typed; their own authority
-    must cover it, the proposer's is what the proposal was for."""
+    """`advance` inside the caller's write transaction. `approving`: a manager approves this proposal,
+    fired now as it was typed; their own authority must cover it, the proposer's is what the proposal
+    was for."""
     claim = claims.by_reference(conn, reference)
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
@@ -324,26 +327,39 @@ def _write_payments(
     approving: ProposalRecord | None,
 ) -> None:
     """The transfers this transition pays: one per payee, approved by its actor (their authority) or by
-    the manager approving the proposal; the proposal's own rows take the amounts approved."""
-    proposal_id = approving.id if approving is not None else None
-    written = _payment_rows(
-        conn, ctx, claim, event_id, proposal_id, PaymentStatus.approved, approver=ctx.actor
-    )
+    the manager approving the proposal. An approved proposal's rows become the payments, with the
+    amounts worked out now (interest runs on while a proposal waits); a payee it no longer pays is
+    cancelled."""
     if approving is None:
+        _payment_rows(conn, ctx, claim, event_id, None, PaymentStatus.approved, approver=ctx.actor)
         return
     held = {p.payee_party_id: p for p in payments.of_proposal(conn, approving.id) if p.status == "proposed"}
-    for payee, payment_id in written.items():
+    for payee, entry in _by_payee(ctx).items():
         old = held.pop(payee, None)
-        if old is not None:  # the proposal's row for this payee is superseded by the approved one
-            payments.change(
+        if old is None:
+            _payment_rows(
                 conn,
-                old.id,
-                {
-                    "status": PaymentStatus.cancelled,
-                    "cancelled_at": ctx.now,
-                    "cancel_reason": f"goedgekeurd als betaling {payment_id}",
-                },
+                ctx,
+                claim,
+                event_id,
+                approving.id,
+                PaymentStatus.approved,
+                approver=ctx.actor,
+                only=payee,
             )
+            continue
+        payments.change(
+            conn,
+            old.id,
+            {
+                "event_id": event_id,
+                "amount": sum(entry["parts"].values()),
+                "parts": {k: str(v) for k, v in entry["parts"].items()},
+                "status": PaymentStatus.approved,
+                "approved_by": ctx.actor.id,
+                "approved_at": ctx.now,
+            },
+        )
     for old in held.values():
         payments.change(
             conn,
@@ -356,17 +372,8 @@ def _write_payments(
         )
 
 
-def _payment_rows(
-    conn: Connection,
-    ctx: TransitionContext,
-    claim: ClaimRecord,
-    event_id: int | None,
-    proposal_id: int | None,
-    status: PaymentStatus,
-    *,
-    approver: User | None,
-) -> dict[int, int]:
-    """One payment row per payee of the staged payment lines; {payee party id: payment id}."""
+def _by_payee(ctx: TransitionContext) -> dict[int, dict[str, Any]]:
+    """The staged payment lines per payee: their parts per cost type and their notes."""
     by_payee: dict[int, dict[str, Any]] = {}
     for line in ctx.money:
         if line["kind"] != MoneyKind.payment or line["amount"] <= 0:
@@ -379,13 +386,30 @@ def _payment_rows(
         parts[line["cost_type"]] = parts.get(line["cost_type"], 0) + line["amount"]
         if line["note"] and line["note"] not in entry["notes"]:
             entry["notes"].append(line["note"])
+    return by_payee
+
+
+def _payment_rows(
+    conn: Connection,
+    ctx: TransitionContext,
+    claim: ClaimRecord,
+    event_id: int | None,
+    proposal_id: int | None,
+    status: PaymentStatus,
+    *,
+    approver: User | None,
+    only: int | None = None,
+) -> dict[int, int]:
+    """One payment row per payee of the staged payment lines (or just `only`); {payee: payment id}."""
     written: dict[int, int] = {}
-    proposer = ctx.actor.id if approver is None or proposal_id is None else None
-    for payee_id, entry in by_payee.items():
+    proposer = _proposer_of(conn, proposal_id, ctx) if approver is not None and proposal_id else ctx.actor.id
+    assert proposer is not None
+    for payee_id, entry in _by_payee(ctx).items():
+        if only is not None and payee_id != only:
+            continue
         party = parties.by_id(conn, payee_id)
         assert party is not None
         number = payments.count_of_claim(conn, claim.id) + 1
-        amount = sum(entry["parts"].values())
         written[payee_id] = payments.add(
             conn,
             {
@@ -397,11 +421,11 @@ def _payment_rows(
                 "payee_name": party.account_holder or party.name,
                 "iban": party.iban,
                 "account_holder": party.account_holder or party.name,
-                "amount": amount,
+                "amount": sum(entry["parts"].values()),
                 "parts": {k: str(v) for k, v in entry["parts"].items()},
                 "description": f"{claim.reference} " + "; ".join(entry["notes"]),
                 "status": status,
-                "proposed_by": proposer if proposer is not None else _proposer_of(conn, proposal_id, ctx),
+                "proposed_by": proposer,
                 "approved_by": approver.id if approver is not None else None,
                 "approved_at": ctx.now if approver is not None else None,
                 "paid_on": None,

@@ -12,10 +12,21 @@ from sqlmodel import Session
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
 from claims.service import Outcome, advance, open_claim
+from claims.service.parties import add_party
+from claims.storage.repositories import parties
 from tests.conftest import snapshot
 from tests.factories import World, melding
 from workflow.spec import FieldSpec, TransitionSpec, WorkflowSpec
 
+# the claimant as a payee: who a test pays when a transition names the payee
+PAYEE = {
+    "role": "claimant",
+    "name": "Opdrachtgever B.V.",
+    "email": "schade@opdrachtgever.example",
+    "channel": "email",
+    "iban": "NL91ABNA0417164300",
+    "account_holder": "Opdrachtgever B.V.",
+}
 LONG_TEXT = "Uitgebreide motivering met verwijzing naar de polisvoorwaarden en de feiten."
 
 
@@ -31,11 +42,13 @@ def sample_value(field: FieldSpec, world: World) -> Any:
         "textarea": LONG_TEXT,
         "choice": field.choices[0][0] if field.choices else "",
         "user": world.expert.email if field.role == "expert" else world.other_handler.email,
+        "party": None,  # the claim's payee: Driver.payee
     }[field.type]
 
 
 def sample_inputs(t: TransitionSpec, world: World, claim: Any = None) -> dict[str, Any]:
     values = {f.name: sample_value(f, world) for f in t.fields}
+    values = {k: v for k, v in values.items() if v is not None}
     if t.trigger == "reassign" and claim is not None and claim.handler_id == world.other_handler.id:
         values["handler"] = world.handler.email  # back again: reassigning to the same handler is refused
     if t.trigger == "submit_for_approval":
@@ -93,15 +106,31 @@ class Driver:
             t = spec.transition(view.claim.state, trigger)
             assert t is not None, f"{trigger} not from {view.claim.state}"
             s.rollback()
+        if inputs is None:
+            inputs = sample_inputs(t, self.world, view.claim)
+            for f in t.fields:
+                if f.type == "party" and f.required:
+                    inputs[f.name] = self.payee(ref)
+        with Session(self.engine, expire_on_commit=False) as s:
             return advance(
                 s,
                 self.rt,
                 ref,
                 trigger,
-                sample_inputs(t, self.world, view.claim) if inputs is None else inputs,
+                inputs,
                 actor or actor_for(t, self.world, view.claim),
                 view.claim.version if version is None else version,
             )
+
+    def payee(self, ref: str) -> int:
+        """A party of the claim that can be paid (one with an IBAN): the claimant, added if need be."""
+        with Session(self.engine) as s:
+            view = claim_view(s, self.rt, ref)
+            found = [p for p in parties.of_claim(s.connection(), view.claim.id) if p.iban]
+        if found:
+            return found[0].id
+        with Session(self.engine) as s:
+            return add_party(s, self.rt, ref, PAYEE, self.world.handler)
 
     def refuse(
         self,
