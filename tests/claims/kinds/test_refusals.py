@@ -53,9 +53,10 @@ def test_an_advance_with_nothing_left_to_pay_is_refused_by_its_guard(
 ) -> None:
     ref = driver.bring_to("unpaid_fee", "schadebeperking")
     driver.fire(ref, "register_invoice", {"number": "F1", "amount": "30000", "due_date": "2026-06-30"})
-    driver.fire(ref, "pay_advance", {"share_percent": "50"}, actor=world.manager)
+    to_insured = {"booked_as": "beredding", "payee": driver.payee(ref)}
+    driver.fire(ref, "pay_advance", {"share_percent": "50"} | to_insured, actor=world.manager)
     exc_value = _refusal(
-        driver, ref, "pay_advance", {"share_percent": "40"}, world.manager, TransitionNotAllowed
+        driver, ref, "pay_advance", {"share_percent": "40"} | to_insured, world.manager, TransitionNotAllowed
     )
     assert exc_value.guard == "advance_above_paid"
     assert "al € 15.000,00 voorgeschoten; 40% van de onbetaalde facturen is € 12.000,00" in str(exc_value)
@@ -70,7 +71,7 @@ def test_a_deduction_above_the_unpaid_invoices_marks_its_field(
         driver,
         ref,
         "pay_advance",
-        {"share_percent": "50", "deduction": "1000.01"},
+        {"share_percent": "50", "deduction": "1000.01", "booked_as": "beredding", "payee": driver.payee(ref)},
         world.manager,
         InvalidInput,
     )
@@ -93,33 +94,31 @@ def test_interest_that_cannot_be_computed_greys_the_way_to_settlement(
     assert "rentestanden" in str(exc_value)
 
 
-def test_a_settlement_above_the_cover_is_refused_before_anything_is_staged(
+def test_defence_costs_above_the_policys_cap_are_refused_before_anything_is_staged(
     driver: Driver, engine: Engine, world: World
 ) -> None:
     ref = driver.bring_to("contract_breach", "regeling")
-    inputs = {"damages": "1002500.01", "terms": "Finale kwijting"}  # 1,000,000.01 after the deductible
+    with Session(engine) as s:  # a business policy may cap the defence costs (7:963 lid 2 BW)
+        policy_id = s.get(Claim, _claim_id(engine, ref)).policy_id  # type: ignore[union-attr]
+        s.exec(update(Policy).where(Policy.id == policy_id).values(cap_defence=Decimal("5000")))  # type: ignore[call-overload]
+        s.commit()
+    payee = driver.payee(ref)
+    inputs = {"damages": "10000", "defence": "5000.01", "payee": payee, "terms": "Finale kwijting"}
     exc_value = _refusal(driver, ref, "settle", inputs, world.manager, TransitionNotAllowed)
     assert exc_value.guard == "settlement_within_cover"
-    assert "boven het verzekerd bedrag per aanspraak (€ 1.000.000,00)" in str(exc_value)
-    # exactly the cover after the deductible is paid
-    driver.fire(ref, "settle", {"damages": "1002500", "terms": "Finale kwijting"}, actor=world.manager)
+    assert "Kosten van verweer € 5.000,01 gaat boven het maximum van de polis (€ 5.000,00" in str(exc_value)
+    driver.fire(ref, "settle", inputs | {"defence": "5000"}, actor=world.manager)  # exactly the cap
 
 
-def test_a_proposal_the_cover_no_longer_holds_is_greyed_for_the_approver(
-    driver: Driver, engine: Engine, rt: Runtime, world: World
-) -> None:
+def test_advances_above_the_settlement_refuse_it(driver: Driver, engine: Engine, world: World) -> None:
     ref = driver.bring_to("contract_breach", "regeling")
-    driver.fire(ref, "submit_for_approval", {"damages": "302500", "terms": "Finale kwijting"})
-    assert _offered(engine, rt, ref, world.manager, "approve_settlement").refusal is None
-    with Session(engine) as s:  # the policy's cover is corrected downwards while the proposal waits
-        policy_id = s.get(Claim, _claim_id(engine, ref)).policy_id  # type: ignore[union-attr]
-        s.exec(update(Policy).where(Policy.id == policy_id).values(cover_per_claim=Decimal("250000")))  # type: ignore[call-overload]
-        s.commit()
-    offer = _offered(engine, rt, ref, world.manager, "approve_settlement")
-    assert offer.refused_by == "proposal_within_cover"
-    assert offer.refusal is not None and "€ 250.000,00" in offer.refusal
-    refused = _refusal(driver, ref, "approve_settlement", {}, world.manager, TransitionNotAllowed)
-    assert (refused.guard, str(refused)) == ("proposal_within_cover", offer.refusal)
+    payee = driver.payee(ref)
+    driver.fire(ref, "pay_damages_advance", {"amount": "20000", "payee": payee}, actor=world.manager)
+    # 20,000 advanced; 21,000 agreed less the 2,500 deductible is 18,500: 1,500 would have to come back
+    inputs = {"damages": "21000", "payee": payee, "terms": "Finale kwijting"}
+    exc_value = _refusal(driver, ref, "settle", inputs, world.manager, TransitionNotAllowed)
+    assert exc_value.guard == "settlement_within_cover"
+    assert "al € 20.000,00 voorgeschoten" in str(exc_value) and "€ 18.500,00" in str(exc_value)
 
 
 def _claim_id(engine: Engine, ref: str) -> int:

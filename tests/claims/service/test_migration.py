@@ -29,6 +29,7 @@ from claims.runtime import Runtime
 from claims.service import advance, open_claim
 from claims.service.migration import MigrationStep, migrate, plan_migration
 from claims.storage.repositories import audit, claims, deadlines, events
+from tests.claims.driver import Driver, path_to
 from tests.conftest import snapshot
 from tests.factories import Clock, World, melding
 from workflow.deadlines import compute_due
@@ -46,27 +47,27 @@ def _renamed(text: str) -> str:
     return re.sub(r"\bdekkingsonderzoek\b", "dekking", text)
 
 
-OLD, NEW = 2, 3  # the real specs' latest version of the kind, and the one the test adds
+OLD, NEW = 3, 4  # the real specs' latest version of the kind, and the one the test adds
 
 
-def write_v3(folder: Path, migrates_from: str = "migrates_from: {2: {melding: aangemeld}}\n") -> None:
+def write_v4(folder: Path, migrates_from: str = "migrates_from: {3: {melding: aangemeld}}\n") -> None:
     base = _renamed((folder / "_base.yaml").read_text(encoding="utf-8"))
     receipt = "amount: 2\n        unit: working_days\n        met_by: [start_coverage_check]"
     assert receipt in base
     base = base.replace(receipt, receipt.replace("amount: 2", "amount: 3"))
-    (folder / "_base_v3.yaml").write_text(base, encoding="utf-8")
+    (folder / "_base_test_v4.yaml").write_text(base, encoding="utf-8")
     kind = _renamed((folder / f"{KIND}.yaml").read_text(encoding="utf-8"))
-    kind = kind.replace("version: 1\n", "version: 3\n" + migrates_from).replace(
-        "extends: _base\n", "extends: _base_v3\n"
+    kind = kind.replace("version: 1\n", "version: 4\n" + migrates_from).replace(
+        "extends: _base\n", "extends: _base_test_v4\n"
     )
-    (folder / f"{KIND}_v3.yaml").write_text(kind, encoding="utf-8")
+    (folder / f"{KIND}_v4.yaml").write_text(kind, encoding="utf-8")
 
 
 @pytest.fixture
 def specs(tmp_path: Path) -> Path:
     folder = tmp_path / "workflows"
     shutil.copytree(SPEC_DIR, folder)
-    write_v3(folder)
+    write_v4(folder)
     return folder
 
 
@@ -187,7 +188,7 @@ def test_a_version_that_declares_no_migration_refuses_every_claim(
 ) -> None:
     folder = tmp_path / "bare"
     shutil.copytree(SPEC_DIR, folder)
-    write_v3(folder, migrates_from="")
+    write_v4(folder, migrates_from="")
     reference = _open_old(engine, rt, world)
     bare = replace(rt, catalog=load_catalog(folder))
     [step] = _migrate(engine, bare)
@@ -223,37 +224,37 @@ def test_the_command_lists_refused_claims_and_exits_8(
     monkeypatch.setattr(workflows_cli, "runtime", lambda: rt2)
     monkeypatch.setattr(workflows_cli, "engine", lambda: engine)
     runner = CliRunner()
-    dry = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "3", "--dry-run"])
+    dry = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "4", "--dry-run"])
     assert dry.exit_code == MIGRATION_REFUSED, dry.output
-    assert f"{movable}: versie 2 fase melding -> versie 3 fase aangemeld" in dry.output
-    assert f"{stuck}: versie 2 fase dekkingsonderzoek: geweigerd" in dry.output
+    assert f"{movable}: versie 3 fase melding -> versie 4 fase aangemeld" in dry.output
+    assert f"{stuck}: versie 3 fase dekkingsonderzoek: geweigerd" in dry.output
     assert "zou migreren: 1; geweigerd: 1" in dry.output
-    done = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "3"])
+    done = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "4"])
     assert done.exit_code == MIGRATION_REFUSED and "gemigreerd: 1; geweigerd: 1" in done.output
-    again = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "3"])
+    again = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "4"])
     assert again.exit_code == MIGRATION_REFUSED and "gemigreerd: 0; geweigerd: 1" in again.output
     unknown = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "7"])
     assert unknown.exit_code == 2
 
 
 def test_migrates_from_must_name_states_of_both_versions(specs: Path) -> None:
-    v2 = specs / f"{KIND}_v3.yaml"
+    v2 = specs / f"{KIND}_v4.yaml"
     text = v2.read_text(encoding="utf-8")
     v2.write_text(text.replace("{melding: aangemeld}", "{melding: nergens}"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"_v3\.yaml.*migrates_from: unknown state 'nergens'"):
+    with pytest.raises(SpecError, match=r"_v4\.yaml.*migrates_from: unknown state 'nergens'"):
         load_catalog(specs)
     v2.write_text(text.replace("{melding: aangemeld}", "{meldng: aangemeld}"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"_v3\.yaml.*migrates_from 2: unknown state 'meldng' in version 2"):
+    with pytest.raises(SpecError, match=r"_v4\.yaml.*migrates_from 3: unknown state 'meldng' in version 3"):
         load_catalog(specs)
-    v2.write_text(text.replace("{2: {melding", "{3: {melding"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"migrates_from names version 3"):
+    v2.write_text(text.replace("{3: {melding", "{4: {melding"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"migrates_from names version 4"):
         load_catalog(specs)
 
 
 def test_the_installed_command_has_nothing_to_do_on_the_real_specs(
     _sqlite_template: Path, tmp_path: Path
 ) -> None:
-    # the real specs hold versions 1 and 2 of each kind: no claim to move to 2 here, and there is no 3
+    # the real specs hold versions 1 to 3 of each kind: no claim to move to 3 here, and there is no 4
     db = tmp_path / "claimflow.db"
     shutil.copy(_sqlite_template, db)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")}
@@ -263,14 +264,14 @@ def test_the_installed_command_has_nothing_to_do_on_the_real_specs(
         command = [str(CLAIMFLOW), "workflows", "migrate", KIND, *args]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
 
-    nothing = run("--to", "2")
+    nothing = run("--to", "3")
     assert nothing.returncode == 0 and "niets te doen" in nothing.stdout, nothing.stderr
-    unknown = run("--to", "3", "--dry-run")
-    assert unknown.returncode == 2 and "versie 3" in unknown.stderr
+    unknown = run("--to", "4", "--dry-run")
+    assert unknown.returncode == 2 and "versie 4" in unknown.stderr
 
 
 def test_a_migrated_claims_older_events_keep_readable_labels(rt2: Runtime) -> None:
-    # its events before the migration name `melding`, a state version 3 calls `aangemeld`
+    # its events before the migration name `melding`, a state version 4 calls `aangemeld`
     old = rt2.catalog.spec(KIND, OLD)
     assert rt2.catalog.state_label(KIND, "melding", NEW) == old.states["melding"].label
     new = rt2.catalog.spec(KIND, NEW)
@@ -289,7 +290,7 @@ def test_the_real_version_2_takes_the_open_claims_of_version_1_as_they_are(
     # claims reported before version 2 (its letters to the claimant) keep their states when moved on
     folder = tmp_path / "only_v1"
     shutil.copytree(SPEC_DIR, folder)
-    for newer in folder.glob("*_v2.yaml"):
+    for newer in [*folder.glob("*_v2.yaml"), *folder.glob("*_v3.yaml")]:
         newer.unlink()
     rt1 = replace(rt, catalog=load_catalog(folder))
     with Session(engine) as s:
@@ -308,3 +309,32 @@ def test_the_real_version_2_takes_the_open_claims_of_version_1_as_they_are(
 def _migrate_to(engine: Engine, rt: Runtime, version: int) -> list[MigrationStep]:
     with Session(engine) as s:
         return migrate(s, rt, KIND, version, BY)
+
+
+def test_the_real_version_3_takes_open_claims_but_not_one_waiting_for_approval(
+    engine: Engine, rt: Runtime, world: World, tmp_path: Path
+) -> None:
+    # version 3 dropped the state where a settlement waited for approval: such a claim is refused and
+    # listed (approve or refuse it first); a claim in a state both versions have moves as it is
+    folder = tmp_path / "up_to_v2"
+    shutil.copytree(SPEC_DIR, folder)
+    for newer in folder.glob("*_v3.yaml"):
+        newer.unlink()
+    rt2 = replace(rt, catalog=load_catalog(folder))
+    with Session(engine) as s:
+        waiting = open_claim(s, rt2, melding(KIND), world.handler).reference
+        moving = open_claim(s, rt2, melding(KIND), world.handler).reference
+    driver = Driver(engine, rt2, world)
+    for t in path_to(rt2.catalog.spec(KIND), "regeling"):
+        driver.prepare(waiting, t)
+        driver.fire(waiting, t.trigger)
+    driver.fire(waiting, "submit_for_approval", {"damages": "60000", "terms": "finaal"})
+    driver.fire(moving, "start_coverage_check")
+    steps = {st.reference: st for st in _migrate_to(engine, rt, 3)}
+    assert steps[moving].refused is None and steps[moving].to_state == "dekkingsonderzoek"
+    assert steps[waiting].refused is not None and "goedkeuring" in steps[waiting].refused
+    with engine.connect() as conn:
+        kept = claims.by_reference(conn, waiting)
+        moved = claims.by_reference(conn, moving)
+    assert kept is not None and (kept.spec_version, kept.state) == (2, "goedkeuring")
+    assert moved is not None and moved.spec_version == 3

@@ -25,10 +25,10 @@ def test_every_transition_fires_and_is_recorded(
     engine: Engine, rt: Runtime, world: World, kind: str, source: str, trigger: str
 ) -> None:
     driver = Driver(engine, rt, world)
-    ref = driver.bring_to(kind, source)
     spec = rt.catalog.spec(kind)
     t = spec.transition(source, trigger)
     assert t is not None
+    ref = driver.bring_for(kind, t)
     driver.prepare(ref, t)
     result = driver.fire(ref, trigger)
     assert result.state == t.dest
@@ -37,8 +37,11 @@ def test_every_transition_fires_and_is_recorded(
         assert claim.state == t.dest
         if t.outcome:
             assert claim.outcome == t.outcome and claim.closed_at is not None
+        # every step on the claim's course is an event; a party added beside it is one too, not a step
         events = s.exec(
-            select(func.count()).select_from(TimelineEvent).where(TimelineEvent.claim_id == claim.id)
+            select(func.count())
+            .select_from(TimelineEvent)
+            .where(TimelineEvent.claim_id == claim.id, TimelineEvent.kind.in_(("opened", "transition")))  # type: ignore[attr-defined]
         ).one()
         assert events == claim.version
         last = s.exec(
