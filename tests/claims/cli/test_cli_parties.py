@@ -29,7 +29,7 @@ def test_the_seeded_parties_are_listed_and_all_invented(seeded: Seeded) -> None:
     ref = _case_1(seeded)
     found = json.loads(ok(seeded.run("claims", "parties", ref, "--json")))
     by_role = {p["role"]: p for p in found}
-    assert set(by_role) == {"insured", "broker", "claimant", "counsel"}
+    assert set(by_role) == {"insured", "broker", "claimant", "counsel", "expert_firm"}
     assert all(p["invented"] for p in found)
     assert by_role["insured"]["reference"] == "ERP/2025/117"
     assert by_role["counsel"]["attention"] == "mr. A. de Boer" and by_role["counsel"]["reference"]

@@ -63,8 +63,13 @@ SEEDED = {
         ],
     ),
     "schadebeperkingsvoorstel": ("SEED-01", ["Voorstel tot schadebeperking", "€ 125.000,00", "€ 250.000,00"]),
-    "betalingsbevestiging": ("SEED-01", ["Bevestiging van betaling", "€ 125.000,00"]),
+    # case 3: the insured was paid 27,500 (30,000 less the deductible); the expert's fee went to the expert
+    "betalingsbevestiging": (
+        "SEED-03",
+        ["Bevestiging van betaling", "€ 27.500,00", "in totaal € 27.500,00 betaald", "NL38 RABO"],
+    ),
     "vaststellingsovereenkomst": ("SEED-11", ["Vaststellingsovereenkomst", "€ 15.000,00", "Direct betaald."]),
+    "eigen_risico_verzoek": ("SEED-08", ["Verzoek om betaling van het eigen risico", "€ 5.000,00", "NL93 ABNA"]),
     "ontvangstbevestiging_benadeelde": (
         "SEED-01",
         [
@@ -78,7 +83,7 @@ SEEDED = {
         ["Ons standpunt over de aansprakelijkheid", "Aansprakelijkheid erkend"],
     ),
     "schikkingsvoorstel": ("SEED-03", ["Voorstel tot schikking", "€ 30.000,00", "24 april 2026"]),
-    "betalingsbevestiging_benadeelde": ("SEED-03", ["Bevestiging van betaling", "€ 27.500,00"]),
+    "betalingsbevestiging_benadeelde": ("SEED-10", ["Bevestiging van betaling", "€ 7.000,00", "Callcenter B.V."]),
     "escalatie": (
         "SEED-02",
         ["Escalatie: termijn verstreken", "Schikkingsvoorstel doen", "Teammanager(s) BAV"],
@@ -216,8 +221,9 @@ def test_the_paragraph_goes_only_into_the_letter_that_takes_one(
     driver = Driver(engine, rt, world)
     ref = driver.bring_to("contract_breach", "regeling")
     words = "Deze alinea hoort alleen in de vaststellingsovereenkomst."
+    payee = driver.payee(ref)  # the claimant
     outcome = driver.fire(
-        ref, "settle", {"damages": "10000", "terms": "Finale kwijting.", "paragraph": words}
+        ref, "settle", {"damages": "10000", "payee": payee, "terms": "Finale kwijting.", "paragraph": words}
     )
     with engine.connect() as conn:
         rows = conn.execute(
@@ -225,4 +231,6 @@ def test_the_paragraph_goes_only_into_the_letter_that_takes_one(
         ).all()
     letters = {template: html for template, html in rows}
     assert words in letters["vaststellingsovereenkomst"]
-    assert words not in letters["betalingsbevestiging"]
+    assert words not in letters["betalingsbevestiging_benadeelde"]
+    # nothing went to the insured: no confirmation of a payment to them
+    assert "betalingsbevestiging" not in letters
