@@ -184,6 +184,13 @@ class PaymentRecord(Record):
     created_at: datetime
 
 
+class PaymentListed(PaymentRecord):
+    __slots__ = ()
+    claim_reference: str
+    proposer_name: str
+    approver_name: str | None
+
+
 class ProposalRecord(Record):
     __slots__ = ()
     id: int
@@ -199,6 +206,13 @@ class ProposalRecord(Record):
     decided_by: int | None
     decided_at: datetime | None
     comment: str
+
+
+class ProposalListed(ProposalRecord):
+    __slots__ = ()
+    claim_reference: str
+    claimant: str
+    proposer_name: str
 
 
 class RateRecord(Record):

@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.models import PaymentStatus
-from claims.storage.records import PaymentRecord, ProposalRecord
-from claims.storage.statements import Prepared, Record
+from claims.storage.records import PaymentListed, PaymentRecord, ProposalListed, ProposalRecord
+from claims.storage.statements import Prepared
 from claims.storage.tables import CLAIMS, PAYMENTS, PROPOSALS, USERS
 
 LIVE = (PaymentStatus.proposed.value, PaymentStatus.approved.value, PaymentStatus.paid.value)
@@ -76,7 +76,7 @@ def of_proposal(conn: Connection, proposal_id: int) -> list[PaymentRecord]:
     return _OF_PROPOSAL.all(conn, {"proposal_id": proposal_id})
 
 
-def listing(conn: Connection, statuses: Collection[str], limit: int = 1000) -> list[Record]:
+def listing(conn: Connection, statuses: Collection[str], limit: int = 1000) -> list[PaymentListed]:
     """Payments in `statuses` with their claim's reference and who proposed and approved them, the
     oldest first (the order they are to be paid in)."""
     proposer = USERS.alias("proposer")
@@ -95,7 +95,7 @@ def listing(conn: Connection, statuses: Collection[str], limit: int = 1000) -> l
         .order_by(PAYMENTS.c.id)
         .limit(limit)
     )
-    return Prepared(q, Record).all(conn, {})
+    return Prepared(q, PaymentListed).all(conn, {})
 
 
 def add_proposal(conn: Connection, row: Mapping[str, Any]) -> int:
@@ -114,7 +114,7 @@ def open_proposals_of_claim(conn: Connection, claim_id: int) -> list[ProposalRec
     return [p for p in proposals_of_claim(conn, claim_id) if p.status == "open"]
 
 
-def open_proposals(conn: Connection, limit: int = 200) -> list[Record]:
+def open_proposals(conn: Connection, limit: int = 200) -> list[ProposalListed]:
     """Proposals waiting for a manager, the oldest first, with the claim and the proposer."""
     q = (
         select(
@@ -129,7 +129,7 @@ def open_proposals(conn: Connection, limit: int = 200) -> list[Record]:
         .order_by(PROPOSALS.c.id)
         .limit(limit)
     )
-    return Prepared(q, Record).all(conn, {})
+    return Prepared(q, ProposalListed).all(conn, {})
 
 
 def decide(conn: Connection, proposal_id: int, status: str, by: int, at: datetime, comment: str) -> bool:
