@@ -49,7 +49,7 @@ def bank_file(conn: Connection, execution_date: date) -> BankFile:
                 payee_name=p.account_holder or p.payee_name,
                 payee_iban=p.iban,
                 amount=p.amount,
-                remittance=f"{p.claim_reference} {p.description}".strip()[:140],
+                remittance=p.description[:140],  # begins with the claim reference
                 execution_date=execution_date,
             )
         )

@@ -76,26 +76,30 @@ def of_proposal(conn: Connection, proposal_id: int) -> list[PaymentRecord]:
     return _OF_PROPOSAL.all(conn, {"proposal_id": proposal_id})
 
 
-def listing(conn: Connection, statuses: Collection[str], limit: int = 1000) -> list[PaymentListed]:
+_PROPOSER = USERS.alias("proposer")
+_APPROVER = USERS.alias("approver")
+_LISTING = Prepared(
+    select(
+        PAYMENTS,
+        CLAIMS.c.reference.label("claim_reference"),
+        _PROPOSER.c.name.label("proposer_name"),
+        _APPROVER.c.name.label("approver_name"),
+    )
+    .join(CLAIMS, CLAIMS.c.id == PAYMENTS.c.claim_id)
+    .join(_PROPOSER, _PROPOSER.c.id == PAYMENTS.c.proposed_by)
+    .outerjoin(_APPROVER, _APPROVER.c.id == PAYMENTS.c.approved_by)
+    .where(PAYMENTS.c.status == bindparam("status"))
+    .order_by(PAYMENTS.c.id)
+    .limit(5000),
+    PaymentListed,
+)
+
+
+def listing(conn: Connection, statuses: Collection[str]) -> list[PaymentListed]:
     """Payments in `statuses` with their claim's reference and who proposed and approved them, the
     oldest first (the order they are to be paid in)."""
-    proposer = USERS.alias("proposer")
-    approver = USERS.alias("approver")
-    q = (
-        select(
-            PAYMENTS,
-            CLAIMS.c.reference.label("claim_reference"),
-            proposer.c.name.label("proposer_name"),
-            approver.c.name.label("approver_name"),
-        )
-        .join(CLAIMS, CLAIMS.c.id == PAYMENTS.c.claim_id)
-        .join(proposer, proposer.c.id == PAYMENTS.c.proposed_by)
-        .outerjoin(approver, approver.c.id == PAYMENTS.c.approved_by)
-        .where(PAYMENTS.c.status.in_(list(statuses)))
-        .order_by(PAYMENTS.c.id)
-        .limit(limit)
-    )
-    return Prepared(q, PaymentListed).all(conn, {})
+    found = [row for status in statuses for row in _LISTING.all(conn, {"status": status})]
+    return sorted(found, key=lambda r: r.id)
 
 
 def add_proposal(conn: Connection, row: Mapping[str, Any]) -> int:
