@@ -21,4 +21,19 @@ EVENT_LABELS = {
     "party_changed": "Partij gewijzigd",
     "document": "Document toegevoegd",
     "document_answer": "Antwoord op informatieverzoek ontvangen",
+    "proposal": "Voorgelegd aan een manager (boven bevoegdheid)",
+    "proposal_rejected": "Voorstel afgewezen",
+    "proposal_withdrawn": "Voorstel ingetrokken",
+    "payment_paid": "Betaling uitgevoerd",
+    "payment_cancelled": "Betaling geannuleerd",
+}
+PAYMENT_STATUS_LABELS = {
+    "proposed": "voorgesteld",
+    "approved": "goedgekeurd, te betalen",
+    "paid": "betaald",
+    "cancelled": "geannuleerd",
+}
+BOOKED_AS_LABELS = {
+    "beredding": "beredding (buiten het verzekerd bedrag)",
+    "voorschot": "voorschot op de schade",
 }

@@ -30,6 +30,7 @@ from claims.web.routes import (
     documents,
     exports,
     parties,
+    payments,
 )
 from claims.web.security import CookieSigner
 from claims.web.templating import STATIC_DIR, make_environment
@@ -106,6 +107,8 @@ def create_app(
         documents.router,
         dashboard.router,
         admin.router,
+        payments.router,
+        payments.api_router,
     ):
         app.include_router(router)
     errors.install(app)

@@ -23,6 +23,7 @@ from claims.people.permissions import may_act
 from claims.people.users import active_users_by_role
 from claims.reads.dashboard import dashboard as dashboard_figures
 from claims.reads.documents import claim_documents, open_requests
+from claims.reads.money_view import money_view
 from claims.reads.parties import claim_parties, may_change_parties, may_see_accounts
 from claims.reads.queries import claim_deadlines, claim_view, timeline
 from claims.storage.models import Role, User
@@ -89,11 +90,21 @@ def claim_page(
             "party_unchanged": "Er was niets aan de partij gewijzigd.",
             "document": "Het document is toegevoegd.",
             "answer": "Het document is gekoppeld als antwoord op het informatieverzoek.",
+            "proposed": "Dit gaat boven uw bevoegdheid: het is als voorstel voorgelegd aan een manager. "
+            "Er is nog niets betaald of gewijzigd.",
+            "approved": "Het voorstel is goedgekeurd en uitgevoerd.",
+            "rejected": "Het voorstel is afgewezen.",
+            "withdrawn": "Het voorstel is ingetrokken.",
         }
         transition = next((t for t in spec.transitions if t.trigger == done), None)
         message = fixed.get(done) or (f"Uitgevoerd: {transition.label}." if transition else "")
+    money = money_view(db.connection(), ctx.rt, view.claim, viewer.user)
     context = {
         "view": view,
+        "money": money,
+        "payees": money.payees,
+        "may_see_money": viewer.user.role in (Role.handler, Role.manager, Role.admin),
+        "proposals_csrf": ctx.signer.csrf(viewer.session_key, "proposals"),
         "c": view.claim,
         "spec": spec,
         "diagram": ctx.diagrams.svg(spec, view.claim.state),

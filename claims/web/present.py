@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from claims.kinds.catalog import Catalog
 from claims.kinds.intake import KIND_LABELS
 from claims.reads.claim_list import due_mark
+from claims.reads.money_view import MoneyView
 from claims.reads.queries import ClaimView
 from claims.web.schemas import (
     AvailablePublic,
@@ -21,6 +22,8 @@ from claims.web.schemas import (
     EventPublic,
     LetterPublic,
     MoneyPublic,
+    PaymentPublic,
+    ProposalPublic,
     StatePublic,
     TransitionSpecPublic,
     WorkflowPublic,
@@ -115,8 +118,22 @@ def listed_deadline_json(d: Any, now: datetime) -> DeadlineWithClaimPublic:
     return DeadlineWithClaimPublic(reference=d.reference, handler=d.handler, **_deadline_fields(d, now))
 
 
-def claim_json(view: ClaimView, now: datetime) -> ClaimPublic:
+def claim_json(view: ClaimView, now: datetime, money: MoneyView | None = None) -> ClaimPublic:
+    """The claim as the API shows it; with `money` (claims.reads.money_view) its payments, proposals and
+    the money worked out under the cover rules, for whoever may see them."""
     c = view.claim
+    figures = view.money.as_dict()
+    if money is not None:
+        figures |= {
+            "remaining_cover": str(money.remaining_cover),
+            "advanced_on_damages": str(money.advanced_on_damages),
+            "insured_share": str(money.insured_share),
+            "deductible_to_collect": str(money.deductible_to_collect),
+            "recovered": str(money.recovered),
+            "claims_made_covered": money.claims_made.covered,
+            "claims_made_findings": money.claims_made.findings(),
+            "interest": money.interest,
+        }
     return ClaimPublic(
         reference=c.reference,
         kind=c.kind,
@@ -138,9 +155,38 @@ def claim_json(view: ClaimView, now: datetime) -> ClaimPublic:
         date_reported=c.date_reported,
         created_at=c.created_at,
         closed_at=c.closed_at,
-        money=MoneyPublic.model_validate(view.money.as_dict()),
+        money=MoneyPublic.model_validate(figures),
         open_deadlines=[deadline_json(d, now) for d in view.open_deadlines],
         allowed_transitions=[AvailablePublic.model_validate(a.as_dict()) for a in view.allowed],
+        payments=[
+            PaymentPublic(
+                id=p.id,
+                reference=p.reference,
+                payee_party_id=p.payee_party_id,
+                payee_name=p.payee_name,
+                iban=p.iban,
+                amount=str(p.amount),
+                parts=p.parts,
+                status=p.status,
+                paid_on=p.paid_on,
+                cancel_reason=p.cancel_reason,
+            )
+            for p in (money.payments if money is not None else [])
+        ],
+        proposals=[
+            ProposalPublic(
+                id=pv.proposal.id,
+                trigger=pv.proposal.trigger,
+                label=pv.label,
+                amount=str(pv.proposal.amount),
+                reasons=pv.proposal.reasons,
+                status=pv.proposal.status,
+                proposed_by=pv.proposer,
+                decided_by=pv.decider,
+                comment=pv.proposal.comment,
+            )
+            for pv in (money.proposals if money is not None else [])
+        ],
     )
 
 

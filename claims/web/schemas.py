@@ -511,7 +511,43 @@ class MoneyPublic(BaseModel):
     paid: dict[CostType, Money]
     deductible_applied: Money
     cover_per_claim: Money
-    remaining_cover: Money
+    remaining_cover: Money = Field(
+        description="wat het verzekerd bedrag nog biedt: per aanspraak (met de reeks), niet meer dan het jaar"
+    )
+    advanced_on_damages: Money = Field(
+        "0.00", description="voorschotten op de schade (tellen mee voor de dekking)"
+    )
+    insured_share: Money = Field("0.00", description="boven de dekking, voor rekening van verzekerde")
+    deductible_to_collect: Money = Field("0.00", description="eigen risico nog te verhalen op verzekerde")
+    recovered: Money = Field("0.00", description="ontvangen regres (art. 7:962 BW)")
+    claims_made_covered: bool | None = Field(None, description="binnen de claims-made-dekking in de tijd")
+    claims_made_findings: list[str] = Field(default_factory=list)
+    interest: dict[str, Any] | None = Field(None, description="de wettelijke rente tot vandaag, per periode")
+
+
+class PaymentPublic(BaseModel):
+    id: int
+    reference: str
+    payee_party_id: int
+    payee_name: str
+    iban: str
+    amount: Money
+    parts: dict[str, Money]
+    status: Literal["proposed", "approved", "paid", "cancelled"]
+    paid_on: date | None
+    cancel_reason: str
+
+
+class ProposalPublic(BaseModel):
+    id: int
+    trigger: str
+    label: str
+    amount: Money
+    reasons: str
+    status: Literal["open", "approved", "rejected", "withdrawn"]
+    proposed_by: str
+    decided_by: str | None
+    comment: str
 
 
 class DeadlinePublic(BaseModel):
@@ -576,6 +612,11 @@ class ClaimPublic(BaseModel):
     money: MoneyPublic
     open_deadlines: list[DeadlinePublic]
     allowed_transitions: list[AvailablePublic]
+    payments: list[PaymentPublic] = Field(default_factory=list)
+    proposals: list[ProposalPublic] = Field(
+        default_factory=list,
+        description="transities boven de bevoegdheid van wie ze deed: wachten op een manager",
+    )
 
 
 class LetterPublic(BaseModel):

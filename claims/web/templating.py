@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from claims.notify.inbox import unread_count
-from claims.parties.fields import CHANNEL_LABELS
+from claims.parties.fields import CHANNEL_LABELS, iban_display
 from claims.parties.fields import ROLE_LABELS as PARTY_ROLE_LABELS
-from claims.reads.labels import EVENT_LABELS, OUTCOME_LABELS
+from claims.reads.labels import BOOKED_AS_LABELS, EVENT_LABELS, OUTCOME_LABELS, PAYMENT_STATUS_LABELS
 from claims.storage.models import COST_TYPE_LABELS
 from claims.web.deps import Viewer, WebContext
 from claims.web.present import (
@@ -41,6 +42,9 @@ def make_environment(ctx_tz: Any) -> Environment:
         euro=lambda v: "" if v is None or v == "" else euro(v if isinstance(v, Decimal) else Decimal(str(v))),
         moment=lambda v: moment_text(v, ctx_tz),
         longdate=lambda v: "" if v is None else long_date(v),
+        # a date kept as ISO text in a claim's facts (an interest period, a choice)
+        isodate=lambda v: "" if not v else long_date(date.fromisoformat(str(v)[:10])),
+        iban=iban_display,
         kind=kind_label,
     )
     env.globals.update(
@@ -48,6 +52,8 @@ def make_environment(ctx_tz: Any) -> Environment:
         OUTCOMES=OUTCOME_LABELS,
         ROLES=ROLE_LABELS,
         EVENTS=EVENT_LABELS,
+        PAYMENT_STATUS=PAYMENT_STATUS_LABELS,
+        BOOKED_AS=BOOKED_AS_LABELS,
         RECIPIENTS={
             "insured": "verzekerde",
             "expert": "expert",

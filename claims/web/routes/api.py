@@ -17,13 +17,14 @@ from claims.notify.inbox import notifications
 from claims.notify.outbox_view import outbox_messages
 from claims.people.permissions import check_is_manager
 from claims.reads.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check_filter, search_claims
+from claims.reads.money_view import money_view
 from claims.reads.parties import claim_parties, party_of_claim
 from claims.reads.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
 from claims.service import add_note, advance, open_claim, preview_letters
 from claims.service.parties import add_party, change_party
-from claims.storage.models import OutboxStatus
+from claims.storage.models import OutboxStatus, Role
 from claims.web.capacity import refuse_head
-from claims.web.deps import ApiViewer, Db, DbId, ReleasingRoute, Web
+from claims.web.deps import ApiViewer, Db, DbId, ReleasingRoute, Viewer, Web, WebContext
 from claims.web.errors import API_PREFIX
 from claims.web.files import attachment, letter_page, pdf_name, pdf_response
 from claims.web.present import (
@@ -193,7 +194,16 @@ def list_claims(
     responses={**answers(403, 404), 200: {"links": READ_ON}},
 )
 def get_claim(reference: Reference, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
-    return claim_json(claim_view(db, ctx.rt, reference, viewer.user), ctx.rt.clock())
+    return _claim_json(db, ctx, reference, viewer)
+
+
+def _claim_json(db: Db, ctx: WebContext, reference: str, viewer: Viewer) -> ClaimPublic:
+    """The claim, with its payments and proposals for whoever handles money (not an expert)."""
+    view = claim_view(db, ctx.rt, reference, viewer.user)
+    money = None
+    if viewer.user.role in (Role.handler, Role.manager, Role.admin):
+        money = money_view(db.connection(), ctx.rt, view.claim, viewer.user)
+    return claim_json(view, ctx.rt.clock(), money)
 
 
 @router.post(
@@ -201,9 +211,15 @@ def get_claim(reference: Reference, ctx: Web, db: Db, viewer: ApiViewer) -> Clai
     summary="Een transitie uitvoeren",
     responses={**answers(403, 404, 409, 422, 500, *WRITES), 200: {"links": READ_ON}},
 )
-def fire(reference: Reference, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
-    advance(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)
-    return claim_json(claim_view(db, ctx.rt, reference, viewer.user), ctx.rt.clock())
+def fire(
+    reference: Reference, body: TransitionCreate, ctx: Web, db: Db, viewer: ApiViewer, response: Response
+) -> ClaimPublic:
+    """202 Accepted when the transition goes above the actor's authority: it waits as a proposal (in
+    `proposals`) for a manager, and the claim has not moved."""
+    outcome = advance(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)
+    if outcome.proposal_id is not None:
+        response.status_code = 202
+    return _claim_json(db, ctx, reference, viewer)
 
 
 @router.post(

@@ -145,7 +145,9 @@ def fire_transition(
     request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
 ) -> Response:
     def fire(trigger: str, inputs: dict[str, str], version: int) -> Response:
-        advance(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
+        outcome = advance(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
+        if outcome.proposal_id is not None:  # above the actor's authority: waits for a manager
+            return see_other(f"/claims/{quote(reference)}?ok=proposed#voorstel-{outcome.proposal_id}")
         return see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}")
 
     return fire_or_show_problem(request, ctx, db, viewer, reference, values, fire)
