@@ -74,6 +74,7 @@ def _settle(ctx: TransitionContext, values: dict[str, Any]) -> None:
         )
     _pay(ctx, CostType.damages, worked.pay_damages, "schadevergoeding", payee=payee)
     _pay(ctx, CostType.collection, worked.pay_collection, "buitengerechtelijke incassokosten", payee=payee)
+    _pay(ctx, CostType.advanced_deductible, worked.pay_deductible, "eigen risico, te verhalen", payee=payee)
     _pay(ctx, CostType.interest, interest_total, "wettelijke rente", payee=payee)
     _pay(ctx, CostType.defence, defence, "kosten van verweer", payee=defence_payee)
     for cost_type in CostType:
@@ -88,6 +89,7 @@ def _settle(ctx: TransitionContext, values: dict[str, Any]) -> None:
         "insured_share": str(worked.insured_share),
         "pay_damages": str(worked.pay_damages),
         "pay_collection": str(worked.pay_collection),
+        "pay_deductible": str(worked.pay_deductible),
         "interest": str(interest_total),
         "defence": str(defence),
     }

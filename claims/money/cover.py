@@ -140,8 +140,9 @@ class Settlement:
     advanced: Decimal  # paid on account before (voorschotten), deducted here
     insured_share: Decimal  # above the cover: the insured bears it
     deductible_in_full: bool  # the claimant is paid the deductible too; the insurer collects it
-    pay_damages: Decimal  # the damages paid now
+    pay_damages: Decimal  # the damages paid now, against the cover
     pay_collection: Decimal  # the collection costs paid now
+    pay_deductible: Decimal  # the deductible paid to the claimant for the insured (in full), to collect
 
     @property
     def pay_within_limit(self) -> Decimal:
@@ -180,7 +181,7 @@ def settle(
     now = covered - advanced
     # the collection costs first: a share above the cover comes off the damages
     pay_collection = min(collection, now)
-    pay = now - pay_collection + (deductible if deductible_in_full else ZERO)
+    pay = now - pay_collection
     return Settlement(
         damages=damages,
         collection=collection,
@@ -191,4 +192,5 @@ def settle(
         deductible_in_full=deductible_in_full,
         pay_damages=pay,
         pay_collection=pay_collection,
+        pay_deductible=deductible if deductible_in_full else ZERO,
     )

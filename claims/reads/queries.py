@@ -18,7 +18,7 @@ from claims.people.permissions import allowed_transitions, check_may_view, visib
 from claims.reads.letter_status import dispatch_lines
 from claims.runtime import Runtime
 from claims.storage.models import (
-    OUTSIDE_LIMIT,
+    WITHIN_LIMIT,
     CostType,
     MoneyKind,
     Role,
@@ -82,7 +82,7 @@ def money_summary(conn: Connection, claim_id: int, cover_per_claim: Decimal) -> 
         paid=paid,
         deductible=sum(by[MoneyKind.deductible].values(), ZERO),
         cover_per_claim=cover_per_claim,
-        paid_within_limit=sum((v for k, v in paid.items() if k not in OUTSIDE_LIMIT), ZERO),
+        paid_within_limit=sum((v for k, v in paid.items() if k in WITHIN_LIMIT), ZERO),
     )
 
 

@@ -39,6 +39,9 @@ class CostType(StrEnum):
     sgoa = "sgoa"  # Stichting Geschillenoplossing Automatisering
     interest = "interest"  # wettelijke (handels)rente
     collection = "collection"  # buitengerechtelijke incassokosten (unpaid-fee claims)
+    # the insured's deductible, paid to the claimant with the damages and collected from the insured: no
+    # part of the cover, and no cost of the insurer's once collected
+    advanced_deductible = "advanced_deductible"
 
 
 COST_TYPE_LABELS = {
@@ -49,6 +52,7 @@ COST_TYPE_LABELS = {
     "sgoa": "SGOA-kosten",
     "interest": "Wettelijke rente",
     "collection": "Incassokosten",
+    "advanced_deductible": "Eigen risico (voorgeschoten, te verhalen op verzekerde)",
 }
 
 # Paid even above the insured sum, each under the policy's own cap where it has one (7:957, 7:959 lid 1
@@ -56,6 +60,8 @@ COST_TYPE_LABELS = {
 OUTSIDE_LIMIT = frozenset(
     {CostType.mitigation, CostType.expert, CostType.defence, CostType.sgoa, CostType.interest}
 )
+# What counts against the insured sum per claim and per year: the damages and what is claimed with them.
+WITHIN_LIMIT = frozenset({CostType.damages, CostType.collection})
 
 
 class MoneyKind(StrEnum):

@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from claims.storage.models import OUTSIDE_LIMIT, MoneyKind
+from claims.storage.models import WITHIN_LIMIT, MoneyKind
 from claims.storage.records import InvoiceRecord, MoneyTotal, RateRecord
 from claims.storage.statements import Prepared, Record
 from claims.storage.tables import CLAIMS, INVOICES, MONEY, RATES
@@ -31,7 +31,7 @@ _PAID_IN_PERIOD = Prepared(
         CLAIMS.c.date_reported >= bindparam("start", type_=CLAIMS.c.date_reported.type),
         CLAIMS.c.date_reported < bindparam("end", type_=CLAIMS.c.date_reported.type),
         MONEY.c.kind == MoneyKind.payment.value,
-        and_(*(MONEY.c.cost_type != c.value for c in OUTSIDE_LIMIT)),
+        or_(*(MONEY.c.cost_type == c.value for c in sorted(WITHIN_LIMIT))),
     ),
     Record,
 )
