@@ -57,6 +57,8 @@ MONEY_LABELS = {
     "payment": "Betaling",
     "deductible": "Eigen risico",
     "recovery": "Verhaal",
+    "insured_share": "Boven de dekking (verzekerde)",
+    "deductible_due": "Eigen risico te verhalen",
 }
 # Within one instant: the event first, then the deadlines it met or ended, those it set, its letters and
 # its money lines; a reader sees cause before consequence.

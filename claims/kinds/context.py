@@ -151,6 +151,10 @@ class TransitionContext:
         """What the claim and the rest of its series have paid (this transition's staged lines included),
         with what the policy paid within its limit in the series' insurance year (stored only)."""
         totals = self.totals()
+        own = sum(
+            (v for (k, c), v in totals.items() if k == MoneyKind.payment and c in ("damages", "collection")),
+            ZERO,
+        )
         others = [c.id for c in self.series_claims()[1:]]
         if others:
             for key, value in money.totals_of_claims(self.conn, others).items():
@@ -171,6 +175,7 @@ class TransitionContext:
             by_type=by_type,
             deductible_applied=sum((v for (k, _), v in totals.items() if k == MoneyKind.deductible), ZERO),
             within_limit_in_year=self.paid_in_insurance_year() + staged_limited,
+            advanced=own,
         )
 
     def paid_on_own_authority(self, user_id: int) -> Decimal:

@@ -9,7 +9,7 @@ two can never disagree about the amount.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -117,7 +117,7 @@ def computed_interest(ctx: TransitionContext, worked: Settlement | None) -> dict
         return None
     start = interest_start(ctx)
     rates = [RatePeriod(r.valid_from, Decimal(r.rate)) for r in ctx.interest_rates("wettelijk")]
-    advances = [(date.fromisoformat(a["at"][:10]), Decimal(a["amount"])) for a in damages_advances(ctx)]
+    advances = [(advance_day(ctx, a), Decimal(a["amount"])) for a in damages_advances(ctx)]
     result = interest_with_payments(worked.covered, start, until, rates, advances)
     return {
         "basis": "6:119",
@@ -141,11 +141,15 @@ def computed_interest(ctx: TransitionContext, worked: Settlement | None) -> dict
 
 
 def _covered_share(worked: Settlement | None) -> Decimal:
-    """The part of the principal the cover bears: all of it, unless the settlement goes above it."""
+    """The part of the principal the cover bears: less the deductible and a share above the cover."""
     if worked is None:
         return Decimal(1)
-    net = worked.covered + worked.insured_share
-    return Decimal(1) if net <= ZERO or worked.insured_share <= ZERO else worked.covered / net
+    # the deductible is the insured's as much as a share above the cover: no interest is paid on either;
+    # the collection costs bear none (they are no part of the principal)
+    covered_damages = worked.covered - min(worked.collection, worked.covered)
+    if worked.damages <= ZERO or covered_damages >= worked.damages:
+        return Decimal(1)
+    return covered_damages / worked.damages
 
 
 def interest_start(ctx: TransitionContext) -> date:
@@ -155,8 +159,17 @@ def interest_start(ctx: TransitionContext) -> date:
 
 
 def damages_advances(ctx: TransitionContext) -> list[dict[str, Any]]:
-    """The advances paid on account of the damages (not those booked as mitigation)."""
-    return [a for a in ctx.case_data.get("advances", []) if a.get("booked_as") == "voorschot"]
+    """The advances paid on account of the damages (not those booked as mitigation, nor cancelled)."""
+    return [
+        a
+        for a in ctx.case_data.get("advances", [])
+        if a.get("booked_as") == "voorschot" and not a.get("cancelled")
+    ]
+
+
+def advance_day(ctx: TransitionContext, advance: Mapping[str, Any]) -> date:
+    """The Dutch calendar day an advance was paid (its moment is stored in UTC)."""
+    return datetime.fromisoformat(advance["at"]).astimezone(ctx.tz).date()
 
 
 def settlement_deductible(ctx: TransitionContext, parts: Mapping[str, Any]) -> Decimal:

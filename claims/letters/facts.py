@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from claims.kinds.context import ZERO, TransitionContext
+from claims.kinds.payouts import advance_day, damages_advances
 from claims.parties.fields import ROLE_LABELS, address_lines, has_address, iban_display
 from claims.storage.models import COST_TYPE_LABELS, Channel, MoneyKind, PartyRole
 from claims.storage.repositories import deadlines, parties, policies, users
@@ -333,11 +334,7 @@ def _settlement(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, A
         for (kind, c), v in ctx.stored_totals().items()
         if kind == MoneyKind.payment and v
     ]
-    advances = [
-        {"on": date.fromisoformat(a["at"][:10]), "amount": Decimal(a["amount"])}
-        for a in ctx.case_data.get("advances", [])
-        if a.get("booked_as") == "voorschot"
-    ]
+    advances = [{"on": advance_day(ctx, a), "amount": Decimal(a["amount"])} for a in damages_advances(ctx)]
     return {
         "damages": d["damages"],
         "deductible": d["deductible"],

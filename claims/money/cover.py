@@ -61,9 +61,12 @@ class Paid:
     """What the claim (with the others of its series) has paid so far, and what the policy paid within
     its limit on all claims of the same insurance year."""
 
-    by_type: Mapping[str, Decimal]  # payments per cost type, cancelled ones taken off
+    by_type: Mapping[str, Decimal]  # payments per cost type, cancelled ones taken off (the whole series)
     deductible_applied: Decimal = ZERO
     within_limit_in_year: Decimal = ZERO
+    # what this claim itself paid on account of its damages (advances): deducted from its settlement; the
+    # other claims of a series settled their own
+    advanced: Decimal | None = None
 
     def of(self, cost_type: str) -> Decimal:
         return self.by_type.get(cost_type, ZERO)
@@ -171,7 +174,7 @@ def settle(
         raise CoverRefusal("De schadevergoeding kan niet negatief zijn.")
     deductible = deductible_due(cover, paid, damages)
     net = damages - deductible + collection
-    advanced = paid.within_limit
+    advanced = paid.within_limit if paid.advanced is None else paid.advanced
     covered = min(net, advanced + remaining_cover(cover, paid))
     if covered < advanced:
         raise CoverRefusal(

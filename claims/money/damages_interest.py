@@ -66,8 +66,11 @@ def interest_with_payments(
     first = due_date + timedelta(days=1)
     if not ordered or ordered[0].valid_from > first:
         raise ValueError(f"no interest rate known for {first}")
-    paid_on = sorted((d, a) for d, a in payments if a > 0)
-    base = principal
+    # a payment on or before the due date lowers the principal from the start; later ones from the day after
+    paid_on = sorted((d, a) for d, a in payments if a > 0 and d > due_date)
+    base = max(principal - sum((a for d, a in payments if a > 0 and d <= due_date), Decimal(0)), Decimal(0))
+    if base <= 0:
+        return InterestWorked(ZERO, ())
     accrued = Decimal(0)
     start = due_date  # interest runs over the days (start, end]
     year_end = _add_year(due_date)

@@ -21,6 +21,7 @@ EVENT_LABELS = {
     "party_changed": "Partij gewijzigd",
     "document": "Document toegevoegd",
     "document_answer": "Antwoord op informatieverzoek ontvangen",
+    "claims_made": "Buiten de claims-made-dekking (looptijd of terugwerkende kracht)",
     "proposal": "Voorgelegd aan een manager (boven bevoegdheid)",
     "proposal_rejected": "Voorstel afgewezen",
     "proposal_withdrawn": "Voorstel ingetrokken",

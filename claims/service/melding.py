@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from claims.kinds.claims_made import check_claims_made
 from claims.kinds.intake import INTAKE_FIELDS
 from claims.notify.notices import recipients
 from claims.notify.outbox import claim_email, queue_emails, tell
@@ -134,6 +135,7 @@ def _open_claim(
     )
     open_deadlines(conn, rt, spec.states[spec.initial], {**row, "id": claim_id}, now)
     _flag_late_notice(conn, rt, reference, claim_id, handler_id, values, now)
+    _flag_claims_made(conn, policy, claim_id, values, now)
     return Outcome(reference, claim_id, spec.initial, 1, event_id, None, None)
 
 
@@ -181,6 +183,30 @@ def _flag_late_notice(
             now=now,
         )
         queue_emails(conn, [email])
+
+
+def _flag_claims_made(
+    conn: Connection, policy: Any, claim_id: int, values: Mapping[str, Any], now: datetime
+) -> None:
+    """Claims-made, checked at the melding: a claim reported outside the policy period, or for an error
+    before the retroactive date, is flagged on the timeline. The engine decides nothing: confirming cover
+    then takes a manager and a reason."""
+    check = check_claims_made(policy, values["date_error"], values["date_reported"])
+    if check.covered:
+        return
+    append_event(
+        conn,
+        claim_id=claim_id,
+        claim_version=1,
+        at=now,
+        actor_id=None,
+        kind="claims_made",
+        trigger=None,
+        from_state=None,
+        to_state=None,
+        data=check.as_dict(),
+        note="Buiten de claims-made-dekking: " + " ".join(check.findings()),
+    )
 
 
 def _handler_for(conn: Connection, email: str | None, actor: User, errors: dict[str, str]) -> int | None:

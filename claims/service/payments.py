@@ -3,7 +3,7 @@ with a reason. Each in one transaction with its timeline event; a cancelled paym
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.engine import Connection
@@ -15,7 +15,7 @@ from claims.service.timeline import append_aside
 from claims.service.transition import advance_on
 from claims.storage.db import Db, in_write
 from claims.storage.models import MoneyKind, PaymentStatus, Role, User
-from claims.storage.records import PaymentRecord, ProposalRecord
+from claims.storage.records import ClaimRecord, PaymentRecord, ProposalRecord
 from claims.storage.repositories import claims, money, payments
 from workflow.errors import Forbidden, InvalidInput, TransitionNotAllowed
 
@@ -192,6 +192,24 @@ _PAYMENT_WORDS: dict[str, str] = {
 }
 
 
+def _cancel_advance(conn: Connection, claim: ClaimRecord, found: PaymentRecord) -> None:
+    """A cancelled advance no longer counts: not against the settlement, not for the interest, not in the
+    settlement agreement. The advance is the one its payment was approved with (same moment and amount)."""
+    paid_at = found.approved_at
+    if paid_at is None:
+        return
+    advances = [dict(a) for a in claim.case_data.get("advances", [])]
+    for a in advances:
+        if (
+            not a.get("cancelled")
+            and datetime.fromisoformat(a["at"]) == paid_at
+            and Decimal(a["amount"]) == sum((Decimal(v) for v in found.parts.values()), Decimal(0))
+        ):
+            a["cancelled"] = found.reference
+            claims.set_case_data(conn, claim.id, {**claim.case_data, "advances": advances})
+            return
+
+
 def cancel_payment(db: Db, rt: Runtime, payment_id: int, actor: User, reason: str) -> int:
     """Cancel an approved payment that has not been paid (a wrong account, a double entry): it is
     booked back on the claim (negative payment lines), with the reason; the reserve is the handler's to
@@ -228,6 +246,7 @@ def cancel_payment(db: Db, rt: Runtime, payment_id: int, actor: User, reason: st
                 {**base, "kind": MoneyKind.payment, "amount": -value, "note": f"geannuleerd: {text}"}
             )
         money.add_lines(conn, lines)
+        _cancel_advance(conn, claim, found)
         return event_id
 
     return in_write(db, work)

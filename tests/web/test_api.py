@@ -104,7 +104,7 @@ def test_workflows_list_every_kind_with_states_transitions_fields_and_deadlines(
     states = {s["name"]: s for s in one["states"]}
     assert states["melding"]["deadlines"][0]["name"] == "ontvangstbevestiging"
     advance = next(t for t in one["transitions"] if t["trigger"] == "pay_advance")
-    assert {f["name"] for f in advance["fields"]} == {"share_percent", "deduction"}
+    assert {f["name"] for f in advance["fields"]} == {"share_percent", "deduction", "booked_as", "payee"}
 
 
 def test_an_unknown_workflow_is_404_naming_the_known_ones(

@@ -127,3 +127,9 @@ def start_series(conn: Connection, claim_id: int) -> None:
     conn.execute(
         update(CLAIMS).where(CLAIMS.c.id == claim_id, CLAIMS.c.series_id.is_(None)).values(series_id=claim_id)
     )
+
+
+def set_case_data(conn: Connection, claim_id: int, case_data: Mapping[str, Any]) -> None:
+    """Correct a claim's gathered facts beside its course (a cancelled payment's advance): its version
+    stays, the event beside it says why."""
+    conn.execute(update(CLAIMS).where(CLAIMS.c.id == claim_id).values(case_data=dict(case_data)))

@@ -346,12 +346,6 @@ def _series(driver: Driver) -> tuple[str, str]:
     return first, second
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: settle() deducts as 'advanced' everything the series paid within the limit "
-    "(Paid.within_limit includes the other claims' payments), so the first claim's settlement is taken "
-    "off the second's: it pays 12,500 instead of 30,000",
-)
 def test_the_deductible_is_applied_once_to_a_series(driver: Driver, engine: Engine, world: World) -> None:
     first, second = _series(driver)
     _settle(driver, first, "20000", world.manager)  # 20,000 - 2,500 = 17,500
@@ -361,11 +355,6 @@ def test_the_deductible_is_applied_once_to_a_series(driver: Driver, engine: Engi
     assert _lines(engine, second, "payment", done.event_id) == {"damages": D("30000")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: settle() counts the first claim's 80,000 as an advance on the second (Paid.within_limit "
-    "is series-wide): 'Er is al € 80.000,00 voorgeschoten' refuses the second settlement",
-)
 def test_the_claim_limit_applies_to_a_series_together(driver: Driver, engine: Engine, world: World) -> None:
     _set_policy(engine, cover_per_claim=D("100000"))
     first, second = _series(driver)
@@ -409,12 +398,6 @@ def test_the_second_settlement_of_the_year_pays_what_the_year_leaves(
     assert _lines(engine, second, "insured_share") == {"damages": D("300000")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with deductible_in_full the 2,500 paid for the insured is booked as a damages payment "
-    "(effects._settle pays worked.pay_damages), so it uses up 2,500 of the year's aggregate although "
-    "settle() says it is no part of the cover (pay_within_limit = covered - advanced)",
-)
 def test_a_deductible_advanced_for_the_insured_does_not_use_the_years_cover(
     driver: Driver, engine: Engine, world: World
 ) -> None:
@@ -515,11 +498,6 @@ def test_an_advance_lowers_the_interest_principal_from_the_day_after(
     assert _lines(engine, ref, "payment", done.event_id) == {"damages": D("17500"), "interest": D("468.22")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: payouts.computed_interest reads an advance's day as a['at'][:10], the UTC date, while "
-    "the interest runs to the Dutch calendar day: an advance at 00:30 in Amsterdam counts a day early",
-)
 def test_an_advance_after_midnight_in_amsterdam_counts_from_the_dutch_day(
     driver: Driver, engine: Engine, world: World, clock: Clock
 ) -> None:
@@ -554,11 +532,6 @@ def test_a_manager_sets_another_interest_amount_with_a_reason_a_handler_cannot(
     assert _lines(engine, ref, "payment", done.event_id) == {"damages": D("37500"), "interest": D("500")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cancel_payment books the cancelled advance back but leaves it in case_data['advances'], "
-    "which payouts.computed_interest (damages_advances) still takes off the principal from 1 October",
-)
 def test_a_cancelled_advance_no_longer_lowers_the_interest(
     driver: Driver, engine: Engine, world: World, clock: Clock
 ) -> None:
@@ -594,8 +567,9 @@ def test_invoice_interest_is_computed_per_invoice_and_paid_with_the_settlement(
     assert {i["number"]: D(i["interest"]) for i in computed["invoices"]} == INVOICE_INTEREST
     assert D(computed["total"]) == D("244.78")
     done = _settle(driver, ref, "12345.67", world.handler)
-    # 12,345.67 - 2,500 = 9,845.67 damages; the interest within the cover: 244.78
-    assert _lines(engine, ref, "payment", done.event_id) == {"damages": D("9845.67"), "interest": D("244.78")}
+    # 12,345.67 - 2,500 = 9,845.67 damages; the interest on the covered part only (the deductible is the
+    # insured's): 244.78 x 9,845.67 / 12,345.67 = 195.2100... -> 195.21
+    assert _lines(engine, ref, "payment", done.event_id) == {"damages": D("9845.67"), "interest": D("195.21")}
 
 
 # --- 11. buitengerechtelijke incassokosten -----------------------------------------------------------
@@ -625,11 +599,12 @@ def test_collection_costs_by_the_scale_a_lump_sum_or_a_reasoned_amount(
     assert (D(scale["principal"]), D(scale["amount"])) == (D("12345.67"), D("898.46"))
     assert [D(t["amount"]) for t in scale["tiers"]] == [D("375"), D("250"), D("250"), D("23.46")]
     done = _settle(driver, ref, "12345.67", world.handler)
-    # 9,845.67 damages + 898.46 collection (both within the cover) + 244.78 interest
+    # 9,845.67 damages + 898.46 collection (both within the cover) + the interest on the covered damages
+    # (collection costs bear none): 244.78 x 9,845.67 / 12,345.67 = 195.21
     assert _lines(engine, ref, "payment", done.event_id) == {
         "damages": D("9845.67"),
         "collection": D("898.46"),
-        "interest": D("244.78"),
+        "interest": D("195.21"),
     }
 
 
@@ -655,7 +630,11 @@ def test_the_deductible_paid_in_full_is_collected_from_the_insured_no_more_than_
     ref = _regeling(driver)
     done = _settle(driver, ref, "20000", world.handler, deductible_in_full="true")
     # the claimant gets 20,000 - 2,500 + 2,500 = 20,000; 2,500 to collect from the insured
-    assert _lines(engine, ref, "payment", done.event_id) == {"damages": D("20000")}
+    # the damages within the cover, and the deductible paid for the insured as its own cost type
+    assert _lines(engine, ref, "payment", done.event_id) == {
+        "damages": D("17500"),
+        "advanced_deductible": D("2500"),
+    }
     assert _lines(engine, ref, "deductible_due") == {"damages": D("2500")}
     assert "eigen_risico_verzoek" in _letters(engine, done.event_id)
     driver.fire(ref, "collect_deductible", {"amount": "1000", "received_on": TODAY}, actor=world.handler)
