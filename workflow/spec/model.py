@@ -26,7 +26,17 @@ from pydantic import (
 from pydantic.json_schema import models_json_schema
 
 FieldType = Literal[
-    "text", "textarea", "money", "percent", "integer", "date", "datetime", "boolean", "choice", "user", "party"
+    "text",
+    "textarea",
+    "money",
+    "percent",
+    "integer",
+    "date",
+    "datetime",
+    "boolean",
+    "choice",
+    "user",
+    "party",
 ]
 DeadlineUnit = Literal["hours", "calendar_days", "working_days", "weeks", "months", "years"]
 FIELD_TYPES = frozenset(get_args(FieldType))

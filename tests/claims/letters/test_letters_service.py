@@ -69,7 +69,10 @@ SEEDED = {
         ["Bevestiging van betaling", "€ 27.500,00", "in totaal € 27.500,00 betaald", "NL38 RABO"],
     ),
     "vaststellingsovereenkomst": ("SEED-11", ["Vaststellingsovereenkomst", "€ 15.000,00", "Direct betaald."]),
-    "eigen_risico_verzoek": ("SEED-08", ["Verzoek om betaling van het eigen risico", "€ 5.000,00", "NL93 ABNA"]),
+    "eigen_risico_verzoek": (
+        "SEED-08",
+        ["Verzoek om betaling van het eigen risico", "€ 5.000,00", "NL93 ABNA"],
+    ),
     "ontvangstbevestiging_benadeelde": (
         "SEED-01",
         [
@@ -83,7 +86,10 @@ SEEDED = {
         ["Ons standpunt over de aansprakelijkheid", "Aansprakelijkheid erkend"],
     ),
     "schikkingsvoorstel": ("SEED-03", ["Voorstel tot schikking", "€ 30.000,00", "24 april 2026"]),
-    "betalingsbevestiging_benadeelde": ("SEED-10", ["Bevestiging van betaling", "€ 7.000,00", "Callcenter B.V."]),
+    "betalingsbevestiging_benadeelde": (
+        "SEED-10",
+        ["Bevestiging van betaling", "€ 7.000,00", "Callcenter B.V."],
+    ),
     "escalatie": (
         "SEED-02",
         ["Escalatie: termijn verstreken", "Schikkingsvoorstel doen", "Teammanager(s) BAV"],
