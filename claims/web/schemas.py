@@ -357,6 +357,28 @@ class TransitionCreate(BaseModel):
     )
 
 
+_Comment = Annotated[str, WithJsonSchema({"type": "string", "maxLength": 5000})]
+
+
+class PaidCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    paid_on: Annotated[str, WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN})] = (
+        Field(description="de dag waarop de bank betaalde (JJJJ-MM-DD)")
+    )
+
+
+class ReasonCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, WithJsonSchema({"type": "string", "pattern": NOT_BLANK, "maxLength": 5000})] = (
+        Field(description="waarom de betaling vervalt")
+    )
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: _Comment = Field("", description="toelichting (verplicht bij afwijzen)")
+
+
 class NoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: Annotated[str, WithJsonSchema({"type": "string", "pattern": NOT_BLANK, "maxLength": 5000})] = Field(

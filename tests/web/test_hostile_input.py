@@ -33,10 +33,12 @@ from claims.documents.upload import receive
 from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
 from claims.service import add_document, advance, open_claim
-from claims.storage.models import Letter, OutboxMessage, Party
+from claims.service.parties import add_party
+from claims.storage.models import Letter, OutboxMessage, Party, Payment
 from claims.web.app import create_app
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH, UPLOAD_PATH
 from claims.web.security import COOKIE, claim_scope
+from tests.claims.driver import PAYEE
 from tests.conftest import BACKENDS, backend_engine, snapshot
 from tests.factories import World, melding
 from tests.web.conftest import PASSWORD, client_for, hidden, settings
@@ -97,6 +99,9 @@ KINDS = {
     "city": "optional text",
     "street": "optional text",
     "copy_insured": "boolean",
+    "paid_on": "date",
+    "reason": "text",
+    "comment": "optional text",
 }
 PARTY = {
     "role": "counsel",
@@ -143,6 +148,8 @@ class Setting:
     party_id: int
     document_id: int
     letter_id: int
+    payment_id: int
+    proposal_id: int
     clients: dict[str, TestClient]
     tokens: dict[str, dict[str, str]]
 
@@ -165,7 +172,43 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
             document_id = add_document(
                 s, rt, store, opened.reference, letter, "antwoord.txt", fields, world.handler
             ).id
+        # an approved payment and a proposal above the handler's authority, on a claim of their own
+        paying = open_claim(s, rt, melding("contract_breach"), world.handler)
+        version = advance(
+            s, rt, paying.reference, "start_coverage_check", {}, world.handler, paying.version
+        ).version
+        version = advance(
+            s,
+            rt,
+            paying.reference,
+            "confirm_cover",
+            {"expert": world.expert.email, "reserve_damages": "1000"},
+            world.handler,
+            version,
+        ).version
+        payee = add_party(s, rt, paying.reference, PAYEE, world.handler)
+        paid = advance(
+            s,
+            rt,
+            paying.reference,
+            "pay_damages_advance",
+            {"amount": "100", "payee": payee},
+            world.handler,
+            version,
+        )
+        held = advance(
+            s,
+            rt,
+            paying.reference,
+            "pay_damages_advance",
+            {"amount": "60000", "payee": payee},
+            world.handler,
+            paid.version,
+        )
+        payment_id = s.exec(select(Payment.id).where(Payment.claim_id == paying.claim_id)).first()
+        proposal_id = held.proposal_id
     assert outbox_id is not None and party_id is not None and letter_id is not None
+    assert payment_id is not None and proposal_id is not None
     anon = TestClient(app, follow_redirects=False)
     clients = {
         "handler": client_for(app, world.handler.email),
@@ -174,7 +217,19 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         "anon": anon,
     }
     tokens = {who: bearer(engine, getattr(world, who)) for who in ("handler", "manager")}
-    return Setting(app, world, opened.reference, outbox_id, party_id, document_id, letter_id, clients, tokens)
+    return Setting(
+        app,
+        world,
+        opened.reference,
+        outbox_id,
+        party_id,
+        document_id,
+        letter_id,
+        payment_id,
+        proposal_id,
+        clients,
+        tokens,
+    )
 
 
 def _csrf(s: Setting, who: str, scope: str) -> str:
@@ -190,6 +245,8 @@ def _fill(s: Setting, template: str) -> str:
         "{user_id}": str(s.world.other_handler.id),
         "{party_id}": str(s.party_id),
         "{letter_id}": str(s.letter_id),
+        "{payment_id}": str(s.payment_id),
+        "{proposal_id}": str(s.proposal_id),
     }
     path = template
     for name, value in values.items():
@@ -201,9 +258,13 @@ def _fill(s: Setting, template: str) -> str:
 def _who(template: str) -> str:
     if template == "/login":
         return "anon"
+    if template.endswith("/withdraw"):  # only the proposer takes a proposal back
+        return "handler"
     if template.startswith("/admin/"):
         return "admin"
-    if template.startswith(("/outbox", "/api/outbox")):
+    if template.startswith(
+        ("/outbox", "/api/outbox", "/payments", "/api/payments", "/proposals", "/api/proposals")
+    ):
         return "manager"
     return "handler"
 
@@ -239,6 +300,13 @@ def _form(s: Setting, template: str, who: str) -> dict[str, str]:
         "/outbox/{message_id}/retry": lambda: {"csrf": _csrf(s, who, "outbox")},
         "/post/printed": lambda: {"csrf": _csrf(s, who, "post"), "letters": "1"},
         "/letters/{letter_id}/returned": lambda: {"csrf": _csrf(s, who, "letters"), "note": "adres onbekend"},
+        "/payments/{payment_id}/paid": lambda: {"csrf": _csrf(s, who, "payments"), "paid_on": "2026-11-20"},
+        "/payments/{payment_id}/cancel": lambda: {"csrf": _csrf(s, who, "payments"), "reason": "dubbel"},
+        "/proposals/{proposal_id}/decide": lambda: {
+            "csrf": _csrf(s, who, "proposals"),
+            "decision": "reject",
+            "comment": "te hoog",
+        },
         "/login": lambda: {
             "nonce": hidden(s.clients["anon"].get("/login").text, "nonce"),
             "email": s.world.handler.email,
@@ -264,6 +332,11 @@ def _endpoint(s: Setting, method: str, template: str) -> Endpoint:
         "/api/claims/{reference}/parties/{party_id}": {"name": "Opdrachtgever Holding B.V.", "city": None},
         "/api/claims/{reference}/documents": DOCUMENT_FIELDS,
         "/api/claims/{reference}/documents/{document_id}/answer": {"request": 0},
+        "/api/payments/{payment_id}/paid": {"paid_on": "2026-11-20"},
+        "/api/payments/{payment_id}/cancel": {"reason": "dubbel"},
+        "/api/proposals/{proposal_id}/approve": {"comment": "akkoord"},
+        "/api/proposals/{proposal_id}/reject": {"comment": "te hoog"},
+        "/api/proposals/{proposal_id}/withdraw": {"comment": "toch niet"},
     }
     body = bodies.get(template, {"value": "x"})  # a new endpoint: at least one string to spoil
     return Endpoint(method, path, s.clients["anon"], headers=s.tokens[who], body=body)

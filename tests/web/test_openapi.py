@@ -82,6 +82,16 @@ def _signed_in(url: str, token: str) -> bool:
         return False
 
 
+# what only a manager may do: marking a payment paid or cancelling it, deciding a proposal, the bank file
+MANAGERS_ONLY = (
+    "api_payment_paid_api_payments__payment_id__paid_post",
+    "api_payment_cancel_api_payments__payment_id__cancel_post",
+    "api_approve_api_proposals__proposal_id__approve_post",
+    "api_reject_api_proposals__proposal_id__reject_post",
+    "api_bank_file_api_payments_bank_file_get",
+)
+
+
 @pytest.mark.parametrize("email", [HANDLER, MANAGER], ids=["handler", "manager"])
 def test_the_api_answers_as_its_openapi_document_says(
     server: tuple[str, dict[str, str]], email: str, tmp_path: Path
@@ -110,6 +120,9 @@ def test_the_api_answers_as_its_openapi_document_says(
         "--exclude-operation-id",
         "api_upload_api_claims__reference__documents_post",
     ]
+    if email == HANDLER:  # a manager's work on payments: a handler is refused every time (403)
+        for operation in MANAGERS_ONLY:
+            command += ["--exclude-operation-id", operation]
     if os.environ.get("SCHEMATHESIS_SEED"):
         command += ["--seed", os.environ["SCHEMATHESIS_SEED"]]
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)

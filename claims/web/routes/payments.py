@@ -23,14 +23,33 @@ from claims.service import (
 )
 from claims.storage.models import PaymentStatus, Role, User
 from claims.storage.repositories import claims, payments
-from claims.web.deps import FORGED, ApiViewer, Db, DbId, PageViewer, PostedForm, Web, csrf
+from claims.web.deps import FORGED, ApiViewer, Db, DbId, PageViewer, PostedForm, ReleasingRoute, Web, csrf
+from claims.web.errors import API_PREFIX
 from claims.web.pages import see_other
+from claims.web.schemas import (
+    API_AUTH,
+    TEXT,
+    WRITES,
+    CommentCreate,
+    PaidCreate,
+    ReasonCreate,
+    answers,
+)
 from claims.web.templating import render
 from workflow.errors import Forbidden, InvalidInput
 from workflow.inputs import parse_date
 
-router = APIRouter()
-api_router = APIRouter(prefix="/api")
+router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
+api_router = APIRouter(prefix=API_PREFIX, tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
+_FILES = {"application/xml": TEXT, "text/csv; charset=utf-8": TEXT}
+
+
+def _date(value: str, field: str) -> date:
+    """A date as typed, or a refusal naming the field."""
+    try:
+        return parse_date(value, field)
+    except ValueError as exc:
+        raise InvalidInput({field: str(exc)}) from None
 
 
 def _manager(user: User) -> None:
@@ -102,7 +121,7 @@ def payments_page(
     "/payments/{payment_id}/paid", response_class=HTMLResponse, dependencies=[csrf("payments", FORGED)]
 )
 def payment_paid(ctx: Web, db: Db, viewer: PageViewer, payment_id: DbId, values: PostedForm) -> Response:
-    mark_paid(db, ctx.rt, payment_id, viewer.user, parse_date(values.get("paid_on", ""), "Betaald op"))
+    mark_paid(db, ctx.rt, payment_id, viewer.user, _date(values.get("paid_on", ""), "paid_on"))
     return see_other("/payments?ok=paid")
 
 
@@ -116,7 +135,7 @@ def payment_cancel(ctx: Web, db: Db, viewer: PageViewer, payment_id: DbId, value
 
 def _bank_file_response(db: Db, user: User, fmt: str, on: str) -> Response:
     _manager(user)
-    execution = parse_date(on, "Uitvoeringsdatum") if on else date.today()
+    execution = _date(on, "date") if on else date.today()
     found = bank_file(db.connection(), execution)
     db.rollback()
     if not found.transfers:
@@ -180,54 +199,88 @@ def _proposal_json(p: Any) -> dict[str, Any]:
     }
 
 
-@api_router.get("/payments")
+def _visible(db: Db, user: User, claim_ids: list[int]) -> set[int]:
+    """The claims of `claim_ids` whose money `user` sees: a manager's team's all, a handler their own."""
+    if user.role in (Role.manager, Role.admin):
+        return set(claim_ids)
+    if user.role != Role.handler:
+        return set()
+    conn = db.connection()
+    return {i for i in set(claim_ids) if (c := claims.by_id(conn, i)) is not None and c.handler_id == user.id}
+
+
+@api_router.get(
+    "/payments",
+    responses=answers(422),
+    summary="Betalingen per status (een behandelaar: die op zijn eigen claims)",
+)
 def api_payments(db: Db, viewer: ApiViewer, status: str = "approved") -> list[dict[str, Any]]:
-    _manager(viewer.user)
     if status not in {s.value for s in _LISTED}:
         raise InvalidInput({"status": f"onbekende status '{status}'"})
     rows = payments.listing(db.connection(), (status,))
+    seen = _visible(db, viewer.user, [r.claim_id for r in rows])
     db.rollback()
-    return [_payment_json(r) for r in rows]
+    return [_payment_json(r) for r in rows if r.claim_id in seen]
 
 
-@api_router.post("/payments/{payment_id}/paid")
+@api_router.post(
+    "/payments/{payment_id}/paid",
+    summary="Een goedgekeurde betaling is betaald",
+    responses=answers(403, 404, 422, *WRITES),
+)
 def api_payment_paid(
-    ctx: Web, db: Db, viewer: ApiViewer, payment_id: DbId, body: dict[str, Any]
+    ctx: Web, db: Db, viewer: ApiViewer, payment_id: DbId, body: PaidCreate
 ) -> dict[str, Any]:
-    mark_paid(db, ctx.rt, payment_id, viewer.user, parse_date(body.get("paid_on", ""), "paid_on"))
+    mark_paid(db, ctx.rt, payment_id, viewer.user, _date(body.paid_on, "paid_on"))
     found = payments.by_id(db.connection(), payment_id)
     db.rollback()
     return _payment_json(found)
 
 
-@api_router.post("/payments/{payment_id}/cancel")
+@api_router.post(
+    "/payments/{payment_id}/cancel",
+    summary="Een goedgekeurde betaling annuleren",
+    responses=answers(403, 404, 422, *WRITES),
+)
 def api_payment_cancel(
-    ctx: Web, db: Db, viewer: ApiViewer, payment_id: DbId, body: dict[str, Any]
+    ctx: Web, db: Db, viewer: ApiViewer, payment_id: DbId, body: ReasonCreate
 ) -> dict[str, Any]:
-    cancel_payment(db, ctx.rt, payment_id, viewer.user, str(body.get("reason", "")))
+    cancel_payment(db, ctx.rt, payment_id, viewer.user, body.reason)
     found = payments.by_id(db.connection(), payment_id)
     db.rollback()
     return _payment_json(found)
 
 
-@api_router.get("/payments/bank-file")
+@api_router.get(
+    "/payments/bank-file",
+    summary="Het bankbestand (SEPA pain.001 of CSV)",
+    responses=answers(403, 422, files=_FILES),
+)
 def api_bank_file(db: Db, viewer: ApiViewer, format: str = "sepa", date: str = "") -> Response:
     return _bank_file_response(db, viewer.user, format, date)
 
 
-@api_router.get("/proposals")
+@api_router.get(
+    "/proposals",
+    responses=answers(),
+    summary="Voorstellen die op een manager wachten (een behandelaar: de zijne)",
+)
 def api_proposals(db: Db, viewer: ApiViewer) -> list[dict[str, Any]]:
-    _manager(viewer.user)
     rows = payments.open_proposals(db.connection())
+    seen = _visible(db, viewer.user, [r.claim_id for r in rows])
     db.rollback()
-    return [_proposal_json(r) for r in rows]
+    return [_proposal_json(r) for r in rows if r.claim_id in seen]
 
 
-@api_router.post("/proposals/{proposal_id}/approve")
+@api_router.post(
+    "/proposals/{proposal_id}/approve",
+    summary="Een voorstel goedkeuren en uitvoeren (vier ogen)",
+    responses=answers(403, 404, 409, 422, *WRITES),
+)
 def api_approve(
-    ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId, body: dict[str, Any]
+    ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId, body: CommentCreate
 ) -> dict[str, Any]:
-    outcome = approve_proposal(db, ctx.rt, proposal_id, viewer.user, str(body.get("comment", "")))
+    outcome = approve_proposal(db, ctx.rt, proposal_id, viewer.user, body.comment)
     return {
         "reference": outcome.reference,
         "state": outcome.state,
@@ -236,15 +289,24 @@ def api_approve(
     }
 
 
-@api_router.post("/proposals/{proposal_id}/reject")
-def api_reject(
-    ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId, body: dict[str, Any]
-) -> dict[str, Any]:
-    event_id = reject_proposal(db, ctx.rt, proposal_id, viewer.user, str(body.get("comment", "")))
+@api_router.post(
+    "/proposals/{proposal_id}/reject",
+    summary="Een voorstel afwijzen",
+    responses=answers(403, 404, 409, 422, *WRITES),
+)
+def api_reject(ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId, body: CommentCreate) -> dict[str, Any]:
+    event_id = reject_proposal(db, ctx.rt, proposal_id, viewer.user, body.comment)
     return {"proposal": proposal_id, "status": "rejected", "event_id": event_id}
 
 
-@api_router.post("/proposals/{proposal_id}/withdraw")
-def api_withdraw(ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId) -> dict[str, Any]:
+@api_router.post(
+    "/proposals/{proposal_id}/withdraw",
+    summary="Het eigen voorstel intrekken",
+    responses=answers(403, 404, 409, *WRITES),
+)
+def api_withdraw(
+    ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId, body: CommentCreate
+) -> dict[str, Any]:
+    """The body is {} or {"comment": ...}: a write is a JSON object, never nothing."""
     event_id = withdraw_proposal(db, ctx.rt, proposal_id, viewer.user)
     return {"proposal": proposal_id, "status": "withdrawn", "event_id": event_id}
