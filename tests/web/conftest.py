@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from claims.config import Settings
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
+from claims.service.parties import add_party
 from claims.storage.db import make_engine
 from claims.storage.models import User
 from claims.web.app import create_app
@@ -138,20 +139,45 @@ def form_csrf(html: str, action: str) -> str:
     raise AssertionError(f"no form posting to {action}")
 
 
-NO_AUTHORITY = "U heeft geen bevoegdheid om te betalen: leg het voor aan een manager."
+NO_AUTHORITY = "U heeft geen bevoegdheid om te betalen."
 
 
 def claim_of_a_handler_without_authority(engine: Engine, rt: Runtime) -> tuple[str, User]:
-    """An unpaid-fee claim in schadebeperking with one unpaid invoice, assigned to a handler who may pay
-    nothing (no authority limit): what they may not do is known before they type anything."""
+    """An unpaid-fee claim in schadebeperking with one unpaid invoice and a payee (the insured, with an
+    IBAN), assigned to a handler who may pay nothing (no authority limit): what they pay waits for a
+    manager."""
     with Session(engine, expire_on_commit=False) as s:
         junior = make_user(s, "junior@test.nl", "handler", now=rt.clock())  # no authority_limit
         s.commit()
         ref = open_claim(s, rt, melding("unpaid_fee"), junior).reference
         advance(s, rt, ref, "start_coverage_check", {}, junior, 1)
+        # no reserve: setting one would itself wait for a manager
         advance(
-            s, rt, ref, "start_mitigation", {"measure": "voorschot", "reserve_mitigation": "5000"}, junior, 2
+            s, rt, ref, "start_mitigation", {"measure": "voorschot", "reserve_mitigation": "0"}, junior, 2
         )
         invoice = {"number": "F1", "amount": "80000", "due_date": "2026-10-31"}
         advance(s, rt, ref, "register_invoice", invoice, junior, 3)
+        add_party(s, rt, ref, INSURED_PAYEE, junior)
     return ref, junior
+
+
+# a payee with an account: what the advance forms name
+INSURED_PAYEE = {
+    "role": "insured",
+    "name": "Test ICT B.V.",
+    "email": "financien@test-ict.example",
+    "channel": "email",
+    "iban": "NL91ABNA0417164300",
+    "account_holder": "Test ICT B.V.",
+}
+
+
+def payee_of(engine: Engine, ref: str) -> str:
+    """The claim's party with an IBAN, as a form posts it."""
+    from claims.storage.models import Claim, Party
+
+    with Session(engine) as s:
+        claim_id = s.exec(select(Claim.id).where(Claim.reference == ref)).one()
+        found = s.exec(select(Party.id).where(Party.claim_id == claim_id, Party.iban != "")).first()
+    assert found is not None
+    return str(found)

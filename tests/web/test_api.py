@@ -18,7 +18,7 @@ from claims.storage.models import User
 from claims.web.app import create_app
 from tests.conftest import snapshot
 from tests.factories import Clock, World, make_policy, make_user, melding
-from tests.web.conftest import NO_AUTHORITY, claim_of_a_handler_without_authority, settings
+from tests.web.conftest import NO_AUTHORITY, claim_of_a_handler_without_authority, payee_of, settings
 
 
 def bearer(engine: Engine, user: User) -> dict[str, str]:
@@ -521,23 +521,26 @@ def test_allowed_transitions_say_why_a_guard_refuses_now_and_firing_anyway_says_
         a["trigger"]: a
         for a in api.get(f"/api/claims/{ref}", headers=as_junior).json()["allowed_transitions"]
     }
-    assert allowed["pay_advance"]["refused"] == NO_AUTHORITY
+    # paying without authority is no refusal: it waits for a manager (a proposal)
+    assert allowed["pay_advance"]["refused"] is None
     assert allowed["pay_advance"]["label"] == "Voorschot op onbetaalde facturen betalen"
     assert allowed["to_settlement"]["refused"] == "Er is nog geen expertiserapport."
     assert allowed["register_invoice"]["refused"] is None
-    as_boss = {
-        a["trigger"]: a
-        for a in api.get(f"/api/claims/{ref}", headers=as_manager).json()["allowed_transitions"]
-    }
-    assert as_boss["pay_advance"]["refused"] is None
-    assert as_boss["pay_advance"]["checked_on_submit"] == [
+    assert allowed["pay_advance"]["checked_on_submit"] == [
         "deduction_within_unpaid",
         "advance_above_paid",
-        "within_authority_limit",
+        "advance_within_cover",
     ]  # it weighs the amount
     before = snapshot(engine)
-    r = fire(api, as_junior, ref, "pay_advance", {"share_percent": "10"})
-    assert r.status_code == 409
-    assert r.json()["detail"] == NO_AUTHORITY
+    r = fire(api, as_junior, ref, "to_settlement", {})
+    assert r.status_code == 409 and r.json()["detail"] == "Er is nog geen expertiserapport."
     assert snapshot(engine) == before
-    assert fire(api, as_manager, ref, "pay_advance", {"share_percent": "10"}).status_code == 200
+    payee = int(payee_of(engine, ref))
+    inputs = {"share_percent": "10", "booked_as": "beredding", "payee": payee}
+    held = fire(api, as_junior, ref, "pay_advance", inputs)
+    assert held.status_code == 202, held.text
+    body = held.json()
+    assert body["state"] == "schadebeperking" and [p["status"] for p in body["proposals"]] == ["open"]
+    assert body["proposals"][0]["reasons"] == NO_AUTHORITY
+    assert [p["status"] for p in body["payments"]] == ["proposed"]
+    assert fire(api, as_manager, ref, "pay_advance", inputs).status_code == 200

@@ -16,15 +16,17 @@ from sqlmodel import Session
 from claims.people.users import token_hash
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
+from claims.service.parties import add_party
 from claims.web.security import CookieSigner, claim_scope
 from tests.conftest import snapshot
 from tests.factories import Clock, World, make_user, melding
 from tests.web.conftest import (
-    NO_AUTHORITY,
+    INSURED_PAYEE,
     claim_of_a_handler_without_authority,
     client_for,
     form_csrf,
     forms,
+    payee_of,
     settings,
     transition_form,
 )
@@ -429,16 +431,14 @@ def test_an_action_a_guard_refuses_now_is_greyed_with_its_reason_not_a_form(
     ref, junior = claim_of_a_handler_without_authority(engine, rt)
     page = client_for(app, junior.email).get(f"/claims/{ref}").text
     triggers = {f["fields"].get("trigger") for f in forms(page) if f["action"].endswith("/transitions")}
-    assert "pay_advance" not in triggers and "to_settlement" not in triggers
+    assert "to_settlement" not in triggers
     assert "register_invoice" in triggers  # what no guard refuses is offered as before
-    advance_block = action_block(page, "pay_advance")
-    assert advance_block.startswith('<div class="action refused"')
-    assert "Voorschot op onbetaalde facturen betalen" in advance_block and NO_AUTHORITY in advance_block
     assert "Er is nog geen expertiserapport." in action_block(page, "to_settlement")
-    # a manager may pay it: a form, whose authority check waits for the amount
-    offered = action_block(manager.get(f"/claims/{ref}").text, "pay_advance")
+    # paying without authority is no refusal: the form is offered, and what it pays waits for a manager
+    offered = action_block(page, "pay_advance")
     assert offered.startswith("<details") and 'name="share_percent"' in offered
     assert "gecontroleerd als u het indient" in offered
+    assert 'name="payee"' in offered and "NL91 ABNA" in offered
 
 
 def test_firing_a_refused_action_anyway_is_refused_with_the_same_reason_and_changes_nothing(
@@ -448,36 +448,58 @@ def test_firing_a_refused_action_anyway_is_refused_with_the_same_reason_and_chan
     client = client_for(app, junior.email)
     form = transition_form(client.get(f"/claims/{ref}").text, "register_invoice")  # its token is the claim's
     before = snapshot(engine)
-    r = client.post(
-        f"/claims/{ref}/transitions", data=form | {"trigger": "pay_advance", "share_percent": "10"}
-    )
+    r = client.post(f"/claims/{ref}/transitions", data=form | {"trigger": "to_settlement"})
     assert r.status_code == 409
     assert snapshot(engine) == before
-    assert f'<p class="problem" role="alert">{NO_AUTHORITY}</p>' in r.text
+    assert '<p class="problem" role="alert">Er is nog geen expertiserapport.</p>' in r.text
 
 
-def test_a_handler_within_authority_gets_the_form_and_the_amount_is_checked_on_submit(
-    handler: TestClient, engine: Engine, rt: Runtime, world: World
-) -> None:
+def _advance_ready(engine: Engine, rt: Runtime, world: World) -> str:
+    """An unpaid-fee claim in mitigation with an unpaid invoice of 200,000 and the insured as payee."""
     ref = opened(engine, rt, world)
     with Session(engine, expire_on_commit=False) as s:
         advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
         advance(
             s, rt, ref, "start_mitigation", {"measure": "x", "reserve_mitigation": "5000"}, world.handler, 2
         )
-        advance(
-            s,
-            rt,
-            ref,
-            "register_invoice",
-            {"number": "F1", "amount": "200000", "due_date": "2026-10-31"},
-            world.handler,
-            3,
-        )
+        invoice = {"number": "F1", "amount": "200000", "due_date": "2026-10-31"}
+        advance(s, rt, ref, "register_invoice", invoice, world.handler, 3)
+        add_party(s, rt, ref, INSURED_PAYEE, world.handler)
+    return ref
+
+
+def test_a_payment_above_the_handlers_authority_waits_for_a_manager_who_approves_it(
+    handler: TestClient, manager: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _advance_ready(engine, rt, world)
     form = transition_form(handler.get(f"/claims/{ref}").text, "pay_advance")
-    before = snapshot(engine)
-    r = handler.post(f"/claims/{ref}/transitions", data=form | {"share_percent": "50"})  # 100,000 > 50,000
-    assert r.status_code == 409
-    assert snapshot(engine) == before
-    assert "gaat boven uw bevoegdheid (€ 50.000,00)" in r.text
-    assert handler.post(f"/claims/{ref}/transitions", data=form | {"share_percent": "10"}).status_code == 303
+    fields = {"booked_as": "beredding", "payee": payee_of(engine, ref)}
+    before = snapshot(engine)["money_lines"]
+    # 50% of 200,000 = 100,000 > 50,000: held as a proposal, nothing paid, the claim unchanged
+    r = handler.post(f"/claims/{ref}/transitions", data=form | fields | {"share_percent": "50"})
+    assert r.status_code == 303 and "ok=proposed" in r.headers["location"]
+    assert snapshot(engine)["money_lines"] == before
+    page = handler.get(r.headers["location"]).text
+    assert "als voorstel voorgelegd aan een manager" in page
+    assert "Uw betalingen op deze claim komen op € 100.000,00" in page
+    assert "Vier ogen: een andere manager beslist over uw voorstel." in page
+    # the manager sees the proposal with its amount and approves it: now it is paid
+    boss = manager.get(f"/claims/{ref}").text
+    decide = next(f for f in forms(boss) if f["action"].endswith("/decide"))
+    done = manager.post(
+        decide["action"], data=decide["fields"] | {"decision": "approve", "comment": "akkoord"}
+    )
+    assert done.status_code == 303 and "ok=approved" in done.headers["location"]
+    paid = manager.get(f"/claims/{ref}").text
+    assert "goedgekeurd, te betalen" in paid and "€ 100.000,00" in paid
+
+
+def test_a_payment_within_the_handlers_authority_is_paid_at_once(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _advance_ready(engine, rt, world)
+    form = transition_form(handler.get(f"/claims/{ref}").text, "pay_advance")
+    fields = {"booked_as": "beredding", "payee": payee_of(engine, ref), "share_percent": "10"}
+    r = handler.post(f"/claims/{ref}/transitions", data=form | fields)  # 20,000: within 50,000
+    assert r.status_code == 303 and "ok=pay_advance" in r.headers["location"]
+    assert "€ 20.000,00" in handler.get(f"/claims/{ref}").text
