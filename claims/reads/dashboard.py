@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from claims.people.permissions import check_is_manager
 from claims.storage.models import User
 from claims.storage.repositories import dashboard as figures
+from claims.storage.repositories import payments
 
 WEEKS = 12
 STAY_WINDOW = timedelta(days=365)
@@ -113,4 +114,16 @@ def _approvals(conn: Connection, states: Collection[str]) -> list[dict[str, Any]
             "proposal": (r.case_data or {}).get("proposal"),
         }
         for r in rows
+    ] + [
+        # a transition above its actor's authority waits the same way (spec version 3 on)
+        {
+            "reference": p.claim_reference,
+            "kind": p.kind,
+            "claimant": p.claimant,
+            "since": p.proposed_at,
+            "handler_name": p.proposer_name,
+            "due_at": None,
+            "proposal": {"total": str(p.amount), "label": p.weighed.get("label", p.trigger)},
+        }
+        for p in payments.open_proposals(conn)
     ]

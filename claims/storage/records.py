@@ -212,6 +212,7 @@ class ProposalListed(ProposalRecord):
     __slots__ = ()
     claim_reference: str
     claimant: str
+    kind: str
     proposer_name: str
 
 

@@ -125,6 +125,7 @@ def open_proposals(conn: Connection, limit: int = 200) -> list[ProposalListed]:
             PROPOSALS,
             CLAIMS.c.reference.label("claim_reference"),
             CLAIMS.c.claimant,
+            CLAIMS.c.kind,
             USERS.c.name.label("proposer_name"),
         )
         .join(CLAIMS, CLAIMS.c.id == PROPOSALS.c.claim_id)
