@@ -106,9 +106,12 @@ class Catalog:
         return labels
 
     def state_labels(self) -> dict[str, str]:
-        """Every state of the current specs with its Dutch label, in workflow order (first seen)."""
+        """Every state a claim can be in, with its Dutch label, in workflow order (first seen): those of the
+        current specs first, then those only an older version has (a version 2 claim waiting for
+        approval is still found by its state)."""
         labels: dict[str, str] = {}
-        for spec in self.latest():
+        older = sorted(self.specs.values(), key=lambda s: -s.version)
+        for spec in [*self.latest(), *older]:
             for name, state in spec.states.items():
                 labels.setdefault(name, state.label)
         return labels

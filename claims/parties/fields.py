@@ -104,7 +104,7 @@ def clean_party(raw: Mapping[str, Any], *, current: Mapping[str, Any] | None = N
             errors[f.name] = f"{f.label} {problem}"
         elif f.name != "note" and ("\n" in text or "\r" in text):
             errors[f.name] = f"{f.label}: één regel verwacht"
-        elif len(text) > f.max_length:
+        elif len(value) > f.max_length:  # as typed, spaces around it too: what the API's schema counts
             errors[f.name] = f"{f.label}: te lang (hoogstens {f.max_length} tekens)"
         else:
             values[f.name] = text

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Connection
 
-from claims.errors import ClaimNotFound, StaleClaim
+from claims.errors import ClaimNotFound
 from claims.runtime import Runtime
 from claims.service.outcome import Outcome
 from claims.service.timeline import append_aside
@@ -35,10 +35,9 @@ def _open_proposal(conn: Connection, proposal_id: int) -> ProposalRecord:
     if found is None:
         raise ProposalNotFound(f"Voorstel {proposal_id} bestaat niet.")
     if found.status != "open":
-        raise StaleClaim(
+        raise TransitionNotAllowed(
             f"Voorstel {proposal_id} is al afgehandeld ({_STATUS_WORDS.get(found.status, found.status)}).",
-            current_state=found.status,
-            current_version=0,
+            guard="proposal_open",
         )
     return found
 
@@ -68,10 +67,8 @@ def approve_proposal(db: Db, rt: Runtime, proposal_id: int, actor: User, comment
         )
         assert actor.id is not None
         if not payments.decide(conn, proposal_id, "approved", actor.id, rt.clock(), comment.strip()):
-            raise StaleClaim(
-                f"Voorstel {proposal_id} is intussen door iemand anders afgehandeld.",
-                current_state="decided",
-                current_version=0,
+            raise TransitionNotAllowed(
+                f"Voorstel {proposal_id} is intussen door iemand anders afgehandeld.", guard="proposal_open"
             )
         return outcome
 

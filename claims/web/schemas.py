@@ -357,7 +357,7 @@ class TransitionCreate(BaseModel):
     )
 
 
-_Comment = Annotated[str, WithJsonSchema({"type": "string", "maxLength": 5000})]
+_Comment = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"^[^\x00]*$", "maxLength": 5000})]
 
 
 class PaidCreate(BaseModel):
@@ -367,11 +367,19 @@ class PaidCreate(BaseModel):
     )
 
 
+# said in a few words: at least 3 characters besides the spaces around them (the service's own minimum)
+SAID = r"^\s*[^\s\x00][^\x00]+[^\s\x00]\s*$"
+_Said = Annotated[str, WithJsonSchema({"type": "string", "pattern": SAID, "maxLength": 5000})]
+
+
 class ReasonCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, WithJsonSchema({"type": "string", "pattern": NOT_BLANK, "maxLength": 5000})] = (
-        Field(description="waarom de betaling vervalt")
-    )
+    reason: _Said = Field(description="waarom de betaling vervalt (ten minste 3 tekens)")
+
+
+class RejectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: _Said = Field(description="waarom het voorstel wordt afgewezen (ten minste 3 tekens)")
 
 
 class CommentCreate(BaseModel):

@@ -69,7 +69,13 @@ def log_out(page: Page) -> None:
     expect(page.get_by_role("heading", name="Inloggen")).to_be_visible()
 
 
-def act(page: Page, trigger: str, **fields: str) -> None:
+def payee(page: Page, trigger: str, name: str) -> str:
+    """The option value of a party in a transition's payee list, by the party's name."""
+    option = page.locator(f"#{trigger}-payee option", has_text=name).first
+    return str(option.get_attribute("value"))
+
+
+def act(page: Page, trigger: str, expect_notice: str = "Uitgevoerd", **fields: str) -> None:
     """Open the action `trigger` on the claim page, fill its fields and submit it."""
     action = page.locator(f"#actie-{trigger}")
     if action.get_attribute("open") is None:  # still folded (a preview leaves it open)
@@ -81,7 +87,7 @@ def act(page: Page, trigger: str, **fields: str) -> None:
         else:
             box.fill(value)
     action.locator("button[type=submit]:not([name=preview])").click()
-    expect(page.locator("p.notice")).to_contain_text("Uitgevoerd")
+    expect(page.locator("p.notice")).to_contain_text(expect_notice)
 
 
 def state(page: Page) -> str:
@@ -147,7 +153,7 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     assert pdf.suggested_filename.startswith(f"{reference}-ontvangstbevestiging")
     assert pdf.suggested_filename.endswith(".pdf")
     assert Path(pdf.path()).read_bytes().startswith(b"%PDF")
-    act(page, "confirm_cover", expert="lars.expert@claimflow.test", reserve_damages="60.000,00")
+    act(page, "confirm_cover", expert="lars.expert@claimflow.test", reserve_damages="40.000,00")
     assert state(page) == "expertise"
     log_out(page)
 
@@ -169,15 +175,26 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
         page,
         "start_mitigation",
         measure="Voorschot zodat het project kan worden afgemaakt.",
-        reserve_mitigation="20.000",
+        reserve_mitigation="9.000",  # 49,000 reserved in all: within her 50,000
     )
     assert state(page) == "schadebeperking"
-    act(page, "pay_advance", share_percent="50", deduction="2.000")
+    insured = payee(page, "pay_advance", "Strategie & IT Advies")
+    act(page, "pay_advance", share_percent="50", deduction="2.000", booked_as="beredding", payee=insured)
     expect(page.locator("#total-paid")).to_have_text("€ 19.000,00")
+    expect(page.locator("#payments")).to_contain_text("€ 19.000,00")
     act(page, "to_settlement")
     assert state(page) == "regeling"
-    act(page, "submit_for_approval", damages="60.000", terms="Finale kwijting na betaling.")
-    assert state(page) == "goedkeuring"
+    # 19,000 paid and 57,500 now: above her 50,000 on this claim, so it waits for a manager
+    act(
+        page,
+        "settle",
+        expect_notice="voorgelegd aan een manager",
+        damages="60.000",
+        payee=payee(page, "settle", "Strategie & IT Advies"),
+        terms="Finale kwijting na betaling.",
+    )
+    assert state(page) == "regeling"
+    expect(page.locator("#voorstellen")).to_contain_text("wacht op een manager")
     shot(page, "03-claim-awaiting-approval")
     log_out(page)
 
@@ -189,7 +206,10 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     expect(page.locator("svg")).to_have_count(5)
     shot(page, "04-dashboard")
     approvals.get_by_role("link", name=reference).click()
-    act(page, "approve_settlement")
+    proposals = page.locator("#voorstellen")
+    expect(proposals).to_contain_text("€ 57.500,00")
+    proposals.get_by_role("button", name="Goedkeuren en uitvoeren").click()
+    expect(page.locator("p.notice")).to_contain_text("goedgekeurd")
     assert state(page) == "gesloten"
 
     # the timeline tells the whole story, in order
@@ -202,12 +222,11 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
         "start_mitigation",
         "pay_advance",
         "to_settlement",
-        "submit_for_approval",
-        "approve_settlement",
+        "settle",
     ):
         expect(timeline).to_contain_text(trigger)
     texts = timeline.locator("li code").all_inner_texts()
-    assert texts.index("pay_advance") < texts.index("to_settlement") < texts.index("approve_settlement")
+    assert texts.index("pay_advance") < texts.index("to_settlement") < texts.index("settle")
     expect(page.locator("svg [aria-current=step]")).to_have_attribute("data-state", "gesloten")
     shot(page, "05-claim-closed")
 

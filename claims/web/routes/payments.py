@@ -33,6 +33,7 @@ from claims.web.schemas import (
     CommentCreate,
     PaidCreate,
     ReasonCreate,
+    RejectCreate,
     answers,
 )
 from claims.web.templating import render
@@ -214,10 +215,10 @@ def _visible(db: Db, user: User, claim_ids: list[int]) -> set[int]:
     responses=answers(422),
     summary="Betalingen per status (een behandelaar: die op zijn eigen claims)",
 )
-def api_payments(db: Db, viewer: ApiViewer, status: str = "approved") -> list[dict[str, Any]]:
-    if status not in {s.value for s in _LISTED}:
-        raise InvalidInput({"status": f"onbekende status '{status}'"})
-    rows = payments.listing(db.connection(), (status,))
+def api_payments(
+    db: Db, viewer: ApiViewer, status: PaymentStatus = PaymentStatus.approved
+) -> list[dict[str, Any]]:
+    rows = payments.listing(db.connection(), (status.value,))
     seen = _visible(db, viewer.user, [r.claim_id for r in rows])
     db.rollback()
     return [_payment_json(r) for r in rows if r.claim_id in seen]
@@ -294,7 +295,7 @@ def api_approve(
     summary="Een voorstel afwijzen",
     responses=answers(403, 404, 409, 422, *WRITES),
 )
-def api_reject(ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId, body: CommentCreate) -> dict[str, Any]:
+def api_reject(ctx: Web, db: Db, viewer: ApiViewer, proposal_id: DbId, body: RejectCreate) -> dict[str, Any]:
     event_id = reject_proposal(db, ctx.rt, proposal_id, viewer.user, body.comment)
     return {"proposal": proposal_id, "status": "rejected", "event_id": event_id}
 
