@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from claims.cli import audit, claims, exports, ops, parties, users, workflows
+from claims.cli import audit, claims, exports, ops, parties, payments, users, workflows
 from claims.cli.arguments import refuse_undecodable
 from claims.cli.errors import exit_code
 from workflow.errors import SpecError
@@ -20,6 +20,8 @@ app.add_typer(exports.app, name="export")
 app.add_typer(workflows.app, name="workflows")
 parties.register(claims.app)
 app.add_typer(claims.app, name="claims")
+app.add_typer(payments.proposals_app, name="proposals")
+app.add_typer(payments.payments_app, name="payments")
 
 
 def main() -> None:

@@ -129,6 +129,12 @@ def claims_advance(
         fail(f"trigger: onbekende transitie '{trigger}'", EXIT_CODES[InvalidInput])
     with Session(engine(), expire_on_commit=False) as session, domain_errors():
         result = advance(session, rt, reference, trigger, pairs(fields), acting_user(session, actor), version)
+    if result.proposal_id is not None:  # above the actor's authority: held for a manager, nothing moved
+        typer.echo(
+            f"{result.reference}: boven uw bevoegdheid - voorgelegd aan een manager als voorstel "
+            f"{result.proposal_id} (fase blijft '{result.state}', versie {result.version})"
+        )
+        return
     typer.echo(f"{result.reference}: {result.from_state} -> {result.state}, versie {result.version}")
 
 

@@ -48,7 +48,7 @@ def _part(target: Path) -> Path:
     return target.with_name(f".{target.name}.part")
 
 
-def _output_target(output: Path | None) -> Path | None:
+def output_target(output: Path | None) -> Path | None:
     """Before anything is read or recorded: a regular file (or none yet, in a folder we may write to);
     a link is followed to the file it names. None: the export's own name, here."""
     if output is None:
@@ -66,7 +66,7 @@ def _output_target(output: Path | None) -> Path | None:
     return target
 
 
-def _write_export(export: ExportFile, target: Path | None) -> Path:
+def write_export(export: ExportFile, target: Path | None) -> Path:
     """Write to a temporary file beside the target and move it into place: an export that fails halfway
     leaves no half file behind."""
     target = target or Path(export.filename)
@@ -102,11 +102,11 @@ def export_timeline(
 ) -> None:
     """De tijdlijn van één claim: alles wat er gebeurde, door wie en wanneer, met de tijd per fase."""
     fmt = _export_format(format, CLAIM_FORMATS)
-    chosen_target = _output_target(output)
+    chosen_target = output_target(output)
     with Session(engine(), expire_on_commit=False) as session, domain_errors():
         user = acting_user(session, actor) if actor else None
         export = export_claim(session, runtime(), reference.strip(), fmt, user, "cli")
-    target = _write_export(export, chosen_target)
+    target = write_export(export, chosen_target)
     typer.echo(f"{reference}: tijdlijn geschreven naar {target}")
 
 
@@ -118,14 +118,14 @@ def export_dossier_command(
 ) -> None:
     """Het hele dossier van één claim als ZIP: tijdlijn, alle brieven, alle documenten en een manifest met de
     sha256 van elk bestand en de kop van de keten (voor een advocaat of Kifid)."""
-    chosen_target = _output_target(output)
+    chosen_target = output_target(output)
     with Session(engine(), expire_on_commit=False) as session, domain_errors():
         user = acting_user(session, actor) if actor else None
     with domain_errors():
         export = export_dossier(
             engine(), runtime(), settings().document_store(), reference.strip(), user, "cli"
         )
-        target = _write_export(export, chosen_target)
+        target = write_export(export, chosen_target)
     typer.echo(f"{reference}: dossier geschreven naar {target}")
 
 
@@ -149,7 +149,7 @@ def export_portfolio_command(
 ) -> None:
     """Alle claims die aan de filters voldoen, gestreamd naar een bestand (geheugen groeit niet mee)."""
     rt = runtime()
-    chosen_target = _output_target(output)
+    chosen_target = output_target(output)
     db = engine()
     with domain_errors(), Session(db) as session:
         user = acting_user(session, actor) if actor else None
@@ -166,6 +166,6 @@ def export_portfolio_command(
         total = rows if chosen is PortfolioMode.events else claims
         with typer.progressbar(length=total, label="exporteren", file=sys.stderr, hidden=not progress) as bar:
             export = export_portfolio(db, rt, f, chosen, fmt, user, "cli", progress=bar.update)
-            target = _write_export(export, chosen_target)
+            target = write_export(export, chosen_target)
     unit = "rijen" if chosen is PortfolioMode.events else "claims"
     typer.echo(f"portefeuille ({f.words()}): {total} {unit} uit {claims} claims geschreven naar {target}")

@@ -7,6 +7,7 @@ import typer
 
 from claims.cli.errors import domain_errors, exit_code
 from claims.errors import ClaimNotFound, LetterNotFound, StaleClaim
+from claims.service.payments import PaymentNotFound, ProposalNotFound
 from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
 
 
@@ -18,6 +19,8 @@ from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAll
         (StaleClaim("oud", current_state="melding", current_version=2), 4),
         (TransitionNotAllowed("niet nu"), 5),
         (ClaimNotFound("weg"), 6),
+        (ProposalNotFound("geen voorstel"), 6),  # not found, as a claim is
+        (PaymentNotFound("geen betaling"), 6),
         (SpecError("x.yaml", "kapot"), 7),
         (LetterNotFound("geen brief"), 1),  # a domain error without a code of its own
     ],
