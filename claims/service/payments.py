@@ -20,6 +20,9 @@ from claims.storage.repositories import claims, money, payments
 from workflow.errors import Forbidden, InvalidInput, TransitionNotAllowed
 
 MIN_COMMENT = 3
+# a concurrent writer was first (PostgreSQL: two managers at the same moment)
+_DECIDED = "Voorstel {} is intussen afgehandeld."
+_HANDLED = "Betaling {} is intussen al verwerkt."
 
 
 class ProposalNotFound(ClaimNotFound):
@@ -87,7 +90,10 @@ def reject_proposal(db: Db, rt: Runtime, proposal_id: int, actor: User, comment:
         claim = claims.by_id(conn, proposal.claim_id)
         assert claim is not None and actor.id is not None
         now = rt.clock()
-        payments.decide(conn, proposal_id, "rejected", actor.id, now, text)
+        if not payments.decide(conn, proposal_id, "rejected", actor.id, now, text):
+            raise TransitionNotAllowed(
+                f"Voorstel {proposal_id} is intussen afgehandeld.", guard="proposal_open"
+            )
         for held in payments.of_proposal(conn, proposal_id):
             payments.change(
                 conn,
@@ -120,7 +126,10 @@ def withdraw_proposal(db: Db, rt: Runtime, proposal_id: int, actor: User) -> int
         claim = claims.by_id(conn, proposal.claim_id)
         assert claim is not None and actor.id is not None
         now = rt.clock()
-        payments.decide(conn, proposal_id, "withdrawn", actor.id, now, "")
+        if not payments.decide(conn, proposal_id, "withdrawn", actor.id, now, ""):
+            raise TransitionNotAllowed(
+                f"Voorstel {proposal_id} is intussen afgehandeld.", guard="proposal_open"
+            )
         for held in payments.of_proposal(conn, proposal_id):
             payments.change(
                 conn,
@@ -168,7 +177,10 @@ def mark_paid(db: Db, rt: Runtime, payment_id: int, actor: User, paid_on: date) 
         assert claim is not None and actor.id is not None
         if paid_on < found.created_at.date():
             raise InvalidInput({"paid_on": "de betaaldatum ligt voor de dag waarop de betaling is gedaan"})
-        payments.mark_paid(conn, payment_id, paid_on, actor.id)
+        if not payments.mark_paid(conn, payment_id, paid_on, actor.id):  # someone else was first
+            raise TransitionNotAllowed(
+                f"Betaling {found.reference} is intussen al verwerkt.", guard="payment_open"
+            )
         return append_aside(
             conn,
             claim,
@@ -224,9 +236,10 @@ def cancel_payment(db: Db, rt: Runtime, payment_id: int, actor: User, reason: st
         claim = claims.by_id(conn, found.claim_id)
         assert claim is not None and actor.id is not None
         now = rt.clock()
-        payments.change(
-            conn, payment_id, {"status": PaymentStatus.cancelled, "cancelled_at": now, "cancel_reason": text}
-        )
+        if not payments.cancel_if_approved(conn, payment_id, now, text):  # paid or cancelled meanwhile
+            raise TransitionNotAllowed(
+                f"Betaling {found.reference} is intussen al verwerkt.", guard="payment_open"
+            )
         event_id = append_aside(
             conn,
             claim,

@@ -166,3 +166,13 @@ def paid_to_party(conn: Connection, claim_id: int, party_id: int) -> Decimal:
         )
     ).scalar()
     return Decimal(total or 0)
+
+
+def cancel_if_approved(conn: Connection, payment_id: int, at: datetime, reason: str) -> bool:
+    """Cancel an approved payment; False when it was paid or cancelled first (a concurrent writer)."""
+    done = conn.execute(
+        update(PAYMENTS)
+        .where(PAYMENTS.c.id == payment_id, PAYMENTS.c.status == PaymentStatus.approved.value)
+        .values(status=PaymentStatus.cancelled.value, cancelled_at=at, cancel_reason=reason)
+    )
+    return bool(done.rowcount)
