@@ -151,7 +151,9 @@ def test_a_manager_approves_the_open_proposal_and_the_claim_closes(template: Tem
     )
     listed, again = cli_all(db, [OPEN, ("proposals", "approve", str(waiting["id"]), "--as", MANAGER)])
     assert _json(listed) == []
-    assert "al afgehandeld (goedgekeurd)" in refused(again, 4)
+    assert "al afgehandeld (goedgekeurd)" in refused(
+        again, 5
+    )  # decided: no longer allowed (TransitionNotAllowed)
     assert query(db, "SELECT state, version, outcome FROM claims WHERE reference = ?", ref) == [
         ("gesloten", version + 1, "settled")
     ]
