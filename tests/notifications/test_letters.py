@@ -30,6 +30,7 @@ EXPECTED = {
     "standpunt_aansprakelijkheid",
     "schikkingsvoorstel",
     "betalingsbevestiging_benadeelde",
+    "eigen_risico_verzoek",
 }
 
 
@@ -90,7 +91,32 @@ def facts(**extra: Any) -> dict[str, Any]:
             {"label": "Wettelijke handelsrente", "amount": Decimal("4317.12")},
         ],
         "deductible": Decimal("5000.00"),
-        "total": Decimal("124317.12"),
+        "total": Decimal("129317.12"),
+        # the settlement agreement: 130,000 agreed, the deductible off, nothing above the cover
+        "damages": Decimal("130000.00"),
+        "collection": Decimal("0.00"),
+        "covered": Decimal("125000.00"),
+        "insured_share": Decimal("0.00"),
+        "cover_per_claim": Decimal("1250000.00"),
+        "advanced": Decimal("0.00"),
+        "advances": [],
+        "earlier_payments": [],
+        "earlier_total": Decimal("0.00"),
+        "deductible_in_full": False,
+        "interest_basis": "6:119a",
+        "interest_until": date(2025, 10, 23),
+        "insurer_iban": "NL93 ABNA 0555 0001 00",
+        # a payment confirmation: what went to the addressee, to which account
+        "transfers": [
+            {
+                "name": "ERP Solutions B.V.",
+                "iban": "NL67 INGB 0006 4812 27",
+                "lines": [{"label": "Beredding / schadebeperking", "amount": Decimal("125000.00")}],
+                "total": Decimal("125000.00"),
+            }
+        ],
+        "on_account": False,
+        "settled": False,
         "terms": "Finale kwijting over en weer.",
         "payments": [{"label": "Voorschot schadebeperking", "amount": Decimal("125000.00")}],
         "position": "betwist",
@@ -136,7 +162,12 @@ def test_each_letter_renders_with_its_facts(renderer: LetterRenderer, name: str)
         ("ontvangstbevestiging", ["10 januari 2026", "Sanne de Vries", "CF-2025-000001"]),
         ("afwijzing", ["Kifid", "7:942", "drie jaar", "klachtenafdeling", "zaakschade"]),
         ("aanstelling_expert", ["in opdracht en voor rekening van claimflow Verzekeringen N.V.", "contra"]),
-        ("vaststellingsovereenkomst", ["€ 125.000,00", "€ 4.317,12", "- € 5.000,00", "€ 124.317,12"]),
+        (
+            "vaststellingsovereenkomst",
+            ["€ 130.000,00", "- € 5.000,00", "€ 125.000,00", "€ 4.317,12", "€ 129.317,12", "6:119a"],
+        ),
+        ("betalingsbevestiging", ["€ 125.000,00", "NL67 INGB 0006 4812 27", "in totaal € 125.000,00"]),
+        ("eigen_risico_verzoek", ["€ 5.000,00", "NL93 ABNA 0555 0001 00", "CF-2025-000001"]),
         ("schadebeperkingsvoorstel", ["€ 250.000,00", "7:957"]),
     ],
 )
