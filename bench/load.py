@@ -7,7 +7,7 @@ Run: `make bench`, or `.venv/bin/python -m bench.load [--clients 200] [--duratio
 CLAIMFLOW_TEST_POSTGRES_URL or on a throwaway cluster from scripts/pg_test_cluster.sh), starts
 `claimflow serve` on free loopback ports (one process on SQLite; two on PostgreSQL, the clients split
 between them, with CLAIMFLOW_SCHEDULER=off), takes API tokens for two managers and two handlers, and picks
-20 claims that offer a self-loop (`pay_expert_costs` of 1.00, `adjust_reserve`), opening and advancing new
+20 claims that offer a self-loop (`request_information`, `adjust_reserve`), opening and advancing new
 ones through the API when the seed has too few. Every client is one simulated user with its own keep-alive
 connection: GET a claim, POST a transition with the version just read, POST a note, again and again for
 the duration, waiting 30 s at most for an answer. The server's own settings (CLAIMFLOW_CONCURRENCY_LIMIT,

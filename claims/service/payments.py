@@ -20,6 +20,7 @@ from claims.storage.repositories import claims, money, payments
 from workflow.errors import Forbidden, InvalidInput, TransitionNotAllowed
 
 MIN_COMMENT = 3
+MAX_COMMENT = 5000
 # a concurrent writer was first (PostgreSQL: two managers at the same moment)
 _DECIDED = "Voorstel {} is intussen afgehandeld."
 _HANDLED = "Betaling {} is intussen al verwerkt."
@@ -53,6 +54,9 @@ def approve_proposal(db: Db, rt: Runtime, proposal_id: int, actor: User, comment
     asked again (the claim may have moved, the cover may have been used since). Four eyes: never the
     proposer; the approver's own authority on the claim must cover it, or another manager decides."""
 
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput({"comment": f"te lang (hoogstens {MAX_COMMENT} tekens)"})
+
     def work(conn: Connection) -> Outcome:
         proposal = _open_proposal(conn, proposal_id)
         _check_decider(proposal, actor)
@@ -83,6 +87,8 @@ def reject_proposal(db: Db, rt: Runtime, proposal_id: int, actor: User, comment:
     text = comment.strip()
     if len(text) < MIN_COMMENT:
         raise InvalidInput({"comment": "zeg waarom het voorstel wordt afgewezen"})
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput({"comment": f"te lang (hoogstens {MAX_COMMENT} tekens)"})
 
     def work(conn: Connection) -> int:
         proposal = _open_proposal(conn, proposal_id)
@@ -172,7 +178,9 @@ def mark_paid(db: Db, rt: Runtime, payment_id: int, actor: User, paid_on: date) 
     def work(conn: Connection) -> int:
         found = _payment(conn, payment_id)
         if found.status != PaymentStatus.approved:
-            raise InvalidInput({"payment": f"betaling {found.reference} is {_PAYMENT_WORDS[found.status]}"})
+            raise TransitionNotAllowed(
+                f"Betaling {found.reference} is {_PAYMENT_WORDS[found.status]}.", guard="payment_open"
+            )
         claim = claims.by_id(conn, found.claim_id)
         assert claim is not None and actor.id is not None
         if paid_on < found.created_at.date():
@@ -226,13 +234,17 @@ def cancel_payment(db: Db, rt: Runtime, payment_id: int, actor: User, reason: st
     text = reason.strip()
     if len(text) < MIN_COMMENT:
         raise InvalidInput({"reason": "geef de reden van de annulering"})
+    if len(reason) > MAX_COMMENT:
+        raise InvalidInput({"reason": f"te lang (hoogstens {MAX_COMMENT} tekens)"})
     if actor.role not in (Role.manager, Role.admin):
         raise Forbidden("Alleen een manager annuleert een betaling.")
 
     def work(conn: Connection) -> int:
         found = _payment(conn, payment_id)
         if found.status != PaymentStatus.approved:
-            raise InvalidInput({"payment": f"betaling {found.reference} is {_PAYMENT_WORDS[found.status]}"})
+            raise TransitionNotAllowed(
+                f"Betaling {found.reference} is {_PAYMENT_WORDS[found.status]}.", guard="payment_open"
+            )
         claim = claims.by_id(conn, found.claim_id)
         assert claim is not None and actor.id is not None
         now = rt.clock()

@@ -338,10 +338,15 @@ def test_terminal_state_with_an_exit_is_refused() -> None:
     refused(raw, "terminal state 'done'", "'reopen'")
 
 
-def test_terminal_state_with_an_internal_transition_is_refused() -> None:
+def test_terminal_state_with_an_internal_transition_is_allowed_but_not_an_exit() -> None:
+    # a closed file may still record what happens after it (a recovery received); it is never left
     raw = good()
     raw["transitions"].append({"trigger": "remark", "from": "done", "to": "same", "roles": ["manager"]})
-    refused(raw, "terminal state 'done'", "'remark'")
+    remark = parse_spec(raw, VOCAB, source=SOURCE).transition("done", "remark")
+    assert remark is not None and remark.internal and remark.outcome is None
+    leaving = good()
+    leaving["transitions"].append({"trigger": "reopen", "from": "done", "to": "open", "roles": ["manager"]})
+    refused(leaving, "terminal state 'done'", "'reopen'")
 
 
 def test_spec_without_terminal_state_is_refused() -> None:
@@ -790,7 +795,7 @@ def reachable(spec: WorkflowSpec) -> set[str]:
 
 def test_catalog_holds_the_four_kinds(catalog: Catalog) -> None:
     assert catalog.kinds() == KINDS
-    assert sorted(catalog.specs) == [(k, v) for k in KINDS for v in (1, 2)]
+    assert sorted(catalog.specs) == [(k, v) for k in KINDS for v in (1, 2, 3)]
     assert all(
         s.source_file.endswith(f"{s.kind}.yaml" if s.version == 1 else f"{s.kind}_v{s.version}.yaml")
         for s in catalog.specs.values()
@@ -824,8 +829,8 @@ def test_real_spec_can_withdraw_from_every_open_state(catalog: Catalog, kind: st
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_real_spec_settlement_above_authority_needs_a_manager(catalog: Catalog, kind: str) -> None:
-    spec = catalog.spec(kind)
+def test_version_2_settlement_above_authority_needs_a_manager(catalog: Catalog, kind: str) -> None:
+    spec = catalog.spec(kind, 2)
     settle = spec.transition("regeling", "settle")
     assert settle is not None
     assert settle.guards == ("within_authority_limit", "settlement_within_cover")
@@ -845,6 +850,28 @@ def test_real_spec_settlement_above_authority_needs_a_manager(catalog: Catalog, 
     assert [t.source for t in spec.transitions if t.trigger == "approve_settlement"] == ["goedkeuring"]
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_version_3_settles_with_a_payee_and_no_state_of_its_own_for_approval(
+    catalog: Catalog, kind: str
+) -> None:
+    spec = catalog.spec(kind)
+    assert spec.version == 3 and "goedkeuring" not in spec.states
+    settle = spec.transition("regeling", "settle")
+    assert settle is not None and (settle.dest, settle.outcome) == ("gesloten", "settled")
+    assert settle.guards == ("settlement_within_cover", "statutory_rates_known")
+    assert {f.name: f.type for f in settle.fields}["payee"] == "party"
+    assert not {"submit_for_approval", "approve_settlement", "refuse_settlement"} & spec.triggers()
+    # the advance on the damages, from every state where a handler pays, and money after closing
+    assert {t.source for t in spec.transitions if t.trigger == "pay_damages_advance"} == {
+        "expertise",
+        "schadebeperking",
+        "regeling",
+        "geschil",
+    }
+    assert spec.transition("gesloten", "record_recovery") is not None
+    assert spec.transition("gesloten", "collect_deductible") is not None
+
+
 def test_unpaid_fee_pays_an_advance_during_mitigation(catalog: Catalog) -> None:
     spec = catalog.spec("unpaid_fee")
     t = spec.transition("schadebeperking", "pay_advance")
@@ -854,9 +881,9 @@ def test_unpaid_fee_pays_an_advance_during_mitigation(catalog: Catalog) -> None:
         "has_unpaid_invoices",
         "deduction_within_unpaid",
         "advance_above_paid",
-        "within_authority_limit",
+        "advance_within_cover",
     )
-    assert [f.name for f in t.fields] == ["share_percent", "deduction"]
+    assert [f.name for f in t.fields] == ["share_percent", "deduction", "booked_as", "payee"]
     assert t.fields[0].type == "percent"
     assert [t.source for t in spec.transitions if t.trigger == "pay_advance"] == ["schadebeperking"]
     assert spec.transition("melding", "register_invoice") is not None
@@ -911,7 +938,7 @@ def test_late_delivery_deploys_a_backlog_team(catalog: Catalog) -> None:
     assert t is not None
     assert t.internal is True
     assert t.effects == ("pay_team",)
-    assert [f.name for f in t.fields] == ["team", "cost"]
+    assert [f.name for f in t.fields] == ["team", "cost", "payee"]
     assert "deploy_backlog_team" not in catalog.spec("unpaid_fee").triggers()
 
 

@@ -742,8 +742,8 @@ def test_mark_paid_records_the_day_once(driver: Driver, engine: Engine, world: W
     (paid,) = _payments(engine, ref)
     assert (paid.status, paid.paid_on, paid.paid_marked_by) == ("paid", date(2026, 11, 17), world.manager.id)
     before = snapshot(engine)
-    with Session(engine) as s, pytest.raises(InvalidInput, match="al betaald"):
+    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="al betaald"):
         mark_paid(s, driver.rt, payment.id, world.manager, date(2026, 11, 18))
     assert snapshot(engine) == before
-    with Session(engine) as s, pytest.raises(InvalidInput, match="al betaald"):
+    with Session(engine) as s, pytest.raises(TransitionNotAllowed, match="al betaald"):
         cancel_payment(s, driver.rt, payment.id, world.manager, "Te laat bedacht")
