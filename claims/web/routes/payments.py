@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from claims.exports.bank_file import bank_file
@@ -28,6 +28,7 @@ from claims.web.errors import API_PREFIX
 from claims.web.pages import see_other
 from claims.web.schemas import (
     API_AUTH,
+    DATE_PATTERN,
     TEXT,
     WRITES,
     CommentCreate,
@@ -35,6 +36,7 @@ from claims.web.schemas import (
     ReasonCreate,
     RejectCreate,
     answers,
+    enum_of,
 )
 from claims.web.templating import render
 from workflow.errors import Forbidden, InvalidInput
@@ -43,6 +45,7 @@ from workflow.inputs import parse_date
 router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
 api_router = APIRouter(prefix=API_PREFIX, tags=["api"], dependencies=API_AUTH, route_class=ReleasingRoute)
 _FILES = {"application/xml": TEXT, "text/csv; charset=utf-8": TEXT}
+_DATE_OR_EMPTY = {"pattern": f"({DATE_PATTERN})|(^$)"}
 
 
 def _date(value: str, field: str) -> date:
@@ -257,7 +260,15 @@ def api_payment_cancel(
     summary="Het bankbestand (SEPA pain.001 of CSV)",
     responses=answers(403, 422, files=_FILES),
 )
-def api_bank_file(db: Db, viewer: ApiViewer, format: str = "sepa", date: str = "") -> Response:
+def api_bank_file(
+    db: Db,
+    viewer: ApiViewer,
+    format: Annotated[str, Query(json_schema_extra=enum_of(("sepa", "csv")))] = "sepa",
+    date: Annotated[
+        str,
+        Query(description="uitvoeringsdatum, JJJJ-MM-DD (leeg: vandaag)", json_schema_extra=_DATE_OR_EMPTY),
+    ] = "",
+) -> Response:
     return _bank_file_response(db, viewer.user, format, date)
 
 
