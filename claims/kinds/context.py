@@ -211,14 +211,12 @@ class TransitionContext:
         """Payments within the limits on all claims of this policy reported in the same insurance year
         (claims-made: the year the claim was reported; a series: the year its first claim was), stored
         ones only."""
-        reported = min(c.date_reported for c in self.series_claims())
-        start, end = insurance_year(self.policy().start_date, reported)
-        return money.paid_within_limits(self.conn, self.claim.policy_id, start, end)
-
-    def amount_at_stake(self) -> Decimal:
-        """What this transition's effects will pay out."""
-        paying = (effects.payment(e) for e in self.transition.effects)
-        return sum((pays(self) for pays in paying if pays is not None), ZERO)
+        if "paid_in_year" not in self.memo:  # the guards, the effect and the authority all ask it
+            reported = min(c.date_reported for c in self.series_claims())
+            start, end = insurance_year(self.policy().start_date, reported)
+            self.memo["paid_in_year"] = money.paid_within_limits(self.conn, self.claim.policy_id, start, end)
+        paid: Decimal = self.memo["paid_in_year"]
+        return paid
 
     def unpaid_invoices(self) -> list[InvoiceRecord]:
         return money.unpaid_invoices(self.conn, self.claim.id)
@@ -302,7 +300,7 @@ def check_chosen_parties(ctx: TransitionContext) -> None:
 
 
 # The domain's effects (claims.kinds.effects registers them): here, because what the paying ones will pay
-# is part of what a transition's context answers (amount_at_stake), and effects.py reads this module.
+# are part of what a transition's context answers, and effects.py reads this module.
 effects: EffectRegistry[TransitionContext] = EffectRegistry()
 
 

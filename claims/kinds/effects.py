@@ -23,7 +23,7 @@ from claims.kinds.payouts import (
 )
 from claims.storage.models import CostType, MoneyKind
 
-__all__ = ["effects"]  # registered here, kept in claims.kinds.context (amount_at_stake reads it)
+__all__ = ["effects"]  # registered here, kept in claims.kinds.context
 
 # Effects refuse nothing: what would refuse a transition is a guard that runs before any effect, named
 # in the effect's `guards=` (workflows check holds every transition using the effect to it).

@@ -170,19 +170,26 @@ def _payment(conn: Connection, payment_id: int) -> PaymentRecord:
     return found
 
 
+def _approved_payment(conn: Connection, payment_id: int) -> tuple[PaymentRecord, ClaimRecord]:
+    """An approved payment and its claim, or the refusal: only an approved payment is paid or cancelled."""
+    found = _payment(conn, payment_id)
+    if found.status != PaymentStatus.approved:
+        raise TransitionNotAllowed(
+            f"Betaling {found.reference} is {_PAYMENT_WORDS[found.status]}.", guard="payment_open"
+        )
+    claim = claims.by_id(conn, found.claim_id)
+    assert claim is not None
+    return found, claim
+
+
 def mark_paid(db: Db, rt: Runtime, payment_id: int, actor: User, paid_on: date) -> int:
     """Record that the bank paid an approved payment (the day it left the account)."""
     if actor.role not in (Role.manager, Role.admin):
         raise Forbidden("Alleen een manager legt vast dat een betaling is uitgevoerd.")
 
     def work(conn: Connection) -> int:
-        found = _payment(conn, payment_id)
-        if found.status != PaymentStatus.approved:
-            raise TransitionNotAllowed(
-                f"Betaling {found.reference} is {_PAYMENT_WORDS[found.status]}.", guard="payment_open"
-            )
-        claim = claims.by_id(conn, found.claim_id)
-        assert claim is not None and actor.id is not None
+        found, claim = _approved_payment(conn, payment_id)
+        assert actor.id is not None
         if paid_on < found.created_at.date():
             raise InvalidInput({"paid_on": "de betaaldatum ligt voor de dag waarop de betaling is gedaan"})
         if not payments.mark_paid(conn, payment_id, paid_on, actor.id):  # someone else was first
@@ -240,13 +247,8 @@ def cancel_payment(db: Db, rt: Runtime, payment_id: int, actor: User, reason: st
         raise Forbidden("Alleen een manager annuleert een betaling.")
 
     def work(conn: Connection) -> int:
-        found = _payment(conn, payment_id)
-        if found.status != PaymentStatus.approved:
-            raise TransitionNotAllowed(
-                f"Betaling {found.reference} is {_PAYMENT_WORDS[found.status]}.", guard="payment_open"
-            )
-        claim = claims.by_id(conn, found.claim_id)
-        assert claim is not None and actor.id is not None
+        found, claim = _approved_payment(conn, payment_id)
+        assert actor.id is not None
         now = rt.clock()
         if not payments.cancel_if_approved(conn, payment_id, now, text):  # paid or cancelled meanwhile
             raise TransitionNotAllowed(
