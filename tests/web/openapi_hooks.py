@@ -24,7 +24,8 @@ from workflow.errors import InvalidInput
 from workflow.inputs import parse_boolean, parse_datetime
 from workflow.spec import FieldSpec
 
-# JSON: {"policy": a policy number, "handler": the handler the run's claims go to, "colleague": another
+# JSON: {"policy": a policy number, "series_claim": a claim of that policy, "handler": the handler the
+# run's claims go to, "colleague": another
 # handler, "expert": an expert, "manager": a manager, "users": every user's address}
 ENV = "CLAIMFLOW_OPENAPI_FACTS"
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -89,6 +90,8 @@ def _value(field: FieldSpec, now: datetime) -> Any:
     }
     if field.type == "choice":
         return field.choices[0][0]
+    if field.name == "series_reference":  # the first claim of a series: another claim of the policy
+        return facts["series_claim"]
     if field.type == "user":  # reassign: the run's claims are the handler's, so to the colleague
         return facts["expert"] if field.role == "expert" else facts["colleague"]
     return values[field.type]

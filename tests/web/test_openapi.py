@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -54,16 +55,25 @@ def _token(env: dict[str, str], email: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _facts() -> str:
-    """What the hooks may name (tests/web/openapi_hooks.py: ENV), from the demo data."""
+def _facts(database: str) -> str:
+    """What the hooks may name (tests/web/openapi_hooks.py: ENV), from the demo data and the database."""
     seed = yaml.safe_load((ROOT / "seeds" / "demo.yaml").read_text())
+    policy = seed["policies"][0]["number"]
+    with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
+        # a claim of that policy that the run's claims can be linked to as the first of a series
+        (series_claim,) = db.execute(
+            "SELECT c.reference FROM claims c JOIN policies p ON p.id = c.policy_id WHERE p.number = ?"
+            " ORDER BY c.id LIMIT 1",
+            (policy,),
+        ).fetchone()
     by_role: dict[str, list[str]] = {}
     for user in seed["users"]:
         by_role.setdefault(user["role"], []).append(user["email"])
     colleague = next(e for e in by_role["handler"] if e != HANDLER)
     return json.dumps(
         {
-            "policy": seed["policies"][0]["number"],
+            "policy": policy,
+            "series_claim": series_claim,
             "handler": HANDLER,
             "colleague": colleague,
             "expert": by_role["expert"][0],
@@ -126,7 +136,11 @@ def test_the_api_answers_as_its_openapi_document_says(
     if os.environ.get("SCHEMATHESIS_SEED"):
         command += ["--seed", os.environ["SCHEMATHESIS_SEED"]]
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    hooks = {"SCHEMATHESIS_HOOKS": "tests.web.openapi_hooks", ENV: _facts(), "PYTHONPATH": path}
+    hooks = {
+        "SCHEMATHESIS_HOOKS": "tests.web.openapi_hooks",
+        ENV: _facts(env["CLAIMFLOW_DATABASE_URL"]),
+        "PYTHONPATH": path,
+    }
     run = subprocess.run(
         command,
         cwd=tmp_path,  # schemathesis keeps a cache of what it found (.schemathesis/) where it runs
