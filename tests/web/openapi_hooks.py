@@ -25,8 +25,8 @@ from workflow.inputs import parse_boolean, parse_datetime
 from workflow.spec import FieldSpec
 
 # JSON: {"policy": a policy number, "series_claim": a claim of that policy, "handler": the handler the
-# run's claims go to, "colleague": another
-# handler, "expert": an expert, "manager": a manager, "users": every user's address}
+# run's claims go to, "colleague": another handler, "expert": an expert, "manager": a manager, "users":
+# every user's address}
 ENV = "CLAIMFLOW_OPENAPI_FACTS"
 TZ = ZoneInfo("Europe/Amsterdam")
 
