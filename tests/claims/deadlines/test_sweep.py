@@ -127,9 +127,8 @@ def test_the_limitation_term_restarts_on_acknowledgement_and_rejection(
     with time_machine.travel(at("2026-03-04T10:00+01:00"), tick=False):
         driver.fire(opened.reference, "start_coverage_check")  # an acknowledgement: a new period
     second = deadline(engine, opened.claim_id, "verjaring")
-    assert second.id != first.id and second.due_at == at(
-        "2029-03-05T23:59:59+01:00"
-    )  # 4 March 2029 is a Sunday
+    # 4 March 2029 is a Sunday and stays the end: art. 4 Atw keeps a 3-year term out of the Atw
+    assert second.id != first.id and second.due_at == at("2029-03-04T23:59:59+01:00")
     with engine.connect() as conn:
         cancelled = conn.execute(
             select(DEADLINES.c.cancelled_at).where(DEADLINES.c.id == first.id)
