@@ -112,5 +112,5 @@ def melding(kind: str = "contract_breach", **overrides: Any) -> dict[str, Any]:
         "amount_claimed": "20000",
     }
     if kind == "data_loss":
-        data |= {"personal_data": "true", "awareness_at": "2026-11-01T10:00"}
+        data |= {"personal_data": "true", "awareness_at": "2026-11-01T10:00", "data_role": "controller"}
     return data | overrides

@@ -36,10 +36,10 @@ class InvalidInput(WorkflowError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 
-class CalendarNotCovered(ValueError):
+class CalendarNotCovered(WorkflowError, ValueError):
     """The working-day calendar was asked about a year its data does not cover (for the Dutch one: a year
-    without a decree of days put on a par with holidays). Not a `WorkflowError`: no user can fix it, the
-    data must be extended; `year` is the year asked about."""
+    without a decree of days put on a par with holidays). No user can fix it, the data must be extended
+    (the web answers 503 with this message, the CLI exits 10); `year` is the year asked about."""
 
     def __init__(self, year: int, remedy: str) -> None:
         super().__init__(f"De kalender kent {year} niet: {remedy}")

@@ -9,7 +9,14 @@ from typing import NoReturn
 import typer
 
 from claims.errors import ClaimNotFound, DocumentDamaged, DocumentNotFound, DocumentTooLarge, StaleClaim
-from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
+from workflow.errors import (
+    CalendarNotCovered,
+    Forbidden,
+    InvalidInput,
+    SpecError,
+    TransitionNotAllowed,
+    WorkflowError,
+)
 
 EXIT_CODES: dict[type[WorkflowError], int] = {
     InvalidInput: 2,
@@ -21,6 +28,7 @@ EXIT_CODES: dict[type[WorkflowError], int] = {
     DocumentTooLarge: 2,  # a bad argument (FILE), like any other input
     DocumentNotFound: 6,
     DocumentDamaged: 9,
+    CalendarNotCovered: 10,  # the calendar data lacks a year's decree days: the operator adds them
 }
 # `workflows migrate`: some claims could not be migrated (listed); the others were
 MIGRATION_REFUSED = 8

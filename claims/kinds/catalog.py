@@ -25,7 +25,8 @@ LETTER_SUFFIX = ".html.j2"
 
 # Claim dates a deadline may count from; `entered` is the moment the state was entered.
 DEADLINE_BASES = (ENTERED, "date_error", "date_known", "date_reported", "awareness_at")
-FLAGS = ("personal_data",)
+# Claim fields a deadline's `when` may test: a flag, or a field with a value (data_role=controller).
+FLAGS = ("personal_data", "data_role")
 
 
 def letter_templates(directory: Path = LETTER_DIR) -> set[str]:

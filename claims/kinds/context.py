@@ -22,7 +22,7 @@ from claims.storage.records import (
     RateRecord,
     UserRecord,
 )
-from claims.storage.repositories import claims, money, parties, payments, policies, users
+from claims.storage.repositories import claims, documents, money, parties, payments, policies, users
 from workflow.calendar import WorkingDayCalendar
 from workflow.engine import UntypedInputs
 from workflow.errors import InvalidInput
@@ -229,6 +229,13 @@ class TransitionContext:
         """Change an invoice of the claim's at once (its amount, due date, paid date, with the reason)."""
         self._writable()
         money.change_invoice(self.conn, invoice_id, values)
+
+    def open_information_requests(self) -> list[int]:
+        """The indexes of the information requests (case_data) no answer was registered for yet, by a
+        transition or by a received letter marked as the answer; the oldest first."""
+        by_letter = documents.answered_requests(self.conn, self.claim.id)
+        asked = self.case_data.get("information_requests", [])
+        return [i for i, r in enumerate(asked) if i not in by_letter and not r.get("answered_on")]
 
     def claim_by_reference(self, reference: str) -> ClaimRecord | None:
         return claims.by_reference(self.conn, reference)

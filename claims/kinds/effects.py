@@ -300,6 +300,47 @@ def record_dpa_notification(ctx: TransitionContext) -> None:
     }
 
 
+@effects.register("record_controller_notification", inputs={"notified_at": "datetime", "controller": "text"})
+def record_controller_notification(ctx: TransitionContext) -> None:
+    """A processor's duty under AVG art. 33 lid 2: the controller was told (it notifies the AP itself)."""
+    ctx.case_data["controller_notification"] = {
+        "notified_at": ctx.inputs["notified_at"].isoformat(),
+        "controller": ctx.inputs["controller"],
+    }
+    ctx.event_data["notified_at"] = ctx.inputs["notified_at"].isoformat()
+
+
+@effects.register(
+    "record_answer",
+    inputs={"received_on": "date", "summary": "text"},
+    guards=("information_request_open",),
+)
+def record_answer(ctx: TransitionContext) -> None:
+    """The answer to the oldest open information request: the terms that waited on it run on."""
+    request = ctx.open_information_requests()[0]
+    asked = ctx.case_data["information_requests"][request]
+    asked.update(answered_on=ctx.inputs["received_on"].isoformat(), answer=ctx.inputs["summary"])
+    ctx.event_data["request"] = request
+    ctx.event_data["questions"] = asked.get("questions", "")
+
+
+@effects.register(
+    "record_negotiation",
+    inputs={"negotiated_on": "date", "summary": "text"},
+    guards=("date_not_in_future",),
+)
+def record_negotiation(ctx: TransitionContext) -> None:
+    """7:942 lid 3 BW: negotiations with the claimant interrupt limitation (the clocks restart it)."""
+    ctx.case_data.setdefault("negotiations", []).append(
+        {
+            "on": ctx.inputs["negotiated_on"].isoformat(),
+            "summary": ctx.inputs["summary"],
+            "at": ctx.now.isoformat(),
+        }
+    )
+    ctx.event_data["negotiated_on"] = ctx.inputs["negotiated_on"].isoformat()
+
+
 @effects.register("register_invoice", inputs={"number": "text", "amount": "money", "due_date": "date"})
 def register_invoice(ctx: TransitionContext) -> None:
     ctx.add_invoice(ctx.inputs["number"], ctx.inputs["amount"], ctx.inputs["due_date"])
@@ -395,8 +436,15 @@ def _answer_due(ctx: TransitionContext) -> str:
     supplies=("answer_due",),
 )
 def record_information_request(ctx: TransitionContext) -> None:
+    # asked of whom its letter goes to: the insured, or (since version 4) the claimant
+    asked_of = ctx.transition.letters[0].to if ctx.transition.letters else "insured"
     ctx.case_data.setdefault("information_requests", []).append(
-        {"questions": ctx.inputs["questions"], "answer_due": _answer_due(ctx), "at": ctx.now.isoformat()}
+        {
+            "questions": ctx.inputs["questions"],
+            "answer_due": _answer_due(ctx),
+            "at": ctx.now.isoformat(),
+            "asked_of": asked_of,
+        }
     )
 
 

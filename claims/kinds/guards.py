@@ -345,3 +345,31 @@ def collection_costs_reasoned(ctx: TransitionContext) -> str | None:
         if errors:
             raise InvalidInput(errors)
     return None
+
+
+@guards.register("information_request_open")
+def information_request_open(ctx: TransitionContext) -> str | None:
+    if not ctx.open_information_requests():
+        return "Er staat geen informatieverzoek open waarop dit het antwoord is."
+    return None
+
+
+@guards.register("date_not_in_future", inputs={"negotiated_on": "date"})
+def date_not_in_future(ctx: TransitionContext) -> str | None:
+    if ctx.inputs["negotiated_on"] > ctx.now.astimezone(ctx.tz).date():
+        raise InvalidInput({"negotiated_on": "ligt in de toekomst"})
+    return None
+
+
+@guards.register("notified_after_awareness", inputs={"notified_at": "datetime"})
+def notified_after_awareness(ctx: TransitionContext) -> str | None:
+    """AVG art. 33: the notification moment entered meets the clock, so it must be a real one: not
+    before the breach was discovered, not in the future."""
+    notified = ctx.inputs["notified_at"]
+    aware = ctx.claim.awareness_at
+    if aware is not None and notified < aware:
+        shown = aware.astimezone(ctx.tz).strftime("%d-%m-%Y %H:%M")
+        raise InvalidInput({"notified_at": f"ligt voor het moment waarop het datalek ontdekt is ({shown})"})
+    if notified > ctx.now:
+        raise InvalidInput({"notified_at": "ligt in de toekomst"})
+    return None

@@ -50,7 +50,9 @@ def open_requests(session: Session, reference: str, actor: User | None = None) -
     claim = readable_claim(conn, reference, actor)
     answered = documents.answered_requests(conn, claim.id)
     asked = claim.case_data.get("information_requests", [])
-    return [{"request": i, **r} for i, r in enumerate(asked) if i not in answered]
+    return [
+        {"request": i, **r} for i, r in enumerate(asked) if i not in answered and not r.get("answered_on")
+    ]
 
 
 def document_content(

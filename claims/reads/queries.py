@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from sqlmodel import Session
 from claims.errors import ClaimNotFound, LetterNotFound
 from claims.kinds.context import answering_context
 from claims.people.permissions import allowed_transitions, check_may_view, visible_claims
+from claims.reads.clocks import AvgClock, avg_clock, waiting_clocks
 from claims.reads.letter_status import dispatch_lines
 from claims.runtime import Runtime
 from claims.storage.models import (
@@ -118,6 +119,8 @@ class ClaimView:
     open_deadlines: list[Row[Any]]
     allowed: list[Available]
     state_label: str
+    waiting_clocks: list[str] = field(default_factory=list)
+    avg: AvgClock | None = None
 
 
 def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None = None) -> ClaimView:
@@ -137,6 +140,8 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         now = rt.clock()
         answer = answering_context(conn, claim, actor, spec, now, rt.rules, rt.tz, rt.calendar)
         allowed = allowed_transitions(spec, claim, actor, rt.catalog.engine, answer)
+    # a term that runs or was met says nothing more; one never started or stopped waits
+    settled = {d.name for d in deadlines.of_claim(conn, claim.id) if d.cancelled_at is None}
     return ClaimView(
         claim=claim,
         policy=policy,
@@ -146,6 +151,8 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         open_deadlines=deadlines.open_of_claim(conn, claim.id),
         allowed=allowed,
         state_label=spec.states[claim.state].label,
+        waiting_clocks=waiting_clocks(spec, claim, settled, rt.tz),
+        avg=avg_clock(spec, claim, rt.tz),
     )
 
 

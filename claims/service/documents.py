@@ -24,6 +24,7 @@ from claims.documents.upload import Upload
 from claims.errors import CannotAnswer, ClaimNotFound, DocumentNotFound
 from claims.people.permissions import check_may_act
 from claims.runtime import Runtime
+from claims.service.deadline_changes import answer_received
 from claims.service.timeline import append_aside
 from claims.storage.db import Db, in_write
 from claims.storage.models import Role, User
@@ -146,6 +147,10 @@ def add_document(
     return in_write(db, work)
 
 
+# the transition a received letter marked as the answer stands for, in the clocks (spec version 4 on)
+ANSWER_TRIGGER = "register_answer"
+
+
 def mark_answer(db: Db, rt: Runtime, reference: str, document_id: int, request: int, actor: User) -> int:
     """Record that a received letter (a correspondence_in document) answers the claim's open information
     request number `request` (its index in case_data["information_requests"]); the timeline event's id."""
@@ -168,10 +173,15 @@ def mark_answer(db: Db, rt: Runtime, reference: str, document_id: int, request: 
         requests = claim.case_data.get("information_requests", [])
         if not 0 <= request < len(requests):
             raise CannotAnswer({"request": f"deze claim heeft geen informatieverzoek {request + 1}"})
-        if request in documents.answered_requests(conn, claim.id):
+        if request in documents.answered_requests(conn, claim.id) or requests[request].get("answered_on"):
             raise CannotAnswer({"request": f"informatieverzoek {request + 1} is al beantwoord"})
         if not documents.mark_answer(conn, document_id, request):
             raise CannotAnswer({"document": "beantwoordt al een informatieverzoek"})
+        # the letter is the answer as much as registering it is: the answer term is met, and what
+        # waited on the request (opschorting) runs on
+        clocks = answer_received(
+            conn, rt, rt.catalog.spec(claim.kind, claim.spec_version), claim, ANSWER_TRIGGER
+        )
         return append_aside(
             conn,
             claim,
@@ -186,6 +196,7 @@ def mark_answer(db: Db, rt: Runtime, reference: str, document_id: int, request: 
                 "questions": requests[request].get("questions", ""),
                 "received_on": document.received_on.isoformat() if document.received_on else None,
                 "visibility": document.visibility,
+                **({"clocks": clocks} if clocks else {}),
             },
         )
 

@@ -76,6 +76,12 @@ def _open_claim(
         errors["date_reported"] = "ligt in de toekomst"
     if values.get("personal_data") and values.get("awareness_at") is None:
         errors["awareness_at"] = "verplicht als persoonsgegevens betrokken zijn (72-uurstermijn AVG)"
+    if values.get("personal_data") and not values.get("data_role"):
+        # which AVG clock runs: the controller's 72 hours to the AP, or the processor's duty to tell
+        # the controller without undue delay (art. 33 lid 1 and 2)
+        errors["data_role"] = (
+            "verplicht als persoonsgegevens betrokken zijn (verwerkingsverantwoordelijke of verwerker)"
+        )
     if values.get("awareness_at") and values["awareness_at"] > now:
         errors["awareness_at"] = "ligt in de toekomst"
     if values.get("insured_reference") and claims.reference_with_insured_reference(

@@ -21,8 +21,8 @@ from claims.service.deadline_changes import remind_at
 from claims.service.timeline import append_event
 from claims.storage.db import Db, in_write
 from claims.storage.records import ClaimRecord
-from claims.storage.repositories import audit, claims, deadlines
-from workflow.deadlines import base_from_date, compute_due
+from claims.storage.repositories import audit, claims, deadlines, events
+from workflow.deadlines import base_from_date, compute_due, explain_due
 from workflow.spec import ENTERED, DeadlineSpec, WorkflowSpec
 
 EVENT_KIND = "migrated"
@@ -200,7 +200,7 @@ def _plan(
             )
         before = _declared(old, row.state, row.name)
         after = _declared(target, new_state, row.name)
-        if after is not None and after.when and not claim.get(after.when):
+        if after is not None and not after.applies_to(claim):
             after = None
         if after is not None and new_state == row.state and after == before:
             kept.add(row.name)  # the same term under the same state: it runs on untouched
@@ -210,7 +210,13 @@ def _plan(
         if after is None:
             continue
         same_timing = before is not None and _timing(before) == _timing(after)
-        start = row.started_at if same_timing or after.base == ENTERED else _start(after, claim, rt)
+        if after.started_by:
+            # a term the new version starts on a trigger runs only if one fired since the last stop,
+            # from then (7:942 BW: from the acknowledgement or rejection, not the melding)
+            start = _started_at(conn, claim, after)
+            same_timing = False
+        else:
+            start = row.started_at if same_timing or after.base == ENTERED else _start(after, claim, rt)
         if start is None:
             continue
         due = row.due_at if same_timing else compute_due(after, start, rt.calendar, rt.tz)
@@ -218,16 +224,16 @@ def _plan(
         done = (
             {k: row._mapping[k] for k in ("reminded_at", "flagged_at", "escalated_at")} if same_timing else {}
         )
-        rows.append(_row(claim, new_state, after, row.started_at, due, rt) | done)
+        rows.append(_row(claim, new_state, after, row.started_at, due, rt, start) | done)
         kept.add(row.name)
     entered = claim.state_entered_at
     for d in target.states[to_state].deadlines:
-        if d.name in kept or (d.when and not claim.get(d.when)):
+        if d.name in kept or not d.applies_to(claim) or d.started_by:
             continue
         # counted from when the claim entered the state, as if it had run under the new version then
         start = entered if d.base == ENTERED else _start(d, claim, rt)
         if start is not None:
-            rows.append(_row(claim, to_state, d, now, compute_due(d, start, rt.calendar, rt.tz), rt))
+            rows.append(_row(claim, to_state, d, now, compute_due(d, start, rt.calendar, rt.tz), rt, start))
     return MigrationStep(
         claim.reference,
         v,
@@ -246,6 +252,11 @@ def _declared(spec: WorkflowSpec, state: str, name: str) -> DeadlineSpec | None:
     return next((d for d in found.deadlines if d.name == name), None) if found else None
 
 
+def _started_at(conn: Connection, claim: ClaimRecord, d: DeadlineSpec) -> datetime | None:
+    last = events.last_of_triggers(conn, claim.id, (*d.started_by, *d.restarted_by, *d.stopped_by))
+    return None if last is None or last.trigger in d.stopped_by else last.at
+
+
 def _timing(d: DeadlineSpec) -> Sequence[object]:
     return (d.amount, d.unit, d.base, d.statutory)
 
@@ -258,7 +269,13 @@ def _start(d: DeadlineSpec, claim: ClaimRecord, rt: Runtime) -> datetime | None:
 
 
 def _row(
-    claim: ClaimRecord, state: str, d: DeadlineSpec, started: datetime, due: datetime, rt: Runtime
+    claim: ClaimRecord,
+    state: str,
+    d: DeadlineSpec,
+    started: datetime,
+    due: datetime,
+    rt: Runtime,
+    counted_from: datetime,
 ) -> dict[str, Any]:
     return {
         "claim_id": claim.id,
@@ -272,6 +289,10 @@ def _row(
         "started_at": started,
         "due_at": due,
         "remind_at": remind_at(d, started, due, rt),
+        "counted_from": counted_from,
+        "due_rule": explain_due(d, counted_from, rt.calendar, rt.tz).rule,
+        "paused_at": None,
+        "pauses": 0,
         "reminded_at": None,
         "flagged_at": None,
         "escalated_at": None,

@@ -215,7 +215,7 @@ def advance_on(
 
     new_claim = {**claim, **changes}
     # deadlines, then letters (they quote the due moments), then the event that lists the letters' hashes
-    update_deadlines(conn, rt, spec, claim, transition, new_claim, now)
+    clocks = update_deadlines(conn, rt, spec, claim, transition, new_claim, now, ctx.inputs)
     rendered = _render_letters(rt, ctx, new_claim, preview=preview)
     listed = chain.letter_entries((letter.template, letter.sha256) for _, _, letter in rendered)
     event_id = append_event(
@@ -228,7 +228,12 @@ def advance_on(
         trigger=trigger,
         from_state=claim.state,
         to_state=transition.dest,
-        data={"inputs": jsonable(values), **ctx.event_data, **({"letters": listed} if listed else {})},
+        data={
+            "inputs": jsonable(values),
+            **ctx.event_data,
+            **({"letters": listed} if listed else {}),
+            **({"clocks": clocks} if clocks else {}),
+        },
     )
     money.add_lines(
         conn,

@@ -294,6 +294,14 @@ class Deadline(SQLModel, table=True):
     reminded_at: datetime | None = _moment(nullable=True)
     flagged_at: datetime | None = _moment(nullable=True)
     escalated_at: datetime | None = _moment(nullable=True)
+    # the moment the term counts from (the melding's receipt date, the awareness of a breach, ...) and
+    # which rule made its due moment (the Atw or not, a pause): what the claim page says of it
+    counted_from: datetime | None = _moment(nullable=True)
+    due_rule: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # opschorting: while an information request it waits on is open, the term does not run (the sweep
+    # leaves it alone); `pauses` counts the open requests, the term runs on when the last is answered
+    paused_at: datetime | None = _moment(nullable=True)
+    pauses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MoneyLine(SQLModel, table=True):

@@ -126,6 +126,7 @@ class RunningDeadline(Record):
     __slots__ = ()
     id: int
     name: str
+    label: str
     met_by: str
     restarted_by: str
     state: str

@@ -30,7 +30,14 @@ from claims.text import displayable
 from claims.web.deps import LoginRequired, Viewer, WebContext
 from claims.web.templating import render
 from notifications.letters import LetterError
-from workflow.errors import Forbidden, InvalidInput, SpecError, TransitionNotAllowed, WorkflowError
+from workflow.errors import (
+    CalendarNotCovered,
+    Forbidden,
+    InvalidInput,
+    SpecError,
+    TransitionNotAllowed,
+    WorkflowError,
+)
 
 log = logging.getLogger("claimflow.web")
 API_PREFIX = "/api"
@@ -51,6 +58,7 @@ STATUS: tuple[tuple[type[WorkflowError], int], ...] = (
     (NotAnIncident, 409),
     (LoginRefused, 401),
     (SpecError, 500),
+    (CalendarNotCovered, 503),  # the calendar data must be extended: nothing the user can change
     (LetterFailed, 500),
 )
 

@@ -103,8 +103,11 @@ def _deadline_fields(d: Any, now: datetime) -> dict[str, Any]:
         "met_at": d.met_at,
         "met_trigger": d.met_trigger,
         "cancelled_at": d.cancelled_at,
-        "overdue": not closed and d.due_at < now,
-        "mark": None if closed else due_mark(d.due_at, now),
+        "overdue": not closed and d.paused_at is None and d.due_at < now,
+        "mark": None if closed or d.paused_at is not None else due_mark(d.due_at, now),
+        "counted_from": d.counted_from,
+        "due_rule": d.due_rule,
+        "paused_at": d.paused_at,
     }
 
 

@@ -592,7 +592,12 @@ class DeadlinePublic(BaseModel):
     met_trigger: str | None
     cancelled_at: Moment | None
     overdue: bool
-    mark: Mark | None = Field(description="overdue: verstreken; near: binnen twee dagen; leeg: gesloten")
+    mark: Mark | None = Field(
+        description="overdue: verstreken; near: binnen twee dagen; leeg: gesloten of opgeschort"
+    )
+    counted_from: Moment | None = Field(None, description="vanaf wanneer de termijn telt")
+    due_rule: str = Field("", description="welke regel de vervaldatum maakte (Atw, opschorting, ...)")
+    paused_at: Moment | None = Field(None, description="opgeschort sinds (leeg: de termijn loopt)")
 
 
 class DeadlineWithClaimPublic(DeadlinePublic):

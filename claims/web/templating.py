@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,12 @@ def make_environment(ctx_tz: Any) -> Environment:
         euro=lambda v: "" if v is None or v == "" else euro(v if isinstance(v, Decimal) else Decimal(str(v))),
         moment=lambda v: moment_text(v, ctx_tz),
         longdate=lambda v: "" if v is None else long_date(v),
+        # a moment's day where the reader is (a term counted from 00:00 Amsterdam is 23:00 UTC the day before)
+        localdate=lambda v: "" if v is None else long_date(v, ctx_tz),
         # a date kept as ISO text in a claim's facts (an interest period, a choice)
         isodate=lambda v: "" if not v else long_date(date.fromisoformat(str(v)[:10])),
+        # a moment kept as ISO text in an event's data (a due moment of a term it opened)
+        isomoment=lambda v: "" if not v else moment_text(datetime.fromisoformat(str(v)), ctx_tz),
         iban=iban_display,
         kind=kind_label,
     )

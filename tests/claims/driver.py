@@ -117,6 +117,9 @@ class Driver:
                     inputs[f.name] = self.payee(ref)
             if trigger == "link_to_series":  # the first claim of the series: another on the policy
                 inputs["series_reference"] = self.open(view.claim.kind).reference
+            if trigger == "register_answer":  # an answer answers a request: ask first
+                self.fire(ref, "request_information")
+                return self.fire(ref, trigger, inputs, actor)
         with Session(self.engine, expire_on_commit=False) as s:
             return advance(
                 s,

@@ -70,6 +70,8 @@ def _melding(body: dict[str, Any]) -> dict[str, Any]:
     involved = parse_boolean(personal) is True  # True, 1, "ja", … as the melding reads them
     if later or (involved and _blank(moment)):
         out["awareness_at"] = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    if involved and _blank(out.get("data_role")):  # which AVG clock runs depends on it
+        out["data_role"] = "controller"
     if not _blank(out.get("insured_reference")):
         out["insured_reference"] = f"ST-{uuid.uuid4().hex}"
     return out
@@ -90,6 +92,8 @@ def _value(field: FieldSpec, now: datetime) -> Any:
     }
     if field.type == "choice":
         return field.choices[0][0]
+    if field.name == "notified_at":  # a notification is never before the breach was discovered
+        return now.strftime("%Y-%m-%dT%H:%M:%S")
     if field.name == "series_reference":  # the first claim of a series: another claim of the policy
         return facts["series_claim"]
     if field.type == "user":  # reassign: the run's claims are the handler's, so to the colleague

@@ -795,7 +795,7 @@ def reachable(spec: WorkflowSpec) -> set[str]:
 
 def test_catalog_holds_the_four_kinds(catalog: Catalog) -> None:
     assert catalog.kinds() == KINDS
-    assert sorted(catalog.specs) == [(k, v) for k in KINDS for v in (1, 2, 3)]
+    assert sorted(catalog.specs) == [(k, v) for k in KINDS for v in (1, 2, 3, 4)]
     assert all(
         s.source_file.endswith(f"{s.kind}.yaml" if s.version == 1 else f"{s.kind}_v{s.version}.yaml")
         for s in catalog.specs.values()
@@ -850,12 +850,13 @@ def test_version_2_settlement_above_authority_needs_a_manager(catalog: Catalog, 
     assert [t.source for t in spec.transitions if t.trigger == "approve_settlement"] == ["goedkeuring"]
 
 
+@pytest.mark.parametrize("version", [3, 4])
 @pytest.mark.parametrize("kind", KINDS)
 def test_version_3_settles_with_a_payee_and_no_state_of_its_own_for_approval(
-    catalog: Catalog, kind: str
+    catalog: Catalog, kind: str, version: int
 ) -> None:
-    spec = catalog.spec(kind)
-    assert spec.version == 3 and "goedkeuring" not in spec.states
+    spec = catalog.spec(kind, version)
+    assert spec.version == version and "goedkeuring" not in spec.states
     settle = spec.transition("regeling", "settle")
     assert settle is not None and (settle.dest, settle.outcome) == ("gesloten", "settled")
     assert settle.guards == ("settlement_within_cover", "statutory_rates_known")
@@ -902,7 +903,7 @@ def test_data_loss_restores_before_expertise(catalog: Catalog) -> None:
 
 
 def test_data_loss_has_the_72_hour_dpa_deadline(catalog: Catalog) -> None:
-    spec = catalog.spec("data_loss")
+    spec = catalog.spec("data_loss", 3)
     by_name = {d.name: d for d in spec.states["melding"].deadlines}
     assert set(by_name) == {"ontvangstbevestiging", "melding_ap", "verjaring"}
     ap = by_name["melding_ap"]
@@ -915,10 +916,24 @@ def test_data_loss_has_the_72_hour_dpa_deadline(catalog: Catalog) -> None:
     record = spec.transition("melding", "record_dpa_notification")
     assert record is not None
     assert record.internal is True
+    # version 4: the clock by the insured's role (AVG art. 33 lid 1 and 2), met at the moment entered
+    v4 = {d.name: d for d in catalog.spec("data_loss", 4).states["melding"].deadlines}
+    assert set(v4) == {
+        "ontvangstbevestiging",
+        "melding_ap",
+        "melding_verwerkingsverantwoordelijke",
+        "verjaring",
+        "antwoord_informatie",
+    }
+    assert v4["melding_ap"].conditions == (("personal_data", None), ("data_role", "controller"))
+    assert v4["melding_verwerkingsverantwoordelijke"].conditions[-1] == ("data_role", "processor")
+    assert (v4["melding_verwerkingsverantwoordelijke"].amount, v4["melding_ap"].met_at) == (24, "notified_at")
+    assert v4["verjaring"].started_by == ("confirm_cover", "offer_settlement", "reject")
     # the base's melding deadline list is replaced by data_loss's own
     assert [d.name for d in catalog.spec("contract_breach").states["melding"].deadlines] == [
         "ontvangstbevestiging",
         "verjaring",
+        "antwoord_informatie",
     ]
 
 

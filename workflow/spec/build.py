@@ -104,6 +104,13 @@ def _deadline(body: DeadlineModel) -> DeadlineSpec:
         when=body.when,
         restarted_by=body.restarted_by,
         remind_before_days=body.remind_before_days,
+        started_by=body.started_by,
+        stopped_by=body.stopped_by,
+        paused_by=body.paused_by,
+        resumed_by=body.resumed_by,
+        met_at=body.met_at,
+        amount_from=body.amount_from,
+        waiting=body.waiting,
     )
 
 

@@ -84,13 +84,29 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
             for trig in d.met_by:
                 if trig not in triggers:
                     raise fail(f"{where}: met_by names unknown trigger '{trig}'")
-            for trig in d.restarted_by:
-                if trig not in triggers:
-                    raise fail(f"{where}: restarted_by names unknown trigger '{trig}'")
+            for key in ("restarted_by", "started_by", "stopped_by", "paused_by", "resumed_by"):
+                for trig in getattr(d, key):
+                    if trig not in triggers:
+                        raise fail(f"{where}: {key} names unknown trigger '{trig}'")
+            if d.paused_by and not d.resumed_by:
+                raise fail(f"{where}: paused_by without resumed_by would pause it for good")
+            if d.met_at is not None and not all(
+                any(f.name == d.met_at and f.type == "datetime" for f in t.fields)
+                for t in spec.transitions
+                if t.trigger in d.met_by
+            ):
+                raise fail(f"{where}: met_at '{d.met_at}' is not a datetime field of every met_by trigger")
+            if d.amount_from is not None and not all(
+                any(f.name == d.amount_from and f.type == "integer" for f in t.fields)
+                for t in spec.transitions
+                if t.trigger in (*d.started_by, *d.restarted_by)
+            ):
+                raise fail(f"{where}: amount_from '{d.amount_from}' is not an integer field of its starters")
             if d.responsible not in vocab.roles:
                 raise fail(f"{where}: unknown role '{d.responsible}'")
-            if d.when is not None and d.when not in vocab.flags:
-                raise fail(f"{where}: unknown flag '{d.when}'")
+            for flag, _value in d.conditions:
+                if flag not in vocab.flags:
+                    raise fail(f"{where}: unknown flag '{flag}'")
             if state.terminal:
                 raise fail(f"{where}: a terminal state starts no deadline")
 

@@ -185,6 +185,32 @@ class DeadlineModel(_SpecPart):
     remind_before_days: Positive | None = Field(
         None, description="Zoveel dagen voor de vervaldatum waarschuwen, in plaats van de algemene termijn."
     )
+    started_by: Names = Field(
+        (),
+        description="Triggers die de termijn starten (opnieuw als hij loopt), in plaats van de binnenkomst "
+        "in de fase: een erkenning of afwijzing start een nieuwe verjaringstermijn (7:942 BW).",
+    )
+    stopped_by: Names = Field(
+        (),
+        description="Triggers die de termijn beëindigen zonder nieuwe (een nieuwe schriftelijke aanspraak).",
+    )
+    paused_by: Names = Field(
+        (), description="Triggers die de termijn opschorten (bijv. een informatieverzoek aan de verzekerde)."
+    )
+    resumed_by: Names = Field(
+        (), description="Triggers die de opgeschorte termijn laten doorlopen met de resterende tijd."
+    )
+    met_at: Text | None = Field(
+        None, description="Het veld van de stap die de termijn haalt met het moment waarop hij gehaald is."
+    )
+    amount_from: Text | None = Field(
+        None, description="Het veld van de startende stap met de lengte van de termijn (in `unit`)."
+    )
+    waiting: Text | None = Field(
+        None,
+        description="Wat de claimpagina zegt zolang een termijn met started_by niet loopt; {date_reported} "
+        "en andere datums van de claim worden ingevuld.",
+    )
 
 
 class LetterModel(_SpecPart):

@@ -61,13 +61,42 @@ class DeadlineSpec:
     base: str = ENTERED
     met_by: tuple[str, ...] = ()
     responsible: str = "handler"
-    statutory: bool = False  # the Algemene termijnenwet rolls a statutory term forward
+    statutory: bool = False  # a statutory term: the Atw moves its end where art. 4 lets it (atw_applies)
     scope: str = "state"  # 'state': cancelled when the state is left unmet; 'claim': runs until met or closed
     when: str | None = None  # only started when this claim flag is true
     # these triggers start the term afresh from the moment they fire (e.g. 7:942 BW: an acknowledgement
     # or an unambiguous written rejection starts a new limitation period)
     restarted_by: tuple[str, ...] = ()
     remind_before_days: int | None = None  # warn this long before due instead of the general lead time
+    # not opened when its state is entered but when one of these fires (afresh if it runs): 7:942 BW's
+    # new limitation period runs from an acknowledgement or a rejection, not from the melding
+    started_by: tuple[str, ...] = ()
+    stopped_by: tuple[str, ...] = ()  # cancelled, not restarted: a new written claim waits for a position
+    paused_by: tuple[str, ...] = ()  # opschorting: the term waits while these wait for an answer
+    resumed_by: tuple[str, ...] = ()  # the answer: the term runs on with the time it had left
+    met_at: str | None = None  # the meeting trigger's input holding the moment it was met (not the recording)
+    amount_from: str | None = None  # the opening trigger's input giving the amount (the answer days asked)
+    waiting: str | None = None  # said on the claim page while a started_by term does not run
+
+    @property
+    def conditions(self) -> tuple[tuple[str, str | None], ...]:
+        """`when` read as conditions that must all hold: `flag`, or `field=value` ("personal_data and
+        data_role=controller")."""
+        if not self.when:
+            return ()
+        found: list[tuple[str, str | None]] = []
+        for part in self.when.split(" and "):
+            name, equals, value = part.strip().partition("=")
+            found.append((name.strip(), value.strip() if equals else None))
+        return tuple(found)
+
+    def applies_to(self, claim: Any) -> bool:
+        """True when the claim meets every condition of `when` (a claim mapping or record with .get)."""
+        for name, value in self.conditions:
+            found = claim.get(name)
+            if (value is None and not found) or (value is not None and str(found or "") != value):
+                return False
+        return True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +112,19 @@ class DeadlineSpec:
             "when": self.when,
             "restarted_by": list(self.restarted_by),
             "remind_before_days": self.remind_before_days,
+        } | {
+            # only when set: the fingerprints of versions written before these existed stay as locked
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in (
+                ("started_by", self.started_by),
+                ("stopped_by", self.stopped_by),
+                ("paused_by", self.paused_by),
+                ("resumed_by", self.resumed_by),
+                ("met_at", self.met_at),
+                ("amount_from", self.amount_from),
+                ("waiting", self.waiting),
+            )
+            if v
         }
 
 

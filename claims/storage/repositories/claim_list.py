@@ -52,6 +52,7 @@ def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
         overdue = select(DEADLINES.c.claim_id).where(
             DEADLINES.c.met_at.is_(None),
             DEADLINES.c.cancelled_at.is_(None),
+            DEADLINES.c.paused_at.is_(None),  # a paused term is not overdue: its clock stands still
             DEADLINES.c.due_at < c.overdue_at,
         )
         query = query.where(CLAIMS.c.id.in_(overdue))

@@ -31,7 +31,12 @@ def overdue_by_handler(conn: Connection, now: datetime) -> list[Row[Any]]:
             .select_from(DEADLINES)
             .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
             .join(USERS, USERS.c.id == CLAIMS.c.handler_id)
-            .where(DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None), DEADLINES.c.due_at < now)
+            .where(
+                DEADLINES.c.met_at.is_(None),
+                DEADLINES.c.cancelled_at.is_(None),
+                DEADLINES.c.paused_at.is_(None),
+                DEADLINES.c.due_at < now,
+            )
             .group_by(USERS.c.email, USERS.c.name)
             .order_by(func.count().desc(), USERS.c.email)
         ).all()

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.records import DueMoment, RunningDeadline, ToDo
@@ -19,6 +19,7 @@ _RUNNING = Prepared(
     select(
         DEADLINES.c.id,
         DEADLINES.c.name,
+        DEADLINES.c.label,
         DEADLINES.c.met_by,
         DEADLINES.c.restarted_by,
         DEADLINES.c.state,
@@ -87,9 +88,55 @@ def close(conn: Connection, closings: Sequence[Mapping[str, Any]]) -> None:
         _CLOSE.many(conn, closings)
 
 
+def pause(conn: Connection, deadline_id: int, now: datetime) -> None:
+    """One more open request the term waits on; the clock stops at the first."""
+    conn.execute(
+        update(DEADLINES)
+        .where(DEADLINES.c.id == deadline_id)
+        .values(
+            pauses=DEADLINES.c.pauses + 1,
+            paused_at=func.coalesce(
+                DEADLINES.c.paused_at, bindparam("now", now, type_=DEADLINES.c.paused_at.type)
+            ),
+        )
+    )
+
+
+def resume(conn: Connection, deadline_id: int) -> Row[Any] | None:
+    """One request fewer; the row (due_at, paused_at, due_rule) when it was the last, so the clock runs
+    on; None while others are open or when it was not paused."""
+    row = conn.execute(
+        select(DEADLINES.c.pauses, DEADLINES.c.due_at, DEADLINES.c.paused_at, DEADLINES.c.due_rule).where(
+            DEADLINES.c.id == deadline_id
+        )
+    ).one()
+    if row.pauses <= 0 or row.paused_at is None:
+        return None
+    last = row.pauses == 1
+    values: dict[str, Any] = {"pauses": row.pauses - 1}
+    if last:
+        values["paused_at"] = None
+    conn.execute(update(DEADLINES).where(DEADLINES.c.id == deadline_id).values(values))
+    return row if last else None
+
+
+def set_due(conn: Connection, deadline_id: int, due: datetime, remind: datetime, rule: str) -> None:
+    """A new due moment (a resumed term): the sweep weighs it afresh."""
+    conn.execute(
+        update(DEADLINES)
+        .where(DEADLINES.c.id == deadline_id)
+        .values(
+            due_at=due, remind_at=remind, due_rule=rule, reminded_at=None, flagged_at=None, escalated_at=None
+        )
+    )
+
+
 # The sweep's steps, by the column that records each: which deadlines are ready at `now` (`grace`: how
 # long an overdue deadline waits before it goes to the managers), and in which order they are taken.
-_OPEN = and_(DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None))
+# A paused term (opschorting) is never reminded, flagged or escalated: its clock does not run.
+_OPEN = and_(
+    DEADLINES.c.met_at.is_(None), DEADLINES.c.cancelled_at.is_(None), DEADLINES.c.paused_at.is_(None)
+)
 
 
 def _ready(step: str, now: datetime, grace: timedelta) -> ColumnElement[bool]:
@@ -226,6 +273,6 @@ def open_in_scope(
         .order_by(DEADLINES.c.due_at, DEADLINES.c.id)
         .limit(limit)
     )
-    if due_before is not None:
-        query = query.where(DEADLINES.c.due_at < due_before)
+    if due_before is not None:  # what is (nearly) overdue: a paused term is not
+        query = query.where(DEADLINES.c.due_at < due_before, DEADLINES.c.paused_at.is_(None))
     return list(conn.execute(query).all())

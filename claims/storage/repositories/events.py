@@ -164,3 +164,15 @@ def chain_pages(conn: Connection, claim_id: int | None = None, size: int = 1000)
         if len(events) < size:
             return
         after = (last.claim_id, last.id)
+
+
+def last_of_triggers(conn: Connection, claim_id: int, triggers: Sequence[str]) -> Row[Any] | None:
+    """The claim's latest transition event fired by one of `triggers` (its trigger and moment), if any."""
+    if not triggers:
+        return None
+    return conn.execute(
+        select(EVENTS.c.trigger, EVENTS.c.at)
+        .where(EVENTS.c.claim_id == claim_id, EVENTS.c.kind == "transition", EVENTS.c.trigger.in_(triggers))
+        .order_by(EVENTS.c.id.desc())
+        .limit(1)
+    ).first()

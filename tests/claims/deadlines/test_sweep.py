@@ -100,7 +100,9 @@ def test_a_claims_life_around_koningsdag_and_5_may(engine: Engine, live: Runtime
         driver.fire(opened.reference, "start_coverage_check")
     assert deadline(engine, opened.claim_id, "ontvangstbevestiging").met_trigger == "start_coverage_check"
     cover = deadline(engine, opened.claim_id, "standpunt_dekking")
-    assert cover.due_at == at("2026-08-07T23:59:59+02:00")  # 3 months
+    # 3 months from the melding of Thursday 30 April (not from the coverage check of 7 May): a service
+    # term, so no Atw either
+    assert cover.due_at == at("2026-07-30T23:59:59+02:00")
     with time_machine.travel(at("2026-08-01T09:00+02:00"), tick=False):
         driver.fire(opened.reference, "confirm_cover")  # met well before its reminder
     report = sweep_at("2026-09-01T09:00+02:00")
@@ -113,34 +115,76 @@ def test_a_claims_life_around_koningsdag_and_5_may(engine: Engine, live: Runtime
     assert notified(engine, "deadline_overdue") == sorted([world.handler.id, world.expert.id])
 
 
-def test_the_limitation_term_restarts_on_acknowledgement_and_rejection(
+def test_the_limitation_term_waits_for_the_insurers_position_and_runs_from_it(
     engine: Engine, live: Runtime, world: World
 ) -> None:
+    """7:942 BW: the melding interrupts limitation and no term runs until the insurer acknowledges or
+    rejects; the receipt confirmation is no acknowledgement; a new 3-year term runs from the day after."""
     driver = Driver(engine, live, world)
-    with time_machine.travel(at("2026-03-02T10:00+01:00"), tick=False):
+    with time_machine.travel(at("2026-02-13T10:00+01:00"), tick=False):
         opened = driver.open(
-            "contract_breach", date_error="2026-01-05", date_known="2026-02-20", date_reported="2026-03-02"
+            "contract_breach", date_error="2026-01-05", date_known="2026-02-10", date_reported="2026-02-13"
         )
-    first = deadline(engine, opened.claim_id, "verjaring")
-    assert first.due_at == at("2029-03-02T23:59:59+01:00")  # 3 years from the written claim (the melding)
-    assert first.remind_at == first.due_at - timedelta(days=90)
+    assert deadline(engine, opened.claim_id, "verjaring") is None  # the claim waits for a position
+    with time_machine.travel(at("2026-02-16T10:00+01:00"), tick=False):
+        driver.fire(opened.reference, "start_coverage_check")  # a receipt confirmation: still nothing
+    assert deadline(engine, opened.claim_id, "verjaring") is None
     with time_machine.travel(at("2026-03-04T10:00+01:00"), tick=False):
-        driver.fire(opened.reference, "start_coverage_check")  # an acknowledgement: a new period
+        driver.fire(opened.reference, "confirm_cover")  # an acknowledgement: a new period
+    first = deadline(engine, opened.claim_id, "verjaring")
+    # from the day after Wednesday 4 March 2026: 4 March 2029, a Sunday, and it stays the end (art. 4 Atw
+    # keeps a 3-year term out of the Atw)
+    assert first.due_at == at("2029-03-04T23:59:59+01:00")
+    assert first.remind_at == first.due_at - timedelta(days=90)
+    assert "art. 4 Atw" in first.due_rule
+    # negotiations with the claimant interrupt it again (lid 3): a new term from then, the old one kept
+    with time_machine.travel(at("2026-06-10T15:00+02:00"), tick=False):
+        driver.fire(
+            opened.reference, "record_negotiation", {"negotiated_on": "2026-06-10", "summary": "overleg"}
+        )
     second = deadline(engine, opened.claim_id, "verjaring")
-    # 4 March 2029 is a Sunday and stays the end: art. 4 Atw keeps a 3-year term out of the Atw
-    assert second.id != first.id and second.due_at == at("2029-03-04T23:59:59+01:00")
+    assert second.id != first.id and second.due_at == at("2029-06-10T23:59:59+02:00")
     with engine.connect() as conn:
         cancelled = conn.execute(
             select(DEADLINES.c.cancelled_at).where(DEADLINES.c.id == first.id)
         ).scalar_one()
-    assert cancelled == at("2026-03-04T10:00+01:00")
-    # a reminder comes 90 days before it passes, and nothing before
-    with time_machine.travel(at("2028-12-04T12:00+01:00"), tick=False):
+    assert cancelled == at("2026-06-10T15:00+02:00")
+    # a reminder comes 90 days before it passes (12 March 2029), and nothing before
+    with time_machine.travel(at("2029-03-11T12:00+01:00"), tick=False):
         sweep(engine, live)
     assert ("deadline_reminder", "verjaring") not in sweep_events(engine, opened.claim_id)
-    with time_machine.travel(at("2028-12-06T12:00+01:00"), tick=False):
+    with time_machine.travel(at("2029-03-13T12:00+01:00"), tick=False):
         sweep(engine, live)
     assert ("deadline_reminder", "verjaring") in sweep_events(engine, opened.claim_id)
+
+
+def test_a_rejection_starts_the_term_and_an_objection_stops_it(
+    engine: Engine, live: Runtime, world: World
+) -> None:
+    driver = Driver(engine, live, world)
+    with time_machine.travel(at("2026-10-10T10:00+02:00"), tick=False):
+        opened = driver.open(
+            "contract_breach", date_error="2026-09-01", date_known="2026-10-01", date_reported="2026-10-09"
+        )
+        driver.fire(opened.reference, "start_coverage_check")
+    with time_machine.travel(at("2026-10-30T16:00+01:00"), tick=False):  # after the DST change
+        driver.fire(opened.reference, "reject")
+    rejected = deadline(engine, opened.claim_id, "verjaring")
+    assert rejected.due_at == at("2029-10-30T23:59:59+01:00")
+    with time_machine.travel(at("2026-11-20T10:00+01:00"), tick=False):
+        driver.fire(opened.reference, "object")  # a new written claim: waiting again, no term
+    with engine.connect() as conn:
+        row = conn.execute(select(DEADLINES).where(DEADLINES.c.id == rejected.id)).one()
+    assert row.cancelled_at == at("2026-11-20T10:00+01:00") and row.met_at is None
+    with engine.connect() as conn:
+        running = conn.execute(
+            select(DEADLINES.c.id).where(
+                DEADLINES.c.claim_id == opened.claim_id,
+                DEADLINES.c.name == "verjaring",
+                DEADLINES.c.cancelled_at.is_(None),
+            )
+        ).all()
+    assert running == []
 
 
 def test_a_late_melding_is_flagged_for_the_handler(engine: Engine, live: Runtime, world: World) -> None:

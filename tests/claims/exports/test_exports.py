@@ -317,10 +317,14 @@ def test_portfolio_filters_select_what_the_list_selects(engine: Engine, rt: Runt
     driver = Driver(engine, rt, world)
     early = driver.open("contract_breach").reference  # registered now, 16 November
     rt.clock.advance(days=20)  # type: ignore[attr-defined]
-    late = driver.open("data_loss", claimant="Laat B.V.", personal_data="false").reference
+    # received the day they are registered: their receipt terms (counted from receipt) still run
+    today = rt.clock().astimezone(AMSTERDAM).date().isoformat()
+    late = driver.open(
+        "data_loss", claimant="Laat B.V.", personal_data="false", date_reported=today
+    ).reference
     theirs = (
         Driver(engine, rt, World(**{**vars(world), "handler": world.other_handler}))
-        .open("unpaid_fee")
+        .open("unpaid_fee", date_reported=today)
         .reference
     )
 

@@ -68,15 +68,16 @@ def test_layout_key_order_and_spelled_out_defaults_do_not_change_the_fingerprint
 
 def test_lock_adds_new_versions_only(specs: Path) -> None:
     locked = read_lock(specs)
-    v4 = specs / "contract_breach_v4.yaml"
-    shutil.copy(specs / "contract_breach_v3.yaml", v4)
-    _edit(v4, "version: 3", "version: 4")
-    catalog = load_catalog(specs)  # version 4 is new: it loads, not locked yet
-    assert [s.key for s in unlocked(catalog.specs.values(), locked)] == [("contract_breach", 4)]
-    assert write_lock(specs, catalog.specs.values()) == [("contract_breach", 4)]
+    latest = max(v for k, v in locked if k == "contract_breach")
+    new = specs / f"contract_breach_v{latest + 1}.yaml"
+    shutil.copy(specs / f"contract_breach_v{latest}.yaml", new)
+    _edit(new, f"version: {latest}", f"version: {latest + 1}")
+    catalog = load_catalog(specs)  # the next version is new: it loads, not locked yet
+    assert [s.key for s in unlocked(catalog.specs.values(), locked)] == [("contract_breach", latest + 1)]
+    assert write_lock(specs, catalog.specs.values()) == [("contract_breach", latest + 1)]
     assert read_lock(specs) == {
         **locked,
-        ("contract_breach", 4): catalog.specs[("contract_breach", 4)].fingerprint,
+        ("contract_breach", latest + 1): catalog.specs[("contract_breach", latest + 1)].fingerprint,
     }
     assert write_lock(specs, catalog.specs.values()) == []
     # the command does the same, and refuses to lock over a changed version

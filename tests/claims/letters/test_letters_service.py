@@ -38,7 +38,7 @@ SEEDED = {
             "Op 10 oktober 2025 ontvingen wij uw melding",
             "Logistiek Dienstverlener B.V.",
             "Sanne de Vries (sanne.behandelaar@claimflow.test)",
-            "uiterlijk op 13 januari 2026",  # 3 months after the acknowledgement of 13 October
+            "uiterlijk op 10 januari 2026",  # 3 months after the melding of 10 October (not the receipt)
             "ERP Solutions B.V.",
         ],
     ),

@@ -1,7 +1,7 @@
 """Migrating open claims to a newer spec version: two versions live at once, a state renamed through
 `migrates_from`, a claim refused because its state has no counterpart, and a dry run that changes nothing.
 
-The specs are a copy of the real ones with a version 3 of contract_breach (the real ones end at 2; on a
+The specs are a copy of the real ones with a next version of contract_breach (after the real latest; on a
 renamed copy of the shared base):
 `melding` is renamed `aangemeld` (declared in migrates_from), `dekkingsonderzoek` is renamed `dekking`
 (not declared: a claim there cannot be migrated), and the receipt term is 3 working days instead of 2."""
@@ -32,7 +32,7 @@ from claims.storage.repositories import audit, claims, deadlines, events
 from tests.claims.driver import Driver, path_to
 from tests.conftest import snapshot
 from tests.factories import Clock, World, melding
-from workflow.deadlines import compute_due
+from workflow.deadlines import base_from_date, compute_due
 from workflow.errors import SpecError
 
 KIND = "contract_breach"
@@ -47,27 +47,29 @@ def _renamed(text: str) -> str:
     return re.sub(r"\bdekkingsonderzoek\b", "dekking", text)
 
 
-OLD, NEW = 3, 4  # the real specs' latest version of the kind, and the one the test adds
+OLD, NEW = 4, 5  # the real specs' latest version of the kind, and the one the test adds
 
 
-def write_v4(folder: Path, migrates_from: str = "migrates_from: {3: {melding: aangemeld}}\n") -> None:
+def write_next(
+    folder: Path, migrates_from: str = f"migrates_from: {{{OLD}: {{melding: aangemeld}}}}\n"
+) -> None:
     base = _renamed((folder / "_base.yaml").read_text(encoding="utf-8"))
     receipt = "amount: 2\n        unit: working_days\n        met_by: [start_coverage_check]"
     assert receipt in base
     base = base.replace(receipt, receipt.replace("amount: 2", "amount: 3"))
-    (folder / "_base_test_v4.yaml").write_text(base, encoding="utf-8")
+    (folder / f"_base_test_v{NEW}.yaml").write_text(base, encoding="utf-8")
     kind = _renamed((folder / f"{KIND}.yaml").read_text(encoding="utf-8"))
-    kind = kind.replace("version: 1\n", "version: 4\n" + migrates_from).replace(
-        "extends: _base\n", "extends: _base_test_v4\n"
+    kind = kind.replace("version: 1\n", f"version: {NEW}\n" + migrates_from).replace(
+        "extends: _base\n", f"extends: _base_test_v{NEW}\n"
     )
-    (folder / f"{KIND}_v4.yaml").write_text(kind, encoding="utf-8")
+    (folder / f"{KIND}_v{NEW}.yaml").write_text(kind, encoding="utf-8")
 
 
 @pytest.fixture
 def specs(tmp_path: Path) -> Path:
     folder = tmp_path / "workflows"
     shutil.copytree(SPEC_DIR, folder)
-    write_v4(folder)
+    write_next(folder)
     return folder
 
 
@@ -132,7 +134,9 @@ def test_a_migration_renames_the_state_and_recomputes_the_deadlines(
     assert [(s.reference, s.from_state, s.to_state, s.refused) for s in steps] == [
         (reference, "melding", "aangemeld", None)
     ]
-    assert set(steps[0].cancelled) == {"ontvangstbevestiging", "verjaring"}
+    # no limitation term runs before the insurer's position (7:942 BW, version 4 on): nothing to cancel
+    assert "verjaring" not in running
+    assert set(steps[0].cancelled) == {"ontvangstbevestiging"}
     v2 = rt2.catalog.spec(KIND, NEW)
     with engine.connect() as conn:
         claim = claims.by_reference(conn, reference)
@@ -143,12 +147,15 @@ def test_a_migration_renames_the_state_and_recomputes_the_deadlines(
     assert (claim.state, claim.spec_version, claim.spec_fingerprint) == ("aangemeld", NEW, v2.fingerprint)
     assert claim.version == before.version + 1
     assert {d.state for d in now_running.values()} == {"aangemeld"}
-    # the receipt term is 3 working days now, from when it started; the limitation period kept its day
+    # the receipt term is 3 working days now, from when it started; the test's version (on the shared
+    # base of version 1) counts the limitation period from the melding again
     receipt = next(d for d in v2.states["aangemeld"].deadlines if d.name == "ontvangstbevestiging")
     started = running["ontvangstbevestiging"].started_at
     assert now_running["ontvangstbevestiging"].due_at == compute_due(receipt, started, rt.calendar, rt.tz)
     assert now_running["ontvangstbevestiging"].due_at > running["ontvangstbevestiging"].due_at
-    assert now_running["verjaring"].due_at == running["verjaring"].due_at
+    limitation = next(d for d in v2.states["aangemeld"].deadlines if d.name == "verjaring")
+    reported = base_from_date(claim.date_reported, rt.tz)
+    assert now_running["verjaring"].due_at == compute_due(limitation, reported, rt.calendar, rt.tz)
     event = timeline[-1]
     assert (event.kind, event.from_state, event.to_state) == ("migrated", "melding", "aangemeld")
     assert (event.data["from_version"], event.data["to_version"], event.data["by"]) == (OLD, NEW, BY)
@@ -188,7 +195,7 @@ def test_a_version_that_declares_no_migration_refuses_every_claim(
 ) -> None:
     folder = tmp_path / "bare"
     shutil.copytree(SPEC_DIR, folder)
-    write_v4(folder, migrates_from="")
+    write_next(folder, migrates_from="")
     reference = _open_old(engine, rt, world)
     bare = replace(rt, catalog=load_catalog(folder))
     [step] = _migrate(engine, bare)
@@ -224,30 +231,32 @@ def test_the_command_lists_refused_claims_and_exits_8(
     monkeypatch.setattr(workflows_cli, "runtime", lambda: rt2)
     monkeypatch.setattr(workflows_cli, "engine", lambda: engine)
     runner = CliRunner()
-    dry = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "4", "--dry-run"])
+    dry = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", str(NEW), "--dry-run"])
     assert dry.exit_code == MIGRATION_REFUSED, dry.output
-    assert f"{movable}: versie 3 fase melding -> versie 4 fase aangemeld" in dry.output
-    assert f"{stuck}: versie 3 fase dekkingsonderzoek: geweigerd" in dry.output
+    assert f"{movable}: versie {OLD} fase melding -> versie {NEW} fase aangemeld" in dry.output
+    assert f"{stuck}: versie {OLD} fase dekkingsonderzoek: geweigerd" in dry.output
     assert "zou migreren: 1; geweigerd: 1" in dry.output
-    done = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "4"])
+    done = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", str(NEW)])
     assert done.exit_code == MIGRATION_REFUSED and "gemigreerd: 1; geweigerd: 1" in done.output
-    again = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "4"])
+    again = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", str(NEW)])
     assert again.exit_code == MIGRATION_REFUSED and "gemigreerd: 0; geweigerd: 1" in again.output
     unknown = runner.invoke(cli_app, ["workflows", "migrate", KIND, "--to", "7"])
     assert unknown.exit_code == 2
 
 
 def test_migrates_from_must_name_states_of_both_versions(specs: Path) -> None:
-    v2 = specs / f"{KIND}_v4.yaml"
+    v2 = specs / f"{KIND}_v{NEW}.yaml"
     text = v2.read_text(encoding="utf-8")
     v2.write_text(text.replace("{melding: aangemeld}", "{melding: nergens}"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"_v4\.yaml.*migrates_from: unknown state 'nergens'"):
+    with pytest.raises(SpecError, match=rf"_v{NEW}\.yaml.*migrates_from: unknown state 'nergens'"):
         load_catalog(specs)
     v2.write_text(text.replace("{melding: aangemeld}", "{meldng: aangemeld}"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"_v4\.yaml.*migrates_from 3: unknown state 'meldng' in version 3"):
+    with pytest.raises(
+        SpecError, match=rf"_v{NEW}\.yaml.*migrates_from {OLD}: unknown state 'meldng' in version {OLD}"
+    ):
         load_catalog(specs)
-    v2.write_text(text.replace("{3: {melding", "{4: {melding"), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"migrates_from names version 4"):
+    v2.write_text(text.replace(f"{{{OLD}: {{melding", f"{{{NEW}: {{melding"), encoding="utf-8")
+    with pytest.raises(SpecError, match=rf"migrates_from names version {NEW}"):
         load_catalog(specs)
 
 
@@ -264,10 +273,10 @@ def test_the_installed_command_has_nothing_to_do_on_the_real_specs(
         command = [str(CLAIMFLOW), "workflows", "migrate", KIND, *args]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
 
-    nothing = run("--to", "3")
+    nothing = run("--to", str(OLD))
     assert nothing.returncode == 0 and "niets te doen" in nothing.stdout, nothing.stderr
-    unknown = run("--to", "4", "--dry-run")
-    assert unknown.returncode == 2 and "versie 4" in unknown.stderr
+    unknown = run("--to", str(NEW), "--dry-run")
+    assert unknown.returncode == 2 and f"versie {NEW}" in unknown.stderr
 
 
 def test_a_migrated_claims_older_events_keep_readable_labels(rt2: Runtime) -> None:

@@ -35,7 +35,7 @@ from claims.storage.repositories import claims, events
 from claims.storage.schema import APPEND_ONLY_SQL, DROP_APPEND_ONLY_SQL, MIGRATIONS, downgrade, upgrade
 from claims.storage.tables import EVENTS, LETTERS
 from tests.claims.driver import Driver
-from tests.claims.service.test_migration import NEW, write_v4
+from tests.claims.service.test_migration import NEW, write_next
 from tests.factories import Clock, World
 
 CHAIN_REVISION = MIGRATIONS / "versions" / "e3a9c4f1b2d6_timeline_hash_chain.py"
@@ -153,7 +153,7 @@ def test_every_writer_links_its_events_and_lists_its_letters(
 def test_a_migration_event_is_linked_too(engine: Engine, rt: Runtime, world: World, tmp_path: Path) -> None:
     folder = tmp_path / "workflows"
     shutil.copytree(SPEC_DIR, folder)
-    write_v4(folder)
+    write_next(folder)
     rt2 = replace(rt, catalog=load_catalog(folder))
     ref = Driver(engine, rt, world).open("contract_breach").reference
     with Session(engine) as s:

@@ -1,0 +1,67 @@
+"""What the claim page and the API say of the clocks: a limitation term the melding holds back, where a
+term counts from and which rule made its due moment, a paused term, the AVG role and its clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from claims.runtime import Runtime
+from claims.service import advance, open_claim
+from tests.factories import World, melding
+
+
+def _opened(engine: Engine, rt: Runtime, world: World, kind: str, **over: Any) -> str:
+    with Session(engine, expire_on_commit=False) as s:
+        return open_claim(s, rt, melding(kind, **over), world.handler).reference
+
+
+def _fire(
+    engine: Engine, rt: Runtime, world: World, ref: str, trigger: str, version: int, **data: Any
+) -> None:
+    with Session(engine, expire_on_commit=False) as s:
+        advance(s, rt, ref, trigger, data, world.handler, version)
+
+
+def test_the_page_says_limitation_waits_and_where_each_term_counts_from(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _opened(engine, rt, world, "contract_breach", date_reported="2026-10-09")
+    page = handler.get(f"/claims/{ref}").text
+    assert (
+        "Gestuit door de melding van 9 oktober 2026; er loopt geen termijn tot erkenning of afwijzing."
+        in page
+    )
+    assert "vanaf 9 oktober 2026" in page and "servicetermijn" in page
+    api = handler.get(f"/api/claims/{ref}").json()
+    receipt = next(d for d in api["open_deadlines"] if d["name"] == "ontvangstbevestiging")
+    assert "servicetermijn" in receipt["due_rule"] and receipt["counted_from"].startswith("2026-10-08T22:00")
+    assert receipt["paused_at"] is None
+
+
+def test_a_paused_term_says_since_when_and_is_not_marked_overdue(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _opened(engine, rt, world, "late_delivery")
+    _fire(engine, rt, world, ref, "start_coverage_check", 1)
+    _fire(engine, rt, world, ref, "request_information", 2, questions="De planning graag.", answer_days=10)
+    page = handler.get(f"/claims/{ref}").text
+    assert "opgeschort sinds" in page
+    api = handler.get(f"/api/claims/{ref}").json()
+    cover = next(d for d in api["open_deadlines"] if d["name"] == "standpunt_dekking")
+    assert cover["paused_at"] is not None and cover["mark"] is None and cover["overdue"] is False
+
+
+def test_the_page_names_the_insureds_avg_role_and_its_clock(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    processor = _opened(engine, rt, world, "data_loss", data_role="processor")
+    page = handler.get(f"/claims/{processor}").text
+    assert "Rol verzekerde: <strong>verwerker</strong>" in page
+    assert "Verwerkingsverantwoordelijke informeren" in page and "24 uur" in page
+    controller = _opened(engine, rt, world, "data_loss", data_role="controller")
+    page = handler.get(f"/claims/{controller}").text
+    assert "Rol verzekerde: <strong>verwerkingsverantwoordelijke</strong>" in page and "72 uur" in page
