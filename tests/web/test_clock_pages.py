@@ -65,3 +65,24 @@ def test_the_page_names_the_insureds_avg_role_and_its_clock(
     controller = _opened(engine, rt, world, "data_loss", data_role="controller")
     page = handler.get(f"/claims/{controller}").text
     assert "Rol verzekerde: <strong>verwerkingsverantwoordelijke</strong>" in page and "72 uur" in page
+
+
+def test_the_timeline_says_which_terms_a_step_started_ended_paused_and_resumed(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _opened(engine, rt, world, "late_delivery")
+    _fire(engine, rt, world, ref, "start_coverage_check", 1)
+    _fire(engine, rt, world, ref, "request_information", 2, questions="De planning graag.", answer_days=10)
+    _fire(
+        engine, rt, world, ref, "register_answer", 3, received_on="2026-11-17", summary="planning ontvangen"
+    )
+    _fire(engine, rt, world, ref, "withdraw", 4, reason="ziet af")
+    page = handler.get(f"/claims/{ref}")
+    assert page.status_code == 200
+    text = page.text
+    assert "Termijn gestart: Standpunt over dekking en aansprakelijkheid (uiterlijk" in text
+    assert "Termijn opgeschort: Standpunt over dekking en aansprakelijkheid." in text
+    assert "Termijn loopt weer: Standpunt over dekking en aansprakelijkheid (uiterlijk" in text
+    assert "Termijn vervallen: Standpunt over dekking en aansprakelijkheid." in text
+    # a closed claim waits for no position: nothing is said of limitation any more
+    assert "Gestuit door de melding" not in text
