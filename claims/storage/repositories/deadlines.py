@@ -77,9 +77,13 @@ def to_do(conn: Connection, claim_id: int) -> list[ToDo]:
     return _TO_DO.all(conn, {"claim_id": claim_id})
 
 
+# what a row opened outside the spec's terms (a complaint's clock) need not say: it runs, unpaused
+_ROW_DEFAULTS = {"paused_at": None, "pauses": 0, "due_rule": "", "counted_from": None}
+
+
 def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     if rows:
-        _INSERT.many(conn, rows)
+        _INSERT.many(conn, [{**_ROW_DEFAULTS, "counted_from": r.get("started_at"), **r} for r in rows])
 
 
 def close(conn: Connection, closings: Sequence[Mapping[str, Any]]) -> None:
