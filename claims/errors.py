@@ -76,3 +76,7 @@ class DocumentTooLarge(WorkflowError):
 class DocumentDamaged(WorkflowError):
     """A stored document's content no longer has the sha256 it was stored under (or is gone): it is not
     served; an incident is on record."""
+
+
+class ComplaintNotFound(ClaimNotFound):
+    """No complaint has this number on this claim."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from claims.complaints.terms import ComplaintTerms, load_terms
 from claims.kinds.catalog import LETTER_DIR, Catalog, load_catalog
 from claims.rules import DomainRules
 from notifications.letters import LetterRenderer
@@ -32,6 +33,8 @@ class Runtime:
     letters: LetterRenderer = field(default_factory=lambda: LetterRenderer(LETTER_DIR))
     messages: MessageRenderer = field(default_factory=lambda: MessageRenderer(EMAIL_DIR))
     base_url: str = "http://127.0.0.1:8000"  # links in e-mails point here
+    # the complaint track's service terms (claims/complaints/terms.yaml)
+    complaint_terms: ComplaintTerms = field(default_factory=load_terms)
 
 
 def build_runtime(

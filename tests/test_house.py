@@ -30,7 +30,9 @@ ALLOWED: dict[str, set[str]] = {
     "claims.parties": BASE | {"claims.errors", "claims.storage", "claims.text"},
     "claims.kinds": BASE | {"claims.money", "claims.rules", "claims.storage"},
     "claims.letters": BASE | {"claims.kinds", "claims.parties", "claims.storage"},
-    "claims.runtime": BASE | {"claims.kinds", "claims.rules"},
+    # the complaint track's terms and words (klachtbehandeling): data and dates, no database
+    "claims.complaints": BASE,
+    "claims.runtime": BASE | {"claims.complaints", "claims.kinds", "claims.rules"},
     "claims.notify": BASE
     | {
         "claims.errors",

@@ -331,7 +331,12 @@ class HistoryBuilder:
                     typ, what, detail = (
                         "deadline_met",
                         "Termijn gehaald: ",
-                        ("door: " + (triggers.get(met_by) or say(met_by)) if met_by else ""),
+                        # a complaint's clock is met by the complaint's own step, not by a trigger
+                        (
+                            "door: " + (triggers.get(met_by) or EVENT_LABELS.get(met_by) or say(met_by))
+                            if met_by
+                            else ""
+                        ),
                     )
                 else:
                     typ, what, detail = "deadline_cancelled", "Termijn vervallen: ", ""

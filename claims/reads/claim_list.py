@@ -19,7 +19,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from claims.people.permissions import visible_claims
-from claims.storage.models import User
+from claims.storage.models import Role, User
 from claims.storage.repositories import claim_list, deadlines
 from claims.storage.repositories.claim_list import ClaimCriteria
 from workflow.errors import InvalidInput
@@ -158,7 +158,7 @@ def search_claims(
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_listed(r) for r in rows]
-    _mark_deadlines(conn, items, [r.id for r in rows], now)
+    _mark_deadlines(conn, items, [r.id for r in rows], now, course_only=actor.role == Role.expert)
     next_cursor = encode_cursor(f.sort, items[-1], rows[-1].id) if more else None
     return ClaimPage(items=items, next_cursor=next_cursor, filters=f)
 
@@ -199,11 +199,14 @@ def _listed(r: Row[Any]) -> ListedClaim:
     )
 
 
-def _mark_deadlines(conn: Connection, items: list[ListedClaim], ids: list[int], now: datetime) -> None:
-    """Each listed claim's earliest open deadline, and whether it is overdue or nearly due."""
+def _mark_deadlines(
+    conn: Connection, items: list[ListedClaim], ids: list[int], now: datetime, *, course_only: bool = False
+) -> None:
+    """Each listed claim's earliest open deadline, and whether it is overdue or nearly due;
+    `course_only`: not counting the complaints' clocks (an expert's list)."""
     if not ids:
         return
-    rows = deadlines.open_of_claims(conn, ids)
+    rows = deadlines.open_of_claims(conn, ids, course_only=course_only)
     first: dict[int, Row[Any]] = {}
     for r in rows:
         first.setdefault(r.claim_id, r)

@@ -27,6 +27,10 @@ EVENT_LABELS = {
     "proposal_withdrawn": "Voorstel ingetrokken",
     "payment_paid": "Betaling uitgevoerd",
     "payment_cancelled": "Betaling geannuleerd",
+    "complaint_registered": "Klacht geregistreerd",
+    "complaint_acknowledged": "Ontvangst van de klacht bevestigd",
+    "complaint_extended": "Antwoordtermijn van de klacht verlengd",
+    "complaint_answered": "Klacht beantwoord",
 }
 PAYMENT_STATUS_LABELS = {
     "proposed": "voorgesteld",

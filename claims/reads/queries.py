@@ -148,7 +148,9 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         handler=handler,
         expert=expert,
         money=money_summary(conn, claim.id, policy.cover_per_claim),
-        open_deadlines=deadlines.open_of_claim(conn, claim.id),
+        open_deadlines=deadlines.open_of_claim(
+            conn, claim.id, course_only=actor is not None and actor.role == Role.expert
+        ),
         allowed=allowed,
         state_label=spec.states[claim.state].label,
         waiting_clocks=waiting_clocks(spec, claim, settled, rt.tz),
@@ -192,13 +194,13 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
 
 
 def _hidden_from(actor: User | None, event: Row[Any]) -> bool:
-    """An internal document's events are the insurer's own: an expert's timeline leaves them out."""
-    return (
-        actor is not None
-        and actor.role == Role.expert
-        and event.kind.startswith("document")
-        and event.data.get("visibility") != "shared"
-    )
+    """An internal document's events are the insurer's own, and so is a complaint about the claim's
+    handling: an expert's timeline leaves them out."""
+    if actor is None or actor.role != Role.expert:
+        return False
+    if event.kind.startswith("complaint"):
+        return True
+    return event.kind.startswith("document") and bool(event.data.get("visibility") != "shared")
 
 
 def _letters_of(conn: Connection, claim_id: int) -> list[dict[str, Any]]:
@@ -234,7 +236,8 @@ def claim_deadlines(session: Session, reference: str, actor: User | None = None)
     """Every deadline the claim has had, open ones first by due moment, then the closed ones."""
     conn = session.connection()
     claim = readable_claim(conn, reference, actor)
-    return deadlines.of_claim(conn, claim.id)
+    # an expert never sees complaints, nor their clocks
+    return deadlines.of_claim(conn, claim.id, course_only=actor is not None and actor.role == Role.expert)
 
 
 def open_deadlines(

@@ -20,6 +20,7 @@ from claims.runtime import Runtime
 from claims.service.deadline_changes import remind_at
 from claims.service.timeline import append_event
 from claims.storage.db import Db, in_write
+from claims.storage.models import COMPLAINT_SCOPE
 from claims.storage.records import ClaimRecord
 from claims.storage.repositories import audit, claims, deadlines, events
 from workflow.deadlines import base_from_date, compute_due, explain_due
@@ -191,6 +192,8 @@ def _plan(
     rows: list[dict[str, Any]] = []
     kept: set[str] = set()
     for row in deadlines.open_of_claim(conn, claim.id):
+        if row.scope == COMPLAINT_SCOPE:  # a complaint's clock runs on whatever version the claim is under
+            continue
         new_state = target.migrated_state(v, row.state)
         if new_state is None:
             # a term an earlier state started (the 7:942 limitation period) must not vanish unnoticed

@@ -121,6 +121,9 @@ class Policy(SQLModel, table=True):
     cap_defence: Decimal | None = _money(nullable=True)
     cap_sgoa: Decimal | None = _money(nullable=True)
     cap_interest: Decimal | None = _money(nullable=True)
+    # the insured's yearly turnover band, for Kifid (claims.complaints.terms.TURNOVER_BANDS: tot_5m,
+    # boven_5m); None: not known
+    turnover_band: str | None = None
 
 
 class PartyRole(StrEnum):
@@ -242,6 +245,9 @@ class TimelineEvent(SQLModel, table=True):
 
 
 _OPEN = "met_at IS NULL AND cancelled_at IS NULL"
+# The scope of a complaint's clocks (claims.complaints): they run beside the claim's course, so no
+# transition, closing or spec migration meets or cancels them; only the complaint's own steps do.
+COMPLAINT_SCOPE = "complaint"
 
 
 class Deadline(SQLModel, table=True):
@@ -302,6 +308,33 @@ class Deadline(SQLModel, table=True):
     # leaves it alone); `pauses` counts the open requests, the term runs on when the last is answered
     paused_at: datetime | None = _moment(nullable=True)
     pauses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint (klacht) about the handling of a claim, open or closed: who complains (a party of the
+    claim), about what, received when, and its course (acknowledged, extended once, answered). Kept,
+    never deleted (complaint records are kept at least a year); its clocks are deadlines rows of scope
+    COMPLAINT_SCOPE."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_status", "status", "claim_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    number: int  # the claim's first, second, ... complaint: what its clocks' labels say
+    complainant_party_id: int = Field(foreign_key="parties.id")
+    complainant_name: str  # as the party was named when the complaint came in
+    subject: str
+    description: str = ""
+    received_on: date
+    registered_by: int = Field(foreign_key="users.id")
+    registered_at: datetime = _moment()
+    status: str = "received"  # received | acknowledged | extended | answered
+    acknowledged_at: datetime | None = _moment(nullable=True)
+    extended_at: datetime | None = _moment(nullable=True)
+    extension_reason: str = ""
+    answered_at: datetime | None = _moment(nullable=True)
+    answer: str = ""
+    outcome: str | None = None  # gegrond | deels_gegrond | ongegrond
 
 
 class MoneyLine(SQLModel, table=True):

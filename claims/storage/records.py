@@ -61,6 +61,7 @@ class PolicyRecord(Record):
     cap_defence: Decimal | None
     cap_sgoa: Decimal | None
     cap_interest: Decimal | None
+    turnover_band: str | None
 
 
 class PartyRecord(Record):
@@ -228,3 +229,24 @@ class MoneyTotal(Record):
     kind: str
     cost_type: str
     total: Decimal
+
+
+class ComplaintRecord(Record):
+    __slots__ = ()
+    id: int
+    claim_id: int
+    number: int
+    complainant_party_id: int
+    complainant_name: str
+    subject: str
+    description: str
+    received_on: date
+    registered_by: int
+    registered_at: datetime
+    status: str
+    acknowledged_at: datetime | None
+    extended_at: datetime | None
+    extension_reason: str
+    answered_at: datetime | None
+    answer: str
+    outcome: str | None

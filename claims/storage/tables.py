@@ -7,6 +7,7 @@ from sqlalchemy import Table
 from claims.storage.models import (
     AuditEntry,
     Claim,
+    Complaint,
     Deadline,
     Document,
     InterestRate,
@@ -51,3 +52,4 @@ PARTIES = _table(Party)
 DOCUMENTS = _table(Document)
 PAYMENTS = _table(Payment)
 PROPOSALS = _table(Proposal)
+COMPLAINTS = _table(Complaint)

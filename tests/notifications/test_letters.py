@@ -31,6 +31,10 @@ EXPECTED = {
     "schikkingsvoorstel",
     "betalingsbevestiging_benadeelde",
     "eigen_risico_verzoek",
+    # the complaint track (klachtbehandeling), outside any transition
+    "klacht_ontvangstbevestiging",
+    "klacht_verlenging",
+    "klacht_antwoord",
 }
 
 
@@ -78,6 +82,29 @@ def facts(**extra: Any) -> dict[str, Any]:
         "paragraph": "",
         "response_due": datetime(2026, 1, 10, 22, 59, 59, tzinfo=UTC),
         "answer_due": date(2025, 11, 6),
+        "complaint": {
+            "number": 1,
+            "subject": "Trage behandeling",
+            "description": "",
+            "received_on": date(2025, 10, 23),
+        },
+        "kifid": {
+            "name": "Klachteninstituut Financiële Dienstverlening (Kifid)",
+            "address": "Postbus 93257, 2509 AG Den Haag",
+            "website": "www.kifid.nl",
+            "without_answer_from": date(2025, 12, 18),
+            "without_answer_term": "8 weken",
+            "after_answer_term": "3 maanden",
+        },
+        "answer_term": "6 weken",
+        "old_answer_due": date(2025, 12, 4),
+        "extended_term": "3 maanden",
+        "reason": "Wij wachten op het rapport van de expert.",
+        "answer": "Wij hadden u eerder moeten informeren.",
+        "outcome_label": "deels gegrond",
+        "kifid_until": date(2026, 4, 6),
+        "kifid_qualifies": None,
+        "turnover_limit": "€ 5 miljoen",
         "report_due": date(2025, 11, 20),
         "questions": "De facturen en de correspondentie over de vertraging.",
         "reminder": "De facturen die wij op 23 oktober vroegen.",

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from claims.storage.like import ESCAPE, containing
+from claims.storage.models import COMPLAINT_SCOPE
 from claims.storage.repositories import parties
 from claims.storage.scopes import ClaimScope, visible
 from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, POLICIES, USERS
@@ -55,6 +56,8 @@ def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
             DEADLINES.c.paused_at.is_(None),  # a paused term is not overdue: its clock stands still
             DEADLINES.c.due_at < c.overdue_at,
         )
+        if c.scope is not None and c.scope.expert_id is not None:  # an expert never sees complaints
+            overdue = overdue.where(DEADLINES.c.scope != COMPLAINT_SCOPE)
         query = query.where(CLAIMS.c.id.in_(overdue))
     if c.reference is not None:
         query = query.where(CLAIMS.c.reference == c.reference)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
+from claims.storage.models import COMPLAINT_SCOPE
 from claims.storage.records import DueMoment, RunningDeadline, ToDo
 from claims.storage.scopes import ClaimScope, visible
 from claims.storage.statements import Prepared, Record
@@ -28,6 +29,8 @@ _RUNNING = Prepared(
         DEADLINES.c.claim_id == bindparam("claim_id"),
         DEADLINES.c.met_at.is_(None),
         DEADLINES.c.cancelled_at.is_(None),
+        # a complaint's clocks are its own: no trigger of the claim meets, cancels or restarts them
+        DEADLINES.c.scope != COMPLAINT_SCOPE,
     ),
     RunningDeadline,
 )
@@ -36,6 +39,7 @@ _DUE = Prepared(
         DEADLINES.c.claim_id == bindparam("claim_id"),
         DEADLINES.c.met_at.is_(None),
         DEADLINES.c.cancelled_at.is_(None),
+        DEADLINES.c.scope != COMPLAINT_SCOPE,
     ),
     DueMoment,
 )
@@ -64,6 +68,7 @@ _CLOSE = Prepared(
 
 
 def running(conn: Connection, claim_id: int) -> list[RunningDeadline]:
+    """The claim's running deadlines of its course (a complaint's clocks are not among them)."""
     return _RUNNING.all(conn, {"claim_id": claim_id})
 
 
@@ -214,28 +219,30 @@ def with_claims(conn: Connection, ids: Collection[int], claim_columns: Sequence[
     )
 
 
-def open_of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
-    """The claim's running deadlines (every column), the first due first."""
-    return list(
-        conn.execute(
-            select(DEADLINES)
-            .where(
-                DEADLINES.c.claim_id == claim_id,
-                DEADLINES.c.met_at.is_(None),
-                DEADLINES.c.cancelled_at.is_(None),
-            )
-            .order_by(DEADLINES.c.due_at)
-        ).all()
+def _course(query: Any, course_only: bool) -> Any:
+    """`query` without the complaints' clocks when `course_only` (what an expert, who never sees
+    complaints, is shown)."""
+    return query.where(DEADLINES.c.scope != COMPLAINT_SCOPE) if course_only else query
+
+
+def open_of_claim(conn: Connection, claim_id: int, *, course_only: bool = False) -> list[Row[Any]]:
+    """The claim's running deadlines (every column), the first due first; `course_only`: not the
+    complaints' clocks."""
+    query = select(DEADLINES).where(
+        DEADLINES.c.claim_id == claim_id,
+        DEADLINES.c.met_at.is_(None),
+        DEADLINES.c.cancelled_at.is_(None),
     )
+    return list(conn.execute(_course(query, course_only).order_by(DEADLINES.c.due_at)).all())
 
 
-def of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
-    """Every deadline the claim has had: running ones first by due moment, then the closed ones."""
+def of_claim(conn: Connection, claim_id: int, *, course_only: bool = False) -> list[Row[Any]]:
+    """Every deadline the claim has had: running ones first by due moment, then the closed ones;
+    `course_only`: not the complaints' clocks."""
+    query = select(DEADLINES).where(DEADLINES.c.claim_id == claim_id)
     return list(
         conn.execute(
-            select(DEADLINES)
-            .where(DEADLINES.c.claim_id == claim_id)
-            .order_by(
+            _course(query, course_only).order_by(
                 (DEADLINES.c.met_at.is_(None) & DEADLINES.c.cancelled_at.is_(None)).desc(),
                 DEADLINES.c.due_at,
                 DEADLINES.c.id,
@@ -244,18 +251,17 @@ def of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
     )
 
 
-def open_of_claims(conn: Connection, claim_ids: Sequence[int]) -> list[Row[Any]]:
+def open_of_claims(
+    conn: Connection, claim_ids: Sequence[int], *, course_only: bool = False
+) -> list[Row[Any]]:
     """(claim_id, due_at, label) of these claims' running deadlines, by claim and then the first due."""
+    query = select(DEADLINES.c.claim_id, DEADLINES.c.due_at, DEADLINES.c.label).where(
+        DEADLINES.c.claim_id.in_(claim_ids),
+        DEADLINES.c.met_at.is_(None),
+        DEADLINES.c.cancelled_at.is_(None),
+    )
     return list(
-        conn.execute(
-            select(DEADLINES.c.claim_id, DEADLINES.c.due_at, DEADLINES.c.label)
-            .where(
-                DEADLINES.c.claim_id.in_(claim_ids),
-                DEADLINES.c.met_at.is_(None),
-                DEADLINES.c.cancelled_at.is_(None),
-            )
-            .order_by(DEADLINES.c.claim_id, DEADLINES.c.due_at)
-        ).all()
+        conn.execute(_course(query, course_only).order_by(DEADLINES.c.claim_id, DEADLINES.c.due_at)).all()
     )
 
 
@@ -263,7 +269,8 @@ def open_in_scope(
     conn: Connection, scope: ClaimScope, *, due_before: datetime | None, limit: int
 ) -> list[Row[Any]]:
     """Running deadlines on the claims in `scope` (only those due before `due_before`, if given), soonest
-    first; each with its claim's reference and state ("claim_state") and handler's e-mail ("handler")."""
+    first; each with its claim's reference and state ("claim_state") and handler's e-mail ("handler").
+    An expert's scope leaves out the complaints' clocks."""
     query = (
         select(
             DEADLINES,
@@ -277,6 +284,7 @@ def open_in_scope(
         .order_by(DEADLINES.c.due_at, DEADLINES.c.id)
         .limit(limit)
     )
+    query = _course(query, scope.expert_id is not None)
     if due_before is not None:  # what is (nearly) overdue: a paused term is not
         query = query.where(DEADLINES.c.due_at < due_before, DEADLINES.c.paused_at.is_(None))
     return list(conn.execute(query).all())
