@@ -285,8 +285,8 @@ class HistoryBuilder:
         state: Any = ""
         label: Any = ""
         entered: Any = None
-        # deadlines are set, met and ended by the melding or a transition at the same instant: theirs is the
-        # actor of the last of those (not of a note or the 7:941 flag written beside it)
+        # deadlines are set, met and ended by the melding, a transition or a complaint's step at the same
+        # instant: theirs is the actor of the last of those (not of a note or the 7:941 flag beside it)
         mover = SYSTEM
         said, say = self._said, self.say
         paid = reserve = deductible = ZERO
@@ -298,7 +298,8 @@ class HistoryBuilder:
                 actor = SYSTEM if r[E_ACTOR] is None else users.get(r[E_ACTOR], SYSTEM)
                 actors[r[E_ID]] = actor
                 event, target = r[E_KIND], r[E_TO]
-                if event == "transition" or event == "opened":
+                # a complaint's step sets, meets and cancels its clocks at its own instant
+                if event == "transition" or event == "opened" or event[:10] == "complaint_":
                     mover = actor
                 came: Any = ""
                 went: Any = ""

@@ -25,6 +25,7 @@ from claims.web.routes import (
     api,
     auth,
     claims,
+    complaints,
     correspondence,
     dashboard,
     documents,
@@ -98,6 +99,7 @@ def create_app(
     for router in (
         api.router,
         documents.api_router,
+        complaints.api_router,
         exports.api_router,
         exports.router,
         auth.router,
@@ -105,6 +107,7 @@ def create_app(
         parties.router,
         correspondence.router,
         documents.router,
+        complaints.router,
         dashboard.router,
         admin.router,
         payments.router,

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from claims.complaints.terms import OUTCOME_LABELS
 from claims.documents.types import DOC_TYPES, EXPERT_DOC_TYPES, VISIBILITIES
 from claims.errors import StaleClaim
 from claims.kinds.intake import KIND_LABELS
@@ -21,6 +22,7 @@ from claims.notify.outbox_view import incident_count
 from claims.parties.fields import FIELDS
 from claims.people.permissions import may_act
 from claims.people.users import active_users_by_role
+from claims.reads.complaints import claim_complaints, complaint_figures
 from claims.reads.dashboard import dashboard as dashboard_figures
 from claims.reads.documents import claim_documents, open_requests
 from claims.reads.money_view import money_view
@@ -95,6 +97,10 @@ def claim_page(
             "approved": "Het voorstel is goedgekeurd en uitgevoerd.",
             "rejected": "Het voorstel is afgewezen.",
             "withdrawn": "Het voorstel is ingetrokken.",
+            "complaint_registered": "De klacht is geregistreerd; de termijnen lopen.",
+            "complaint_acknowledged": "De ontvangst van de klacht is bevestigd; de brief is gemaakt.",
+            "complaint_extended": "De antwoordtermijn van de klacht is verlengd; de brief is gemaakt.",
+            "complaint_answered": "De klacht is beantwoord; de brief is gemaakt.",
         }
         transition = next((t for t in spec.transitions if t.trigger == done), None)
         message = fixed.get(done) or (f"Uitgevoerd: {transition.label}." if transition else "")
@@ -137,6 +143,16 @@ def claim_page(
         "all_doc_types": DOC_TYPES,
         "visibilities": VISIBILITIES,
         "document_max_mb": ctx.settings.document_max_bytes / 1_000_000,
+        # an expert never sees complaints: no section at all
+        "complaints": (
+            claim_complaints(db, reference, viewer.user, ctx.rt.clock())
+            if viewer.user.role in (Role.handler, Role.manager)
+            else None
+        ),
+        "complaint_outcomes": OUTCOME_LABELS,
+        "complaint_terms": ctx.rt.complaint_terms,
+        "may_act_on_claim": viewer.user.role in (Role.handler, Role.manager)
+        and may_act(viewer.user, view.claim),
     }
     return render(request, ctx, "claim.html", context, status, viewer)
 
@@ -219,6 +235,7 @@ def dashboard_page(
     state_order = list(states)
     context = {
         "d": d,
+        "complaint_figures": complaint_figures(db.connection(), viewer.user, now),
         "incidents": incident_count(db),
         "states": states,
         "kinds": KIND_LABELS,

@@ -43,7 +43,7 @@ from claims.kinds.intake import INTAKE_FIELDS
 from claims.parties.fields import FIELDS as PARTY_FIELDS
 from claims.parties.fields import MAX_MELDING_PARTIES, MELDING_ROLES, PHONE, PartyField
 from claims.reads.claim_list import SORTS
-from claims.storage.models import Channel, CostType, OutboxStatus, Outcome, PartyRole, Role
+from claims.storage.models import COMPLAINT_SCOPE, Channel, CostType, OutboxStatus, Outcome, PartyRole, Role
 from claims.web.security import COOKIE
 from workflow.inputs import FALSE_WORDS, MAX_INTEGER, MAX_MONEY, MAX_TEXT, MAX_YEAR, MIN_YEAR, TRUE_WORDS
 from workflow.spec import DEADLINE_UNITS, FIELD_TYPES, FieldSpec, load_spec
@@ -584,7 +584,8 @@ class DeadlinePublic(BaseModel):
     id: int
     name: str
     label: str
-    state: str = _enum(STATES)
+    # the state whose entry started it; "complaint" for a complaint's clock (claims.complaints)
+    state: str = _enum([*STATES, COMPLAINT_SCOPE])
     responsible: Role
     started_at: Moment
     due_at: Moment
@@ -977,3 +978,81 @@ DOCUMENT_UPLOAD: dict[str, Any] = {
     }
 }
 DOCUMENT_FILES = {"*/*": BINARY}
+
+
+# --- complaints (klachtbehandeling; claims.service.complaints checks them) ---------------------------
+
+COMPLAINT_STATUSES = ["received", "acknowledged", "extended", "answered"]
+COMPLAINT_OUTCOMES = ["gegrond", "deels_gegrond", "ongegrond"]
+_Reason = Annotated[
+    str, WithJsonSchema({"type": "string", "pattern": r"^\s*([^\x00]\s*){10,}$", "maxLength": 5000})
+]
+
+
+class ComplaintCreate(BaseModel):
+    """A complaint as it came in: who complains (a party of the claim), about what, received when."""
+
+    model_config = ConfigDict(extra="forbid")
+    complainant: int = Field(
+        ge=1, le=MAX_INTEGER, description="het nummer van een partij van de claim (GET .../parties)"
+    )
+    subject: Annotated[
+        str, WithJsonSchema({"type": "string", "pattern": r"^\s*([^\x00]\s*){3,}$", "maxLength": 200})
+    ] = Field(description="waarover (3 tot 200 tekens)")
+    description: Annotated[str, WithJsonSchema({"type": "string", "pattern": NO_NUL, "maxLength": 5000})] = (
+        Field("", description="toelichting (optioneel)")
+    )
+    received_on: Annotated[
+        str, WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+    ] = Field(
+        description="de dag waarop de klacht binnenkwam (JJJJ-MM-DD; niet in de toekomst, niet voor de "
+        "meldingsdatum)"
+    )
+
+
+class ComplaintExtend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: _Reason = Field(
+        description="waarom het antwoord later komt (ten minste 10 tekens; de klager leest het)"
+    )
+
+
+class ComplaintAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: _Reason = Field(description="het definitieve standpunt (ten minste 10 tekens)")
+    outcome: str = Field(
+        description="gegrond, deels_gegrond of ongegrond", json_schema_extra=enum_of(COMPLAINT_OUTCOMES)
+    )
+
+
+class ComplaintClockPublic(BaseModel):
+    clock: Literal["acknowledge", "answer", "answer_extended"]
+    label: str
+    due_at: Moment
+    met_at: Moment | None
+    cancelled_at: Moment | None
+    overdue: bool
+
+
+class ComplaintPublic(BaseModel):
+    id: int
+    reference: str = Field(description="het schadenummer van de claim")
+    number: int = Field(description="de hoeveelste klacht over deze claim")
+    complainant_party_id: int
+    complainant_name: str
+    subject: str
+    description: str
+    received_on: date
+    registered_by: str = Field(description="naam van wie de klacht registreerde")
+    registered_at: Moment
+    status: str = _enum(COMPLAINT_STATUSES)
+    status_label: str
+    acknowledged_at: Moment | None
+    extended_at: Moment | None
+    extension_reason: str
+    answered_at: Moment | None
+    answer: str
+    outcome: str | None = Field(json_schema_extra={"enum": [*COMPLAINT_OUTCOMES, None]})
+    next_due: Moment | None = Field(description="de eerstvolgende lopende termijn")
+    overdue: bool = Field(description="een lopende termijn is verstreken")
+    clocks: list[ComplaintClockPublic]
