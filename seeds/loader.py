@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from claims.complaints.terms import TURNOVER_BANDS
 from claims.money.rates import load_interest_rates
 from claims.parties.fields import clean_party
 from claims.people.users import add_user, user_by_email
@@ -67,6 +68,11 @@ def seed(engine: Engine, rt: Runtime, path: Path = SEED_FILE) -> SeedReport:
                 )
                 report.users += 1
         for p in data["policies"]:
+            if p.get("turnover_band") not in (None, *TURNOVER_BANDS):
+                raise SeedError(
+                    f"{p['number']}: turnover_band {p['turnover_band']!r} is none of "
+                    + ", ".join(TURNOVER_BANDS)
+                )
             if policies.by_number(session.connection(), p["number"]) is None:
                 policies.add(session.connection(), {**p, **{k: Decimal(p[k]) for k in _POLICY_MONEY}})
                 report.policies += 1

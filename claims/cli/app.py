@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from claims.cli import audit, claims, exports, ops, parties, payments, users, workflows
+from claims.cli import audit, claims, complaints, exports, ops, parties, payments, users, workflows
 from claims.cli.arguments import refuse_undecodable
 from claims.cli.errors import exit_code
 from workflow.errors import SpecError
@@ -22,6 +22,7 @@ parties.register(claims.app)
 app.add_typer(claims.app, name="claims")
 app.add_typer(payments.proposals_app, name="proposals")
 app.add_typer(payments.payments_app, name="payments")
+app.add_typer(complaints.app, name="complaints")
 
 
 def main() -> None:
