@@ -1010,6 +1010,12 @@ class ComplaintCreate(BaseModel):
     )
 
 
+class ComplaintAcknowledge(BaseModel):
+    """Nothing to say beyond the step itself: an empty object (the letter says what is needed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ComplaintExtend(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: _Reason = Field(

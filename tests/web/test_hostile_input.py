@@ -33,6 +33,7 @@ from claims.documents.upload import receive
 from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
 from claims.service import add_document, advance, open_claim
+from claims.service.complaints import register_complaint
 from claims.service.parties import add_party
 from claims.storage.models import Letter, OutboxMessage, Party, Payment
 from claims.web.app import create_app
@@ -102,7 +103,16 @@ KINDS = {
     "paid_on": "date",
     "reason": "text",
     "comment": "optional text",
+    # a complaint (claims.service.complaints)
+    "complainant": "integer",
+    "subject": "text",
+    "received_on": "date",
+    "answer": "text",
+    "outcome": "text",
 }
+COMPLAINT = {"subject": "Trage behandeling", "received_on": "2026-11-13", "description": "Niet teruggebeld."}
+ANSWER = {"answer": "Wij hadden eerder moeten bellen.", "outcome": "gegrond"}
+EXTENSION = {"reason": "Wij wachten op het rapport van de expert."}
 PARTY = {
     "role": "counsel",
     "name": "Boer Advocaten",
@@ -150,6 +160,7 @@ class Setting:
     letter_id: int
     payment_id: int
     proposal_id: int
+    complaint_id: int
     clients: dict[str, TestClient]
     tokens: dict[str, dict[str, str]]
 
@@ -207,6 +218,11 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         )
         payment_id = s.exec(select(Payment.id).where(Payment.claim_id == paying.claim_id)).first()
         proposal_id = held.proposal_id
+        # a complaint on the first claim, received: to acknowledge, extend or answer (its steps leave
+        # the claim at its version)
+        complaint_id = register_complaint(
+            s, rt, opened.reference, {**COMPLAINT, "complainant": party_id}, world.handler
+        ).complaint_id
     assert outbox_id is not None and party_id is not None and letter_id is not None
     assert payment_id is not None and proposal_id is not None
     anon = TestClient(app, follow_redirects=False)
@@ -227,6 +243,7 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         letter_id,
         payment_id,
         proposal_id,
+        complaint_id,
         clients,
         tokens,
     )
@@ -247,6 +264,7 @@ def _fill(s: Setting, template: str) -> str:
         "{letter_id}": str(s.letter_id),
         "{payment_id}": str(s.payment_id),
         "{proposal_id}": str(s.proposal_id),
+        "{complaint_id}": str(s.complaint_id),
     }
     path = template
     for name, value in values.items():
@@ -286,6 +304,10 @@ def _form(s: Setting, template: str, who: str) -> dict[str, str]:
         "/claims/{reference}/parties/{party_id}": lambda: claim() | {"name": "Opdrachtgever Holding B.V."},
         "/claims/{reference}/documents": lambda: claim() | DOCUMENT_FIELDS,
         "/claims/{reference}/documents/{document_id}/answer": lambda: claim() | {"request": "0"},
+        "/claims/{reference}/complaints": lambda: claim() | COMPLAINT | {"complainant": str(s.party_id)},
+        "/claims/{reference}/complaints/{complaint_id}/acknowledge": claim,
+        "/claims/{reference}/complaints/{complaint_id}/extend": lambda: claim() | EXTENSION,
+        "/claims/{reference}/complaints/{complaint_id}/answer": lambda: claim() | ANSWER,
         "/berichten/gelezen": lambda: {"csrf": _csrf(s, who, "inbox")},
         "/admin/users": lambda: {
             "csrf": _csrf(s, who, "users"),
@@ -332,6 +354,10 @@ def _endpoint(s: Setting, method: str, template: str) -> Endpoint:
         "/api/claims/{reference}/parties/{party_id}": {"name": "Opdrachtgever Holding B.V.", "city": None},
         "/api/claims/{reference}/documents": DOCUMENT_FIELDS,
         "/api/claims/{reference}/documents/{document_id}/answer": {"request": 0},
+        "/api/claims/{reference}/complaints": {**COMPLAINT, "complainant": s.party_id},
+        "/api/claims/{reference}/complaints/{complaint_id}/acknowledge": {},
+        "/api/claims/{reference}/complaints/{complaint_id}/extend": EXTENSION,
+        "/api/claims/{reference}/complaints/{complaint_id}/answer": ANSWER,
         "/api/payments/{payment_id}/paid": {"paid_on": "2026-11-20"},
         "/api/payments/{payment_id}/cancel": {"reason": "dubbel"},
         "/api/proposals/{proposal_id}/approve": {"comment": "akkoord"},

@@ -41,6 +41,7 @@ from claims.web.schemas import (
     API_AUTH,
     IN_ADDRESS,
     WRITES,
+    ComplaintAcknowledge,
     ComplaintAnswer,
     ComplaintCreate,
     ComplaintExtend,
@@ -264,7 +265,7 @@ def api_register(
     responses=answers(403, 404, 409, 422, *WRITES),  # 409: already acknowledged or answered
 )
 def api_acknowledge(
-    reference: Reference, complaint_id: DbId, ctx: Web, db: Db, viewer: ApiViewer
+    reference: Reference, complaint_id: DbId, body: ComplaintAcknowledge, ctx: Web, db: Db, viewer: ApiViewer
 ) -> ComplaintPublic:
     acknowledge_complaint(db, ctx.rt, reference, complaint_id, viewer.user)
     return _one(db, ctx, reference, complaint_id, viewer)
