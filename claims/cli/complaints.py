@@ -57,7 +57,10 @@ def _named_as_options() -> Iterator[None]:
 
 def _said(step: ComplaintStep, what: str, reference: str) -> None:
     letter = f", brief {step.letter_id}" if step.letter_id is not None else ""
-    typer.echo(f"klacht {step.complaint_id} op {reference} {what} (gebeurtenis {step.event_id}{letter})")
+    typer.echo(
+        f"klacht {step.complaint_id} (klacht {step.number} van {reference}) {what} "
+        f"(gebeurtenis {step.event_id}{letter})"
+    )
 
 
 @app.command("register")

@@ -60,6 +60,7 @@ class ComplaintStep:
     """What a step did: the complaint, its timeline event, and its letter (None for a registration)."""
 
     complaint_id: int
+    number: int  # the claim's first, second, ... complaint
     event_id: int
     letter_id: int | None = None
 
@@ -270,7 +271,7 @@ def register_complaint(
                 f" {local_moment(answer_due, rt.tz)}."
             ),
         )
-        return ComplaintStep(row["id"], event_id)
+        return ComplaintStep(row["id"], row["number"], event_id)
 
     return in_write(db, work)
 
@@ -372,7 +373,7 @@ def _write_letter(
             now=now,
         ),
     )
-    return ComplaintStep(complaint["id"], event_id, letter_id)
+    return ComplaintStep(complaint["id"], complaint["number"], event_id, letter_id)
 
 
 def _refused(complaint: ComplaintRecord, what: str) -> TransitionNotAllowed:

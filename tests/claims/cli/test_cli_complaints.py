@@ -36,7 +36,7 @@ def test_a_complaint_on_a_closed_claim_runs_its_course(seeded: Seeded, db: Path)
             "--subject", "Niet teruggebeld", "--received", "2025-11-03",
         )
     )  # fmt: skip
-    match = re.search(r"klacht (\d+) op .* geregistreerd", out)
+    match = re.search(r"klacht (\d+) \(klacht 1 van .*\) geregistreerd", out)
     assert match, out
     number = match.group(1)
     listed = ok(cli(db, "complaints", "list"))
