@@ -27,8 +27,9 @@ from claims.cli.errors import MIGRATION_REFUSED
 from claims.kinds.catalog import SPEC_DIR, load_catalog
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
+from claims.service.complaints import register_complaint
 from claims.service.migration import MigrationStep, migrate, plan_migration
-from claims.storage.repositories import audit, claims, deadlines, events
+from claims.storage.repositories import audit, claims, deadlines, events, parties
 from tests.claims.driver import Driver, path_to
 from tests.conftest import snapshot
 from tests.factories import Clock, World, melding
@@ -347,3 +348,28 @@ def test_the_real_version_3_takes_open_claims_but_not_one_waiting_for_approval(
         moved = claims.by_reference(conn, moving)
     assert kept is not None and (kept.spec_version, kept.state) == (2, "goedkeuring")
     assert moved is not None and moved.spec_version == 3
+
+
+def test_a_complaints_clocks_run_on_untouched_through_a_migration(
+    engine: Engine, rt: Runtime, rt2: Runtime, world: World
+) -> None:
+    reference = _open_old(engine, rt, world)
+    with Session(engine) as s:
+        claim = claims.by_reference(s.connection(), reference)
+        assert claim is not None
+        insured = next(p.id for p in parties.of_claim(s.connection(), claim.id) if p.role == "insured")
+        register_complaint(
+            s,
+            rt,
+            reference,
+            {"complainant": insured, "subject": "Te laat", "received_on": "2026-11-13"},
+            world.handler,
+        )
+    with engine.connect() as conn:
+        before = {d.name: d for d in deadlines.open_of_claim(conn, claim.id) if d.scope == "complaint"}
+    (step,) = _migrate(engine, rt2)
+    assert step.refused is None and not any(n.startswith("complaint_") for n in step.cancelled)
+    with engine.connect() as conn:
+        after = {d.name: d for d in deadlines.open_of_claim(conn, claim.id) if d.scope == "complaint"}
+    assert set(after) == set(before) == {"complaint_1_acknowledge", "complaint_1_answer"}
+    assert {n: (d.id, d.due_at) for n, d in after.items()} == {n: (d.id, d.due_at) for n, d in before.items()}
