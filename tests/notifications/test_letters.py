@@ -196,6 +196,12 @@ def test_each_letter_renders_with_its_facts(renderer: LetterRenderer, name: str)
         ("betalingsbevestiging", ["€ 125.000,00", "NL67 INGB 0006 4812 27", "in totaal € 125.000,00"]),
         ("eigen_risico_verzoek", ["€ 5.000,00", "NL93 ABNA 0555 0001 00", "CF-2025-000001"]),
         ("schadebeperkingsvoorstel", ["€ 250.000,00", "7:957"]),
+        ("klacht_ontvangstbevestiging", ["8 weken", "18 december 2025", "Postbus 93257, 2509 AG Den Haag"]),
+        ("klacht_verlenging", ["Wij wachten op het rapport van de expert.", "6 november 2025"]),
+        (
+            "klacht_antwoord",
+            ["deels gegrond", "definitieve standpunt", "uiterlijk op 6 april 2026", "www.kifid.nl"],
+        ),
     ],
 )
 def test_the_pdf_has_letterhead_page_numbers_and_the_text(

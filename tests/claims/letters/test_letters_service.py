@@ -21,6 +21,7 @@ from claims.errors import StaleClaim
 from claims.kinds.catalog import LETTER_DIR, letter_templates
 from claims.runtime import Runtime
 from claims.service import advance, preview_letters
+from claims.service.complaints import LETTERS as COMPLAINT_STEP_LETTERS
 from claims.storage.tables import CLAIMS, EVENTS, LETTERS
 from notifications.letters import LetterError, LetterRenderer, to_pdf
 from seeds.loader import load_seed_file, seed
@@ -30,6 +31,7 @@ from tests.factories import World
 from workflow.errors import InvalidInput
 
 # For each template: a seeded case that sends it, and what its PDF must say (amounts and dates Dutch).
+COMPLAINT_LETTERS = set(COMPLAINT_STEP_LETTERS.values())
 SEEDED = {
     "ontvangstbevestiging": (
         "SEED-01",
@@ -115,7 +117,8 @@ def test_every_template_is_sent_for_a_real_seeded_case_and_its_pdf_says_the_fact
     seed(engine, base_runtime)
     # SEED-02's settlement offer was due in November 2026 and never made: the sweep escalates it
     sweep(engine, base_runtime, datetime(2026, 11, 23, 9, tzinfo=UTC))
-    assert set(SEEDED) == letter_templates()
+    # the complaint track's letters go out beside any transition: tests/claims/complaints sends them
+    assert set(SEEDED) == letter_templates() - COMPLAINT_LETTERS
     with engine.connect() as conn:
         rows = conn.execute(
             select(LETTERS, CLAIMS.c.insured_reference, CLAIMS.c.reference.label("claim_reference"))
