@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -26,7 +27,7 @@ from workflow.spec import FieldSpec
 
 # JSON: {"policy": a policy number, "series_claim": a claim of that policy, "handler": the handler the
 # run's claims go to, "colleague": another handler, "expert": an expert, "manager": a manager, "users":
-# every user's address}
+# every user's address, "database": the server's SQLite file (what a claim's parties are)}
 ENV = "CLAIMFLOW_OPENAPI_FACTS"
 TZ = ZoneInfo("Europe/Amsterdam")
 
@@ -170,6 +171,25 @@ def _document(body: Any) -> Any:
     return out
 
 
+def _complaint(reference: Any, body: Any) -> Any:
+    """A complaint the rules accept: from a party of the claim (the schema can say it is a number, not
+    whose), received today (never in the future, never before the melding)."""
+    if not isinstance(body, dict):
+        return body
+    out = {**body, "received_on": datetime.now(TZ).date().isoformat()}
+    database = _facts().get("database")
+    if database and isinstance(reference, str):
+        with sqlite3.connect(database) as db:
+            found = db.execute(
+                "SELECT p.id FROM parties p JOIN claims c ON c.id = p.claim_id WHERE c.reference = ? "
+                "ORDER BY p.id LIMIT 1",
+                (reference,),
+            ).fetchone()
+        if found is not None:
+            out["complainant"] = found[0]
+    return out
+
+
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
     if not _positive(case):
@@ -181,6 +201,8 @@ def map_case(context: Any, case: Any) -> Any:
             case.body["parties"] = [_party(p) for p in case.body["parties"]]
     elif (method, path) == ("POST", "/api/claims/{reference}/documents"):
         case.body = _document(case.body)
+    elif (method, path) == ("POST", "/api/claims/{reference}/complaints"):
+        case.body = _complaint((case.path_parameters or {}).get("reference"), case.body)
     elif method == "POST" and path.endswith("/parties"):
         case.body = _party(case.body)
     elif method == "PATCH" and "/parties/" in path:

@@ -79,6 +79,7 @@ def _facts(database: str) -> str:
             "expert": by_role["expert"][0],
             "manager": MANAGER,
             "users": [u["email"] for u in seed["users"]],
+            "database": database.removeprefix("sqlite:///"),
         }
     )
 
