@@ -1,7 +1,7 @@
 """deadlines: what a term counts from, the rule that made its due moment, pauses (opschorting)
 
 Revision ID: a8c3e1f5d902
-Revises: f4b7d2c9a1e3
+Revises: a8c3e5f7b9d1
 Create Date: 2026-12-02 13:30:00
 """
 
@@ -15,7 +15,7 @@ import claims.storage.coltypes
 
 
 revision: str = 'a8c3e1f5d902'
-down_revision: str | None = 'f4b7d2c9a1e3'
+down_revision: str | None = 'a8c3e5f7b9d1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
