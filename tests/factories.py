@@ -106,9 +106,10 @@ def melding(kind: str = "contract_breach", **overrides: Any) -> dict[str, Any]:
         "policy_number": "BAV-TEST-1",
         "claimant": "Opdrachtgever B.V.",
         "description": "Fout in een update",
-        "date_error": "2026-10-01",
-        "date_known": "2026-10-05",
-        "date_reported": "2026-11-02",
+        # received the day the test's clock registers it (16 November): terms count from the receipt
+        "date_error": "2026-10-15",
+        "date_known": "2026-10-20",
+        "date_reported": "2026-11-16",
         "amount_claimed": "20000",
     }
     if kind == "data_loss":

@@ -287,7 +287,8 @@ def test_get_claim_has_state_version_money_deadlines_and_allowed_transitions(
     claim = api.get(f"/api/claims/{ref}", headers=as_handler).json()
     assert claim["state"] == "melding" and claim["version"] == 1
     assert claim["money"]["cover_per_claim"] == "1000000.00"
-    assert [d["name"] for d in claim["open_deadlines"]] == ["ontvangstbevestiging", "verjaring"]
+    # no limitation term before the insurer's position (7:942 BW): only the receipt runs
+    assert [d["name"] for d in claim["open_deadlines"]] == ["ontvangstbevestiging"]
     allowed = {a["trigger"]: a for a in claim["allowed_transitions"]}
     assert "start_coverage_check" in allowed
     invoice = allowed["register_invoice"]
@@ -434,10 +435,7 @@ def test_deadlines_of_a_claim_and_overdue_deadlines_across_claims(
 ) -> None:
     ref = open_via_api(api, as_handler)
     deadlines = api.get(f"/api/claims/{ref}/deadlines", headers=as_handler).json()
-    assert [(d["name"], d["overdue"]) for d in deadlines] == [
-        ("ontvangstbevestiging", False),
-        ("verjaring", False),
-    ]
+    assert [(d["name"], d["overdue"]) for d in deadlines] == [("ontvangstbevestiging", False)]
     assert api.get("/api/deadlines", params={"overdue": "true"}, headers=as_manager).json() == []
     clock.advance(days=10)
     overdue = api.get("/api/deadlines", params={"overdue": "true"}, headers=as_manager).json()

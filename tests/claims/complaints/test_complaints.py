@@ -41,7 +41,12 @@ def at(text: str) -> datetime:
 def ref(engine: Engine, rt: Runtime, world: World, clock: Clock) -> str:
     clock.now = at("2026-11-30T10:00+01:00")  # a Monday; the claim was reported on 2 November
     with Session(engine) as s:
-        return open_claim(s, rt, melding(), world.handler).reference
+        return open_claim(
+            s,
+            rt,
+            melding(date_error="2026-10-01", date_known="2026-10-05", date_reported="2026-11-02"),
+            world.handler,
+        ).reference
 
 
 def party_id(engine: Engine, ref: str, role: str) -> int:
@@ -293,6 +298,8 @@ def test_the_sweep_flags_an_overdue_complaint_clock_with_its_label(
     engine: Engine, rt: Runtime, world: World, ref: str
 ) -> None:
     complaint = register(engine, rt, ref, world.handler, received_on="2026-11-10")  # acknowledge by 24 Nov
+    with Session(engine) as s:  # the claim's own receipt term (from 2 November) is met: only the complaint's
+        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
     report = sweep(engine, rt)
     assert report.flagged == 1
     assert clocks(engine, complaint)["acknowledge"].flagged_at == rt.clock()

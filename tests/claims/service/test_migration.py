@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -211,6 +212,7 @@ def test_a_dry_run_says_what_would_change_and_changes_nothing(
     with Session(engine) as s:
         [step] = plan_migration(s, rt2, KIND, NEW)
     assert (step.reference, step.to_state, step.refused) == (reference, "aangemeld", None)
+    # the test's version counts limitation from the melding again (as version 1 did)
     assert {d.name for d in step.opened} == {"ontvangstbevestiging", "verjaring"}
     assert snapshot(engine) == before
 
@@ -300,7 +302,7 @@ def test_the_real_version_2_takes_the_open_claims_of_version_1_as_they_are(
     # claims reported before version 2 (its letters to the claimant) keep their states when moved on
     folder = tmp_path / "only_v1"
     shutil.copytree(SPEC_DIR, folder)
-    for newer in [*folder.glob("*_v2.yaml"), *folder.glob("*_v3.yaml")]:
+    for newer in [*folder.glob("*_v2.yaml"), *folder.glob("*_v3.yaml"), *folder.glob("*_v4.yaml")]:
         newer.unlink()
     rt1 = replace(rt, catalog=load_catalog(folder))
     with Session(engine) as s:
@@ -328,7 +330,7 @@ def test_the_real_version_3_takes_open_claims_but_not_one_waiting_for_approval(
     # listed (approve or refuse it first); a claim in a state both versions have moves as it is
     folder = tmp_path / "up_to_v2"
     shutil.copytree(SPEC_DIR, folder)
-    for newer in folder.glob("*_v3.yaml"):
+    for newer in [*folder.glob("*_v3.yaml"), *folder.glob("*_v4.yaml")]:
         newer.unlink()
     rt2 = replace(rt, catalog=load_catalog(folder))
     with Session(engine) as s:
@@ -362,7 +364,7 @@ def test_a_complaints_clocks_run_on_untouched_through_a_migration(
             s,
             rt,
             reference,
-            {"complainant": insured, "subject": "Te laat", "received_on": "2026-11-13"},
+            {"complainant": insured, "subject": "Te laat", "received_on": "2026-11-16"},
             world.handler,
         )
     with engine.connect() as conn:
@@ -373,3 +375,43 @@ def test_a_complaints_clocks_run_on_untouched_through_a_migration(
         after = {d.name: d for d in deadlines.open_of_claim(conn, claim.id) if d.scope == "complaint"}
     assert set(after) == set(before) == {"complaint_1_acknowledge", "complaint_1_answer"}
     assert {n: (d.id, d.due_at) for n, d in after.items()} == {n: (d.id, d.due_at) for n, d in before.items()}
+
+
+def test_the_real_version_4_recounts_the_clocks_of_version_3_claims(
+    engine: Engine, rt: Runtime, world: World, tmp_path: Path, clock: Clock
+) -> None:
+    """Version 4's clocks for claims that ran under version 3: no limitation term where the insurer has
+    taken no position yet (the old one from the melding is cancelled), one from the acknowledgement
+    where it has; the position on cover counted from the melding."""
+    folder = tmp_path / "up_to_v3"
+    shutil.copytree(SPEC_DIR, folder)
+    for newer in folder.glob("*_v4.yaml"):
+        newer.unlink()
+    rt3 = replace(rt, catalog=load_catalog(folder))
+    with Session(engine) as s:
+        waiting = open_claim(s, rt3, melding(KIND, date_reported="2026-11-10"), world.handler).reference
+        acknowledged = open_claim(s, rt3, melding(KIND, date_reported="2026-11-10"), world.handler).reference
+    driver = Driver(engine, rt3, world)
+    driver.fire(waiting, "start_coverage_check")  # a receipt confirmation: no acknowledgement
+    driver.fire(acknowledged, "start_coverage_check")
+    clock.advance(days=2)
+    confirmed_at = clock()
+    driver.fire(acknowledged, "confirm_cover")
+    with engine.connect() as conn:
+        ids = {r: claims.by_reference(conn, r).id for r in (waiting, acknowledged)}  # type: ignore[union-attr]
+        old_limitation = {r: deadlines.open_of_claim(conn, i) for r, i in ids.items()}
+    assert all(any(d.name == "verjaring" for d in rows) for rows in old_limitation.values())
+    clock.advance(days=1)
+    steps = {st.reference: st for st in _migrate_to(engine, rt, 4)}
+    assert all(st.refused is None for st in steps.values())
+    with engine.connect() as conn:
+        now_open = {r: {d.name: d for d in deadlines.open_of_claim(conn, i)} for r, i in ids.items()}
+    v4 = rt.catalog.spec(KIND, 4)
+    assert "verjaring" not in now_open[waiting]
+    limitation = next(d for d in v4.states["melding"].deadlines if d.name == "verjaring")
+    assert now_open[acknowledged]["verjaring"].due_at == compute_due(
+        limitation, confirmed_at, rt.calendar, rt.tz
+    )
+    cover = next(d for d in v4.states["dekkingsonderzoek"].deadlines if d.name == "standpunt_dekking")
+    reported = base_from_date(date(2026, 11, 10), rt.tz)
+    assert now_open[waiting]["standpunt_dekking"].due_at == compute_due(cover, reported, rt.calendar, rt.tz)

@@ -171,7 +171,7 @@ def test_random_claim_lives_keep_the_invariants(
                 for d in open_:
                     assert d.scope == "claim" or d.state == c.state, (d.name, d.state, c.state)
                 for ds in state.deadlines:
-                    if ds.scope != "state" or (ds.when and not getattr(c, ds.when)):
+                    if ds.scope != "state" or ds.started_by or (ds.when and not getattr(c, ds.when)):
                         continue
                     started_here = [
                         d for d in deadlines[c.id] if d.name == ds.name and d.started_at >= c.state_entered_at
@@ -189,5 +189,6 @@ def test_random_claim_lives_keep_the_invariants(
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
-    # the lives went somewhere: transitions fired, and refusals and stale versions were tried too
-    assert outcomes["fired"] > 30 and outcomes["refused"] > 0 and outcomes["stale"] > 0, outcomes
+    # the lives went somewhere: transitions fired, and refusals and stale versions were tried too (the
+    # draws are fixed; version 4's internal steps that need an open request are refused more often)
+    assert outcomes["fired"] >= 25 and outcomes["refused"] > 0 and outcomes["stale"] > 0, outcomes
