@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from claims.documents.store import FileStore
@@ -20,6 +22,7 @@ from claims.reads.documents import claim_documents, document, document_content, 
 from claims.reads.queries import timeline
 from claims.runtime import Runtime
 from claims.service import add_document, advance, mark_answer, open_claim
+from claims.storage.tables import CLAIMS, DEADLINES
 from tests.conftest import snapshot
 from tests.factories import World, melding
 from workflow.errors import Forbidden, InvalidInput
@@ -146,10 +149,69 @@ def test_a_received_letter_closes_an_open_information_request(
         )
         with pytest.raises(Forbidden):
             mark_answer(s, rt, ref, letter, 0, world.expert)
+        rt.clock.advance(days=3)  # type: ignore[attr-defined]
         mark_answer(s, rt, ref, letter, 0, world.handler)
         assert open_requests(s, ref) == []
         assert document(s, ref, letter)["answers_request"] == 0
-        assert timeline(s, ref)[-1]["kind"] == "document_answer"
+        answered = timeline(s, ref)[-1]
+        assert answered["kind"] == "document_answer"
+    # the letter counts as the answer in the clocks too: the answer term is met then
+    with engine.connect() as conn:
+        claim_id = conn.execute(select(CLAIMS.c.id).where(CLAIMS.c.reference == ref)).scalar_one()
+        answer = conn.execute(
+            select(DEADLINES).where(
+                DEADLINES.c.claim_id == claim_id, DEADLINES.c.name == "antwoord_informatie"
+            )
+        ).one()
+    assert (answer.met_trigger, answer.met_at) == ("register_answer", rt.clock())
+
+
+def test_a_letter_marked_as_the_answer_lets_a_paused_term_run_on(
+    engine: Engine, rt: Runtime, world: World, store: FileStore
+) -> None:
+    with Session(engine, expire_on_commit=False) as s:
+        ref = open_claim(s, rt, melding(), world.handler).reference
+        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
+        advance(
+            s,
+            rt,
+            ref,
+            "request_information",
+            {"questions": "Het contract", "answer_days": "5"},
+            world.handler,
+            2,
+        )
+        letter = _add(
+            s,
+            rt,
+            store,
+            ref,
+            world.handler,
+            content=b"Het contract.",
+            name="b.txt",
+            doc_type="correspondence_in",
+        )
+    with engine.connect() as conn:
+        claim_id = conn.execute(select(CLAIMS.c.id).where(CLAIMS.c.reference == ref)).scalar_one()
+
+    def cover() -> Any:
+        with engine.connect() as conn:
+            return conn.execute(
+                select(DEADLINES).where(
+                    DEADLINES.c.claim_id == claim_id, DEADLINES.c.name == "standpunt_dekking"
+                )
+            ).one()
+
+    before = cover()
+    assert before.paused_at is not None
+    rt.clock.advance(days=7)  # type: ignore[attr-defined]
+    with Session(engine, expire_on_commit=False) as s:
+        mark_answer(s, rt, ref, letter, 0, world.handler)
+        clocks = timeline(s, ref)[-1]["data"]["clocks"]
+    after = cover()
+    # paused on Monday 16 November, answered a week later: the 7 days are added to its end
+    assert after.paused_at is None and after.due_at == before.due_at + timedelta(days=7)
+    assert clocks["resumed"][0]["label"] == "Standpunt over dekking en aansprakelijkheid"
 
 
 def test_the_timeline_pdf_lists_documents_by_title_and_sha256(
