@@ -43,6 +43,7 @@ def vocabulary(templates: Iterable[str] | None = None) -> SpecVocabulary:
         roles={r.value for r in Role},
         bases=DEADLINE_BASES,
         flags=FLAGS,
+        flag_values={"data_role": ("controller", "processor")},
         outcomes={o.value for o in Outcome},
     )
 

@@ -2,15 +2,20 @@
 them.
 
 A term opens when its state is entered, or, with `started_by`, when one of those triggers fires (the new
-7:942 limitation period runs from an acknowledgement or a rejection, not from the melding). A pause
-(opschorting: `paused_by`, an information request the term waits on) stops the clock; the answer
-(`resumed_by`) lets it run on with the time it had left, counted in its own unit:
+7:942 limitation period runs from an acknowledgement or a rejection, not from the melding). A term opened
+again on the claim (its state re-entered after an objection) counts from then, not from the melding.
+
+Opschorting: a term with `paused_by` waits while an information request is open, whichever of its
+triggers asked it, and runs on when the last open request is answered (`resumed_by`, or a received letter
+marked as the answer) with the time it had left, counted in its own unit:
 - working days: the working days after the day of the pause up to the due day, counted again from the
   day of the answer (the day of the pause is used, the day of the answer is not);
 - hours: the exact time that was left;
 - calendar days, weeks, months, years: the calendar days that were left, from the day of the answer (the
   Algemene termijnenwet's art. 1 still moves a statutory term's end off a weekend or holiday).
-A term already overdue when it was paused stays due when it was.
+A term already overdue when information is asked is not paused: it stays overdue, flagged and escalated.
+The answer term itself (`amount_from`) stands for the earliest answer still awaited: a second request
+does not push it back, and answering one request moves it on to the next.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.runtime import Runtime
-from claims.storage.records import ClaimRecord
-from claims.storage.repositories import deadlines
+from claims.storage.records import ClaimRecord, RunningDeadline
+from claims.storage.repositories import deadlines, documents
 from workflow.deadlines import atw_applies, base_from_date, end_of_day, explain_due
 from workflow.spec import ENTERED, DeadlineSpec, StateSpec, TransitionSpec, WorkflowSpec
+
+Changes = dict[str, list[dict[str, str]]]
 
 
 def declared(spec: WorkflowSpec, state: str, name: str) -> DeadlineSpec | None:
@@ -41,6 +48,16 @@ def started_by(spec: WorkflowSpec) -> list[tuple[StateSpec, DeadlineSpec]]:
     return [(s, d) for s in spec.states.values() for d in s.deadlines if d.started_by]
 
 
+def awaited(conn: Connection, claim: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The claim's information requests (case_data) still without an answer, by a transition or by a
+    received letter marked as the answer; the oldest first."""
+    asked = (claim.get("case_data") or {}).get("information_requests", [])
+    if not asked:
+        return []
+    by_letter = documents.answered_requests(conn, claim["id"])
+    return [r for i, r in enumerate(asked) if i not in by_letter and not r.get("answered_on")]
+
+
 def update_deadlines(
     conn: Connection,
     rt: Runtime,
@@ -50,98 +67,162 @@ def update_deadlines(
     new_claim: Mapping[str, Any],
     now: datetime,
     inputs: Mapping[str, Any] | None = None,
-) -> dict[str, list[dict[str, str]]]:
+) -> Changes:
     """Meet what the trigger meets; leaving a state cancels what it started and nobody met (closing
     the claim cancels everything); pause and resume what waits on an answer; start afresh what the
     trigger restarts; entering a state opens its deadlines. Returns what changed besides meeting, for
     the timeline (`clocks`: opened, cancelled, paused, resumed), empty lists left out."""
     inputs = inputs or {}
-    changes: dict[str, list[dict[str, str]]] = {"opened": [], "cancelled": [], "paused": [], "resumed": []}
+    changes: Changes = {"opened": [], "cancelled": [], "paused": [], "resumed": []}
     trigger = transition.trigger
     closing = not transition.internal and spec.is_terminal(transition.dest)
-    running = deadlines.running(conn, claim.id)
+    open_requests = awaited(conn, new_claim)
     closed: list[dict[str, Any]] = []
     still_running: set[str] = set()
-    restarted: list[tuple[StateSpec, DeadlineSpec]] = []  # to start afresh from now
-    for d in running:
+    restarted: list[tuple[StateSpec, DeadlineSpec, datetime]] = []  # to start afresh, from when
+    for d in deadlines.running(conn, claim.id):
         own = declared(spec, d.state, d.name)
-        if trigger in d.met_by.split(","):
+        if (
+            own is not None
+            and own.amount_from
+            and trigger in (*own.met_by, *own.started_by)
+            and open_requests
+        ):
+            _await_next(conn, rt, own, d, open_requests, now)  # the earliest answer still awaited
+            still_running.add(d.name)
+        elif trigger in d.met_by.split(","):
             met = inputs.get(own.met_at) if own is not None and own.met_at else None
             # the moment entered (the AP was told at 09:10), not the moment it was recorded
             closed.append({"_id": d.id, "met_at": met or now, "met_trigger": trigger})
         elif not transition.internal and (closing or (d.state == claim.state and d.scope == "state")):
             closed.append({"_id": d.id, "cancelled_at": now})
             changes["cancelled"].append({"label": d.label})
-        elif (own is not None and trigger in (*own.started_by, *own.restarted_by)) or (
-            own is None and d.restarted_by and trigger in d.restarted_by.split(",")
-        ):
+        elif own is not None and trigger in (*own.started_by, *own.restarted_by):
+            base = _restart_base(own, d, inputs, now, rt)
+            if base is None:  # a negotiation from before the running term's start changes nothing
+                still_running.add(d.name)
+                continue
             closed.append({"_id": d.id, "cancelled_at": now})
             changes["cancelled"].append({"label": d.label})
-            if own is not None:
-                restarted.append((spec.states[d.state], own))
-                still_running.add(d.name)
+            restarted.append((spec.states[d.state], own, base))
+            still_running.add(d.name)
+        elif own is None and d.restarted_by and trigger in d.restarted_by.split(","):
+            closed.append({"_id": d.id, "cancelled_at": now})  # a term of no spec: nothing to restart
+            changes["cancelled"].append({"label": d.label})
         elif own is not None and trigger in own.stopped_by:
             closed.append({"_id": d.id, "cancelled_at": now})
             changes["cancelled"].append({"label": d.label})
         else:
             still_running.add(d.name)
-            if own is not None:
-                _pause_or_resume(conn, rt, own, d, trigger, now, changes)
+            if own is not None and trigger in (*own.paused_by, *own.resumed_by):
+                _pause_or_resume(conn, rt, own, d, len(open_requests), now, changes)
     deadlines.close(conn, closed)
     if not closing:
         for state, term in started_by(spec):
             if trigger in term.started_by and term.name not in still_running and term.applies_to(new_claim):
-                restarted.append((state, term))
-    for state, term in restarted:
+                restarted.append((state, term, now))
+    had = deadlines.names_had(conn, claim.id)
+    for state, term, base in restarted:
         changes["opened"] += open_deadlines(
-            conn, rt, state, new_claim, now, only=term, base=now, inputs=inputs
+            conn,
+            rt,
+            state,
+            new_claim,
+            now,
+            only=term,
+            base=base,
+            inputs=inputs,
+            waiting_on=len(open_requests),
         )
     if not transition.internal:
         changes["opened"] += open_deadlines(
-            conn, rt, spec.states[transition.dest], new_claim, now, still_running
+            conn,
+            rt,
+            spec.states[transition.dest],
+            new_claim,
+            now,
+            still_running,
+            waiting_on=len(open_requests),
+            had=had,
         )
     return {k: v for k, v in changes.items() if v}
 
 
 def answer_received(
     conn: Connection, rt: Runtime, spec: WorkflowSpec, claim: ClaimRecord, trigger: str
-) -> dict[str, list[dict[str, str]]]:
+) -> Changes:
     """What `trigger` does to the terms outside a transition: a received letter marked as the answer to an
-    information request counts as registering the answer (it meets the answer term and resumes what
-    waited on it)."""
+    information request counts as registering the answer (it meets the answer term, or moves it on to
+    the next request still open, and resumes what waited on it once nothing is awaited)."""
     now = rt.clock()
+    open_requests = awaited(conn, claim)
     met: list[dict[str, Any]] = []
-    changes: dict[str, list[dict[str, str]]] = {"paused": [], "resumed": []}
+    changes: Changes = {"paused": [], "resumed": []}
     for d in deadlines.running(conn, claim.id):
         own = declared(spec, d.state, d.name)
         if own is None:
             continue
-        if trigger in d.met_by.split(","):
+        if own.amount_from and trigger in own.met_by and open_requests:
+            _await_next(conn, rt, own, d, open_requests, now)
+        elif trigger in d.met_by.split(","):
             met.append({"_id": d.id, "met_at": now, "met_trigger": trigger})
-        else:
-            _pause_or_resume(conn, rt, own, d, trigger, now, changes)
+        elif trigger in (*own.paused_by, *own.resumed_by):
+            _pause_or_resume(conn, rt, own, d, len(open_requests), now, changes)
     deadlines.close(conn, met)
     return {k: v for k, v in changes.items() if v}
+
+
+def _restart_base(
+    own: DeadlineSpec, d: RunningDeadline, inputs: Mapping[str, Any], now: datetime, rt: Runtime
+) -> datetime | None:
+    """From when a restarted term counts: the trigger's date (`from_field`: the day of the negotiation)
+    when it has one, else now; None when that day is not after the running term's start."""
+    day = inputs.get(own.from_field) if own.from_field else None
+    if not isinstance(day, date):
+        return now
+    base = base_from_date(day, rt.tz)
+    return base if d.counted_from is None or base > d.counted_from else None
+
+
+def _await_next(
+    conn: Connection,
+    rt: Runtime,
+    own: DeadlineSpec,
+    d: RunningDeadline,
+    open_requests: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """The answer term moved to the earliest answer still awaited."""
+    earliest = min(date.fromisoformat(r["answer_due"]) for r in open_requests if r.get("answer_due"))
+    due = end_of_day(earliest, rt.tz)
+    if due != d.due_at:
+        rule = f"het eerstvolgende antwoord dat nog open staat, uiterlijk {earliest:%d-%m-%Y}"
+        deadlines.set_due(conn, d.id, due, remind_at(own, now, due, rt), rule)
 
 
 def _pause_or_resume(
     conn: Connection,
     rt: Runtime,
     own: DeadlineSpec,
-    d: Any,
-    trigger: str,
+    d: RunningDeadline,
+    waiting_on: int,
     now: datetime,
-    changes: dict[str, list[dict[str, str]]],
+    changes: Changes,
 ) -> None:
-    if trigger in own.paused_by:
-        deadlines.pause(conn, d.id, now)
+    if not own.paused_by:
+        return
+    if waiting_on and d.paused_at is None:
+        if d.due_at <= now:
+            return  # overdue already: asking for information does not hide that
+        deadlines.pause(conn, d.id, now, waiting_on)
         changes["paused"].append({"label": d.label})
-    elif trigger in own.resumed_by:
-        row = deadlines.resume(conn, d.id)
-        if row is not None:  # the last open request answered: the clock runs on
-            due, rule = resumed_due(own, row.due_at, row.paused_at, now, rt)
-            deadlines.set_due(conn, d.id, due, remind_at(own, now, due, rt), f"{row.due_rule}; {rule}")
-            changes["resumed"].append({"label": d.label, "due_at": due.isoformat()})
+    elif waiting_on:
+        deadlines.pause(conn, d.id, now, waiting_on)  # still paused: the count of requests it waits on
+    elif d.paused_at is not None:  # the last open request answered: the clock runs on
+        due, rule = resumed_due(own, d.due_at, d.paused_at, now, rt)
+        row_rule = deadlines.rule_of(conn, d.id)
+        deadlines.set_due(conn, d.id, due, remind_at(own, now, due, rt), f"{row_rule}; {rule}")
+        changes["resumed"].append({"label": d.label, "due_at": due.isoformat()})
 
 
 def resumed_due(
@@ -192,22 +273,28 @@ def open_deadlines(
     only: DeadlineSpec | None = None,
     base: datetime | None = None,
     inputs: Mapping[str, Any] | None = None,
+    waiting_on: int = 0,
+    had: set[str] | None = None,
 ) -> list[dict[str, str]]:
     """Start the deadlines `state` declares; a claim-wide one already running is not started twice, and
     one a trigger starts (`started_by`) is left for that trigger. `only` with `base`: start that one
-    afresh from `base` (a start or restart). Returns the opened terms' labels and due moments."""
+    afresh from `base` (a start or restart). A term with `paused_by` opened while `waiting_on` requests
+    are open starts paused; one the claim `had` before counts from now, not from the claim's date.
+    Returns the opened terms' labels and due moments."""
     rows = []
     candidates: Iterable[DeadlineSpec] = (only,) if only else (d for d in state.deadlines if not d.started_by)
     for d in candidates:
         if not d.applies_to(claim) or (running and d.name in running and not only):
             continue
-        base_value = base or (now if d.base == ENTERED else claim.get(d.base))
+        again = had is not None and d.name in had  # the state entered again (after an objection)
+        base_value = base or (now if d.base == ENTERED or again else claim.get(d.base))
         if base_value is None:
             continue
         start = base_value if isinstance(base_value, datetime) else base_from_date(base_value, rt.tz)
         if d.amount_from and inputs and inputs.get(d.amount_from):
             d = replace(d, amount=int(inputs[d.amount_from]))  # the answer days the handler gave
         due = explain_due(d, start, rt.calendar, rt.tz)
+        paused = bool(d.paused_by and waiting_on and due.at > now)
         rows.append(
             {
                 "claim_id": claim["id"],
@@ -223,8 +310,8 @@ def open_deadlines(
                 "remind_at": remind_at(d, now, due.at, rt),
                 "counted_from": start,
                 "due_rule": due.rule,
-                "paused_at": None,
-                "pauses": 0,
+                "paused_at": now if paused else None,
+                "pauses": waiting_on if paused else 0,
             }
         )
     deadlines.add(conn, rows)

@@ -187,6 +187,12 @@ def _plan(
             f"fase '{claim.state}' bestaat niet in versie {target.version}, en migrates_from {v} "
             "zegt niet in welke fase zij overgaat",
         )
+    roles = {
+        v for s in target.states.values() for d in s.deadlines for n, v in d.conditions if n == "data_role"
+    }
+    if roles and claim.get("personal_data") and claim.get("data_role") not in roles:
+        # which AVG clock runs depends on the insured's role, which the claim does not record yet
+        return refuse("persoonsgegevens zonder rol van verzekerde (AVG): leg eerst data_role vast")
     closing: list[int] = []
     cancelled: list[str] = []
     rows: list[dict[str, Any]] = []
@@ -227,9 +233,22 @@ def _plan(
         done = (
             {k: row._mapping[k] for k in ("reminded_at", "flagged_at", "escalated_at")} if same_timing else {}
         )
-        rows.append(_row(claim, new_state, after, row.started_at, due, rt, start) | done)
+        # what the term counts from: the claim's date it is based on, whichever moment it started
+        counted = _start(after, claim, rt) if after.base != ENTERED and not after.started_by else start
+        rows.append(_row(claim, new_state, after, row.started_at, due, rt, counted or start) | done)
         kept.add(row.name)
     entered = claim.state_entered_at
+    # a claim-wide term of the first state that the new version's conditions now open (the processor's
+    # duty to tell the controller, where the old version opened the AP clock): as if it ran from the melding
+    had = deadlines.names_had(conn, claim.id)
+    for d in target.states[target.initial].deadlines:
+        if d.scope == "claim" and not d.started_by and d.name not in kept | had and d.applies_to(claim):
+            start = _start(d, claim, rt) if d.base != ENTERED else claim.created_at
+            if start is not None:
+                rows.append(
+                    _row(claim, target.initial, d, now, compute_due(d, start, rt.calendar, rt.tz), rt, start)
+                )
+                kept.add(d.name)
     for d in target.states[to_state].deadlines:
         if d.name in kept or not d.applies_to(claim) or d.started_by:
             continue
@@ -256,8 +275,14 @@ def _declared(spec: WorkflowSpec, state: str, name: str) -> DeadlineSpec | None:
 
 
 def _started_at(conn: Connection, claim: ClaimRecord, d: DeadlineSpec) -> datetime | None:
-    last = events.last_of_triggers(conn, claim.id, (*d.started_by, *d.restarted_by, *d.stopped_by))
-    return None if last is None or last.trigger in d.stopped_by else last.at
+    """When a term the new version starts on a trigger would run from: nothing unless a start (an
+    acknowledgement, a rejection) came after the last stop; then from the latest start or restart."""
+    last = events.last_of_triggers(conn, claim.id, (*d.started_by, *d.stopped_by))
+    if last is None or last.trigger in d.stopped_by:
+        return None
+    latest = events.last_of_triggers(conn, claim.id, (*d.started_by, *d.restarted_by))
+    moment: datetime = (latest or last).at
+    return moment
 
 
 def _timing(d: DeadlineSpec) -> Sequence[object]:

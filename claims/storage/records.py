@@ -132,6 +132,9 @@ class RunningDeadline(Record):
     restarted_by: str
     state: str
     scope: str
+    due_at: datetime
+    counted_from: datetime | None
+    paused_at: datetime | None
 
 
 class ToDo(Record):

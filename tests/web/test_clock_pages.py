@@ -29,7 +29,15 @@ def _fire(
 def test_the_page_says_limitation_waits_and_where_each_term_counts_from(
     handler: TestClient, engine: Engine, rt: Runtime, world: World
 ) -> None:
-    ref = _opened(engine, rt, world, "contract_breach", date_reported="2026-10-09")
+    ref = _opened(
+        engine,
+        rt,
+        world,
+        "contract_breach",
+        date_error="2026-09-20",
+        date_known="2026-10-01",
+        date_reported="2026-10-09",
+    )
     page = handler.get(f"/claims/{ref}").text
     assert (
         "Gestuit door de melding van 9 oktober 2026; er loopt geen termijn tot erkenning of afwijzing."

@@ -110,6 +110,7 @@ def _deadline(body: DeadlineModel) -> DeadlineSpec:
         resumed_by=body.resumed_by,
         met_at=body.met_at,
         amount_from=body.amount_from,
+        from_field=body.from_field,
         waiting=body.waiting,
     )
 

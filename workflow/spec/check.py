@@ -4,8 +4,8 @@ reachable, every open state has a way out and every claim can end."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 from workflow.errors import SpecError
 from workflow.spec.objects import ENTERED, WorkflowSpec
@@ -23,6 +23,7 @@ class SpecVocabulary:
     roles: Collection[str] = ()
     bases: Collection[str] = (ENTERED,)
     flags: Collection[str] = ()
+    flag_values: Mapping[str, Collection[str]] = field(default_factory=dict)  # the values a flag can have
     outcomes: Collection[str] = ()
 
 
@@ -102,11 +103,28 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
                 if t.trigger in (*d.started_by, *d.restarted_by)
             ):
                 raise fail(f"{where}: amount_from '{d.amount_from}' is not an integer field of its starters")
+            if d.from_field is not None and not any(
+                f.name == d.from_field and f.type == "date"
+                for t in spec.transitions
+                if t.trigger in d.restarted_by
+                for f in t.fields
+            ):
+                raise fail(f"{where}: from_field '{d.from_field}' is no date field of a restarted_by trigger")
+            if d.waiting is not None:
+                try:
+                    d.waiting.format(**{b: "" for b in vocab.bases})
+                except (KeyError, IndexError, ValueError) as exc:
+                    raise fail(
+                        f"{where}: waiting names {exc} (it may name {', '.join(vocab.bases)})"
+                    ) from None
             if d.responsible not in vocab.roles:
                 raise fail(f"{where}: unknown role '{d.responsible}'")
-            for flag, _value in d.conditions:
+            for flag, value in d.conditions:
                 if flag not in vocab.flags:
                     raise fail(f"{where}: unknown flag '{flag}'")
+                allowed = vocab.flag_values.get(flag)
+                if value is not None and allowed is not None and value not in allowed:
+                    raise fail(f"{where}: {flag} is never '{value}' (it is one of {', '.join(allowed)})")
             if state.terminal:
                 raise fail(f"{where}: a terminal state starts no deadline")
 

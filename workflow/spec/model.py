@@ -206,6 +206,11 @@ class DeadlineModel(_SpecPart):
     amount_from: Text | None = Field(
         None, description="Het veld van de startende stap met de lengte van de termijn (in `unit`)."
     )
+    from_field: Text | None = Field(
+        None,
+        description="Het datumveld van een herstartende stap waarvandaan de nieuwe termijn telt (de dag van "
+        "het overleg, niet die van het vastleggen).",
+    )
     waiting: Text | None = Field(
         None,
         description="Wat de claimpagina zegt zolang een termijn met started_by niet loopt; {date_reported} "

@@ -75,7 +75,12 @@ class DeadlineSpec:
     paused_by: tuple[str, ...] = ()  # opschorting: the term waits while these wait for an answer
     resumed_by: tuple[str, ...] = ()  # the answer: the term runs on with the time it had left
     met_at: str | None = None  # the meeting trigger's input holding the moment it was met (not the recording)
-    amount_from: str | None = None  # the opening trigger's input giving the amount (the answer days asked)
+    # the opening trigger's input giving the amount (the answer days asked); such a term stands for the
+    # earliest answer still awaited when several requests are open
+    amount_from: str | None = None
+    # a restarting trigger's date input the new term counts from, where it has one (the day of a
+    # negotiation, not the day it was recorded); a day before the running term's start restarts nothing
+    from_field: str | None = None
     waiting: str | None = None  # said on the claim page while a started_by term does not run
 
     @property
@@ -122,6 +127,7 @@ class DeadlineSpec:
                 ("resumed_by", self.resumed_by),
                 ("met_at", self.met_at),
                 ("amount_from", self.amount_from),
+                ("from_field", self.from_field),
                 ("waiting", self.waiting),
             )
             if v

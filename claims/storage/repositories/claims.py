@@ -28,6 +28,14 @@ def by_reference(conn: Connection, reference: str) -> ClaimRecord | None:
     return _BY_REFERENCE.first(conn, {"ref": reference})
 
 
+def lock(conn: Connection, claim_id: int) -> None:
+    """Hold the claim's row until the transaction ends, as a transition's compare-and-set does: work
+    beside the claim's course (an answer marked on a letter) then waits for a transition, not races it.
+    SQLite serialises writers already (BEGIN IMMEDIATE)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(select(CLAIMS.c.id).where(CLAIMS.c.id == claim_id).with_for_update())
+
+
 def reference_with_insured_reference(conn: Connection, insured_reference: str) -> str | None:
     """The claim that already carries the insured's (or broker's) reference, if any."""
     row = _BY_INSURED_REFERENCE.first(conn, {"ref": insured_reference})

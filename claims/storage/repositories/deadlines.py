@@ -25,6 +25,9 @@ _RUNNING = Prepared(
         DEADLINES.c.restarted_by,
         DEADLINES.c.state,
         DEADLINES.c.scope,
+        DEADLINES.c.due_at,
+        DEADLINES.c.counted_from,
+        DEADLINES.c.paused_at,
     ).where(
         DEADLINES.c.claim_id == bindparam("claim_id"),
         DEADLINES.c.met_at.is_(None),
@@ -97,13 +100,24 @@ def close(conn: Connection, closings: Sequence[Mapping[str, Any]]) -> None:
         _CLOSE.many(conn, closings)
 
 
-def pause(conn: Connection, deadline_id: int, now: datetime) -> None:
-    """One more open request the term waits on; the clock stops at the first."""
+def names_had(conn: Connection, claim_id: int) -> set[str]:
+    """The names of every term the claim has had, running, met or cancelled."""
+    return set(
+        conn.execute(select(DEADLINES.c.name).where(DEADLINES.c.claim_id == claim_id).distinct()).scalars()
+    )
+
+
+def rule_of(conn: Connection, deadline_id: int) -> str:
+    return str(conn.execute(select(DEADLINES.c.due_rule).where(DEADLINES.c.id == deadline_id)).scalar_one())
+
+
+def pause(conn: Connection, deadline_id: int, now: datetime, waiting_on: int) -> None:
+    """The term waits on `waiting_on` open requests; its clock stops at the first (`paused_at` kept)."""
     conn.execute(
         update(DEADLINES)
         .where(DEADLINES.c.id == deadline_id)
         .values(
-            pauses=DEADLINES.c.pauses + 1,
+            pauses=waiting_on,
             paused_at=func.coalesce(
                 DEADLINES.c.paused_at, bindparam("now", now, type_=DEADLINES.c.paused_at.type)
             ),
@@ -111,33 +125,23 @@ def pause(conn: Connection, deadline_id: int, now: datetime) -> None:
     )
 
 
-def resume(conn: Connection, deadline_id: int) -> Row[Any] | None:
-    """One request fewer; the row (due_at, paused_at, due_rule) when it was the last, so the clock runs
-    on; None while others are open or when it was not paused."""
-    row = conn.execute(
-        select(DEADLINES.c.pauses, DEADLINES.c.due_at, DEADLINES.c.paused_at, DEADLINES.c.due_rule).where(
-            DEADLINES.c.id == deadline_id
-        )
-    ).one()
-    if row.pauses <= 0 or row.paused_at is None:
-        return None
-    last = row.pauses == 1
-    values: dict[str, Any] = {"pauses": row.pauses - 1}
-    if last:
-        values["paused_at"] = None
+def set_due(
+    conn: Connection, deadline_id: int, due: datetime, remind: datetime, rule: str | None = None
+) -> None:
+    """A new due moment (a resumed term, the answer still awaited): it runs, and the sweep weighs it
+    afresh."""
+    values: dict[str, Any] = {
+        "due_at": due,
+        "remind_at": remind,
+        "paused_at": None,
+        "pauses": 0,
+        "reminded_at": None,
+        "flagged_at": None,
+        "escalated_at": None,
+    }
+    if rule is not None:
+        values["due_rule"] = rule
     conn.execute(update(DEADLINES).where(DEADLINES.c.id == deadline_id).values(values))
-    return row if last else None
-
-
-def set_due(conn: Connection, deadline_id: int, due: datetime, remind: datetime, rule: str) -> None:
-    """A new due moment (a resumed term): the sweep weighs it afresh."""
-    conn.execute(
-        update(DEADLINES)
-        .where(DEADLINES.c.id == deadline_id)
-        .values(
-            due_at=due, remind_at=remind, due_rule=rule, reminded_at=None, flagged_at=None, escalated_at=None
-        )
-    )
 
 
 # The sweep's steps, by the column that records each: which deadlines are ready at `now` (`grace`: how

@@ -214,3 +214,122 @@ def test_personal_data_need_the_insureds_role(engine: Engine, live: Runtime, wor
     with pytest.raises(InvalidInput) as refused:
         driver.open("data_loss", data_role=None)
     assert "data_role" in refused.value.errors
+
+
+def test_asking_for_information_does_not_hide_an_overdue_term(
+    engine: Engine, live: Runtime, world: World
+) -> None:
+    driver = Driver(engine, live, world)
+    with time_machine.travel(at("2026-06-01T10:00+02:00"), tick=False):
+        opened = driver.open(
+            "late_delivery", date_error="2026-05-01", date_known="2026-05-20", date_reported="2026-06-01"
+        )
+        driver.fire(opened.reference, "start_coverage_check")
+    with time_machine.travel(at("2026-09-02T10:00+02:00"), tick=False):  # due 1 September: overdue
+        assert sweep(engine, live).flagged >= 1
+    flagged_at = term(engine, opened.claim_id, "standpunt_dekking").flagged_at
+    _ask(driver, opened.reference, 10, "2026-09-03T10:00+02:00")
+    late = term(engine, opened.claim_id, "standpunt_dekking")
+    assert late.paused_at is None and late.flagged_at == flagged_at  # still overdue, still flagged
+    _answer(driver, opened.reference, "2026-09-10T10:00+02:00")
+    assert term(engine, opened.claim_id, "standpunt_dekking").flagged_at == flagged_at  # not flagged twice
+
+
+def test_a_term_opened_while_information_is_awaited_starts_paused(
+    engine: Engine, live: Runtime, world: World
+) -> None:
+    driver = Driver(engine, live, world)
+    with time_machine.travel(at("2026-11-02T10:00+01:00"), tick=False):
+        opened = driver.open(
+            "late_delivery", date_error="2026-10-01", date_known="2026-10-20", date_reported="2026-11-02"
+        )
+    _ask(driver, opened.reference, 10, "2026-11-02T11:00+01:00")  # still in melding: nothing to pause yet
+    with time_machine.travel(at("2026-11-03T10:00+01:00"), tick=False):
+        driver.fire(opened.reference, "start_coverage_check")
+    cover = term(engine, opened.claim_id, "standpunt_dekking")
+    assert cover.paused_at == at("2026-11-03T10:00+01:00") and cover.pauses == 1
+    _answer(driver, opened.reference, "2026-11-10T10:00+01:00")
+    # due 2 February 2027; 91 days were left after 3 November: from 10 November that is 9 February
+    assert term(engine, opened.claim_id, "standpunt_dekking").due_at == at("2027-02-09T23:59:59+01:00")
+
+
+def test_the_answer_term_is_the_earliest_answer_still_awaited(
+    engine: Engine, live: Runtime, world: World
+) -> None:
+    driver = Driver(engine, live, world)
+    with time_machine.travel(at("2026-11-02T10:00+01:00"), tick=False):
+        opened = driver.open(
+            "late_delivery", date_error="2026-10-01", date_known="2026-10-20", date_reported="2026-11-02"
+        )
+    _ask(driver, opened.reference, 10, "2026-11-02T11:00+01:00")  # answer by Monday 16 November
+    _ask(driver, opened.reference, 20, "2026-11-04T11:00+01:00")  # answer by Wednesday 2 December
+    first = term(engine, opened.claim_id, "antwoord_informatie")
+    assert first.due_at == at("2026-11-16T23:59:59+01:00")  # the second request does not push it back
+    _answer(driver, opened.reference, "2026-11-12T10:00+01:00")  # the oldest is answered
+    second = term(engine, opened.claim_id, "antwoord_informatie")
+    assert second.id == first.id and second.met_at is None
+    assert second.due_at == at("2026-12-02T23:59:59+01:00")
+    _answer(driver, opened.reference, "2026-11-20T10:00+01:00")
+    assert term(engine, opened.claim_id, "antwoord_informatie").met_trigger == "register_answer"
+
+
+def test_a_position_asked_again_after_an_objection_counts_from_then(
+    engine: Engine, live: Runtime, world: World
+) -> None:
+    driver = Driver(engine, live, world)
+    with time_machine.travel(at("2026-02-02T10:00+01:00"), tick=False):
+        opened = driver.open(
+            "late_delivery", date_error="2026-01-05", date_known="2026-01-20", date_reported="2026-02-02"
+        )
+        driver.fire(opened.reference, "start_coverage_check")
+    with time_machine.travel(at("2026-05-20T10:00+02:00"), tick=False):
+        driver.fire(opened.reference, "reject")
+    with time_machine.travel(at("2026-09-01T10:00+02:00"), tick=False):
+        driver.fire(opened.reference, "object")  # back to the coverage check
+    again = term(engine, opened.claim_id, "standpunt_dekking")
+    assert again.met_at is None and again.due_at == at("2026-12-01T23:59:59+01:00")  # 3 months from 1 Sep
+
+
+def test_a_negotiation_restarts_limitation_from_its_own_day(
+    engine: Engine, live: Runtime, world: World
+) -> None:
+    driver = Driver(engine, live, world)
+    with time_machine.travel(at("2026-03-02T10:00+01:00"), tick=False):
+        opened = driver.open(
+            "late_delivery", date_error="2026-01-05", date_known="2026-02-20", date_reported="2026-03-02"
+        )
+        driver.fire(opened.reference, "start_coverage_check")
+    with time_machine.travel(at("2026-03-04T10:00+01:00"), tick=False):
+        driver.fire(opened.reference, "confirm_cover")
+    before = term(engine, opened.claim_id, "verjaring")
+    with time_machine.travel(at("2026-03-20T10:00+01:00"), tick=False):  # recorded on the 20th
+        driver.fire(
+            opened.reference, "record_negotiation", {"negotiated_on": "2026-03-03", "summary": "eerder"}
+        )
+    assert term(engine, opened.claim_id, "verjaring").id == before.id  # before the term began: nothing
+    with time_machine.travel(at("2026-03-20T11:00+01:00"), tick=False):
+        driver.fire(
+            opened.reference, "record_negotiation", {"negotiated_on": "2026-03-16", "summary": "overleg"}
+        )
+    after = term(engine, opened.claim_id, "verjaring")
+    assert after.id != before.id and after.due_at == at("2029-03-16T23:59:59+01:00")
+
+
+def test_the_fast_track_acknowledges_and_starts_limitation(
+    engine: Engine, live: Runtime, world: World
+) -> None:
+    driver = Driver(engine, live, world)
+    with time_machine.travel(at("2026-11-02T10:00+01:00"), tick=False):
+        opened = driver.open(
+            "contract_breach",
+            date_error="2026-10-01",
+            date_known="2026-10-20",
+            date_reported="2026-11-02",
+            amount_claimed="4000",
+        )
+        driver.fire(opened.reference, "start_coverage_check")
+        driver.prepare_by_trigger(opened.reference, "fast_track") if hasattr(
+            driver, "prepare_by_trigger"
+        ) else None
+        driver.fire(opened.reference, "fast_track")
+    assert term(engine, opened.claim_id, "verjaring").due_at == at("2029-11-02T23:59:59+01:00")
