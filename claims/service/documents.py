@@ -159,6 +159,10 @@ def mark_answer(db: Db, rt: Runtime, reference: str, document_id: int, request: 
 
     def work(conn: Connection) -> int:
         claim = _claim_for(conn, reference, actor)
+        # the claim's row first, as a transition holds it: an answer and an information request at the
+        # same moment are weighed one after the other, against each other's outcome
+        claims.lock(conn, claim.id)
+        claim = _claim_for(conn, reference, actor)
         document = documents.by_id(conn, claim.id, document_id)
         if document is None:
             raise DocumentNotFound(f"Document {document_id} hoort niet bij claim {reference}.")

@@ -27,7 +27,8 @@ JSON = {"Content-Type": "application/json"}
 def ref(engine: Engine, rt: Runtime, world: World) -> str:
     """A claim reported on 2 November 2026; the clock stands on Monday 16 November."""
     with Session(engine) as s:
-        return open_claim(s, rt, melding(), world.handler).reference
+        reported = {"date_error": "2026-10-01", "date_known": "2026-10-05", "date_reported": "2026-11-02"}
+        return open_claim(s, rt, melding(**reported), world.handler).reference
 
 
 def insured_id(engine: Engine, ref: str) -> int:

@@ -110,7 +110,7 @@ KINDS = {
     "answer": "text",
     "outcome": "text",
 }
-COMPLAINT = {"subject": "Trage behandeling", "received_on": "2026-11-13", "description": "Niet teruggebeld."}
+COMPLAINT = {"subject": "Trage behandeling", "received_on": "2026-11-16", "description": "Niet teruggebeld."}
 ANSWER = {"answer": "Wij hadden eerder moeten bellen.", "outcome": "gegrond"}
 EXTENSION = {"reason": "Wij wachten op het rapport van de expert."}
 PARTY = {
@@ -169,7 +169,9 @@ class Setting:
 def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
     with Session(engine, expire_on_commit=False) as s:
         # reported long after the insured knew: the late-notice flag puts an e-mail in the outbox
-        opened = open_claim(s, rt, melding("unpaid_fee", date_known="2026-10-01"), world.handler)
+        opened = open_claim(
+            s, rt, melding("unpaid_fee", date_error="2026-09-20", date_known="2026-10-01"), world.handler
+        )
         outbox_id = s.exec(select(OutboxMessage.id)).first()
         party_id = s.exec(select(Party.id).where(Party.claim_id == opened.claim_id)).first()
         # a letter to report returned: on a claim of its own, so the claim above keeps its version

@@ -178,8 +178,14 @@ def list_claims(
     ] = ANY,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ClaimPage:
+    # a filter of white space only (a tab, a form feed) is no filter, as an empty one is
     f = ClaimFilter(
-        kind=kind or None, state=state or None, handler=handler or None, overdue=overdue, q=q, sort=sort
+        kind=kind or None,
+        state=state or None,
+        handler=handler.strip() or None,
+        overdue=overdue,
+        q=q,
+        sort=sort,
     )
     kinds, states = ctx.rt.catalog.kinds(), list(ctx.rt.catalog.state_labels())
     check_filter(f, kinds, states, known_addresses(db.connection()) if handler else None)

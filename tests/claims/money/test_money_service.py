@@ -444,8 +444,8 @@ def test_an_error_before_the_retroactive_date_is_covered_only_by_a_manager_with_
 def test_a_claim_reported_before_the_policy_started_is_covered_only_by_a_manager_with_a_reason(
     driver: Driver, engine: Engine, world: World
 ) -> None:
-    ref = driver.bring_to("contract_breach", "dekkingsonderzoek")  # reported 2 November 2026
-    _set_policy(engine, start_date=date(2026, 11, 10))
+    ref = driver.bring_to("contract_breach", "dekkingsonderzoek")  # reported 16 November 2026
+    _set_policy(engine, start_date=date(2026, 11, 20))
     _check_claims_made_override(driver, ref, world, "buiten de looptijd")
 
 
