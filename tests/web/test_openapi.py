@@ -33,7 +33,7 @@ BIN = Path(sys.executable).parent
 HANDLER = "sanne.behandelaar@claimflow.test"
 MANAGER = "eva.manager@claimflow.test"
 # per operation and phase; more with SCHEMATHESIS_EXAMPLES (the suite must stay under 15 minutes on 2 cores)
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "6"))
 
 pytestmark = pytest.mark.slow
 
@@ -125,6 +125,10 @@ def test_the_api_answers_as_its_openapi_document_says(
         "--request-timeout",
         "30",
         "--no-color",
+        # generating a melding body (parties, dates, AVG fields) is slow on a busy 2-core machine: a
+        # health check of the generator's speed, not a finding about the API
+        "--suppress-health-check",
+        "too_slow",
         # the multipart upload: schemathesis's coverage phase sends a case it counts as invalid that is
         # a well-formed upload (a PDF, a title, a type) and is rightly stored; its rules are tried in
         # tests/web/test_documents.py (oversized, disguised, bad fields) instead
