@@ -91,7 +91,7 @@ class Settings(BaseSettings):
             raise ValueError("CLAIMFLOW_DOCUMENT_MAX_BYTES must be between 1 and 2000000000")
         if self.document_dir and Path(self.document_dir).exists() and not Path(self.document_dir).is_dir():
             raise ValueError(f"CLAIMFLOW_DOCUMENT_DIR is no directory: {self.document_dir}")
-        if self.environment == "production" and not self.document_dir and not self._sqlite_file():
+        if self.environment == "production" and not self.document_dir and not self.sqlite_file():
             raise ValueError(
                 "CLAIMFLOW_DOCUMENT_DIR must be set in production with PostgreSQL "
                 "(a directory every node shares, such as a shared volume)"
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
             pool_timeout=self.db_pool_timeout_seconds,
         )
 
-    def _sqlite_file(self) -> Path | None:
+    def sqlite_file(self) -> Path | None:
         prefix = "sqlite:///"
         if not self.database_url.startswith(prefix) or self.database_url in (prefix, prefix + ":memory:"):
             return None
@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         """Where the document store keeps its files (see `document_dir`)."""
         if self.document_dir:
             return Path(self.document_dir).resolve()
-        database = self._sqlite_file()
+        database = self.sqlite_file()
         if database is not None:
             return database.resolve().parent / "documents"
         if self.database_url.startswith("sqlite"):

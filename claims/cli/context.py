@@ -16,6 +16,7 @@ from claims.config import Settings
 from claims.people.users import user_by_email
 from claims.runtime import Runtime, build_runtime
 from claims.storage.models import User
+from claims.storage.schema import is_initialised
 from workflow.errors import Forbidden
 
 AsOption = Annotated[str, typer.Option("--as", help="E-mailadres van wie de actie uitvoert.")]
@@ -30,8 +31,25 @@ def settings() -> Settings:
 
 
 @cache
-def engine() -> Engine:
+def creating_engine() -> Engine:
+    """The engine of `init` and `seed`, the commands that may create the database."""
     return settings().engine()
+
+
+@cache
+def engine() -> Engine:
+    """The engine of every other command: a database that was never initialised is refused in one line
+    (exit 2), and a missing SQLite file is not created by asking it something."""
+    found = settings()
+    database = found.sqlite_file()
+    if (database is not None and not database.exists()) or not is_initialised(creating_engine()):
+        shown = database if database is not None else found.database_url.partition("@")[2] or "de database"
+        fail(
+            f"de database {shown} is niet geïnitialiseerd: voer eerst `claimflow init` uit "
+            "(of zet CLAIMFLOW_DATABASE_URL op de juiste database)",
+            2,
+        )
+    return creating_engine()
 
 
 @cache

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
-from claims.cli.context import engine, runtime, settings
+from claims.cli.context import creating_engine, engine, runtime, settings
 from claims.cli.errors import domain_errors, fail
 from claims.deadlines.sweep import sweep as run_sweep
 from claims.money.rates import load_interest_rates
@@ -27,21 +27,20 @@ app = typer.Typer()
 @app.command()
 def init() -> None:
     """Maak de database aan of breng haar naar het nieuwste schema (migraties)."""
-    upgrade(engine())
-    with Session(engine()) as session:
+    upgrade(creating_engine())
+    with Session(creating_engine()) as session:
         added = load_interest_rates(session)
         session.commit()
-    typer.echo(
-        f"database bijgewerkt: {engine().url.render_as_string(hide_password=True)} ({added} rentestanden)"
-    )
+    shown = creating_engine().url.render_as_string(hide_password=True)
+    typer.echo(f"database bijgewerkt: {shown} ({added} rentestanden)")
 
 
 @app.command()
 def seed() -> None:
     """Laad de demogegevens (de elf zaken uit de domeinteksten); nogmaals draaien verandert niets."""
-    upgrade(engine())
+    upgrade(creating_engine())
     with domain_errors():
-        report = load_seeds(engine(), runtime())
+        report = load_seeds(creating_engine(), runtime())
     typer.echo(
         f"seed: {report.users} gebruikers, {report.policies} polissen, {report.rates} rentestanden, "
         f"{report.claims} claims ({report.transitions} transities) toegevoegd"

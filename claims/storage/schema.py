@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,6 +24,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def is_initialised(engine: Engine) -> bool:
+    """Whether the database was ever brought under the migrations (`claimflow init`)."""
+    with engine.connect() as conn:
+        return inspect(conn).has_table("alembic_version")
 
 
 def downgrade(engine: Engine, revision: str) -> None:

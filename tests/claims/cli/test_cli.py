@@ -767,3 +767,24 @@ def test_help_for_the_command_and_each_group(seeded: Seeded) -> None:
         assert "Usage" in out, group
         for command in commands:
             assert command in out, (group, command)
+
+
+def test_a_command_without_an_initialised_database_says_so_in_one_line_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    """Run from another folder, with no database there: one line naming `claimflow init`, exit 2, and no
+    empty claimflow.db left behind (only `init` and `seed` create the database)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")}
+    done = subprocess.run(
+        [str(CLAIMFLOW), "claims", "list"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "niet geïnitialiseerd" in lines[0] and "claimflow init" in lines[0]
+    assert not (tmp_path / "claimflow.db").exists()
+    # an empty file someone made is no database either
+    (tmp_path / "claimflow.db").write_bytes(b"")
+    again = subprocess.run(
+        [str(CLAIMFLOW), "claims", "list"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 2 and "claimflow init" in again.stderr
