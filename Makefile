@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 export CLAIMFLOW_DATABASE_URL ?= sqlite:///$(CURDIR)/claimflow.db
 
 .PHONY: run test lint bench install clean
@@ -21,7 +22,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/claimflow init
 	$(BIN)/claimflow seed
-	$(BIN)/claimflow serve --host 127.0.0.1 --port 8000 --demo-logins
+	CLAIMFLOW_BASE_URL=$${CLAIMFLOW_BASE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/claimflow serve --host 127.0.0.1 --port $(PORT) --demo-logins
 
 test: install
 	scripts/run_tests.sh
