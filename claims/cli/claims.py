@@ -16,7 +16,7 @@ from claims.exports.timelines import known_addresses
 from claims.kinds.intake import INTAKE_FIELDS
 from claims.reads.claim_list import ClaimFilter, check_filter
 from claims.reads.queries import claim_view, list_claims, timeline
-from claims.service import advance, open_claim
+from claims.service import advance, open_claim, reopen_claim
 from notifications.formatting import euro, local_moment
 from workflow.errors import InvalidInput
 
@@ -136,6 +136,22 @@ def claims_advance(
         )
         return
     typer.echo(f"{result.reference}: {result.from_state} -> {result.state}, versie {result.version}")
+
+
+@app.command("reopen")
+def claims_reopen(
+    reference: str,
+    actor: AsOption,
+    version: Annotated[int, typer.Option(help="De versie die u zag (optimistische vergrendeling).")],
+    reason: Annotated[str, typer.Option(help="Waarom de claim weer open gaat (minstens 30 tekens).")],
+) -> None:
+    """Heropen een gesloten claim: terug naar de fase die de workflow noemt, met de reden op de tijdlijn."""
+    rt = runtime()
+    with Session(engine(), expire_on_commit=False) as session, domain_errors():
+        result = reopen_claim(session, rt, reference, reason, acting_user(session, actor), version)
+    typer.echo(
+        f"{result.reference}: heropend, {result.from_state} -> {result.state}, versie {result.version}"
+    )
 
 
 @app.command("timeline")

@@ -17,6 +17,7 @@ EVENT_LABELS = {
     "deadline_escalated": "Geëscaleerd naar de manager",
     "late_notice": "Late melding (art. 7:941 BW)",
     "migrated": "Overgezet naar een nieuwe workflowversie",
+    "reopened": "Claim heropend",
     "party_added": "Partij toegevoegd",
     "party_changed": "Partij gewijzigd",
     "document": "Document toegevoegd",

@@ -39,6 +39,7 @@ from claims.storage.repositories import (
 )
 from claims.storage.repositories.claim_list import ClaimCriteria
 from workflow.engine import Available
+from workflow.spec import WorkflowSpec
 
 ZERO = Decimal("0.00")
 
@@ -121,6 +122,7 @@ class ClaimView:
     state_label: str
     waiting_clocks: list[str] = field(default_factory=list)
     avg: AvgClock | None = None
+    reopens_to: str | None = None  # a closed claim: the label of the state reopening brings it back to
 
 
 def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None = None) -> ClaimView:
@@ -155,7 +157,13 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         state_label=spec.states[claim.state].label,
         waiting_clocks=waiting_clocks(spec, claim, settled, rt.tz),
         avg=avg_clock(spec, claim, rt.tz),
+        reopens_to=_reopens_to(spec, claim.state),
     )
+
+
+def _reopens_to(spec: WorkflowSpec, state: str) -> str | None:
+    back = spec.states[state].reopens_to
+    return spec.states[back].label if back else None
 
 
 def readable_claim(conn: Connection, reference: str, actor: User | None) -> Row[Any]:

@@ -13,6 +13,7 @@ from claims.service.payments import (
     reject_proposal,
     withdraw_proposal,
 )
+from claims.service.reopen import reopen_claim
 from claims.service.transition import advance, preview_letters
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "open_claim",
     "preview_letters",
     "reject_proposal",
+    "reopen_claim",
     "withdraw_proposal",
 ]

@@ -165,7 +165,7 @@ def advance_on(
     check_may_act(actor, claim)
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
     if claim.version != expected_version:
-        raise _stale(spec, claim, expected_version)
+        raise stale_claim(spec, claim, expected_version)
     now = rt.clock()
 
     def prepare(transition: TransitionSpec) -> TransitionContext:
@@ -211,7 +211,7 @@ def advance_on(
     if not claims.update_if_version(conn, claim.id, claim.version, changes):
         # someone committed in between (PostgreSQL, read committed): tell what the claim is now
         current = claims.by_reference(conn, reference)
-        raise _stale(spec, current or claim, expected_version)
+        raise stale_claim(spec, current or claim, expected_version)
 
     new_claim = {**claim, **changes}
     # deadlines, then letters (they quote the due moments), then the event that lists the letters' hashes
@@ -459,7 +459,7 @@ def _copy_json(value: Any) -> Any:
     return value
 
 
-def _stale(spec: WorkflowSpec, claim: ClaimRecord, expected_version: int) -> StaleClaim:
+def stale_claim(spec: WorkflowSpec, claim: ClaimRecord, expected_version: int) -> StaleClaim:
     """The claim is not at the version the caller gave: changed since it was read, or a version it never
     had (ahead of it, or below 1); either way what it is now."""
     state = spec.states[claim.state].label

@@ -87,6 +87,7 @@ def claim_page(
         fixed = {
             "opened": "De melding is geregistreerd.",
             "note": "De notitie is opgeslagen.",
+            "reopened": "De claim is heropend; de termijnen van de fase lopen vanaf nu.",
             "party_added": "De partij is toegevoegd.",
             "party_changed": "De partij is gewijzigd.",
             "party_unchanged": "Er was niets aan de partij gewijzigd.",

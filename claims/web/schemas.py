@@ -360,6 +360,16 @@ class TransitionCreate(BaseModel):
 _Comment = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"^[^\x00]*$", "maxLength": 5000})]
 
 
+class ReopenCreate(BaseModel):
+    """Reopen a closed claim as the caller last read it (its version), with the reason (heropenen)."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: Annotated[int, BeforeValidator(json_number)] = Field(
+        strict=True, ge=1, le=MAX_INTEGER, description="de versie van de claim zoals u die las"
+    )
+    reason: _Comment = Field(description="waarom de claim weer open gaat (minstens 30 tekens)")
+
+
 class PaidCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     paid_on: Annotated[str, WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN})] = (

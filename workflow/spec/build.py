@@ -87,6 +87,7 @@ def _state(name: str, body: StateModel) -> StateSpec:
         deadlines=tuple(_deadline(d) for d in body.deadlines),
         description=body.description,
         role=body.role,
+        reopens_to=body.reopens_to,
     )
 
 

@@ -71,6 +71,14 @@ def check_spec(spec: WorkflowSpec, vocab: SpecVocabulary) -> None:
         if t.outcome is not None and (t.internal or not spec.states[t.dest].terminal):
             raise fail(f"transition '{t.trigger}' has an outcome but '{t.dest}' is not a terminal state")
 
+    for state in spec.states.values():
+        if state.reopens_to is not None:
+            if not state.terminal:
+                raise fail(f"state '{state.name}': reopens_to only on a terminal state")
+            back = spec.states.get(state.reopens_to)
+            if back is None or back.terminal:
+                raise fail(f"state '{state.name}': reopens_to names no open state ('{state.reopens_to}')")
+
     triggers = spec.triggers()
     for state in spec.states.values():
         names = [d.name for d in state.deadlines]

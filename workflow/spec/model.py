@@ -260,6 +260,10 @@ class StateModel(_SpecPart):
     terminal: StrictBool = Field(False, description="Een eindfase: de claim is daarna gesloten.")
     deadlines: tuple[DeadlineModel, ...] = Field((), description="Termijnen die starten bij binnenkomst.")
     description: str = Field("", description="Wat er in deze fase gebeurt.")
+    reopens_to: Text | None = Field(
+        None,
+        description="Alleen bij een eindfase: de fase waarin een heropende claim terugkomt (heropenen).",
+    )
     role: Literal["approval"] | None = Field(
         None,
         description="`approval`: hier wacht een voorstel op de goedkeuring van een tweede (vier ogen); "

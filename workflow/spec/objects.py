@@ -160,6 +160,7 @@ class StateSpec:
     deadlines: tuple[DeadlineSpec, ...] = ()
     description: str = ""
     role: str | None = None  # "approval": a proposal waits here for a second pair of eyes
+    reopens_to: str | None = None  # a terminal state: where a reopened claim comes back
 
 
 @dataclass(frozen=True, slots=True)

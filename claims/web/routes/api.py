@@ -20,7 +20,7 @@ from claims.reads.claim_list import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, check
 from claims.reads.money_view import money_view
 from claims.reads.parties import claim_parties, party_of_claim
 from claims.reads.queries import claim_deadlines, claim_letters, claim_view, letter, open_deadlines, timeline
-from claims.service import add_note, advance, open_claim, preview_letters
+from claims.service import add_note, advance, open_claim, preview_letters, reopen_claim
 from claims.service.parties import add_party, change_party
 from claims.storage.models import OutboxStatus, Role
 from claims.web.capacity import refuse_head
@@ -65,6 +65,7 @@ from claims.web.schemas import (
     PartyCreate,
     PartyPublic,
     PreviewPublic,
+    ReopenCreate,
     RetryPublic,
     Timeline,
     TransitionCreate,
@@ -225,6 +226,17 @@ def fire(
     outcome = advance(db, ctx.rt, reference, body.trigger, body.data, viewer.user, body.version)
     if outcome.proposal_id is not None:
         response.status_code = 202
+    return _claim_json(db, ctx, reference, viewer)
+
+
+@router.post(
+    "/claims/{reference}/reopen",
+    summary="Een gesloten claim heropenen",
+    responses={**answers(403, 404, 409, 422, *WRITES), 200: {"links": READ_ON}},
+)
+def reopen(reference: Reference, body: ReopenCreate, ctx: Web, db: Db, viewer: ApiViewer) -> ClaimPublic:
+    """Back into the state the claim's spec names for a reopened claim, its terms started afresh."""
+    reopen_claim(db, ctx.rt, reference, body.reason, viewer.user, body.version)
     return _claim_json(db, ctx, reference, viewer)
 
 

@@ -13,7 +13,7 @@ from claims.people.permissions import check_may_open
 from claims.people.users import active_users_by_role
 from claims.reads.claim_list import SORTS, ClaimFilter, check_filter, search_claims
 from claims.reads.queries import find_policies, policy_by_number
-from claims.service import add_note, advance, open_claim
+from claims.service import add_note, advance, open_claim, reopen_claim
 from claims.storage.models import Role
 from claims.web.deps import (
     Db,
@@ -151,6 +151,18 @@ def fire_transition(
         return see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}")
 
     return fire_or_show_problem(request, ctx, db, viewer, reference, values, fire)
+
+
+@router.post("/claims/{reference}/reopen", response_class=HTMLResponse, dependencies=[claim_csrf])
+def post_reopen(
+    request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
+) -> Response:
+    def reopen(_trigger: str, inputs: dict[str, str], version: int) -> Response:
+        reopen_claim(db, ctx.rt, reference, inputs.get("reason", ""), viewer.user, version)
+        return see_other(f"/claims/{quote(reference)}?ok=reopened#acties")
+
+    # the form's own name, whatever was posted as trigger: a refusal shows this form again, marked
+    return fire_or_show_problem(request, ctx, db, viewer, reference, {**values, "trigger": "reopen"}, reopen)
 
 
 @router.post("/claims/{reference}/notes", response_class=HTMLResponse, dependencies=[claim_csrf])
