@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +53,8 @@ def make_environment(ctx_tz: Any) -> Environment:
         kind=kind_label,
     )
     env.globals.update(
+        # a fresh token for a form that must not be stored twice when it is sent twice (a note)
+        form_token=lambda: secrets.token_urlsafe(16),
         COST_TYPES=COST_TYPE_LABELS,
         OUTCOMES=OUTCOME_LABELS,
         ROLES=ROLE_LABELS,

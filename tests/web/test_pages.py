@@ -330,6 +330,25 @@ def test_notes_are_saved_and_shown(handler: TestClient, engine: Engine, rt: Runt
     assert empty.status_code == 422 and "lege notitie" in empty.text
 
 
+def test_a_note_sent_twice_from_one_form_is_stored_once(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = opened(engine, rt, world)
+    note = next(f for f in forms(handler.get(f"/claims/{ref}").text) if f["action"].endswith("/notes"))
+    sent = note["fields"] | {"note": "Advocaat teruggebeld."}
+    first, second = (handler.post(f"/claims/{ref}/notes", data=sent) for _ in range(2))
+    assert (first.status_code, second.status_code) == (303, 303)  # a double click: both answered as done
+    in_notes = '<blockquote><p class="pre">Advocaat teruggebeld.</p>'
+    assert handler.get(f"/claims/{ref}").text.count(in_notes) == 1
+    # a new page hands out a new token: the same words typed again are a new note
+    again = next(f for f in forms(handler.get(f"/claims/{ref}").text) if f["action"].endswith("/notes"))
+    assert again["fields"]["form_token"] != note["fields"]["form_token"]
+    handler.post(f"/claims/{ref}/notes", data=again["fields"] | {"note": "Advocaat teruggebeld."})
+    assert handler.get(f"/claims/{ref}").text.count(in_notes) == 2
+    bad = handler.post(f"/claims/{ref}/notes", data=sent | {"form_token": "x" * 500})
+    assert bad.status_code == 422 and "formulierkenmerk" in bad.text
+
+
 def test_an_unknown_claim_is_a_404_page(handler: TestClient) -> None:
     r = handler.get("/claims/CF-1999-000001")
     assert r.status_code == 404 and "bestaat niet" in r.text

@@ -176,3 +176,12 @@ def last_of_triggers(conn: Connection, claim_id: int, triggers: Sequence[str]) -
         .order_by(EVENTS.c.id.desc())
         .limit(1)
     ).first()
+
+
+def note_of_form(conn: Connection, claim_id: int, form_token: str) -> int | None:
+    """The id of the claim's note sent from the form with this token, if one was stored (a claim has few
+    notes: they are read and compared here rather than by a JSON path each database spells its own way)."""
+    rows = conn.execute(
+        select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.claim_id == claim_id, EVENTS.c.kind == "note")
+    ).all()
+    return next((int(r.id) for r in rows if (r.data or {}).get("form_token") == form_token), None)

@@ -170,7 +170,7 @@ def post_note(
     request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
 ) -> Response:
     try:
-        add_note(db, ctx.rt, reference, values.get("note", ""), viewer.user)
+        add_note(db, ctx.rt, reference, values.get("note", ""), viewer.user, values.get("form_token", ""))
     except InvalidInput as exc:
         attempt = Attempt("note", values, dict(exc.errors))
         return claim_page(
