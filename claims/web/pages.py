@@ -22,6 +22,7 @@ from claims.notify.outbox_view import incident_count
 from claims.parties.fields import FIELDS
 from claims.people.permissions import may_act
 from claims.people.users import active_users_by_role
+from claims.reads.claim_header import claim_header
 from claims.reads.complaints import claim_complaints, complaint_figures
 from claims.reads.dashboard import dashboard as dashboard_figures
 from claims.reads.documents import claim_documents, open_requests
@@ -155,6 +156,16 @@ def claim_page(
         "may_act_on_claim": viewer.user.role in (Role.handler, Role.manager)
         and may_act(viewer.user, view.claim),
     }
+    complaints = context["complaints"]
+    context["header"] = claim_header(
+        view.open_deadlines,
+        events,
+        view.avg,
+        view.waiting_clocks,
+        complaints if isinstance(complaints, list) else None,
+        ctx.rt.clock(),
+        ctx.rt.tz,
+    )
     return render(request, ctx, "claim.html", context, status, viewer)
 
 

@@ -94,3 +94,26 @@ def test_the_timeline_says_which_terms_a_step_started_ended_paused_and_resumed(
     assert "Termijn vervallen: Standpunt over dekking en aansprakelijkheid." in text
     # a closed claim waits for no position: nothing is said of limitation any more
     assert "Gestuit door de melding" not in text
+
+
+def test_the_header_names_the_next_deadline_and_the_flags(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    # reported two months after the insured knew (late notice), personal data, the insured the controller
+    ref = _opened(
+        engine,
+        rt,
+        world,
+        "data_loss",
+        date_error="2026-08-01",
+        date_known="2026-09-01",
+        date_reported="2026-11-16",
+        data_role="controller",
+    )
+    page = handler.get(f"/claims/{ref}").text
+    flags = page[page.index('id="claim-flags"') : page.index("</ul>", page.index('id="claim-flags"'))]
+    assert "Late melding (art. 7:941 BW)" in flags
+    assert "Persoonsgegevens: verzekerde is verwerkingsverantwoordelijke" in flags
+    assert "termijn verlopen: Melding datalek aan Autoriteit Persoonsgegevens" in flags  # 72 h from 1 Nov
+    assert "Verjaring gestuit" in flags
+    assert 'id="next-due"' in page and "Eerstvolgende termijn: <strong>Melding datalek" in page
