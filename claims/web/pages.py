@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -156,6 +158,23 @@ def claim_page(
         "may_act_on_claim": viewer.user.role in (Role.handler, Role.manager)
         and may_act(viewer.user, view.claim),
     }
+    # the timeline newest first (the toggle: ?tijdlijn=oud), by day in Amsterdam
+    oldest_first = request.query_params.get("tijdlijn") == "oud"
+    ordered = events if oldest_first else list(reversed(events))
+    days: list[tuple[date, list[dict[str, Any]]]] = []
+    for e in ordered:
+        day = e["at"].astimezone(ctx.rt.tz).date()
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append(e)
+    context["timeline_days"] = days
+    context["oldest_first"] = oldest_first
+    context["field_types"] = {t.trigger: {f.name: f.type for f in t.fields} for t in spec.transitions}
+    context["field_choices"] = {
+        t.trigger: {f.name: dict(f.choices) for f in t.fields if f.choices} for t in spec.transitions
+    }
+    parties = context["parties"]
+    context["party_names"] = {str(p["id"]): p["name"] for p in parties} if isinstance(parties, list) else {}
     complaints = context["complaints"]
     context["header"] = claim_header(
         view.open_deadlines,

@@ -117,3 +117,30 @@ def test_the_header_names_the_next_deadline_and_the_flags(
     assert "termijn verlopen: Melding datalek aan Autoriteit Persoonsgegevens" in flags  # 72 h from 1 Nov
     assert "Verjaring gestuit" in flags
     assert 'id="next-due"' in page and "Eerstvolgende termijn: <strong>Melding datalek" in page
+
+
+def test_the_timeline_reads_newest_first_by_day_in_dutch_with_a_toggle(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _opened(engine, rt, world, "unpaid_fee")
+    _fire(
+        engine,
+        rt,
+        world,
+        ref,
+        "register_invoice",
+        1,
+        number="F-2026-17",
+        amount="62500",
+        due_date="2026-10-01",
+    )
+    page = handler.get(f"/claims/{ref}").text
+    timeline = page[page.index('id="h-timeline"') :]
+    assert "<code>register_invoice</code>" not in timeline and "62500.00" not in timeline
+    assert "€ 62.500,00" in timeline and "1 oktober 2026" in timeline
+    assert '<h3 class="timeline-day">16 november 2026</h3>' in timeline
+    # newest first: the invoice before the melding; the toggle turns it round
+    assert timeline.index("Factuur") < timeline.index("Melding geregistreerd")
+    oldest = handler.get(f"/claims/{ref}?tijdlijn=oud").text
+    oldest = oldest[oldest.index('id="h-timeline"') :]
+    assert oldest.index("Melding geregistreerd") < oldest.index("Factuur")
