@@ -4,6 +4,8 @@ JSON under /api and as the error page elsewhere."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +28,9 @@ from claims.errors import (
     PartyNotFound,
     StaleClaim,
 )
+from claims.kinds.catalog import load_catalog
+from claims.kinds.intake import INTAKE_FIELDS
+from claims.parties.fields import FIELDS as PARTY_FIELDS
 from claims.text import displayable
 from claims.web.deps import LoginRequired, Viewer, WebContext
 from claims.web.templating import render
@@ -82,6 +87,57 @@ def message_of(exc: WorkflowError) -> str:
     return displayable(str(exc))
 
 
+# what a form calls the fields that are not a transition's (those carry their own labels in the spec)
+_FORM_LABELS = {
+    "note": "Notitie",
+    "reason": "Reden",
+    "state": "Fase",
+    "kind": "Soort claim",
+    "handler": "Behandelaar",
+    "q": "Zoeken",
+    "sort": "Volgorde",
+    "cursor": "Bladzijde",
+    "version": "Versie",
+    "form_token": "Formulier",
+    "opened_from": "Gemeld vanaf",
+    "opened_to": "Gemeld tot en met",
+    "email": "E-mailadres",
+    "role": "Rol",
+    "name": "Naam",
+    "authority_limit": "Bevoegdheid",
+    "document": "Document",
+    "request": "Informatieverzoek",
+    "file": "Bestand",
+}
+
+
+@cache
+def _labels() -> dict[str, str]:
+    """Every field's label by its name: the melding's, the parties', the documents', every transition's
+    of the current specs, and the forms' own (the first label a name has wins)."""
+    found: dict[str, str] = {}
+    for spec in load_catalog().latest():
+        for t in spec.transitions:
+            for f in t.fields:
+                found.setdefault(f.name, f.label)
+    for name, label in [(f.name, f.label) for f in INTAKE_FIELDS] + [(p.name, p.label) for p in PARTY_FIELDS]:
+        found.setdefault(name, label)
+    return {**found, **_FORM_LABELS}
+
+
+def page_message(exc: WorkflowError, labels: Mapping[str, str] | None = None) -> str:
+    """The sentence a page shows for `exc`: a refused field named by its label, as the form shows it
+    ("Notitie: een lege notitie wordt niet opgeslagen"), not by its internal name; `labels` first."""
+    if isinstance(exc, InvalidInput):
+        known = {**_labels(), **(labels or {})}
+        return displayable(
+            "; ".join(
+                f"{known.get(str(field), str(field))}: {problem}" for field, problem in exc.errors.items()
+            )
+        )
+    return displayable(str(exc))
+
+
 def _fields(errors: dict[str, Any]) -> dict[str, str]:
     return {displayable(str(field)): displayable(str(problem)) for field, problem in errors.items()}
 
@@ -128,7 +184,7 @@ def http_error_json(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def error_page(request: Request, ctx: WebContext, viewer: Viewer | None, exc: WorkflowError) -> Response:
-    return render(request, ctx, "error.html", {"message": message_of(exc)}, status_of(exc), viewer)
+    return render(request, ctx, "error.html", {"message": page_message(exc)}, status_of(exc), viewer)
 
 
 def install(app: FastAPI) -> None:

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claims.text import displayable, from_bytes, unstorable
-from claims.web.errors import domain_error_json, is_api, message_of
+from claims.web.errors import domain_error_json, is_api, page_message
 from claims.web.templating import render
 from claims.web.uploads import FORM_OVERHEAD
 from workflow.errors import InvalidInput
@@ -164,7 +164,7 @@ def _answer(scope: Scope, refusal: InvalidInput | BodyRefused) -> Response:
     if isinstance(refusal, InvalidInput):
         if api or ctx is None:
             return domain_error_json(request, refusal)
-        response: Response = render(request, ctx, "error.html", {"message": message_of(refusal)}, 422)
+        response: Response = render(request, ctx, "error.html", {"message": page_message(refusal)}, 422)
         return response
     message = str(refusal)
     if api:

@@ -328,6 +328,10 @@ def test_notes_are_saved_and_shown(handler: TestClient, engine: Engine, rt: Runt
     assert "Makelaar &lt;b&gt;gebeld&lt;/b&gt;." in shown  # escaped, never markup
     empty = handler.post(f"/claims/{ref}/notes", data=note["fields"] | {"note": "  "})
     assert empty.status_code == 422 and "lege notitie" in empty.text
+    # the field is named as the form names it, not by its internal name
+    assert "Notitie: een lege notitie" in empty.text and "note:" not in empty.text
+    listed = handler.get("/claims", params={"state": "nope"})
+    assert "Fase: onbekende fase" in listed.text and "state:" not in listed.text
 
 
 def test_a_note_sent_twice_from_one_form_is_stored_once(

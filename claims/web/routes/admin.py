@@ -25,7 +25,7 @@ from claims.web.deps import (
     WebContext,
     csrf,
 )
-from claims.web.errors import message_of
+from claims.web.errors import page_message
 from claims.web.pages import see_other
 from claims.web.templating import render
 from workflow.errors import InvalidInput
@@ -117,5 +117,5 @@ def users_active(
     try:
         in_write(db, lambda _conn: set_active(db, viewer.user, user_id, active == "1", ctx.rt.clock()))
     except InvalidInput as exc:
-        return _users_page(request, ctx, db, viewer, message=message_of(exc), status=422)
+        return _users_page(request, ctx, db, viewer, message=page_message(exc), status=422)
     return see_other(f"/admin/users?ok={'unblocked' if active == '1' else 'blocked'}")

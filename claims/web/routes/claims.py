@@ -27,7 +27,7 @@ from claims.web.deps import (
     claim_csrf,
     csrf,
 )
-from claims.web.errors import message_of
+from claims.web.errors import page_message
 from claims.web.pages import Attempt, claim_page, fire_or_show_problem, see_other
 from claims.web.templating import render
 from workflow.errors import InvalidInput
@@ -64,7 +64,7 @@ def claims_list(
         page = search_claims(db.connection(), viewer.user, f, ctx.rt.clock(), cursor=cursor or None)
         items, next_cursor = page.items, page.next_cursor
     except InvalidInput as exc:
-        error, items, next_cursor = message_of(exc), [], None
+        error, items, next_cursor = page_message(exc), [], None
     query = {k: v for k, v in request.query_params.items() if k != "cursor" and v}
     context = {
         "f": f,
@@ -174,6 +174,6 @@ def post_note(
     except InvalidInput as exc:
         attempt = Attempt("note", values, dict(exc.errors))
         return claim_page(
-            request, ctx, db, viewer, reference, problem=message_of(exc), attempt=attempt, status=422
+            request, ctx, db, viewer, reference, problem=page_message(exc), attempt=attempt, status=422
         )
     return see_other(f"/claims/{quote(reference)}?ok=note#notities")

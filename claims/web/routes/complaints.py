@@ -34,7 +34,7 @@ from claims.web.deps import (
     WebContext,
     claim_csrf,
 )
-from claims.web.errors import API_PREFIX, message_of
+from claims.web.errors import API_PREFIX, page_message
 from claims.web.pages import Attempt, claim_page, see_other
 from claims.web.routes.api import answer_every_method
 from claims.web.schemas import (
@@ -79,7 +79,7 @@ def _step_or_form_again(
     except InvalidInput as exc:
         attempt = Attempt(key, values, dict(exc.errors))
         return claim_page(
-            request, ctx, db, viewer, reference, problem=message_of(exc), attempt=attempt, status=422
+            request, ctx, db, viewer, reference, problem=page_message(exc), attempt=attempt, status=422
         )
     except TransitionNotAllowed as exc:
         return claim_page(

@@ -28,7 +28,7 @@ from claims.web.deps import (
     WebContext,
     claim_csrf,
 )
-from claims.web.errors import API_PREFIX, message_of
+from claims.web.errors import API_PREFIX, page_message
 from claims.web.files import document_response
 from claims.web.pages import Attempt, claim_page, see_other
 from claims.web.routes.api import answer_every_method
@@ -84,7 +84,7 @@ def _form_again(
             db,
             viewer,
             reference,
-            problem=message_of(InvalidInput(errors)),
+            problem=page_message(InvalidInput(errors)),
             attempt=Attempt("document", values, errors),
             status=status,
         )
@@ -142,7 +142,7 @@ def post_answer(
     except InvalidInput as exc:
         attempt = Attempt(f"answer-{document_id}", values, dict(exc.errors))
         return claim_page(
-            request, ctx, db, viewer, reference, problem=message_of(exc), attempt=attempt, status=422
+            request, ctx, db, viewer, reference, problem=page_message(exc), attempt=attempt, status=422
         )
     return see_other(f"/claims/{quote(reference)}?ok=answer#documenten")
 
