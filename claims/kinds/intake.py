@@ -32,5 +32,18 @@ INTAKE_FIELDS: tuple[FieldSpec, ...] = (
         choices=(("controller", "Verwerkingsverantwoordelijke"), ("processor", "Verwerker")),
     ),
     FieldSpec("insured_reference", "text", "Kenmerk verzekerde of makelaar", required=False),
-    FieldSpec("handler", "user", "Behandelaar (e-mailadres)", required=False, role="handler"),
+    FieldSpec("handler", "user", "Behandelaar", required=False, role="handler"),
 )
+
+# fields that apply to some kinds only: the melding form shows them for those (AVG art. 33: data loss)
+KIND_SPECIFIC: dict[str, tuple[str, ...]] = {
+    "personal_data": ("data_loss",),
+    "awareness_at": ("data_loss",),
+    "data_role": ("data_loss",),
+}
+
+
+def applies(field: str, kind: str | None) -> bool:
+    """Whether the melding field `field` belongs to a melding of `kind` (None: not chosen yet)."""
+    kinds = KIND_SPECIFIC.get(field)
+    return kinds is None or kind is None or kind in kinds

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from claims.people.users import token_hash
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
 from claims.service.parties import add_party
+from claims.storage.models import Claim
 from claims.web.security import CookieSigner, claim_scope
 from tests.conftest import snapshot
 from tests.factories import Clock, World, make_user, melding
@@ -124,6 +125,35 @@ def test_a_new_melding_is_registered_and_shown(handler: TestClient) -> None:
     assert "De melding is geregistreerd." in page.text
     assert "Drukkerij Inkt" in page.text
     assert state_of(handler, ref) == "melding"
+
+
+def test_the_melding_form_shows_the_avg_fields_for_data_loss_only(
+    handler: TestClient, engine: Engine
+) -> None:
+    def avg_fieldset(kind: str) -> str:
+        page = handler.get("/claims/new", params={"kind": kind}).text
+        start = page.index('<fieldset class="kind-only"')
+        return page[start : page.index(">", start) + 1]
+
+    assert "hidden" in avg_fieldset("contract_breach") and "hidden" in avg_fieldset("unpaid_fee")
+    assert "hidden" not in avg_fieldset("data_loss")
+    assert "Behandelaar (e-mailadres)" not in handler.get("/claims/new").text
+    # typed for data loss, then registered as another kind: the AVG facts are not stored with it
+    data = (
+        _melding_form(handler)
+        | melding("contract_breach")
+        | {
+            "personal_data": "ja",
+            "awareness_at": "2026-11-01T10:00",
+            "data_role": "controller",
+        }
+    )
+    r = handler.post("/claims/new", data=data)
+    assert r.status_code == 303
+    ref = r.headers["location"].split("/")[2].split("?")[0]
+    with Session(engine) as s:
+        stored = s.exec(select(Claim).where(Claim.reference == ref)).one()
+    assert (stored.personal_data, stored.data_role, stored.awareness_at) == (False, None, None)
 
 
 def test_an_invalid_melding_is_shown_again_with_errors_next_to_the_fields_and_the_input_kept(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from claims.kinds.intake import INTAKE_FIELDS, KIND_LABELS
+from claims.kinds.intake import INTAKE_FIELDS, KIND_LABELS, KIND_SPECIFIC, applies
 from claims.people.permissions import check_may_open
 from claims.people.users import active_users_by_role
 from claims.reads.claim_list import SORTS, ClaimFilter, check_filter, search_claims
@@ -85,10 +85,17 @@ def claims_list(
 
 @router.get("/claims/new", response_class=HTMLResponse)
 def new_claim_form(
-    request: Request, ctx: Web, db: Db, viewer: PageViewer, policy_q: str = "", policy_number: str = ""
+    request: Request,
+    ctx: Web,
+    db: Db,
+    viewer: PageViewer,
+    policy_q: str = "",
+    policy_number: str = "",
+    kind: str = "",
 ) -> Response:
     check_may_open(viewer.user)
-    return _melding_page(request, ctx, db, viewer, {"policy_number": policy_number}, {}, policy_q=policy_q)
+    values = {"policy_number": policy_number, **({"kind": kind} if kind in KIND_LABELS else {})}
+    return _melding_page(request, ctx, db, viewer, values, {}, policy_q=policy_q)
 
 
 def _melding_page(
@@ -105,6 +112,7 @@ def _melding_page(
     policy = policy_by_number(db, values["policy_number"]) if values.get("policy_number") else None
     context = {
         "fields": INTAKE_FIELDS,
+        "kind_specific": KIND_SPECIFIC,
         "values": values,
         "errors": errors,
         "policy": policy,
@@ -122,7 +130,13 @@ def _melding_page(
     dependencies=[csrf("melding", "Ongeldig of verlopen formulier (CSRF). Open het formulier opnieuw.")],
 )
 def new_claim(request: Request, ctx: Web, db: Db, viewer: PageViewer, values: PostedForm) -> Response:
-    data = {k: v for k, v in values.items() if v != "" and k in {f.name for f in INTAKE_FIELDS}}
+    kind = values.get("kind") or None
+    # a field the chosen kind does not have (typed before the kind was changed) is not stored with it
+    data = {
+        k: v
+        for k, v in values.items()
+        if v != "" and k in {f.name for f in INTAKE_FIELDS} and applies(k, kind)
+    }
     try:
         outcome = open_claim(db, ctx.rt, data, viewer.user)
     except InvalidInput as exc:
