@@ -124,6 +124,7 @@ def claim_page(
         "deadlines": claim_deadlines(db, reference, viewer.user),
         "names": names,
         "message": message,
+        "done": done,
         "problem": problem,
         "attempt": attempt,
         "users_by_role": users_by_role,

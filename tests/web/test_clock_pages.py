@@ -144,3 +144,21 @@ def test_the_timeline_reads_newest_first_by_day_in_dutch_with_a_toggle(
     oldest = handler.get(f"/claims/{ref}?tijdlijn=oud").text
     oldest = oldest[oldest.index('id="h-timeline"') :]
     assert oldest.index("Melding geregistreerd") < oldest.index("Factuur")
+
+
+def test_a_step_within_the_state_returns_to_its_form_open(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _opened(engine, rt, world, "unpaid_fee")
+    from tests.web.conftest import transition_form
+
+    form = transition_form(handler.get(f"/claims/{ref}").text, "register_invoice")
+    r = handler.post(
+        f"/claims/{ref}/transitions",
+        data=form | {"number": "F-1", "amount": "1000", "due_date": "2026-10-01"},
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith(
+        "?ok=register_invoice#actie-register_invoice"
+    )
+    page = handler.get(r.headers["location"]).text
+    assert '<details class="action" open id="actie-register_invoice">' in page

@@ -162,6 +162,9 @@ def fire_transition(
         outcome = advance(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
         if outcome.proposal_id is not None:  # above the actor's authority: waits for a manager
             return see_other(f"/claims/{quote(reference)}?ok=proposed#voorstel-{outcome.proposal_id}")
+        if outcome.from_state == outcome.state:
+            # a step within the state (an invoice, a reserve): back to its form, open, for the next one
+            return see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}#actie-{quote(trigger)}")
         return see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}")
 
     return fire_or_show_problem(request, ctx, db, viewer, reference, values, fire)
