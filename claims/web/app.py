@@ -32,6 +32,7 @@ from claims.web.routes import (
     exports,
     parties,
     payments,
+    work,
 )
 from claims.web.security import CookieSigner
 from claims.web.templating import STATIC_DIR, make_environment
@@ -112,6 +113,7 @@ def create_app(
         admin.router,
         payments.router,
         payments.api_router,
+        work.router,
     ):
         app.include_router(router)
     errors.install(app)

@@ -51,8 +51,11 @@ def safe_next(target: str | None) -> str:
 
 
 def home_of(user: User) -> str:
-    """Where a user lands after logging in."""
-    return "/admin/users" if user.role == Role.admin else "/claims"
+    """Where a user lands after logging in: a manager on the dashboard, a handler and an expert on their
+    work queue."""
+    if user.role == Role.admin:
+        return "/admin/users"
+    return "/dashboard" if user.role == Role.manager else "/werk"
 
 
 # ------------------------------------------------------------------------------------- claim page

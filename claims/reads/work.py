@@ -1,0 +1,64 @@
+"""Mijn werk: what a handler does today (their open claims by the term due first, overdue first; the
+proposals waiting for a manager; what is new on their claims), and an expert's assignments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from claims.kinds.catalog import Catalog
+from claims.notify.inbox import notifications
+from claims.reads.payments import open_proposals
+from claims.storage.models import Role, User
+from claims.storage.repositories import work
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    reference: str
+    kind: str
+    state_label: str
+    claimant: str
+    insured: str
+    next_label: str | None
+    next_due: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    claims: list[WorkItem]
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+    unread: list[Any] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> int:
+        return sum(item.overdue for item in self.claims)
+
+
+def my_work(session: Session, catalog: Catalog, actor: User, now: datetime) -> WorkQueue:
+    conn = session.connection()
+    mine = {"expert_id": actor.id} if actor.role == Role.expert else {"handler_id": actor.id}
+    items = [
+        WorkItem(
+            r.reference,
+            r.kind,
+            catalog.state_label(r.kind, r.state, r.spec_version),
+            r.claimant,
+            r.insured,
+            r.next_label,
+            r.next_due,
+            r.next_due is not None and r.next_due < now,
+        )
+        for r in work.open_claims_with_next_due(conn, **mine)
+    ]
+    proposals = (
+        [p for p in open_proposals(conn) if p["proposer_email"] != actor.email]
+        if actor.role == Role.manager
+        else []
+    )
+    unread = list(notifications(session, actor, unread_only=True, limit=10))
+    return WorkQueue(items, proposals, unread)

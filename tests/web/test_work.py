@@ -1,0 +1,65 @@
+"""Mijn werk: the handler's open claims by the term due first (overdue first, named), the proposals a
+manager must decide, what is new; an expert's assignments; who lands where after logging in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from claims.runtime import Runtime
+from claims.service import advance, open_claim
+from tests.factories import Clock, World, melding
+from tests.web.conftest import client_for
+
+
+def _opened(engine: Engine, rt: Runtime, world: World, **over: Any) -> str:
+    with Session(engine, expire_on_commit=False) as s:
+        return open_claim(s, rt, melding("late_delivery", **over), world.handler).reference
+
+
+def test_a_handlers_work_lists_their_claims_overdue_first_with_the_term_named(
+    handler: TestClient, engine: Engine, rt: Runtime, world: World, clock: Clock
+) -> None:
+    late = _opened(engine, rt, world, date_reported="2026-11-02")  # receipt due 4 November: overdue
+    fresh = _opened(engine, rt, world)  # received today: due Wednesday 18 November
+    with Session(engine, expire_on_commit=False) as s:
+        closed = open_claim(s, rt, melding("late_delivery"), world.handler).reference
+        advance(s, rt, closed, "withdraw", {"reason": "Verzekerde ziet af."}, world.handler, 1)
+    page = handler.get("/werk")
+    assert page.status_code == 200
+    text = page.text[page.text.index('id="mijn-claims"') :]
+    assert text.index(late) < text.index(fresh) and closed not in text
+    assert "Ontvangst bevestigen" in text and "verlopen" in text.split(fresh)[0]
+
+
+def test_an_expert_sees_their_assignments_and_the_report_term(
+    app: Any, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _opened(engine, rt, world)
+    with Session(engine, expire_on_commit=False) as s:
+        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
+        advance(
+            s,
+            rt,
+            ref,
+            "confirm_cover",
+            {"expert": world.expert.email, "reserve_damages": "1000"},
+            world.handler,
+            2,
+        )
+    expert = client_for(app, world.expert.email)
+    page = expert.get("/werk").text
+    assert "Mijn opdrachten" in page and ref in page and "Expertiserapport indienen" in page
+
+
+def test_managers_land_on_the_dashboard_and_handlers_on_their_work(app: Any, world: World) -> None:
+    assert (
+        client_for(app, world.manager.email).get("/", follow_redirects=False).headers["location"]
+        == "/dashboard"
+    )
+    assert (
+        client_for(app, world.handler.email).get("/", follow_redirects=False).headers["location"] == "/werk"
+    )
