@@ -18,6 +18,8 @@ EVENT_LABELS = {
     "late_notice": "Late melding (art. 7:941 BW)",
     "migrated": "Overgezet naar een nieuwe workflowversie",
     "reopened": "Claim heropend",
+    "followup_added": "Opvolging in de agenda",
+    "followup_done": "Opvolging afgehandeld",
     "party_added": "Partij toegevoegd",
     "party_changed": "Partij gewijzigd",
     "document": "Document toegevoegd",

@@ -13,7 +13,7 @@ from claims.kinds.catalog import Catalog
 from claims.notify.inbox import notifications
 from claims.reads.payments import open_proposals
 from claims.storage.models import Role, User
-from claims.storage.repositories import work
+from claims.storage.repositories import deadlines, work
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class WorkQueue:
     claims: list[WorkItem]
     proposals: list[dict[str, Any]] = field(default_factory=list)
     unread: list[Any] = field(default_factory=list)
+    followups: list[Any] = field(default_factory=list)  # the handler's diary, the first due first
 
     @property
     def overdue(self) -> int:
@@ -61,4 +62,9 @@ def my_work(session: Session, catalog: Catalog, actor: User, now: datetime) -> W
         else []
     )
     unread = list(notifications(session, actor, unread_only=True, limit=10))
-    return WorkQueue(items, proposals, unread)
+    followups = (
+        []
+        if actor.role == Role.expert or actor.id is None
+        else deadlines.open_followups_of_handler(conn, actor.id)
+    )
+    return WorkQueue(items, proposals, unread, followups)

@@ -20,7 +20,7 @@ from claims.runtime import Runtime
 from claims.service.deadline_changes import remind_at
 from claims.service.timeline import append_event
 from claims.storage.db import Db, in_write
-from claims.storage.models import COMPLAINT_SCOPE
+from claims.storage.models import BESIDE_COURSE
 from claims.storage.records import ClaimRecord
 from claims.storage.repositories import audit, claims, deadlines, events
 from workflow.deadlines import base_from_date, compute_due, explain_due
@@ -198,7 +198,7 @@ def _plan(
     rows: list[dict[str, Any]] = []
     kept: set[str] = set()
     for row in deadlines.open_of_claim(conn, claim.id):
-        if row.scope == COMPLAINT_SCOPE:  # a complaint's clock runs on whatever version the claim is under
+        if row.scope in BESIDE_COURSE:  # a complaint's clock, a follow-up: whatever the version
             continue
         new_state = target.migrated_state(v, row.state)
         if new_state is None:

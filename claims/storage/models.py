@@ -248,6 +248,10 @@ _OPEN = "met_at IS NULL AND cancelled_at IS NULL"
 # The scope of a complaint's clocks (claims.complaints): they run beside the claim's course, so no
 # transition, closing or spec migration meets or cancels them; only the complaint's own steps do.
 COMPLAINT_SCOPE = "complaint"
+# A handler's own follow-up (a diary entry: "bel advocaat terug op 12 december"): beside the course too,
+# reminded by the sweep on its day, done by its handler.
+FOLLOWUP_SCOPE = "followup"
+BESIDE_COURSE = (COMPLAINT_SCOPE, FOLLOWUP_SCOPE)
 
 
 class Deadline(SQLModel, table=True):

@@ -43,7 +43,7 @@ from claims.kinds.intake import INTAKE_FIELDS
 from claims.parties.fields import FIELDS as PARTY_FIELDS
 from claims.parties.fields import MAX_MELDING_PARTIES, MELDING_ROLES, PHONE, PartyField
 from claims.reads.claim_list import SORTS
-from claims.storage.models import COMPLAINT_SCOPE, Channel, CostType, OutboxStatus, Outcome, PartyRole, Role
+from claims.storage.models import BESIDE_COURSE, Channel, CostType, OutboxStatus, Outcome, PartyRole, Role
 from claims.web.security import COOKIE
 from workflow.inputs import FALSE_WORDS, MAX_INTEGER, MAX_MONEY, MAX_TEXT, MAX_YEAR, MIN_YEAR, TRUE_WORDS
 from workflow.spec import DEADLINE_UNITS, FIELD_TYPES, FieldSpec, load_spec
@@ -595,7 +595,7 @@ class DeadlinePublic(BaseModel):
     name: str
     label: str
     # the state whose entry started it; "complaint" for a complaint's clock (claims.complaints)
-    state: str = _enum([*STATES, COMPLAINT_SCOPE])
+    state: str = _enum([*STATES, *BESIDE_COURSE])
     responsible: Role
     started_at: Moment
     due_at: Moment

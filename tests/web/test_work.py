@@ -3,6 +3,7 @@ manager must decide, what is new; an expert's assignments; who lands where after
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from sqlmodel import Session
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
 from tests.factories import Clock, World, melding
-from tests.web.conftest import client_for
+from tests.web.conftest import client_for, forms
 
 
 def _opened(engine: Engine, rt: Runtime, world: World, **over: Any) -> str:
@@ -63,3 +64,48 @@ def test_managers_land_on_the_dashboard_and_handlers_on_their_work(app: Any, wor
     assert (
         client_for(app, world.handler.email).get("/", follow_redirects=False).headers["location"] == "/werk"
     )
+
+
+def test_a_follow_up_goes_in_the_diary_is_reminded_on_its_day_and_is_done(
+    handler: TestClient, app: Any, engine: Engine, rt: Runtime, world: World, clock: Clock
+) -> None:
+    from claims.deadlines.sweep import sweep
+    from tests.web.conftest import form_csrf
+
+    ref = _opened(engine, rt, world)
+    page = handler.get("/werk").text
+    csrf = form_csrf(page, "/werk/opvolgingen")
+    bad = handler.post(
+        "/werk/opvolgingen", data={"csrf": csrf, "reference": ref, "on": "2026-11-01", "text": ""}
+    )
+    assert (
+        bad.status_code == 422
+        and 'id="followup-on-error"' in bad.text
+        and 'id="followup-text-error"' in bad.text
+    )
+    unknown = handler.post(
+        "/werk/opvolgingen",
+        data={"csrf": csrf, "reference": "CF-1999-000001", "on": "2026-12-12", "text": "x"},
+    )
+    assert unknown.status_code == 422 and "bestaat niet" in unknown.text
+    done = handler.post(
+        "/werk/opvolgingen",
+        data={"csrf": csrf, "reference": ref, "on": "2026-12-12", "text": "Bel advocaat terug"},
+    )
+    assert done.status_code == 303
+    listed = handler.get("/werk").text
+    assert "Bel advocaat terug" in listed and "12 december 2026" in listed
+    # the transitions leave it alone; the sweep reminds the handler on the morning of its day
+    clock.now = datetime(2026, 12, 12, 7, 30, tzinfo=UTC)  # 08:30 in Amsterdam
+    report = sweep(engine, rt)
+    assert report.reminded >= 1
+    handler = client_for(app, world.handler.email)  # the earlier session timed out meanwhile
+    page = handler.get("/werk").text
+    action = next(f["action"] for f in forms(page) if f["action"].endswith("/klaar"))
+    finished = handler.post(action, data={"csrf": form_csrf(page, action)})
+    assert (
+        finished.status_code == 303
+        and "Bel advocaat terug" not in handler.get("/werk").text.split("Opvolging toevoegen")[0]
+    )
+    timeline = handler.get(f"/claims/{ref}").text
+    assert "Opvolging in de agenda" in timeline and "Opvolging afgehandeld" in timeline

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from claims.storage.like import ESCAPE, containing
-from claims.storage.models import COMPLAINT_SCOPE
 from claims.storage.repositories import parties
+from claims.storage.repositories.deadlines import ON_COURSE
 from claims.storage.scopes import ClaimScope, visible
 from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, POLICIES, USERS
 
@@ -57,7 +57,7 @@ def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
             DEADLINES.c.due_at < c.overdue_at,
         )
         if c.scope is not None and c.scope.expert_id is not None:  # an expert never sees complaints
-            overdue = overdue.where(DEADLINES.c.scope != COMPLAINT_SCOPE)
+            overdue = overdue.where(ON_COURSE)
         query = query.where(CLAIMS.c.id.in_(overdue))
     if c.reference is not None:
         query = query.where(CLAIMS.c.reference == c.reference)

@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
-from claims.storage.models import COMPLAINT_SCOPE
+from claims.storage.models import BESIDE_COURSE, FOLLOWUP_SCOPE
 from claims.storage.records import DueMoment, RunningDeadline, ToDo
 from claims.storage.scopes import ClaimScope, visible
 from claims.storage.statements import Prepared, Record
 from claims.storage.tables import CLAIMS, DEADLINES, USERS
 
+# not a complaint's clock nor a follow-up (spelled out, not NOT IN: the prepared statements bind no lists)
+ON_COURSE = and_(*(DEADLINES.c.scope != scope for scope in BESIDE_COURSE))
 _RUNNING = Prepared(
     select(
         DEADLINES.c.id,
@@ -32,8 +34,8 @@ _RUNNING = Prepared(
         DEADLINES.c.claim_id == bindparam("claim_id"),
         DEADLINES.c.met_at.is_(None),
         DEADLINES.c.cancelled_at.is_(None),
-        # a complaint's clocks are its own: no trigger of the claim meets, cancels or restarts them
-        DEADLINES.c.scope != COMPLAINT_SCOPE,
+        # a complaint's clocks and a follow-up are their own: no trigger of the claim touches them
+        ON_COURSE,
     ),
     RunningDeadline,
 )
@@ -42,7 +44,7 @@ _DUE = Prepared(
         DEADLINES.c.claim_id == bindparam("claim_id"),
         DEADLINES.c.met_at.is_(None),
         DEADLINES.c.cancelled_at.is_(None),
-        DEADLINES.c.scope != COMPLAINT_SCOPE,
+        ON_COURSE,
     ),
     DueMoment,
 )
@@ -224,9 +226,9 @@ def with_claims(conn: Connection, ids: Collection[int], claim_columns: Sequence[
 
 
 def _course(query: Any, course_only: bool) -> Any:
-    """`query` without the complaints' clocks when `course_only` (what an expert, who never sees
-    complaints, is shown)."""
-    return query.where(DEADLINES.c.scope != COMPLAINT_SCOPE) if course_only else query
+    """`query` without the complaints' clocks and the handlers' follow-ups when `course_only` (what an
+    expert, who sees neither, is shown)."""
+    return query.where(ON_COURSE) if course_only else query
 
 
 def open_of_claim(conn: Connection, claim_id: int, *, course_only: bool = False) -> list[Row[Any]]:
@@ -292,3 +294,31 @@ def open_in_scope(
     if due_before is not None:  # what is (nearly) overdue: a paused term is not
         query = query.where(DEADLINES.c.due_at < due_before, DEADLINES.c.paused_at.is_(None))
     return list(conn.execute(query).all())
+
+
+def followups_of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
+    """The claim's follow-ups (the handler's diary), every one, the first due first."""
+    return list(
+        conn.execute(
+            select(DEADLINES)
+            .where(DEADLINES.c.claim_id == claim_id, DEADLINES.c.scope == FOLLOWUP_SCOPE)
+            .order_by(DEADLINES.c.due_at, DEADLINES.c.id)
+        ).all()
+    )
+
+
+def open_followups_of_handler(conn: Connection, handler_id: int) -> list[Row[Any]]:
+    """The open follow-ups on the claims of a handler, the first due first, with the claim's reference."""
+    return list(
+        conn.execute(
+            select(DEADLINES, CLAIMS.c.reference)
+            .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
+            .where(
+                CLAIMS.c.handler_id == handler_id,
+                DEADLINES.c.scope == FOLLOWUP_SCOPE,
+                DEADLINES.c.met_at.is_(None),
+                DEADLINES.c.cancelled_at.is_(None),
+            )
+            .order_by(DEADLINES.c.due_at, DEADLINES.c.id)
+        ).all()
+    )
