@@ -76,10 +76,10 @@ def _text(values: Mapping[str, Any], name: str, errors: dict[str, str], *, minim
     text = raw.strip() if isinstance(raw, str) else ""
     if raw is not None and not isinstance(raw, str):
         errors[name] = "tekst verwacht"
+    elif len(raw or "") > maximum:  # as sent, white space included: what the API's schema counts
+        errors[name] = f"hoogstens {maximum} tekens ({len(raw or '')} ingevuld)"
     elif len(text) < minimum:
         errors[name] = "vul dit in" if not text else f"ten minste {minimum} tekens"
-    elif len(text) > maximum:
-        errors[name] = f"hoogstens {maximum} tekens ({len(text)} ingevuld)"
     elif problem := unstorable(text):
         errors[name] = problem
     return text

@@ -321,3 +321,15 @@ def test_the_registration_is_on_the_timeline_with_the_clocks_it_started(
     assert event["data"]["received_on"] == date(2026, 11, 27).isoformat()
     assert "Klacht 1 van Test ICT B.V. (verzekerde), ontvangen op 27 november 2026" in event["note"]
     assert "11-12-2026 23:59" in event["note"] and "08-01-2027 23:59" in event["note"]
+
+
+def test_a_text_counts_as_sent_white_space_included(
+    engine: Engine, rt: Runtime, world: World, ref: str
+) -> None:
+    """The API's schema allows 5,000 characters as sent: a reason padded with white space beyond that is
+    refused too, not trimmed into range (schemathesis sent one)."""
+    complaint = register(engine, rt, ref, world.handler)
+    padded = {"reason": "\t\n " * 1700 + "Wij wachten op het rapport."}
+    with Session(engine) as s, pytest.raises(InvalidInput) as refused:
+        extend_complaint(s, rt, ref, complaint, padded, world.handler)
+    assert "hoogstens 5000 tekens" in refused.value.errors["reason"]
