@@ -125,6 +125,11 @@ def _labels() -> dict[str, str]:
     return {**found, **_FORM_LABELS}
 
 
+def field_label(name: str) -> str:
+    """The label a form shows for the field `name` (the name itself when no form has it)."""
+    return _labels().get(name, name)
+
+
 def page_message(exc: WorkflowError, labels: Mapping[str, str] | None = None) -> str:
     """The sentence a page shows for `exc`: a refused field named by its label, as the form shows it
     ("Notitie: een lege notitie wordt niet opgeslagen"), not by its internal name; `labels` first."""

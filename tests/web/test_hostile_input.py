@@ -34,9 +34,11 @@ from claims.people.users import token_hash
 from claims.runtime import Runtime, build_runtime
 from claims.service import add_document, advance, open_claim
 from claims.service.complaints import register_complaint
+from claims.service.followups import add_followup
 from claims.service.parties import add_party
 from claims.storage.models import Letter, OutboxMessage, Party, Payment
 from claims.web.app import create_app
+from claims.web.errors import field_label
 from claims.web.input_guard import MAX_BODY, MAX_DEPTH, UPLOAD_PATH
 from claims.web.security import COOKIE, claim_scope
 from tests.claims.driver import PAYEE
@@ -113,6 +115,7 @@ KINDS = {
 COMPLAINT = {"subject": "Trage behandeling", "received_on": "2026-11-16", "description": "Niet teruggebeld."}
 ANSWER = {"answer": "Wij hadden eerder moeten bellen.", "outcome": "gegrond"}
 EXTENSION = {"reason": "Wij wachten op het rapport van de expert."}
+REOPEN_REASON = "De benadeelde komt terug met een nieuwe factuur van het herstel."
 PARTY = {
     "role": "counsel",
     "name": "Boer Advocaten",
@@ -161,6 +164,7 @@ class Setting:
     payment_id: int
     proposal_id: int
     complaint_id: int
+    followup_id: int
     clients: dict[str, TestClient]
     tokens: dict[str, dict[str, str]]
 
@@ -225,6 +229,8 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         complaint_id = register_complaint(
             s, rt, opened.reference, {**COMPLAINT, "complainant": party_id}, world.handler
         ).complaint_id
+        # a follow-up in the handler's diary, to be marked done
+        followup_id = add_followup(s, rt, opened.reference, "2026-12-12", "Bel advocaat terug", world.handler)
     assert outbox_id is not None and party_id is not None and letter_id is not None
     assert payment_id is not None and proposal_id is not None
     anon = TestClient(app, follow_redirects=False)
@@ -246,6 +252,7 @@ def setting(app: Any, engine: Engine, rt: Runtime, world: World) -> Setting:
         payment_id,
         proposal_id,
         complaint_id,
+        followup_id,
         clients,
         tokens,
     )
@@ -267,6 +274,7 @@ def _fill(s: Setting, template: str) -> str:
         "{payment_id}": str(s.payment_id),
         "{proposal_id}": str(s.proposal_id),
         "{complaint_id}": str(s.complaint_id),
+        "{followup_id}": str(s.followup_id),
     }
     path = template
     for name, value in values.items():
@@ -310,6 +318,14 @@ def _form(s: Setting, template: str, who: str) -> dict[str, str]:
         "/claims/{reference}/complaints/{complaint_id}/acknowledge": claim,
         "/claims/{reference}/complaints/{complaint_id}/extend": lambda: claim() | EXTENSION,
         "/claims/{reference}/complaints/{complaint_id}/answer": lambda: claim() | ANSWER,
+        "/claims/{reference}/reopen": lambda: claim() | {"reason": REOPEN_REASON},
+        "/werk/opvolgingen": lambda: {
+            "csrf": _csrf(s, who, "work"),
+            "reference": s.reference,
+            "on": "2026-12-12",
+            "text": "Bel advocaat terug",
+        },
+        "/werk/opvolgingen/{reference}/{followup_id}/klaar": lambda: {"csrf": _csrf(s, who, "work")},
         "/berichten/gelezen": lambda: {"csrf": _csrf(s, who, "inbox")},
         "/admin/users": lambda: {
             "csrf": _csrf(s, who, "users"),
@@ -360,6 +376,7 @@ def _endpoint(s: Setting, method: str, template: str) -> Endpoint:
         "/api/claims/{reference}/complaints/{complaint_id}/acknowledge": {},
         "/api/claims/{reference}/complaints/{complaint_id}/extend": EXTENSION,
         "/api/claims/{reference}/complaints/{complaint_id}/answer": ANSWER,
+        "/api/claims/{reference}/reopen": {"version": 1, "reason": REOPEN_REASON},
         "/api/payments/{payment_id}/paid": {"paid_on": "2026-11-20"},
         "/api/payments/{payment_id}/cancel": {"reason": "dubbel"},
         "/api/proposals/{proposal_id}/approve": {"comment": "akkoord"},
@@ -567,7 +584,10 @@ def _named(response: Any, name: str) -> bool:
     if response.headers.get("content-type", "").startswith("application/json"):
         errors = response.json().get("errors", {})
         return name in errors or any(name in problem for problem in errors.values())
-    return (f"{name}:" if " " not in name else name) in response.text
+    if " " in name:
+        return name in response.text
+    # a page names the field by the label its form shows it with
+    return f"{name}:" in response.text or f"{field_label(name)}:" in response.text
 
 
 def _counts(engine: Engine) -> tuple[int, ...]:
