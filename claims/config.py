@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import timedelta
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     reminder_lead_hours: int = 48  # warn the responsible person this long before a deadline
     escalation_grace_hours: int = 48  # escalate to the managers this long after it passed
     late_notice_days: int = 30  # 7:941 BW: flag a melding made later than this after the insured knew
+    # the dashboard's large losses: damages reserved and paid on an open claim above this (euros)
+    large_loss_threshold: Decimal = Decimal("100000.00")
     # e-mail: off without a URL (the messages wait in the outbox, shown in the app's outbox view)
     smtp_url: str = ""
     mail_from: str = "claimflow <schade@claimflow.test>"
@@ -96,6 +99,10 @@ class Settings(BaseSettings):
                 "CLAIMFLOW_DOCUMENT_DIR must be set in production with PostgreSQL "
                 "(a directory every node shares, such as a shared volume)"
             )
+        if self.large_loss_threshold <= 0 or self.large_loss_threshold != self.large_loss_threshold.quantize(
+            Decimal("0.01")
+        ):
+            raise ValueError("CLAIMFLOW_LARGE_LOSS_THRESHOLD must be a positive amount in euros and cents")
         if self.smtp_url:
             self.smtp()  # a bad URL stops the start, not the first delivery
         return self
@@ -156,4 +163,5 @@ class Settings(BaseSettings):
             reminder_lead=timedelta(hours=self.reminder_lead_hours),
             escalation_grace=timedelta(hours=self.escalation_grace_hours),
             late_notice=timedelta(days=self.late_notice_days),
+            large_loss_threshold=self.large_loss_threshold,
         )

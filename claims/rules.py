@@ -18,3 +18,6 @@ class DomainRules:
     # 7:941 BW: a melding later than this after the insured knew is flagged as late notice for the
     # handler (never a rejection by itself: the insurer must show the harm the delay did)
     late_notice: timedelta = timedelta(days=30)
+    # the dashboard's large losses (grote schades): open claims whose damages reserve and payments
+    # together are above this
+    large_loss_threshold: Decimal = Decimal("100000.00")

@@ -1,5 +1,13 @@
 """What a team manager watches: open claims by kind and state, overdue deadlines by handler, time spent
-per state, claims opened and closed per week, and the settlements waiting for a second pair of eyes."""
+per state, claims opened and closed per week, and the settlements waiting for a second pair of eyes; and
+the money view: reserves and payments, payments per month, large losses, the load per handler and the
+time to the first position on cover.
+
+"Betaald" is what the claims' money lines of kind payment hold: a payment counts from the moment it was
+made (approved within authority, or a proposal approved), net of cancellations (booked back as negative
+lines when cancelled). It is the money the reserve was taken down by, so reserve + betaald is what the
+claim costs; whether the bank has executed the transfer yet (payments.paid_on) is the payments list's
+business, not the dashboard's."""
 
 from __future__ import annotations
 
@@ -8,18 +16,25 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
 from claims.people.permissions import check_is_manager
-from claims.storage.models import User
+from claims.storage.models import COST_TYPE_LABELS, User
 from claims.storage.repositories import dashboard as figures
 from claims.storage.repositories import payments
 
 WEEKS = 12
 STAY_WINDOW = timedelta(days=365)
+MONTHS = 12
+# A position on cover (standpunt over dekking): confirming or rejecting it, the fast track (which settles
+# on cover at once) or mitigation (which can only start on cover), or the deadline asking for it met.
+POSITION_TRIGGERS = ("confirm_cover", "reject", "fast_track", "start_mitigation")
+POSITION_DEADLINE = "standpunt_dekking"
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -127,3 +142,122 @@ def _approvals(conn: Connection, states: Collection[str]) -> list[dict[str, Any]
         }
         for p in payments.open_proposals(conn)
     ]
+
+
+# ----------------------------------------------------------------------------------- the money view
+
+
+@dataclass(frozen=True)
+class MoneyCell:
+    reserve: Decimal
+    paid: Decimal
+
+
+@dataclass(frozen=True)
+class LargeLoss:
+    reference: str
+    kind: str
+    state: str
+    insured: str
+    claimant: str
+    handler_name: str
+    reserve: Decimal  # damages
+    paid: Decimal  # damages
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class HandlerLoad:
+    email: str
+    name: str
+    open_claims: int
+    open_reserve: Decimal
+
+
+@dataclass(frozen=True)
+class CycleTime:
+    """Calendar days from the melding (date_reported) to the first position on cover (Amsterdam days)."""
+
+    count: int
+    median_days: float | None
+    p90_days: float | None
+
+
+@dataclass(frozen=True)
+class MoneyFigures:
+    since: date  # the first day of the months shown (and of the cycle time's window)
+    # (kind, cost type) -> open reserve of the open claims and paid on all claims
+    cells: dict[tuple[str, str], MoneyCell]
+    by_kind: dict[str, MoneyCell]
+    by_cost_type: dict[str, MoneyCell]
+    total: MoneyCell
+    months: list[tuple[date, Decimal]]  # (first day of the month, paid in it), oldest first
+    large_loss_above: Decimal
+    large_losses: list[LargeLoss]
+    handlers: list[HandlerLoad]
+    first_position: CycleTime
+
+    def cost_types(self, kind: str | None = None) -> list[str]:
+        """The cost types with money (of `kind`, or of any kind), in the order of their labels."""
+        found = {c for (k, c) in self.cells if kind is None or k == kind}
+        order = list(COST_TYPE_LABELS)
+        return sorted(found, key=lambda c: (order.index(c) if c in order else len(order), c))
+
+    def kinds(self) -> list[str]:
+        return sorted(self.by_kind)
+
+
+def money_figures(
+    conn: Connection, actor: User, now: datetime, tz: ZoneInfo, *, large_loss_above: Decimal
+) -> MoneyFigures:
+    """The money figures over all claims, for a manager; Forbidden for anyone else. The months and the
+    cycle time cover the last MONTHS calendar months (Amsterdam), this one included."""
+    check_is_manager(actor)
+    cells = {(k, c): MoneyCell(r, p) for k, c, r, p in figures.money_by_kind(conn)}
+    starts = _month_starts(now.astimezone(tz).date())
+    bounds = [datetime.combine(d, datetime.min.time(), tz) for d in [*starts, _next_month(starts[-1])]]
+    return MoneyFigures(
+        since=starts[0],
+        cells=cells,
+        by_kind=_sum_by(cells, 0),
+        by_cost_type=_sum_by(cells, 1),
+        total=_sum(cells.values()),
+        months=list(zip(starts, figures.paid_between(conn, bounds), strict=True)),
+        large_loss_above=large_loss_above,
+        large_losses=[LargeLoss(**r._asdict()) for r in figures.large_losses(conn, large_loss_above)],
+        handlers=[HandlerLoad(e, n, c, r) for e, n, c, r in figures.open_by_handler(conn)],
+        first_position=_cycle_time(conn, bounds[0], tz),
+    )
+
+
+def _sum(cells: Collection[MoneyCell]) -> MoneyCell:
+    return MoneyCell(sum((c.reserve for c in cells), ZERO), sum((c.paid for c in cells), ZERO))
+
+
+def _sum_by(cells: dict[tuple[str, str], MoneyCell], part: int) -> dict[str, MoneyCell]:
+    groups: dict[str, list[MoneyCell]] = defaultdict(list)
+    for key, cell in cells.items():
+        groups[key[part]].append(cell)
+    return {k: _sum(v) for k, v in groups.items()}
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def _month_starts(today: date) -> list[date]:
+    """The first days of the last MONTHS months, this one included, oldest first."""
+    starts = [today.replace(day=1)]
+    for _ in range(MONTHS - 1):
+        starts.append((starts[-1] - timedelta(days=1)).replace(day=1))
+    return starts[::-1]
+
+
+def _cycle_time(conn: Connection, since: datetime, tz: ZoneInfo) -> CycleTime:
+    days = [
+        float((at.astimezone(tz).date() - reported).days)
+        for reported, at in figures.first_positions(conn, POSITION_TRIGGERS, POSITION_DEADLINE, since)
+    ]
+    if not days:
+        return CycleTime(0, None, None)
+    return CycleTime(len(days), statistics.median(days), _p90(days))

@@ -3,13 +3,17 @@ between states (the figures are computed in claims.reads.dashboard)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, case, func, select, union_all
 from sqlalchemy.engine import Connection
 
-from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, USERS
+from claims.storage.models import CostType, MoneyKind
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, MONEY, POLICIES, USERS
 
 
 def open_by_kind_state(conn: Connection) -> list[Row[Any]]:
@@ -106,5 +110,144 @@ def in_state_with_deadline(conn: Connection, state: str) -> list[Row[Any]]:
             )
             .where(CLAIMS.c.state == state)
             .order_by(CLAIMS.c.state_entered_at)
+        ).all()
+    )
+
+
+def money_by_kind(conn: Connection) -> list[Row[Any]]:
+    """(claim kind, cost type, reserve, paid): the open reserves of the claims not closed, and the
+    payments of all claims (net of cancellations, booked when the payment was made), per claim kind and
+    cost type; combinations with neither left out."""
+    is_open = CLAIMS.c.closed_at.is_(None)
+    reserve = func.sum(
+        case((is_open & (MONEY.c.kind == MoneyKind.reserve.value), MONEY.c.amount), else_=0),
+        type_=MONEY.c.amount.type,
+    )
+    paid = func.sum(
+        case((MONEY.c.kind == MoneyKind.payment.value, MONEY.c.amount), else_=0), type_=MONEY.c.amount.type
+    )
+    return list(
+        conn.execute(
+            select(CLAIMS.c.kind, MONEY.c.cost_type, reserve.label("reserve"), paid.label("paid"))
+            .select_from(MONEY)
+            .join(CLAIMS, CLAIMS.c.id == MONEY.c.claim_id)
+            .where(MONEY.c.kind.in_((MoneyKind.reserve.value, MoneyKind.payment.value)))
+            .group_by(CLAIMS.c.kind, MONEY.c.cost_type)
+            .having((reserve != 0) | (paid != 0))
+        ).all()
+    )
+
+
+def paid_between(conn: Connection, bounds: Sequence[datetime]) -> list[Decimal]:
+    """The payments booked (net of cancellations) in each period [bounds[i], bounds[i+1]), in one pass:
+    len(bounds) - 1 amounts."""
+    periods = list(pairwise(bounds))
+    if not periods:
+        return []
+    sums = [
+        func.sum(
+            case(((MONEY.c.at >= start) & (MONEY.c.at < end), MONEY.c.amount), else_=0),
+            type_=MONEY.c.amount.type,
+        ).label(f"p{i}")
+        for i, (start, end) in enumerate(periods)
+    ]
+    row = conn.execute(
+        select(*sums).where(
+            MONEY.c.kind == MoneyKind.payment.value, MONEY.c.at >= bounds[0], MONEY.c.at < bounds[-1]
+        )
+    ).one()
+    return [Decimal(0) if v is None else v for v in row]
+
+
+def large_losses(conn: Connection, above: Decimal) -> list[Row[Any]]:
+    """The claims not closed whose damages reserved and paid together are above `above`, the largest
+    first: reference, kind, state, insured, claimant, handler_name, reserve, paid and total (damages)."""
+    reserve = func.sum(
+        case((MONEY.c.kind == MoneyKind.reserve.value, MONEY.c.amount), else_=0), type_=MONEY.c.amount.type
+    )
+    paid = func.sum(
+        case((MONEY.c.kind == MoneyKind.payment.value, MONEY.c.amount), else_=0), type_=MONEY.c.amount.type
+    )
+    total = func.sum(MONEY.c.amount, type_=MONEY.c.amount.type)
+    return list(
+        conn.execute(
+            select(
+                CLAIMS.c.reference,
+                CLAIMS.c.kind,
+                CLAIMS.c.state,
+                POLICIES.c.insured,
+                CLAIMS.c.claimant,
+                USERS.c.name.label("handler_name"),
+                reserve.label("reserve"),
+                paid.label("paid"),
+                total.label("total"),
+            )
+            .select_from(MONEY)
+            .join(CLAIMS, CLAIMS.c.id == MONEY.c.claim_id)
+            .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
+            .join(USERS, USERS.c.id == CLAIMS.c.handler_id)
+            .where(
+                CLAIMS.c.closed_at.is_(None),
+                MONEY.c.cost_type == CostType.damages.value,
+                MONEY.c.kind.in_((MoneyKind.reserve.value, MoneyKind.payment.value)),
+            )
+            .group_by(
+                CLAIMS.c.id,
+                CLAIMS.c.reference,
+                CLAIMS.c.kind,
+                CLAIMS.c.state,
+                POLICIES.c.insured,
+                CLAIMS.c.claimant,
+                USERS.c.name,
+            )
+            .having(total > above)
+            .order_by(total.desc(), CLAIMS.c.reference)
+        ).all()
+    )
+
+
+def open_by_handler(conn: Connection) -> list[Row[Any]]:
+    """(e-mail, name, open claims, open reserve) of each handler with a claim not closed, by name."""
+    reserves = (
+        select(MONEY.c.claim_id, func.sum(MONEY.c.amount, type_=MONEY.c.amount.type).label("reserve"))
+        .where(MONEY.c.kind == MoneyKind.reserve.value)
+        .group_by(MONEY.c.claim_id)
+        .subquery()
+    )
+    reserve = func.coalesce(func.sum(reserves.c.reserve), 0, type_=MONEY.c.amount.type)
+    return list(
+        conn.execute(
+            select(USERS.c.email, USERS.c.name, func.count(CLAIMS.c.id), reserve.label("reserve"))
+            .select_from(CLAIMS)
+            .join(USERS, USERS.c.id == CLAIMS.c.handler_id)
+            .outerjoin(reserves, reserves.c.claim_id == CLAIMS.c.id)
+            .where(CLAIMS.c.closed_at.is_(None))
+            .group_by(USERS.c.email, USERS.c.name)
+            .order_by(USERS.c.name, USERS.c.email)
+        ).all()
+    )
+
+
+def first_positions(
+    conn: Connection, triggers: Collection[str], deadline: str, since: datetime
+) -> list[Row[Any]]:
+    """(date_reported, moment) of each claim whose first position on cover came at or after `since`:
+    the earlier of its first transition by one of `triggers` and the moment its deadline named
+    `deadline` was met."""
+    moments = union_all(
+        select(EVENTS.c.claim_id, EVENTS.c.at.label("at")).where(
+            EVENTS.c.kind == "transition", EVENTS.c.trigger.in_(list(triggers))
+        ),
+        select(DEADLINES.c.claim_id, DEADLINES.c.met_at.label("at")).where(
+            DEADLINES.c.name == deadline, DEADLINES.c.met_at.is_not(None)
+        ),
+    ).subquery()
+    first = func.min(moments.c.at, type_=EVENTS.c.at.type)
+    return list(
+        conn.execute(
+            select(CLAIMS.c.date_reported, first.label("at"))
+            .join(moments, moments.c.claim_id == CLAIMS.c.id)
+            .group_by(CLAIMS.c.id, CLAIMS.c.date_reported)
+            .having(first >= since)
         ).all()
     )
