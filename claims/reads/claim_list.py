@@ -19,9 +19,9 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from claims.people.permissions import visible_claims
-from claims.storage.models import Role, User
+from claims.storage.models import CostType, Role, User
 from claims.storage.repositories import claim_list, deadlines
-from claims.storage.repositories.claim_list import ClaimCriteria
+from claims.storage.repositories.claim_list import ANY_COST_TYPE, ClaimCriteria
 from workflow.errors import InvalidInput
 from workflow.inputs import parse_money
 
@@ -46,6 +46,10 @@ class ClaimFilter:
     overdue: bool = False
     q: str | None = None
     sort: str = "nieuwste"
+    open_only: bool = False
+    reserve: str | None = None  # a cost type, or ANY_COST_TYPE: open claims with an open reserve of it
+    paid: str | None = None  # a cost type, or ANY_COST_TYPE: claims with payments of it
+    damages_above: Decimal | None = None  # claims whose damages reserved and paid are above this
 
 
 @dataclass
@@ -102,6 +106,12 @@ def check_filter(
         errors["kind"] = f"onbekende soort claim '{f.kind}'"
     if f.state and f.state not in states:
         errors["state"] = f"onbekende fase '{f.state}'"
+    money_filters = {ANY_COST_TYPE, *(c.value for c in CostType)}
+    for name, value in (("reserve", f.reserve), ("paid", f.paid)):
+        if value and value not in money_filters:
+            errors[name] = f"onbekende kostensoort '{value}'"
+    if f.damages_above is not None and f.damages_above < 0:
+        errors["damages_above"] = "een bedrag van nul of meer"
     if f.sort not in SORTS:
         errors["sort"] = f"onbekende sortering '{f.sort}' ({', '.join(SORTS)})"
     if errors:
@@ -180,6 +190,10 @@ def criteria(actor: User | None, f: ClaimFilter, now: datetime) -> ClaimCriteria
         overdue_at=now if f.overdue else None,
         reference=reference,
         text=None if reference or not text else text,
+        open_only=f.open_only,
+        reserve=f.reserve or None,
+        paid=f.paid or None,
+        damages_above=f.damages_above,
     )
 
 

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from claims.storage.like import ESCAPE, containing
+from claims.storage.models import CostType, MoneyKind
 from claims.storage.repositories import parties
 from claims.storage.repositories.deadlines import ON_COURSE
 from claims.storage.scopes import ClaimScope, visible
-from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, POLICIES, USERS
+from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, MONEY, POLICIES, USERS
 
 # The handler's row, apart from any other user a query joins.
 HANDLER = aliased(USERS, name="handler_user")
+# a money filter's value for every cost type together
+ANY_COST_TYPE = "alle"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,13 @@ class ClaimCriteria:
     text: str | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
+    open_only: bool = False  # only claims not closed
+    # only open claims with an open reserve (above zero) of this cost type, or of any (ANY_COST_TYPE)
+    reserve: str | None = None
+    # only claims with payments (net of cancellations, above zero) of this cost type, or of any
+    paid: str | None = None
+    # only claims whose damages reserved and paid together are above this (a large loss)
+    damages_above: Decimal | None = None
 
 
 def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
@@ -67,7 +78,32 @@ def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
         query = query.where(CLAIMS.c.created_at >= c.created_from)
     if c.created_before is not None:
         query = query.where(CLAIMS.c.created_at < c.created_before)
+    if c.open_only:
+        query = query.where(CLAIMS.c.closed_at.is_(None))
+    if c.reserve is not None:
+        query = query.where(
+            CLAIMS.c.closed_at.is_(None), CLAIMS.c.id.in_(_money_above((MoneyKind.reserve,), c.reserve))
+        )
+    if c.paid is not None:
+        query = query.where(CLAIMS.c.id.in_(_money_above((MoneyKind.payment,), c.paid)))
+    if c.damages_above is not None:
+        damages = _money_above((MoneyKind.reserve, MoneyKind.payment), CostType.damages, c.damages_above)
+        query = query.where(CLAIMS.c.id.in_(damages))
     return query
+
+
+def _money_above(kinds: tuple[str, ...], cost_type: str, floor: Decimal = Decimal(0)) -> Select[Any]:
+    """The ids of the claims whose money lines of `kinds` (of `cost_type`, or of all: ANY_COST_TYPE)
+    sum to more than `floor`."""
+    conditions: list[ColumnElement[bool]] = [MONEY.c.kind.in_(kinds)]
+    if cost_type != ANY_COST_TYPE:
+        conditions.append(MONEY.c.cost_type == cost_type)
+    return (
+        select(MONEY.c.claim_id)
+        .where(*conditions)
+        .group_by(MONEY.c.claim_id)
+        .having(func.sum(MONEY.c.amount) > floor)
+    )
 
 
 def _text_match(text: str) -> Any:

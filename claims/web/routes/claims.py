@@ -14,7 +14,7 @@ from claims.people.users import active_users_by_role
 from claims.reads.claim_list import SORTS, ClaimFilter, check_filter, search_claims
 from claims.reads.queries import find_policies, policy_by_number
 from claims.service import add_note, advance, open_claim, reopen_claim
-from claims.storage.models import Role
+from claims.storage.models import COST_TYPE_LABELS, Role
 from claims.web.deps import (
     Db,
     FormData,
@@ -31,6 +31,7 @@ from claims.web.errors import page_message
 from claims.web.pages import Attempt, claim_page, fire_or_show_problem, see_other
 from claims.web.templating import render
 from workflow.errors import InvalidInput
+from workflow.inputs import parse_money
 
 router = APIRouter(include_in_schema=False, route_class=ReleasingRoute)
 
@@ -48,7 +49,15 @@ def claims_list(
     q: str = "",
     sort: str = "nieuwste",
     cursor: str = "",
+    open: str = "",
+    reserve: str = "",
+    paid: str = "",
+    damages_above: str = "",
 ) -> Response:
+    try:
+        above, bad_amount = (parse_money(damages_above) if damages_above.strip() else None), False
+    except ValueError:
+        above, bad_amount = None, True
     f = ClaimFilter(
         kind=kind or None,
         state=state or None,
@@ -56,10 +65,16 @@ def claims_list(
         overdue=overdue == "1",
         q=q or None,
         sort=sort,
+        open_only=open == "1",
+        reserve=reserve or None,
+        paid=paid or None,
+        damages_above=above,
     )
     states = ctx.rt.catalog.state_labels()
     error = ""
     try:
+        if bad_amount:
+            raise InvalidInput({"damages_above": "geen bedrag"})
         check_filter(f, ctx.rt.catalog.kinds(), list(states))
         page = search_claims(db.connection(), viewer.user, f, ctx.rt.clock(), cursor=cursor or None)
         items, next_cursor = page.items, page.next_cursor
@@ -73,6 +88,8 @@ def claims_list(
         "states": states,
         "kinds": KIND_LABELS,
         "sorts": {k: v[0] for k, v in SORTS.items()},
+        "cost_types": COST_TYPE_LABELS,
+        "damages_above": damages_above.strip(),
         "handlers": active_users_by_role(db).get(Role.handler, []),
         "next_url": f"/claims?{urlencode({**query, 'cursor': next_cursor})}" if next_cursor else None,
         "first_url": f"/claims?{urlencode(query)}" if cursor else None,
