@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from fastapi import Request
@@ -27,6 +28,7 @@ from claims.people.users import active_users_by_role
 from claims.reads.claim_header import claim_header
 from claims.reads.complaints import claim_complaints, complaint_figures
 from claims.reads.dashboard import dashboard as dashboard_figures
+from claims.reads.dashboard import money_figures
 from claims.reads.documents import claim_documents, open_requests
 from claims.reads.money_view import money_view
 from claims.reads.parties import claim_parties, may_change_parties, may_see_accounts
@@ -36,6 +38,7 @@ from claims.web import charts
 from claims.web.deps import FormData, Viewer, WebContext
 from claims.web.security import claim_scope
 from claims.web.templating import render
+from notifications.formatting import month_year
 from workflow.errors import InvalidInput, TransitionNotAllowed
 
 
@@ -261,6 +264,11 @@ def dashboard_page(
     d = dashboard_figures(
         db.connection(), viewer.user, now, ctx.rt.tz, approval_states=ctx.rt.catalog.approval_states()
     )
+    m = money_figures(
+        db.connection(), viewer.user, now, ctx.rt.tz, large_loss_above=ctx.rt.rules.large_loss_threshold
+    )
+    # whole euros, none below zero: the charts draw, the table under them gives the amounts to the cent
+    months = [(start, max(int(paid.to_integral_value(ROUND_HALF_UP)), 0)) for start, paid in m.months]
     states = ctx.rt.catalog.state_labels()
     by_state: dict[str, int] = {}
     by_kind: dict[str, int] = {}
@@ -270,6 +278,19 @@ def dashboard_page(
     state_order = list(states)
     context = {
         "d": d,
+        "m": m,
+        "month_label": month_year,
+        "days": _days,
+        "chart_months": charts.grouped_bar_chart(
+            [month_year(start) for start, _ in m.months],
+            [("Betaald (€)", [euros for _, euros in months])],
+            title="Betalingen per maand (afgelopen 12 maanden)",
+            width=1120,
+        ),
+        # on a phone: a bar per month, readable at its own size
+        "chart_months_narrow": charts.bar_chart(
+            [(month_year(start), euros) for start, euros in months], title="Betaald per maand (€)", width=340
+        ),
         "complaint_figures": complaint_figures(db.connection(), viewer.user, now),
         "incidents": incident_count(db),
         "states": states,
@@ -303,6 +324,14 @@ def dashboard_page(
         "export_errors": export_errors or {},
     }
     return render(request, ctx, "dashboard.html", context, 422 if export_errors else 200, viewer)
+
+
+def _days(value: float | None) -> str:
+    """`14 dagen`, `18,8 dagen`, `1 dag`: a number of days, whole when it is."""
+    if value is None:
+        return ""
+    shown = charts.format_number(int(value) if value == int(value) else value)
+    return f"{shown} dag{'' if value == 1 else 'en'}"
 
 
 def _position(order: list[str]) -> Callable[[str], int]:
