@@ -31,7 +31,7 @@ class CountingGraphviz(Graphviz):
 
 
 def diagram(page: str) -> ET.Element:
-    found = re.search(r'<div class="diagram">\s*(<svg.*?</svg>)', page, re.S)
+    found = re.search(r'<div class="diagram"[^>]*>\s*(<svg.*?</svg>)', page, re.S)
     assert found, "the claim page shows its diagram"
     return ET.fromstring(found.group(1))
 
