@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.loadlib import prepare_database, serve
+from claims.kinds.catalog import load_catalog
 
 playwright_api = pytest.importorskip("playwright.sync_api")  # a dev dependency: installed by make test
 Page = playwright_api.Page
@@ -98,7 +99,10 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     page: Page, server: str
 ) -> None:
     log_in(page, server, "sanne.behandelaar@claimflow.test", "demo-behandelaar")
-    expect(page.get_by_role("heading", name="Claims")).to_be_visible()
+    # a handler lands on their work queue
+    expect(page.get_by_role("heading", name="Mijn werk", exact=True)).to_be_visible()
+    page.goto(f"{server}/claims")
+    expect(page.get_by_role("heading", name="Claims", exact=True)).to_be_visible()
     shot(page, "01-claims-list")
 
     # the melding, with the policy looked up first
@@ -203,7 +207,7 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     page.get_by_role("link", name="Dashboard").click()
     approvals = page.locator("#goedkeuringen")
     expect(approvals).to_contain_text(reference)
-    expect(page.locator("svg")).to_have_count(5)
+    expect(page.locator("svg")).to_have_count(7)
     shot(page, "04-dashboard")
     approvals.get_by_role("link", name=reference).click()
     proposals = page.locator("#voorstellen")
@@ -212,9 +216,11 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
     expect(page.locator("p.notice")).to_contain_text("goedgekeurd")
     assert state(page) == "gesloten"
 
-    # the timeline tells the whole story, in order
-    timeline = page.locator("ol.timeline")
-    for trigger in (
+    # the timeline tells the whole story, newest first, in Dutch (no trigger codes)
+    catalog = load_catalog()
+    labels = catalog.trigger_labels("unpaid_fee", catalog.latest_version("unpaid_fee"))
+    timeline = page.locator("#h-timeline").locator("..")
+    steps = (
         "register_invoice",
         "start_coverage_check",
         "confirm_cover",
@@ -223,10 +229,16 @@ def test_a_handler_takes_an_unpaid_fee_claim_from_melding_to_an_approved_settlem
         "pay_advance",
         "to_settlement",
         "settle",
-    ):
-        expect(timeline).to_contain_text(trigger)
-    texts = timeline.locator("li code").all_inner_texts()
-    assert texts.index("pay_advance") < texts.index("to_settlement") < texts.index("settle")
+    )
+    for trigger in steps:
+        expect(timeline).to_contain_text(labels[trigger])
+    expect(timeline.locator("code", has_text="register_invoice")).to_have_count(0)
+    texts = timeline.locator("li .what").all_inner_texts()
+
+    def first(trigger: str) -> int:
+        return next(i for i, t in enumerate(texts) if t.startswith(labels[trigger]))
+
+    assert first("settle") < first("to_settlement") < first("pay_advance")
     expect(page.locator("svg [aria-current=step]")).to_have_attribute("data-state", "gesloten")
     shot(page, "05-claim-closed")
 

@@ -148,6 +148,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_log_out_stays_clickable(
         "outbox": "/outbox",
         "post": "/post",
         "klachten": "/klachten",
+        "werk": "/werk",
     }
     for name, path in pages.items():
         wrong += check(handler, server + path, name)
