@@ -22,4 +22,11 @@ fi
 # read PDFs with pdftotext.
 scripts/ensure_test_tools.sh
 
-$PY -m pytest "$@"
+# Two workers on two cores (pytest-xdist), a test file per worker at a time so module fixtures are
+# built once; CLAIMFLOW_TEST_WORKERS=0 runs in one process.
+workers=${CLAIMFLOW_TEST_WORKERS:-2}
+if [[ "$workers" == "0" ]]; then
+  $PY -m pytest "$@"
+else
+  $PY -m pytest -n "$workers" --dist loadfile "$@"
+fi

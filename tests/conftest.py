@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 from claims.money.rates import load_interest_rates
@@ -23,7 +24,28 @@ from claims.storage.db import make_engine
 from claims.storage.schema import upgrade
 from tests.factories import Clock, World, make_world
 
-PG_URL = os.environ.get("CLAIMFLOW_TEST_POSTGRES_URL")
+
+def _worker_postgres_url() -> str | None:
+    """The suite's PostgreSQL database; under pytest-xdist each worker gets a database of its own on
+    the same server (their fixtures drop the schema and truncate tables), created on first use."""
+    url = os.environ.get("CLAIMFLOW_TEST_POSTGRES_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if exists is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_postgres_url()
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
