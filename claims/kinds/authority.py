@@ -1,10 +1,11 @@
 """Authority: who may pay and reserve how much on one claim alone, and when a second pair of eyes is needed.
 
 A handler's limit weighs the sum of what they pay on one claim on their own authority, the new payment
-included (never one payment at a time), and the reserve they set. No reserve goes above what the cover
-still holds for its cost type without a manager. Above either, the transition is not refused: it becomes
-a proposal that a manager approves or rejects (four eyes: never the proposer; a manager whose own limit
-it passes leaves it to another manager). See ../shared/domain/rules.md, "Authority".
+included (never one payment at a time), the reserve they set, and a settlement offer they make. No
+reserve goes above what the cover still holds for its cost type without a manager. Above either, the
+transition is not refused: it becomes a proposal that a manager approves or rejects (four eyes: never
+the proposer; a manager whose own limit it passes leaves it to another manager). See
+../shared/domain/rules.md, "Authority".
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Weighed:
     paid_before: Decimal  # what the actor paid on the claim on their own authority before
     reserve_after: Decimal | None  # the claim's open reserve after it, when it raised a reserve
     limit: Decimal | None
+    offered: Decimal | None = None  # a settlement offer it makes
     over_authority: list[str] = field(default_factory=list)  # why the actor's authority does not reach
     over_cover: list[str] = field(default_factory=list)  # reserves above the remaining cover
 
@@ -36,8 +38,11 @@ class Weighed:
 
     @property
     def amount(self) -> Decimal:
-        """What an approver's own authority must cover: the payments, or else the reserve."""
-        return self.pays if self.pays > ZERO else (self.reserve_after or ZERO)
+        """What an approver's own authority must cover: the payments, or else the offer, or else the
+        reserve."""
+        if self.pays > ZERO:
+            return self.pays
+        return self.offered if self.offered is not None else (self.reserve_after or ZERO)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +50,7 @@ class Weighed:
             "paid_before": str(self.paid_before),
             "reserve_after": None if self.reserve_after is None else str(self.reserve_after),
             "limit": None if self.limit is None else str(self.limit),
+            "offered": None if self.offered is None else str(self.offered),
             "over_authority": self.over_authority,
             "over_cover": self.over_cover,
         }
@@ -56,8 +62,9 @@ def weigh(ctx: TransitionContext, actor: User) -> Weighed:
     pays = sum((m["amount"] for m in ctx.money if m["kind"] == MoneyKind.payment and m["amount"] > 0), ZERO)
     raised = sorted({m["cost_type"] for m in ctx.money if m["kind"] == MoneyKind.reserve and m["amount"] > 0})
     limit = actor.authority_limit
+    offered = ctx.offered
     if actor.role == Role.expert:
-        return Weighed(pays, ZERO, None, limit)
+        return Weighed(pays, ZERO, None, limit, offered)
     before = ctx.paid_on_own_authority(actor.id) if actor.id is not None and pays > ZERO else ZERO
     reserve_after = ctx.total(MoneyKind.reserve) if raised else None
     over_authority: list[str] = []
@@ -70,6 +77,13 @@ def weigh(ctx: TransitionContext, actor: User) -> Weighed:
                 f"Uw betalingen op deze claim komen op {euro(before + pays)} (al {euro(before)}, nu "
                 f"{euro(pays)}), boven uw bevoegdheid van {euro(limit)}."
             )
+    if offered is not None:
+        if limit is None:
+            over_authority.append("U heeft geen bevoegdheid om een schikking aan te bieden.")
+        elif offered > limit:
+            over_authority.append(
+                f"Het aanbod van {euro(offered)} gaat boven uw bevoegdheid van {euro(limit)}."
+            )
     if reserve_after is not None:
         if limit is None:
             over_authority.append("U heeft geen bevoegdheid om reserves te zetten.")
@@ -80,7 +94,7 @@ def weigh(ctx: TransitionContext, actor: User) -> Weighed:
             )
         if actor.role != Role.manager:
             over_cover.extend(_above_cover(ctx, raised))
-    return Weighed(pays, before, reserve_after, limit, over_authority, over_cover)
+    return Weighed(pays, before, reserve_after, limit, offered, over_authority, over_cover)
 
 
 def _above_cover(ctx: TransitionContext, cost_types: list[str]) -> list[str]:

@@ -61,6 +61,9 @@ class TransitionContext:
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)
     event_data: dict[str, Any] = field(default_factory=dict)
+    # what the transition offers to pay (a settlement offer binds the insurer once accepted): weighed
+    # against the actor's authority like a payment (claims.kinds.authority)
+    offered: Decimal | None = None
     _policy: PolicyRecord | None = None
     _totals: dict[tuple[str, str], Decimal] | None = None  # as stored
     _running: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # stored plus staged

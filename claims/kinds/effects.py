@@ -477,10 +477,12 @@ def record_liability_position(ctx: TransitionContext) -> None:
 @effects.register(
     "record_settlement_offer",
     inputs={"amount": "money", "terms": "text", "answer_days": "integer"},
-    guards=("offer_within_authority",),
     supplies=("answer_due",),
 )
 def record_settlement_offer(ctx: TransitionContext) -> None:
+    """An offer to the claimant; above the offerer's authority it waits for a manager (authority.weigh)
+    where the spec no longer refuses it first (offer_within_authority, versions 2 to 4)."""
+    ctx.offered = ctx.inputs["amount"]
     offer = {
         "amount": str(ctx.inputs["amount"]),
         "terms": ctx.inputs["terms"],
@@ -498,6 +500,8 @@ def record_settlement_offer(ctx: TransitionContext) -> None:
 def record_cover_decision(ctx: TransitionContext) -> None:
     """The claims-made check as it stood when cover was confirmed, and the manager's reason when the
     claim fell outside it (rules.md: the handler decides, never the engine alone)."""
+    if "cover_decision" in ctx.case_data:
+        return  # decided before (confirming cover, then mitigation): that decision stands
     check = check_claims_made(ctx.policy(), ctx.claim.date_error, ctx.claim.date_reported)
     decision: dict[str, Any] = {"claims_made": check.as_dict(), "at": ctx.now.isoformat(), "by": ctx.actor.id}
     if not check.covered:

@@ -250,7 +250,10 @@ def offer_within_authority(ctx: TransitionContext) -> str | None:
 @guards.register("claims_made_or_reasoned", inputs={"cover_reason": "text?"})
 def claims_made_or_reasoned(ctx: TransitionContext) -> str | None:
     """Claims-made: reported within the policy period and an error on or after the retroactive date.
-    Outside it cover is confirmed only by a manager who gives a reason, never silently."""
+    Outside it cover is confirmed only by a manager who gives a reason, never silently. Once cover was
+    decided on the claim (record_cover_decision) later steps into paying states go on from it."""
+    if "cover_decision" in ctx.case_data:
+        return None
     check = check_claims_made(ctx.policy(), ctx.claim.date_error, ctx.claim.date_reported)
     if check.covered:
         return None

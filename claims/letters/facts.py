@@ -374,6 +374,32 @@ def _deductible_request(ctx: TransitionContext, claim: Mapping[str, Any]) -> dic
     return {"deductible": Decimal(settled["deductible"]), "insurer_iban": iban_display(INSURER["iban"])}
 
 
+def _recovery(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
+    """A recovery told to the insured (7:962 BW): what came in, what was paid and recovered in all, and
+    the part of the loss the insurer did not pay (the deductible, above the cover), which lid 2 leaves
+    the insured to claim themselves."""
+    totals = ctx.totals()  # stored plus this transition's recovery line
+
+    def total(kind: MoneyKind) -> Decimal:
+        return sum((v for (k, _), v in totals.items() if k == kind), ZERO)
+
+    # the deductible is the insured's whether it was left unpaid or advanced and asked back
+    deductible, above = total(MoneyKind.deductible), total(MoneyKind.insured_share)
+    deductible_open = max(total(MoneyKind.deductible_due), ZERO)
+    what = [w for w, v in (("eigen risico", deductible), ("boven het verzekerd bedrag", above)) if v > ZERO]
+    return {
+        "amount": ctx.inputs["amount"],
+        "from_whom": ctx.inputs["from_whom"],
+        "received_on": ctx.inputs["received_on"],
+        "note": ctx.inputs.get("note") or "",
+        "paid": total(MoneyKind.payment),
+        "recovered": total(MoneyKind.recovery),
+        "own_share": deductible + above,
+        "own_share_what": " en ".join(what),
+        "deductible_open": deductible_open,
+    }
+
+
 def _mitigation(ctx: TransitionContext, claim: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "measure": ctx.inputs["measure"],
@@ -434,6 +460,10 @@ _EXTRA: dict[str, TemplateFacts] = {
     "vaststellingsovereenkomst": TemplateFacts(_settlement, Contract(facts=("settlement",))),
     "betalingsbevestiging": _for_recipient(_paid_to_addressee),
     "eigen_risico_verzoek": TemplateFacts(_deductible_request),
+    "regres_ontvangen": TemplateFacts(
+        _recovery,
+        Contract(inputs={"amount": "money", "from_whom": "text", "received_on": "date", "note": "text?"}),
+    ),
     "ontvangstbevestiging_benadeelde": TemplateFacts(lambda ctx, claim: {}),
     "standpunt_aansprakelijkheid": TemplateFacts(
         lambda ctx, claim: {

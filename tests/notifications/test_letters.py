@@ -31,6 +31,8 @@ EXPECTED = {
     "schikkingsvoorstel",
     "betalingsbevestiging_benadeelde",
     "eigen_risico_verzoek",
+    # a recovery from a liable third party told to the insured (version 5)
+    "regres_ontvangen",
     # the complaint track (klachtbehandeling), outside any transition
     "klacht_ontvangstbevestiging",
     "klacht_verlenging",
@@ -151,6 +153,16 @@ def facts(**extra: Any) -> dict[str, Any]:
         "offer_amount": Decimal("40000.00"),
         "paid_total": Decimal("125000.00"),
         "paid_to_date": Decimal("125000.00"),
+        # a recovery (regres): 25,000 back of the 130,000 paid; the deductible stayed the insured's
+        "amount": Decimal("25000.00"),
+        "from_whom": "de verzekeraar van de hostingpartij",
+        "received_on": date(2025, 10, 20),
+        "note": "",
+        "paid": Decimal("130000.00"),
+        "recovered": Decimal("25000.00"),
+        "own_share": Decimal("5000.00"),
+        "own_share_what": "eigen risico",
+        "deductible_open": Decimal("0.00"),
         "deadline": {
             "label": "Standpunt over dekking",
             "due_at": datetime(2025, 12, 1, 22, 59, 59, tzinfo=UTC),

@@ -795,7 +795,7 @@ def reachable(spec: WorkflowSpec) -> set[str]:
 
 def test_catalog_holds_the_four_kinds(catalog: Catalog) -> None:
     assert catalog.kinds() == KINDS
-    assert sorted(catalog.specs) == [(k, v) for k in KINDS for v in (1, 2, 3, 4)]
+    assert sorted(catalog.specs) == [(k, v) for k in KINDS for v in (1, 2, 3, 4, 5)]
     assert all(
         s.source_file.endswith(f"{s.kind}.yaml" if s.version == 1 else f"{s.kind}_v{s.version}.yaml")
         for s in catalog.specs.values()
@@ -962,7 +962,8 @@ def test_contract_breach_fast_tracks_to_settlement(catalog: Catalog) -> None:
     t = spec.transition("dekkingsonderzoek", "fast_track")
     assert t is not None
     assert t.dest == "regeling"
-    assert t.guards == ("small_claim",)
+    # the fast track confirms cover: the claims-made check too (version 5)
+    assert t.guards == ("small_claim", "claims_made_or_reasoned")
     assert [d.met_by for d in spec.states["dekkingsonderzoek"].deadlines] == [
         ("confirm_cover", "reject", "fast_track", "start_mitigation")
     ]

@@ -29,7 +29,11 @@ def renamed(tmp_path: Path, rt: Runtime) -> Runtime:
     folder = tmp_path / "workflows"
     shutil.copytree(SPEC_DIR, folder)
     (folder / LOCK_FILE).unlink()  # a changed spec, not locked (as while an expert tries it)
-    for newer in (*folder.glob("*_v3.yaml"), *folder.glob("*_v4.yaml")):  # no approval state since 3
+    for newer in (
+        *folder.glob("*_v3.yaml"),
+        *folder.glob("*_v4.yaml"),
+        *folder.glob("*_v5.yaml"),
+    ):  # no approval state since 3
         newer.unlink()
     for path in folder.glob("*.yaml"):
         text = path.read_text(encoding="utf-8")

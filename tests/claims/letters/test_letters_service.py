@@ -75,6 +75,20 @@ SEEDED = {
         "SEED-08",
         ["Verzoek om betaling van het eigen risico", "€ 5.000,00", "NL93 ABNA"],
     ),
+    # case 9: 25,000 back from the backup's hosting party after 52,000 mitigation and 185,000 damages
+    "regres_ontvangen": (
+        "SEED-09",
+        [
+            "Verhaal op een aansprakelijke derde (regres)",
+            "€ 25.000,00",
+            "14 september 2026",
+            # paid 52,000 mitigation + 185,000 less the 5,000 deductible; 25,000 of it came back
+            "€ 232.000,00",
+            "€ 207.000,00",
+            "(€ 5.000,00: eigen risico)",
+            "7:962 lid 2",
+        ],
+    ),
     "ontvangstbevestiging_benadeelde": (
         "SEED-01",
         [

@@ -49,7 +49,7 @@ def _renamed(text: str) -> str:
     return re.sub(r"\bdekkingsonderzoek\b", "dekking", text)
 
 
-OLD, NEW = 4, 5  # the real specs' latest version of the kind, and the one the test adds
+OLD, NEW = 5, 6  # the real specs' latest version of the kind, and the one the test adds
 
 
 def write_next(
@@ -302,7 +302,12 @@ def test_the_real_version_2_takes_the_open_claims_of_version_1_as_they_are(
     # claims reported before version 2 (its letters to the claimant) keep their states when moved on
     folder = tmp_path / "only_v1"
     shutil.copytree(SPEC_DIR, folder)
-    for newer in [*folder.glob("*_v2.yaml"), *folder.glob("*_v3.yaml"), *folder.glob("*_v4.yaml")]:
+    for newer in [
+        *folder.glob("*_v2.yaml"),
+        *folder.glob("*_v3.yaml"),
+        *folder.glob("*_v4.yaml"),
+        *folder.glob("*_v5.yaml"),
+    ]:
         newer.unlink()
     rt1 = replace(rt, catalog=load_catalog(folder))
     with Session(engine) as s:
@@ -330,7 +335,7 @@ def test_the_real_version_3_takes_open_claims_but_not_one_waiting_for_approval(
     # listed (approve or refuse it first); a claim in a state both versions have moves as it is
     folder = tmp_path / "up_to_v2"
     shutil.copytree(SPEC_DIR, folder)
-    for newer in [*folder.glob("*_v3.yaml"), *folder.glob("*_v4.yaml")]:
+    for newer in [*folder.glob("*_v3.yaml"), *folder.glob("*_v4.yaml"), *folder.glob("*_v5.yaml")]:
         newer.unlink()
     rt2 = replace(rt, catalog=load_catalog(folder))
     with Session(engine) as s:
@@ -385,7 +390,7 @@ def test_the_real_version_4_recounts_the_clocks_of_version_3_claims(
     where it has; the position on cover counted from the melding."""
     folder = tmp_path / "up_to_v3"
     shutil.copytree(SPEC_DIR, folder)
-    for newer in folder.glob("*_v4.yaml"):
+    for newer in [*folder.glob("*_v4.yaml"), *folder.glob("*_v5.yaml")]:
         newer.unlink()
     rt3 = replace(rt, catalog=load_catalog(folder))
     with Session(engine) as s:
