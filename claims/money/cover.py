@@ -79,7 +79,8 @@ class Paid:
 def remaining_cover(cover: Cover, paid: Paid) -> Decimal:
     """What the insured sum still holds for this claim: the cover per claim less what the claim (its
     series: one claim for the limit) paid within the limit, and never more than the year's aggregate
-    leaves (policy conditions BAV: verzekerd bedrag per aanspraak en per verzekeringsjaar)."""
+    leaves. Art. 7:959 lid 1 and 7:957 lid 3 BW name the insured sum as the limit the other costs may pass;
+    the sums per claim (aanspraak) and per insurance year are the BAV policy's (rules.md, "7:957 BW")."""
     per_claim = cover.per_claim - paid.within_limit
     per_year = cover.per_year - paid.within_limit_in_year
     return max(min(per_claim, per_year), ZERO)
@@ -87,7 +88,8 @@ def remaining_cover(cover: Cover, paid: Paid) -> Decimal:
 
 def deductible_due(cover: Cover, paid: Paid, damages: Decimal) -> Decimal:
     """The eigen risico this payment of damages bears: once per claim, and once for a series of related
-    claims (one claim under the policy), never more than the damages (policy conditions BAV)."""
+    claims (one claim under the policy), never more than the damages. No article: the eigen risico per
+    aanspraak is the BAV policy's own term (rules.md, "Policy" and "Money by cost type")."""
     left = max(cover.deductible - paid.deductible_applied, ZERO)
     return min(left, max(damages, ZERO))
 
@@ -116,7 +118,9 @@ def check_outside_limit(cover: Cover, paid: Paid, cost_type: str, amount: Decima
 
 def check_within_limit(cover: Cover, paid: Paid, amount: Decimal) -> None:
     """CoverRefusal when a payment on account of damages (an advance, collection costs) does not fit
-    the cover per claim or the year's aggregate: an advance is paid on the cover, never beside it."""
+    the cover per claim or the year's aggregate: an advance is paid on the cover, never beside it
+    (rules.md, "Advances": a voorschot is a payment on account of damages; art. 7:959 lid 1 BW leaves only
+    the costs beside the insured sum)."""
     if amount <= ZERO:
         return
     if paid.within_limit + amount > cover.per_claim:
@@ -165,11 +169,12 @@ def settle(
     """The damages of a settlement under the cover. The deductible comes off first (once per claim or
     series); what is left counts against the insured sum per claim and per year, advances included
     (they are payments on account of damages, deducted here); above the cover the insurer pays the cover
-    and the insured bears the rest, never a refusal (BAV: de verzekeraar keert ten hoogste het verzekerd
-    bedrag uit). With `deductible_in_full` the claimant is paid the deductible as well and the insurer
-    collects it from the insured (it is no part of the cover). Collection costs claimed with the damages
-    count against the cover with them. CoverRefusal when the advances already
-    paid are more than the damages agreed: the difference would have to be paid back first."""
+    and the insured bears the rest, never a refusal (rules.md, "7:957 BW": a claim above the cover is
+    settled at the cover; the insured sum bounds the damages, art. 7:959 lid 1 BW only the costs beside it).
+    With `deductible_in_full` the claimant is paid the deductible as well and the insurer collects it
+    from the insured (it is no part of the cover). Collection costs claimed with the damages count
+    against the cover with them. CoverRefusal when the advances already paid are more than the damages
+    agreed: the difference would have to be paid back first."""
     if damages < ZERO or collection < ZERO:
         raise CoverRefusal("De schadevergoeding kan niet negatief zijn.")
     deductible = deductible_due(cover, paid, damages)

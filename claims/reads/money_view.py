@@ -4,6 +4,7 @@ unpaid-fee claim, the payments to payees and the proposals waiting for a manager
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from claims.kinds.claims_made import ClaimsMade, check_claims_made
 from claims.kinds.context import TransitionContext
+from claims.kinds.effects import effects
 from claims.kinds.payouts import collection_costs, computed_interest
 from claims.money.collection_costs import bik_scale, commercial_lump_sum
 from claims.money.cover import NAMES, OUTSIDE_LIMIT, Paid, remaining_cover, room_outside_limit, settle
@@ -21,7 +23,11 @@ from claims.parties.fields import ROLE_LABELS, iban_display
 from claims.runtime import Runtime
 from claims.storage.models import MoneyKind, User
 from claims.storage.records import ClaimRecord, PaymentRecord, ProposalRecord
-from claims.storage.repositories import parties, payments, users
+from claims.storage.repositories import parties, payments, policies, users
+from notifications.formatting import euro, long_date
+from workflow.errors import WorkflowError
+from workflow.inputs import validate_inputs
+from workflow.spec import FieldSpec, TransitionSpec
 
 ZERO = Decimal("0.00")
 
@@ -45,8 +51,13 @@ class ProposalView:
     label: str
     payments: list[dict[str, Any]]  # what it would pay: cost type, amount, payee
     reserves: list[dict[str, Any]]  # reserves it would set
-    interest: dict[str, Any] | None  # the interest the settlement in it computed
+    interest: dict[str, Any] | None  # the interest the settlement in it computes
     expert_figure: Decimal | None  # the expert's assessed damage, for the approver to weigh
+    inputs: list[tuple[str, str]] = field(default_factory=list)  # what the proposer typed, by label
+    # an open proposal's payments and interest are worked out as approving now would pay them (interest
+    # runs on while it waits); what they were when it was proposed, where that differs
+    proposed_total: Decimal | None = None
+    proposed_interest: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class MoneyView:
     invoices: list[InvoiceLine]
     unpaid_total: Decimal
     invoice_interest_total: Decimal
+    invoice_interest_until: date  # today, or the day the claim closed
     collection_offer: dict[str, Any] | None  # the BIK scale and the lump sum on the unpaid principal
     collection_chosen: dict[str, Any] | None
     payments: list[PaymentRecord]
@@ -109,7 +121,9 @@ def money_view(conn: Connection, rt: Runtime, claim: ClaimRecord, actor: User) -
         for a in claim.case_data.get("advances", [])
     ]
     interest, problem = _interest(ctx, paid)
-    invoices, unpaid, invoice_interest = _invoices(ctx, now.astimezone(rt.tz).date())
+    # a closed claim's invoices stop running interest at the closing: the settlement ended the claim
+    interest_until = (claim.closed_at or now).astimezone(rt.tz).date()
+    invoices, unpaid, invoice_interest = _invoices(ctx, interest_until)
     claim_payments = payments.of_claim(conn, claim.id)
     listed = parties.of_claim(conn, claim.id)
     register = {p.id: p.name for p in listed}
@@ -159,12 +173,13 @@ def money_view(conn: Connection, rt: Runtime, claim: ClaimRecord, actor: User) -
         invoices=invoices,
         unpaid_total=unpaid,
         invoice_interest_total=invoice_interest,
+        invoice_interest_until=interest_until,
         collection_offer=_collection_offer(ctx, unpaid),
         collection_chosen=claim.case_data.get("collection_costs"),
         payments=claim_payments,
         payee_names=register,
         payees=payees,
-        proposals=_proposals(conn, claim),
+        proposals=_proposals(conn, rt, claim, actor),
     )
 
 
@@ -215,13 +230,27 @@ def _collection_offer(ctx: TransitionContext, unpaid: Decimal) -> dict[str, Any]
     return {"scale": scale, "lump_sum": commercial_lump_sum(count), "invoices": count}
 
 
-def _proposals(conn: Connection, claim: ClaimRecord) -> list[ProposalView]:
+def _proposals(conn: Connection, rt: Runtime, claim: ClaimRecord, actor: User) -> list[ProposalView]:
     out = []
+    spec = rt.catalog.spec(claim.kind, claim.spec_version)
     report = claim.case_data.get("expert_report") or {}
     expert_figure = Decimal(report["assessed_damage"]) if report.get("assessed_damage") else None
     register = {p.id: p.name for p in parties.of_claim(conn, claim.id)}
     for p in payments.proposals_of_claim(conn, claim.id):
         lines = p.weighed.get("money", [])
+        interest = (p.weighed.get("event_data") or {}).get("interest")
+        proposed_total = proposed_interest = None
+        transition = spec.transition(claim.state, p.trigger)
+        if p.status == "open" and transition is not None:
+            now = _as_approved_now(conn, rt, claim, actor, transition, p.inputs)
+            if now is not None:
+                before = _paid_in(lines)
+                proposed_interest = Decimal(interest["total"]) if interest and interest.get("total") else None
+                lines, interest = now
+                proposed_total = before if before != _paid_in(lines) else None
+                now_interest = Decimal(interest["total"]) if interest and interest.get("total") else None
+                if proposed_interest == now_interest:
+                    proposed_interest = None
         proposer = users.row_by_id(conn, p.proposed_by)
         decider = users.row_by_id(conn, p.decided_by) if p.decided_by else None
         out.append(
@@ -245,8 +274,90 @@ def _proposals(conn: Connection, claim: ClaimRecord) -> list[ProposalView]:
                     for m in lines
                     if m["kind"] == MoneyKind.reserve and Decimal(m["amount"]) > 0
                 ],
-                interest=(p.weighed.get("event_data") or {}).get("interest"),
+                interest=interest,
                 expert_figure=expert_figure,
+                inputs=_typed(conn, rt, transition, p.inputs, register) if transition else [],
+                proposed_total=proposed_total,
+                proposed_interest=proposed_interest,
             )
         )
     return out
+
+
+def _paid_in(lines: list[dict[str, Any]]) -> Decimal:
+    return sum(
+        (Decimal(m["amount"]) for m in lines if m["kind"] == MoneyKind.payment and Decimal(m["amount"]) > 0),
+        ZERO,
+    )
+
+
+def _as_approved_now(
+    conn: Connection,
+    rt: Runtime,
+    claim: ClaimRecord,
+    actor: User,
+    transition: TransitionSpec,
+    typed: dict[str, Any],
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None] | None:
+    """The money lines and interest the proposal's transition stages when fired now, as approving it
+    would (its effects on a copy, nothing written); None when it no longer works out (approving then
+    says why)."""
+    try:
+        ctx = TransitionContext(
+            conn=conn,
+            claim=claim,
+            actor=actor,
+            inputs=validate_inputs(transition.fields, typed, rt.tz),
+            spec=rt.catalog.spec(claim.kind, claim.spec_version),
+            transition=transition,
+            now=rt.clock(),
+            rules=rt.rules,
+            tz=rt.tz,
+            case_data=copy.deepcopy(claim.case_data),
+            calendar=rt.calendar,
+            # staged on this copy only and never written; the policy read without the lock a write takes
+            _policy=policies.by_id(conn, claim.policy_id, lock=False),
+        )
+        for name in transition.effects:
+            effects[name](ctx)
+    except (WorkflowError, ValueError, KeyError):
+        return None
+    lines = [{**m, "amount": str(m["amount"])} for m in ctx.money]
+    return lines, ctx.event_data.get("interest")
+
+
+def _typed(
+    conn: Connection, rt: Runtime, transition: TransitionSpec, typed: dict[str, Any], register: dict[int, str]
+) -> list[tuple[str, str]]:
+    """What the proposer typed, each field by its label and its value as a person reads it."""
+    out = []
+    for f in transition.fields:
+        raw = typed.get(f.name)
+        if raw in (None, ""):
+            continue
+        out.append((f.label, _value_text(conn, rt, f, raw, register)))
+    return out
+
+
+def _value_text(conn: Connection, rt: Runtime, f: FieldSpec, raw: Any, register: dict[int, str]) -> str:
+    try:
+        value = validate_inputs([f], {f.name: raw}, rt.tz)[f.name]
+    except WorkflowError:
+        return str(raw)
+    labels = dict(f.choices)
+    if str(value) in labels:
+        return labels[str(value)]
+    if f.type == "money":
+        return euro(value)
+    if f.type == "date":
+        return long_date(value)
+    if f.type == "datetime":
+        return f"{long_date(value, rt.tz)} {value.astimezone(rt.tz):%H:%M}"
+    if f.type == "boolean":
+        return "ja" if value else "nee"
+    if f.type == "party":
+        return register.get(int(value), str(value))
+    if f.type == "user":
+        found = users.by_email(conn, str(value))
+        return found.name if found is not None else str(value)
+    return str(value)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
-from claims.storage.models import Claim, Policy, TimelineEvent, User
+from claims.storage.models import Claim, MoneyLine, Policy, TimelineEvent, User
 from seeds.loader import SeedError, load_seed_file, seed
 
 
@@ -107,3 +107,59 @@ def test_every_seeded_party_is_invented_with_an_address_and_the_seeds_add_them_o
         assert any(p.role == "claimant" and p.name == claim.claimant for p in mine)
     counsel = next(p for p in found if p.role == "counsel")
     assert (counsel.name, counsel.attention) == ("Boer Advocaten", "mr. A. de Boer") and counsel.reference
+
+
+D = Decimal
+# What each seeded case paid, by kind and cost type (money lines net, reserves left out), worked out by
+# hand from ../shared/domain/cases.md and the seed's invented steps; zero lines left out
+PAID_BY_CASE = {
+    # case 1: half of the 250,000 unpaid invoices as mitigation (so the project can be finished)
+    "ERP/2025/117": {("payment", "mitigation"): D("125000"), ("payment", "expert"): D("6800")},
+    # case 2: open, in settlement; only the expert's fee paid
+    "DBN-2026-031": {("payment", "expert"): D("3200")},
+    # case 3: 30,000 less the 2,500 deductible of BAV-2022-0003
+    "SIA 26-014": {
+        ("payment", "damages"): D("27500"),
+        ("deductible", "damages"): D("2500"),
+        ("payment", "expert"): D("2400"),
+    },
+    # cases 4, 5 and 6: rejected, nothing paid
+    "NP/2026/0412": {},
+    "NP/2026/0431": {},
+    "DBN-2026-044": {},
+    # case 7: open, the settlement of 1.8 million waiting for a manager
+    "SHM-2025-0078": {("payment", "expert"): D("18500"), ("payment", "mitigation"): D("48000")},
+    # case 8: 470,000 paid to the operator in full (465,000 covered + the 5,000 deductible advanced and
+    # collected back); 6:119 from 13 January to 3 March 2026, 19 + 28 + 3 = 50 days on 465,000 at 4%:
+    # 465,000 x 0.04 x 50 / 365 = 930,000 / 365 = 2,547.945 -> 2,547.95
+    "BS-2026-112": {
+        ("payment", "damages"): D("465000"),
+        ("payment", "advanced_deductible"): D("5000"),
+        ("deductible", "damages"): D("5000"),
+        ("payment", "expert"): D("9500"),
+        ("payment", "interest"): D("2547.95"),
+    },
+    # case 9: 185,000 less the 5,000 deductible, the re-entry team 52,000; 25,000 recovered (regres)
+    "BSW/26/0009": {
+        ("payment", "damages"): D("180000"),
+        ("deductible", "damages"): D("5000"),
+        ("payment", "mitigation"): D("52000"),
+        ("recovery", "damages"): D("25000"),
+    },
+    # case 10: the extra telephone costs, 7,000 after the provider waived its margin; no deductible
+    "CCT-2026-05": {("payment", "damages"): D("7000"), ("payment", "expert"): D("1800")},
+    # case 11: 15,000 paid directly; no deductible
+    "SW-2026-0311": {("payment", "damages"): D("15000")},
+}
+
+
+def test_each_seeded_case_paid_the_amounts_of_the_domain_texts(engine: Engine, base_runtime: Runtime) -> None:
+    seed(engine, base_runtime)
+    with Session(engine) as s:
+        references = {c.id: c.insured_reference for c in s.exec(select(Claim))}
+        paid: dict[str, dict[tuple[str, str], Decimal]] = {r: {} for r in references.values() if r}
+        for line in s.exec(select(MoneyLine).where(MoneyLine.kind != "reserve")):
+            mine = paid[references[line.claim_id] or ""]
+            key = (line.kind, line.cost_type)
+            mine[key] = mine.get(key, D(0)) + line.amount
+    assert {r: {k: v for k, v in p.items() if v} for r, p in paid.items()} == PAID_BY_CASE

@@ -137,9 +137,10 @@ def payment_cancel(ctx: Web, db: Db, viewer: PageViewer, payment_id: DbId, value
     return see_other("/payments?ok=cancelled")
 
 
-def _bank_file_response(db: Db, user: User, fmt: str, on: str) -> Response:
+def _bank_file_response(ctx: Web, db: Db, user: User, fmt: str, on: str) -> Response:
     _manager(user)
-    execution = _date(on, "date") if on else date.today()
+    # no date given: today in Amsterdam, where the bank executes it
+    execution = _date(on, "date") if on else ctx.rt.clock().astimezone(ctx.rt.tz).date()
     found = bank_file(db.connection(), execution)
     db.rollback()
     if not found.transfers:
@@ -162,8 +163,10 @@ def _bank_file_response(db: Db, user: User, fmt: str, on: str) -> Response:
 
 
 @router.get("/payments/bank-file")
-def payments_bank_file(db: Db, viewer: PageViewer, format: str = "sepa", date: str = "") -> Response:
-    return _bank_file_response(db, viewer.user, format, date)
+def payments_bank_file(
+    ctx: Web, db: Db, viewer: PageViewer, format: str = "sepa", date: str = ""
+) -> Response:
+    return _bank_file_response(ctx, db, viewer.user, format, date)
 
 
 # ---------------------------------------------------------------------------------------- JSON API
@@ -261,6 +264,7 @@ def api_payment_cancel(
     responses=answers(403, 422, files=_FILES),
 )
 def api_bank_file(
+    ctx: Web,
     db: Db,
     viewer: ApiViewer,
     format: Annotated[str, Query(json_schema_extra=enum_of(("sepa", "csv")))] = "sepa",
@@ -269,7 +273,7 @@ def api_bank_file(
         Query(description="uitvoeringsdatum, JJJJ-MM-DD (leeg: vandaag)", json_schema_extra=_DATE_OR_EMPTY),
     ] = "",
 ) -> Response:
-    return _bank_file_response(db, viewer.user, format, date)
+    return _bank_file_response(ctx, db, viewer.user, format, date)
 
 
 @api_router.get(
