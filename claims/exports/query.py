@@ -93,6 +93,11 @@ def user_emails(conn: Connection) -> dict[int, str]:
     return users.emails_by_id(conn)
 
 
+def user_names(conn: Connection) -> dict[int, tuple[str, str]]:
+    """Every user's (name, e-mail address) by id: who the rows say did what."""
+    return users.names_by_id(conn)
+
+
 def histories(
     conn: Connection, builder: HistoryBuilder, selected: ClaimCriteria, *, chunk: int = CHUNK
 ) -> Iterator[History]:

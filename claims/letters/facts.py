@@ -39,6 +39,12 @@ NOWHERE = "none"  # a party without an e-mail address or a full postal address
 INTERNAL_LABELS = {"handler": "behandelaar", "manager": "manager", "expert": "expert"}
 
 
+def recipient_role_label(role: str) -> str:
+    """A letter's addressee (the spec's `to`: a party's role or a user's) as a Dutch noun, lower case."""
+    found = INTERNAL_LABELS.get(role) or ROLE_LABELS.get(role)
+    return found.lower() if found else role
+
+
 def person(row: Mapping[str, Any] | None) -> dict[str, str] | None:
     return None if row is None else {"name": row["name"], "email": row["email"]}
 

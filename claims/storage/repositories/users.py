@@ -114,3 +114,9 @@ def row_by_id(conn: Connection, user_id: int) -> Row[Any]:
 def emails_by_id(conn: Connection) -> dict[int, str]:
     """Every user's e-mail address, by id."""
     return {uid: email for uid, email in conn.execute(select(USERS.c.id, USERS.c.email))}
+
+
+def names_by_id(conn: Connection) -> dict[int, tuple[str, str]]:
+    """Every user's (name, e-mail address), by id."""
+    rows = conn.execute(select(USERS.c.id, USERS.c.name, USERS.c.email))
+    return {uid: (name, email) for uid, name, email in rows}
