@@ -2,15 +2,17 @@
 
 Every text cell that a spreadsheet would read as a formula (it starts with = + - @, a tab or a carriage
 return) is neutralised with a leading apostrophe, in both formats: a claimant called '=HYPERLINK(...)'
-stays a name. Numbers (amounts, days, ids) are written as numbers; they never carry a formula.
+stays a name. Numbers (amounts, days, ids) are written as numbers; they never carry a formula. In XLSX
+amounts carry a euro format and moments are dates; CSV keeps them machine-readable (125000.00, ISO 8601).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +69,37 @@ def _xlsx_text(value: str) -> str:
     return text[:XLSX_MAX_TEXT]
 
 
-def xlsx_cells(moments: frozenset[int]) -> Callable[[Sequence[Any]], list[Any]]:
-    """The row as openpyxl cells: text neutralised and stripped of characters XML cannot hold, moment
-    columns (ISO text with an offset) as the local date and time Excel can sort and filter."""
+# Number formats as a Dutch reader expects them (Excel shows the separators of the reader's locale).
+EURO_FORMAT = '"€" #,##0.00;"€" -#,##0.00'
+DAYS_FORMAT = "0.00"
+MOMENT_FORMAT = "dd-mm-yyyy hh:mm"
+DATE_FORMAT = "dd-mm-yyyy"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet to write: its rows and which columns (by position) hold what. Moments are ISO text
+    with an offset, written as the local date and time they name (Excel has no zones); dates are ISO
+    dates or date objects; money and days are Decimals."""
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    moments: frozenset[int] = frozenset()
+    dates: frozenset[int] = frozenset()
+    money: frozenset[int] = frozenset()
+    days: frozenset[int] = frozenset()
+    widths: Sequence[int] = ()
+
+
+def xlsx_cells(sheet: Any, spec: Sheet) -> Callable[[Sequence[Any]], list[Any]]:
+    """The row as openpyxl cells: text neutralised and stripped of characters XML cannot hold, moments
+    and dates as Excel dates, amounts as numbers in euro, days as numbers with two decimals."""
+    formats: dict[int, str] = {i: DAYS_FORMAT for i in spec.days}
+    formats.update({i: EURO_FORMAT for i in spec.money})
+    formats.update({i: DATE_FORMAT for i in spec.dates})
+    formats.update({i: MOMENT_FORMAT for i in spec.moments})
+    moments, dates = spec.moments, spec.dates
 
     def cells(row: Sequence[Any]) -> list[Any]:
         out: list[Any] = []
@@ -79,54 +109,64 @@ def xlsx_cells(moments: frozenset[int]) -> Callable[[Sequence[Any]], list[Any]]:
                     v = None
                 elif i in moments:
                     v = datetime.fromisoformat(v[:19])
+                elif i in dates:
+                    v = date.fromisoformat(v[:10])
                 else:
                     v = _xlsx_text(v)
+            if v is not None and i in formats:
+                cell = WriteOnlyCell(sheet, value=v)
+                cell.number_format = formats[i]
+                v = cell
             out.append(v)
         return out
 
     return cells
 
 
-def write_xlsx(
-    path: Path,
-    sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]], frozenset[int]]],
-    *,
-    widths: Mapping[str, Sequence[int]] | None = None,
-) -> int:
-    """Write each (title, header, rows, moment columns) as a sheet; a sheet that outgrows Excel's row
-    limit goes on in 'title (2)'. Returns the number of rows written (headers not counted)."""
+def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> int:
+    """Write each sheet, with its header bold and frozen and an autofilter over header and rows; a sheet
+    that outgrows Excel's row limit goes on in 'title (2)'. Returns the number of rows written (headers
+    not counted)."""
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     total = 0
-    for title, header, rows, moments in sheets:
-        to_cells = xlsx_cells(moments)
+    for spec in sheets:
         part = 1
-        sheet = _sheet(workbook, title, header, bold, (widths or {}).get(title))
+        sheet = _sheet(workbook, spec.title, spec, bold)
+        to_cells = xlsx_cells(sheet, spec)
         used = 1
-        for row in rows:
+        for row in spec.rows:
             if used >= XLSX_MAX_ROWS:
+                _filter(sheet, spec, used)
                 part += 1
-                sheet = _sheet(workbook, f"{title} ({part})", header, bold, (widths or {}).get(title))
+                sheet = _sheet(workbook, f"{spec.title} ({part})", spec, bold)
+                to_cells = xlsx_cells(sheet, spec)
                 used = 1
             sheet.append(to_cells(row))
             used += 1
             total += 1
+        _filter(sheet, spec, used)
     workbook.save(path)
     return total
 
 
-def _sheet(workbook: Workbook, title: str, header: Sequence[str], bold: Font, widths: Any) -> Any:
+def _sheet(workbook: Workbook, title: str, spec: Sheet, bold: Font) -> Any:
     sheet = workbook.create_sheet(title[:31])
     sheet.freeze_panes = "A2"
-    for i, width in enumerate(widths or ()):
+    for i, width in enumerate(spec.widths):
         sheet.column_dimensions[get_column_letter(i + 1)].width = width
     cells = []
-    for h in header:
+    for h in spec.header:
         cell = WriteOnlyCell(sheet, value=_xlsx_text(h))
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
     return sheet
+
+
+def _filter(sheet: Any, spec: Sheet, rows: int) -> None:
+    # a write-only sheet writes its autofilter after the rows, when it is saved: set now, it is in time
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(spec.header)))}{rows}"
 
 
 def file_chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:

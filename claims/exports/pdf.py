@@ -182,7 +182,7 @@ def _entries(rows: Sequence[Sequence[Any]], tz: ZoneInfo) -> list[dict[str, Any]
             {
                 "at": shown(r[c["at"]]),
                 "description": r[c["description"]],
-                "actor": r[c["actor"]],
+                "actor": r[c["actor_name"]],
                 "state": r[c["state"]],
                 "due": shown(r[c["due_at"]]),
                 "amount": r[c["amount"]],

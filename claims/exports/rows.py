@@ -1,6 +1,7 @@
 """A claim's history as export rows: its timeline events, its deadlines (set, met, lapsed), its letters
 and its money lines, merged in time order, with the state the claim was in and the time it spent in each
-state. One row layout for every export, so a timeline reads the same as CSV, XLSX, JSON or PDF.
+state. One row layout for every export, so a timeline reads the same as CSV, XLSX, JSON or PDF: JSON
+(the API) names its source and kind of row by code, a spreadsheet by their Dutch labels.
 
 Rows are built from the raw values the database driver returns (SQLite's UTC text or PostgreSQL's
 datetimes, integer cents, JSON text): a portfolio export writes millions of them, and SQLAlchemy's row
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from claims.exports.files import FORMULA_START, inert
 from claims.kinds.catalog import Catalog
 from claims.kinds.intake import KIND_LABELS
+from claims.letters.facts import recipient_role_label
 from claims.reads.labels import EVENT_LABELS
 from claims.reads.queries import ClaimView
 from claims.storage.coltypes import from_cents
@@ -35,7 +37,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "Bron"),
     ("type", "Soort"),
     ("description", "Omschrijving"),
-    ("actor", "Door"),
+    ("actor_name", "Door"),
+    ("actor", "E-mail"),  # the e-mail address: what the API has always called the actor
     ("state", "Fase"),
     ("from_state", "Van fase"),
     ("to_state", "Naar fase"),
@@ -59,6 +62,24 @@ MONEY_LABELS = {
     "recovery": "Verhaal",
     "insured_share": "Boven de dekking (verzekerde)",
     "deductible_due": "Eigen risico te verhalen",
+}
+# A row's source and kind as a spreadsheet shows them (JSON keeps the codes); an event's kind is the label
+# the claim page gives it (EVENT_LABELS).
+SOURCE_LABELS = {
+    "event": "Gebeurtenis",
+    "deadline": "Termijn",
+    "letter": "Brief",
+    "money": "Geld",
+    "summary": "Samenvatting",
+}
+ROW_LABELS = {
+    **EVENT_LABELS,
+    **MONEY_LABELS,
+    "deadline_set": "Termijn gesteld",
+    "deadline_met": "Termijn gehaald",
+    "deadline_cancelled": "Termijn vervallen",
+    "letter": "Brief",
+    "time_in_state": "Tijd in fase",
 }
 # Within one instant: the event first, then the deadlines it met or ended, those it set, its letters and
 # its money lines; a reader sees cause before consequence.
@@ -131,7 +152,9 @@ class ClaimFacts(NamedTuple):
     claimant: str
     amount_claimed: int
     insured: str
-    handler: str
+    handler: str  # the handler's e-mail address
+    handler_name: str
+    date_reported: Any  # the melding's date (meldingsdatum), as the driver gives it
 
 
 # The source rows are the driver's tuples as they come, the claim's id first; these name their positions.
@@ -217,29 +240,44 @@ class SpecWords:
 
 
 class HistoryBuilder:
-    """Builds each claim's History; made once per export with the catalog, the users and the zone.
+    """Builds each claim's History; made once per export with the catalog, the users (id: name and
+    e-mail address) and the zone.
 
-    `for_spreadsheet`: every text cell comes out inert (see files.inert): the labels and e-mail
-    addresses once, here, and what people typed as each row is built, so a portfolio's millions of rows
-    need no check per cell when they are written. Without it (JSON, PDF) the text is as it was typed."""
+    `for_spreadsheet`: sources and kinds of row by their Dutch labels, the system's e-mail left empty,
+    and every text cell inert (see files.inert): the labels, names and e-mail addresses once, here, and
+    what people typed as each row is built, so a portfolio's millions of rows need no check per cell when
+    they are written. Without it (JSON, PDF) codes stay codes and the text is as it was typed."""
 
     def __init__(
         self,
         catalog: Catalog,
-        users: Mapping[int, str],
+        users: Mapping[int, tuple[str, str]],
         tz: ZoneInfo,
         now: datetime,
         *,
         for_spreadsheet: bool = False,
     ) -> None:
         self.catalog = catalog
-        self.text: Callable[[str], str] = inert if for_spreadsheet else str
+        text: Callable[[str], str] = inert if for_spreadsheet else str
+        self.text = text
         self.neutralise = for_spreadsheet
-        self.users = {uid: self.text(email) for uid, email in users.items()}
+        self.users = {uid: (text(name), text(email)) for uid, (name, email) in users.items()}
+        self.system = (SYSTEM, "" if for_spreadsheet else SYSTEM)
         self.moment = LocalMoments(tz)
         self.now = now
         self._words: dict[tuple[str, int], SpecWords] = {}
         self._said: dict[Any, str] = {}
+        self._kinds: dict[Any, str] = {}
+        self.sources = {c: text(label) if for_spreadsheet else c for c, label in SOURCE_LABELS.items()}
+
+    def kind_of_row(self, code: Any) -> str:
+        """A kind of row (an event's kind, deadline_set, payment …) as a cell: its Dutch label for a
+        spreadsheet, else the code; remembered, as a portfolio repeats them."""
+        text = self._kinds.get(code)
+        if text is None:
+            label = ROW_LABELS.get(code) if self.neutralise else None
+            text = self._kinds[code] = self.text(label) if label else self.say(code)
+        return text
 
     def say(self, code: Any) -> str:
         """A code or stored word as a cell (neutralised for a spreadsheet): codes the builder has no
@@ -264,6 +302,14 @@ class HistoryBuilder:
         ref, kind = self.text(claim.reference), words.kind
         neutralise = self.neutralise
         hours = moment.hours
+        system, sources = self.system, self.sources
+        s_event, s_deadline, s_letter, s_money = (
+            sources[k] for k in ("event", "deadline", "letter", "money")
+        )
+        kinds, kind_of = self._kinds, self.kind_of_row
+        t_set, t_met, t_cancelled, t_letter = (
+            kind_of(k) for k in ("deadline_set", "deadline_met", "deadline_cancelled", "letter")
+        )
         # (moment, rank, id, row): unique on the first three, so the sort never compares rows
         items: list[tuple[Any, int, int, Row]] = [(e[E_AT], _EVENT, e[E_ID], e) for e in src.events]
         add = items.append
@@ -281,21 +327,21 @@ class HistoryBuilder:
         rows: list[Row] = []
         out = rows.append
         stays: list[Stay] = []
-        actors: dict[int, str] = {}
+        actors: dict[int, tuple[str, str]] = {}
         state: Any = ""
         label: Any = ""
         entered: Any = None
         # deadlines are set, met and ended by the melding, a transition or a complaint's step at the same
         # instant: theirs is the actor of the last of those (not of a note or the 7:941 flag beside it)
-        mover = SYSTEM
-        said, say = self._said, self.say
+        mover = system
+        say = self.say
         paid = reserve = deductible = ZERO
         for at, rank, _, r in items:
             # the moment's local text, remembered per UTC hour (LocalMoments), without the call
             hit = hours.get(at[:13]) if at.__class__ is str else None
             when = hit[0] + at[13:19] + hit[1] if hit else moment(at)
             if rank == _EVENT:
-                actor = SYSTEM if r[E_ACTOR] is None else users.get(r[E_ACTOR], SYSTEM)
+                actor = system if r[E_ACTOR] is None else users.get(r[E_ACTOR], system)
                 actors[r[E_ID]] = actor
                 event, target = r[E_KIND], r[E_TO]
                 # a complaint's step sets, meets and cancels its clocks at its own instant
@@ -320,17 +366,17 @@ class HistoryBuilder:
                         stays.append(stay)
                         spent = days(stay.seconds(self.now))
                     state, entered, label = target, at, states.get(target) or say(target)
-                out((ref, kind, when, "event", said.get(event) or say(event), description, actor, label, came,
-                     went, "", None, "",
+                out((ref, kind, when, s_event, kinds.get(event) or kind_of(event), description, actor[0],
+                     actor[1], label, came, went, "", None, "",
                      spent, detail, r[E_ID]))  # fmt: skip
             elif rank == _SET:
-                out((ref, kind, when, "deadline", "deadline_set", "Termijn gesteld: " + r[D_LABEL], mover,
-                     label, "", "", moment(r[D_DUE]), None, "", None, "", r[D_ID]))  # fmt: skip
+                out((ref, kind, when, s_deadline, t_set, "Termijn gesteld: " + r[D_LABEL], mover[0],
+                     mover[1], label, "", "", moment(r[D_DUE]), None, "", None, "", r[D_ID]))  # fmt: skip
             elif rank == _CLOSED:
                 if r[D_MET] is not None:
                     met_by = r[D_MET_TRIGGER] or ""
                     typ, what, detail = (
-                        "deadline_met",
+                        t_met,
                         "Termijn gehaald: ",
                         # a complaint's clock is met by the complaint's own step, not by a trigger
                         (
@@ -340,13 +386,14 @@ class HistoryBuilder:
                         ),
                     )
                 else:
-                    typ, what, detail = "deadline_cancelled", "Termijn vervallen: ", ""
-                out((ref, kind, when, "deadline", typ, what + r[D_LABEL], mover, label, "", "",
+                    typ, what, detail = t_cancelled, "Termijn vervallen: ", ""
+                out((ref, kind, when, s_deadline, typ, what + r[D_LABEL], mover[0], mover[1], label, "", "",
                      moment(r[D_DUE]), None, "", None, detail, r[D_ID]))  # fmt: skip
             elif rank == _LETTER:
-                out((ref, kind, when, "letter", "letter", "Brief: " + r[L_TITLE],
-                     actors.get(r[L_EVENT], SYSTEM), label, "", "", "", None, "", None,
-                     f"aan {r[L_RECIPIENT_NAME]} ({r[L_RECIPIENT]})", r[L_ID]))  # fmt: skip
+                writer = actors.get(r[L_EVENT], system)
+                out((ref, kind, when, s_letter, t_letter, "Brief: " + r[L_TITLE], writer[0], writer[1],
+                     label, "", "", "", None, "", None,
+                     self.addressee(r[L_RECIPIENT_NAME], r[L_RECIPIENT]), r[L_ID]))  # fmt: skip
             else:
                 money_kind = r[M_KIND]
                 cost_type = COST_TYPE_LABELS.get(r[M_COST_TYPE]) or say(r[M_COST_TYPE])
@@ -361,12 +408,18 @@ class HistoryBuilder:
                 note = r[M_NOTE]
                 if neutralise and note[:1] in FORMULA_START:
                     note = "'" + note
-                out((ref, kind, when, "money", said.get(money_kind) or say(money_kind), what,
-                     actors.get(r[M_EVENT], SYSTEM), label,
+                booker = actors.get(r[M_EVENT], system)
+                out((ref, kind, when, s_money, kinds.get(money_kind) or kind_of(money_kind), what,
+                     booker[0], booker[1], label,
                      "", "", "", amount, cost_type, None, note, r[M_ID]))  # fmt: skip
         if entered is not None and state not in words.terminal:
             stays.append(Stay(state, instant(entered), None))
         return History(claim, rows, stays, paid, reserve, deductible, len(src.events))
+
+    def addressee(self, name: str, role: str) -> str:
+        """A letter's addressee and the role they were written to as, 'aan Jansen B.V. (verzekerde)'
+        (it starts with 'aan': never a formula)."""
+        return f"aan {name} ({recipient_role_label(role)})"
 
     def time_per_state(self, history: History) -> list[StateTime]:
         """Total time per state, in the order the claim first entered them."""

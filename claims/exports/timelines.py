@@ -21,17 +21,21 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from claims.exports.files import csv_chunks, file_chunks, write_xlsx
+from claims.exports.files import Sheet, csv_chunks, file_chunks, write_xlsx
 from claims.exports.query import (
     PortfolioFilter,
     histories,
     one_claim,
     portfolio_histories,
     user_emails,
+    user_names,
 )
 from claims.exports.rows import (
     COLUMNS,
+    KEYS,
     MOMENT_COLUMNS,
+    ROW_LABELS,
+    SOURCE_LABELS,
     ClaimTimeline,
     History,
     HistoryBuilder,
@@ -77,7 +81,10 @@ MEDIA_TYPES = {
     ExportFormat.json: "application/json",
 }
 SHEET = "Tijdlijn"
-WIDTHS = {SHEET: (16, 20, 20, 10, 18, 48, 32, 24, 20, 20, 20, 14, 22, 10, 60, 8)}
+# the timeline's columns by position (COLUMNS), for a spreadsheet
+WIDTHS = (16, 22, 17, 12, 22, 48, 22, 32, 24, 20, 20, 17, 14, 22, 10, 60, 8)
+EVENT_MONEY = frozenset({KEYS.index("amount")})
+EVENT_DAYS = frozenset({KEYS.index("days_in_state")})
 
 
 @dataclass
@@ -194,15 +201,18 @@ def known_addresses(conn: Connection) -> set[str]:
 def _builder(
     conn: Connection, rt: Runtime, now: datetime, *, for_spreadsheet: bool = False
 ) -> HistoryBuilder:
-    return HistoryBuilder(rt.catalog, user_emails(conn), rt.tz, now, for_spreadsheet=for_spreadsheet)
+    return HistoryBuilder(rt.catalog, user_names(conn), rt.tz, now, for_spreadsheet=for_spreadsheet)
 
 
-def claim_timeline(session: Session, rt: Runtime, reference: str, actor: User | None) -> ClaimTimeline:
-    """The claim's timeline as the exports write it; ClaimNotFound or Forbidden as for reading it."""
+def claim_timeline(
+    session: Session, rt: Runtime, reference: str, actor: User | None, *, for_spreadsheet: bool = False
+) -> ClaimTimeline:
+    """The claim's timeline as the exports write it (`for_spreadsheet`: as CSV and XLSX write it, see
+    HistoryBuilder); ClaimNotFound or Forbidden as for reading it."""
     view = claim_view(session, rt, reference, actor)
     now = rt.clock()
     conn = session.connection()
-    builder = _builder(conn, rt, now)
+    builder = _builder(conn, rt, now, for_spreadsheet=for_spreadsheet)
     history = next(histories(conn, builder, one_claim(view.claim.reference)))
     head = events.head(conn, view.claim.id)  # in the same read as the rows, so it is their head
 
@@ -214,9 +224,10 @@ def summary_rows(timeline: ClaimTimeline) -> list[tuple[Any, ...]]:
     """The time per state as rows of the same layout, after the events (CSV and XLSX of one claim)."""
     claim = timeline.history.claim
     kind = KIND_LABELS.get(claim.kind, claim.kind)
+    source, what = SOURCE_LABELS["summary"], ROW_LABELS["time_in_state"]
     return [
         (
-            claim.reference, kind, "", "summary", "time_in_state", f"Tijd in fase: {t.label}", "", t.label,
+            claim.reference, kind, "", source, what, f"{what}: {t.label}", "", "", t.label,
             "", "", "", None, "", t.days,
             f"{t.visits} keer" + (", loopt nog" if t.ongoing else ""), None,
         )
@@ -235,7 +246,8 @@ def export_claim(
     """One claim's timeline as a file, for a manager; recorded in the audit trail."""
     if actor is not None:
         check_is_manager(actor)
-    timeline = claim_timeline(session, rt, reference, actor)
+    spreadsheet = fmt in (ExportFormat.csv, ExportFormat.xlsx)
+    timeline = claim_timeline(session, rt, reference, actor, for_spreadsheet=spreadsheet)
     content = _claim_content(timeline, fmt)
     record(
         session,
@@ -258,7 +270,7 @@ def _claim_content(timeline: ClaimTimeline, fmt: ExportFormat) -> bytes:
         return b"".join(csv_chunks(header, [rows, summary_rows(timeline)]))
     if fmt is ExportFormat.xlsx:
         path = _temp_path(".xlsx")
-        write_xlsx(path, [(SHEET, header, [*rows, *summary_rows(timeline)], MOMENT_COLUMNS)], widths=WIDTHS)
+        write_xlsx(path, [_timeline_sheet(header, [*rows, *summary_rows(timeline)])])
         return b"".join(file_chunks(path))
     if fmt is ExportFormat.json:
         return json.dumps(timeline_json(timeline), ensure_ascii=False, indent=2).encode()
@@ -291,6 +303,12 @@ def timeline_json(timeline: ClaimTimeline) -> dict[str, Any]:
     }
 
 
+def _timeline_sheet(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Sheet:
+    return Sheet(
+        SHEET, header, rows, moments=MOMENT_COLUMNS, money=EVENT_MONEY, days=EVENT_DAYS, widths=WIDTHS
+    )
+
+
 def _headers(tz_name: str) -> list[str]:
     zone = {"at": f"Tijdstip ({tz_name})", "due_at": f"Termijn verloopt ({tz_name})"}
     return [zone.get(k, h) for k, h in COLUMNS]
@@ -313,18 +331,25 @@ CLAIM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("state", "Fase"),
     ("outcome", "Uitkomst"),
     ("handler", "Behandelaar"),
+    ("handler_email", "E-mail behandelaar"),
     ("insured", "Verzekerde"),
     ("claimant", "Benadeelde"),
     ("amount_claimed", "Geclaimd (EUR)"),
     ("reserve", "Reserve (EUR)"),
     ("paid", "Betaald (EUR)"),
     ("deductible", "Eigen risico (EUR)"),
-    ("opened_at", "Gemeld"),
+    ("date_reported", "Gemeld op"),  # the melding's date, as the insured reported it
+    ("opened_at", "Geregistreerd"),  # when the claim was entered here
     ("closed_at", "Gesloten"),
     ("events", "Gebeurtenissen"),
     ("days_open", "Doorlooptijd (dagen)"),
 )
-CLAIM_MOMENTS = frozenset((11, 12))
+_CLAIM_KEYS = [k for k, _ in CLAIM_COLUMNS]
+CLAIM_MOMENTS = frozenset(_CLAIM_KEYS.index(k) for k in ("opened_at", "closed_at"))
+CLAIM_DATES = frozenset({_CLAIM_KEYS.index("date_reported")})
+CLAIM_MONEY = frozenset(_CLAIM_KEYS.index(k) for k in ("amount_claimed", "reserve", "paid", "deductible"))
+CLAIM_WIDTHS = (16, 22, 20, 14, 22, 32, 28, 28, 16, 16, 16, 16, 12, 17, 17, 12, 12)
+STATE_WIDTH = 14
 
 
 def state_columns(catalog: Catalog, kind: str | None) -> list[tuple[str, str]]:
@@ -352,6 +377,7 @@ def claim_row(history: History, builder: HistoryBuilder, states: Sequence[str]) 
         KIND_LABELS.get(c.kind, c.kind),
         words.states.get(c.state, c.state),
         OUTCOME_LABELS.get(c.outcome or "", c.outcome or ""),
+        c.handler_name,
         c.handler,
         c.insured,
         c.claimant,
@@ -359,6 +385,7 @@ def claim_row(history: History, builder: HistoryBuilder, states: Sequence[str]) 
         history.reserve,
         history.paid,
         history.deductible,
+        c.date_reported,
         builder.moment(c.created_at),
         builder.moment(c.closed_at),
         history.events,
@@ -422,20 +449,34 @@ def _portfolio_chunks(
         found = portfolio_histories(conn, builder, actor, f, rt.tz)
         batches: Iterable[Sequence[Sequence[Any]]]
         if mode is PortfolioMode.events:
-            header, batches, moments = _headers(rt.tz.key), _event_batches(found, progress), MOMENT_COLUMNS
+            header, batches = _headers(rt.tz.key), _event_batches(found, progress)
         else:
             states = state_columns(rt.catalog, f.kind)
             header = [h for _, h in CLAIM_COLUMNS] + [f"Dagen in {label}" for _, label in states]
             names = [s for s, _ in states]
-            batches, moments = _claim_batches(found, builder, names, progress), CLAIM_MOMENTS
+            batches = _claim_batches(found, builder, names, progress)
         if fmt is ExportFormat.csv:
             # event rows come out of the builder inert; a claim's row carries names as typed
             yield from csv_chunks(header, batches, inert_already=mode is PortfolioMode.events)
             return
         path = _temp_path(".xlsx")
         try:
-            sheet = SHEET if mode is PortfolioMode.events else "Claims"
-            write_xlsx(path, [(sheet, header, chain.from_iterable(batches), moments)])
+            rows = chain.from_iterable(batches)
+            if mode is PortfolioMode.events:
+                sheet = _timeline_sheet(header, rows)
+            else:
+                days_from = _CLAIM_KEYS.index("days_open")
+                sheet = Sheet(
+                    "Claims",
+                    header,
+                    rows,
+                    moments=CLAIM_MOMENTS,
+                    dates=CLAIM_DATES,
+                    money=CLAIM_MONEY,
+                    days=frozenset(range(days_from, len(header))),
+                    widths=(*CLAIM_WIDTHS, *(STATE_WIDTH for _ in states)),
+                )
+            write_xlsx(path, [sheet])
         except BaseException:
             path.unlink(missing_ok=True)
             raise

@@ -713,6 +713,7 @@ class TimelineRowPublic(BaseModel):
     source: Literal["event", "deadline", "letter", "money"]
     type: str = Field(description="opened, transition, note, deadline_set, letter, payment …")
     description: str
+    actor_name: str = Field(description="naam van wie het deed, of 'systeem'")
     actor: str = Field(description="e-mailadres, of 'systeem'")
     state: str = Field(description="de fase op dat moment, als label")
     from_state: str | None

@@ -213,6 +213,7 @@ def test_the_exports_show_the_complaint_with_readable_labels(
     assert "Klacht geregistreerd" in cells and "Ontvangst van de klacht bevestigd" in cells
     assert "Termijn gesteld: Klacht 1: ontvangst bevestigen" in cells
     met = next(row for row in rows if row[5] == "Termijn gehaald: Klacht 1: ontvangst bevestigen")
-    assert met[6] == "m@test.nl"  # by whoever took the complaint's step
+    # by whoever took the complaint's step: a name under Door, the address under E-mail
+    assert met[7] == "m@test.nl" and rows[0][6:8] == ["Door", "E-mail"]
     assert "door: Ontvangst van de klacht bevestigd" in cells
     assert "Brief: Ontvangstbevestiging van uw klacht" in cells

@@ -32,6 +32,8 @@ def _facts(c: ClaimCriteria) -> Select[Any]:
             CLAIMS.c.amount_claimed,
             POLICIES.c.insured,
             HANDLER.c.email.label("handler"),
+            HANDLER.c.name.label("handler_name"),
+            CLAIMS.c.date_reported,
         )
         .join(POLICIES, POLICIES.c.id == CLAIMS.c.policy_id)
         .join(HANDLER, HANDLER.c.id == CLAIMS.c.handler_id),
@@ -41,7 +43,8 @@ def _facts(c: ClaimCriteria) -> Select[Any]:
 
 def facts_after(conn: Connection, c: ClaimCriteria, after_id: int, limit: int) -> list[Row[Any]]:
     """Up to `limit` of the claims `c` selects with an id above `after_id`, by id: (id, reference, kind,
-    spec_version, state, outcome, created_at, closed_at, claimant, amount_claimed, insured, handler)."""
+    spec_version, state, outcome, created_at, closed_at, claimant, amount_claimed, insured, handler's
+    e-mail address, handler's name, date_reported)."""
     return list(conn.execute(_facts(c).where(CLAIMS.c.id > after_id).order_by(CLAIMS.c.id).limit(limit)))
 
 

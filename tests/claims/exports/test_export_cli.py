@@ -42,13 +42,13 @@ def test_export_timeline_writes_each_format_and_records_it(db: Path, tmp_path: P
         "CF-2025-000001",
         "Onbetaalde vordering",
         "2025-10-10T10:15:00+02:00",
-        "event",
-        "opened",
+        "Gebeurtenis",
+        "Melding geregistreerd",
         "Melding geregistreerd",
     ]
     as_json = tmp_path / "case1.json"
     ok(cli(db, "export", "timeline", "CF-2025-000001", "-f", "json", "-o", str(as_json)))
-    assert len(json.loads(as_json.read_text())["rows"]) == sum(1 for r in rows[1:] if r[3] != "summary")
+    assert len(json.loads(as_json.read_text())["rows"]) == sum(1 for r in rows[1:] if r[3] != "Samenvatting")
     trail = _audit(db)[before:]
     assert [(a[1], a[2], a[3], a[4]) for a in trail] == [
         ("cli", "export_timeline", "CF-2025-000001", "csv"),

@@ -22,8 +22,9 @@ from sqlmodel import Session
 
 from claims.deadlines.sweep import sweep
 from claims.errors import ClaimNotFound
+from claims.exports.files import DATE_FORMAT, EURO_FORMAT, MOMENT_FORMAT
 from claims.exports.query import PortfolioFilter
-from claims.exports.rows import KEYS
+from claims.exports.rows import KEYS, ROW_LABELS, SOURCE_LABELS
 from claims.exports.timelines import (
     ExportFormat,
     PortfolioMode,
@@ -174,14 +175,31 @@ def test_csv_xlsx_and_json_of_a_claim_hold_the_same_rows(
     table = _csv(files[ExportFormat.csv])
     header, body = table[0], table[1:]
     assert header[2] == "Tijdstip (Europe/Amsterdam)" and len(header) == len(KEYS)
-    events = [r for r in body if r[3] != "summary"]
-    summary = [r for r in body if r[3] == "summary"]
+    assert header[6:8] == ["Door", "E-mail"]
+    col = {k: i for i, k in enumerate(KEYS)}
+    events = [r for r in body if r[col["source"]] != "Samenvatting"]
+    summary = [r for r in body if r[col["source"]] == "Samenvatting"]
     assert len(events) == len(as_json["rows"])
     for line, row in zip(events, as_json["rows"], strict=True):
-        assert line == ["" if row[k] is None else str(row[k]) for k in KEYS]
-    assert [(s[7], s[13]) for s in summary] == [(t["label"], t["days"]) for t in as_json["time_per_state"]]
-    assert {s[7] for s in summary} >= {"Melding ontvangen", "Expertise", "Schadebeperking", "Regeling"}
-    assert any(r[4] == "payment" and r[11] == "125000.00" for r in events)
+        # the same row, with the JSON's codes as the spreadsheet's Dutch words
+        shown = {
+            **row,
+            "source": SOURCE_LABELS[row["source"]],
+            "type": ROW_LABELS[row["type"]],
+            "actor": "" if row["actor"] == "systeem" else row["actor"],
+        }
+        assert line == ["" if shown[k] is None else str(shown[k]) for k in KEYS]
+    assert [(s[col["state"]], s[col["days_in_state"]]) for s in summary] == [
+        (t["label"], t["days"]) for t in as_json["time_per_state"]
+    ]
+    assert {s[col["state"]] for s in summary} >= {
+        "Melding ontvangen",
+        "Expertise",
+        "Schadebeperking",
+        "Regeling",
+    }
+    assert any(r[col["type"]] == "Betaling" and r[col["amount"]] == "125000.00" for r in events)
+    assert {r[col["actor_name"]] for r in events} >= {"Sanne de Vries", "Eva Jansen"}
 
     path = tmp_path / "t.xlsx"
     path.write_bytes(files[ExportFormat.xlsx])
@@ -390,7 +408,11 @@ def test_the_per_claim_portfolio_row_carries_money_and_days_per_state(
     assert row["Schadenummer"] == "CF-2025-000001" and row["Uitkomst"] == "Geregeld"
     assert row["Betaald (EUR)"] == "131800.00"  # the expert's 6,800 and the advance of 125,000
     assert row["Geclaimd (EUR)"] == "500000.00"
-    assert row["Gemeld"] == "2025-10-10T10:15:00+02:00"
+    assert row["Gemeld op"] == "2025-10-10" and row["Geregistreerd"] == "2025-10-10T10:15:00+02:00"
+    assert (row["Behandelaar"], row["E-mail behandelaar"]) == (
+        "Sanne de Vries",
+        "sanne.behandelaar@claimflow.test",
+    )
     # from the approval of the mitigation plan (27 October 2025, 14:00) to the way to settlement
     assert row["Dagen in Schadebeperking"] == "245.83"
     spent = [Decimal(v) for k, v in row.items() if k.startswith("Dagen in ") and v]
@@ -398,7 +420,7 @@ def test_the_per_claim_portfolio_row_carries_money_and_days_per_state(
 
 
 def test_the_writers_neutralise_every_formula_start_and_keep_numbers_numbers(tmp_path: Path) -> None:
-    from claims.exports.files import csv_chunks, inert, write_xlsx
+    from claims.exports.files import Sheet, csv_chunks, inert, write_xlsx
 
     texts = [*INJECTIONS, "\tTab", "\rCR", "gewoon", "", "'al een apostrof"]
     assert [inert(t) for t in texts] == ["'" + t for t in texts[:6]] + texts[6:]
@@ -407,12 +429,15 @@ def test_the_writers_neutralise_every_formula_start_and_keep_numbers_numbers(tmp
     assert [line[0] for line in lines] == [inert(t) for t in texts]
     assert {line[1] for line in lines} == {"-125.50"}  # an amount is a number, never a formula
     path = tmp_path / "w.xlsx"
-    write_xlsx(path, [("Blad", ["a", "b", "c", "d", "e"], rows, frozenset({4}))])
+    write_xlsx(
+        path, [Sheet("Blad", ["a", "b", "c", "d", "e"], rows, moments=frozenset({4}), money=frozenset({1}))]
+    )
     sheet = load_workbook(path)["Blad"]
     got = list(sheet.iter_rows(min_row=2))
     assert [r[0].value for r in got] == [inert(t) or None for t in texts]
     assert all(r[0].data_type in ("s", "n") and r[1].data_type == "n" for r in got)
-    assert got[0][4].value == datetime(2026, 1, 2, 3, 4, 5)
+    assert {(r[1].value, r[1].number_format) for r in got} == {(-125.5, EURO_FORMAT)}
+    assert got[0][4].value == datetime(2026, 1, 2, 3, 4, 5) and got[0][4].is_date
 
 
 def test_deadlines_are_credited_to_the_transition_that_set_them_not_to_a_flag_beside_it(
@@ -434,7 +459,7 @@ def test_codes_without_a_label_come_out_inert_for_a_spreadsheet_and_as_stored_ot
     from claims.exports.rows import HistoryBuilder, Sources
 
     claim = (1, "CF-2026-000001", "contract_breach", 1, "melding", None, "2026-11-01 08:00:00.000000",
-             None, "K", 100, "I", "h@x.nl")  # fmt: skip
+             None, "K", 100, "I", "h@x.nl", "H", "2026-10-30")  # fmt: skip
     at = "2026-11-01 08:00:00.000000"
     src = Sources(
         events=[
@@ -447,12 +472,100 @@ def test_codes_without_a_label_come_out_inert_for_a_spreadsheet_and_as_stored_ot
     from claims.exports.query import ClaimFacts
 
     for spreadsheet in (True, False):
-        builder = HistoryBuilder(rt.catalog, {1: "=a@b.nl"}, AMSTERDAM, SWEPT, for_spreadsheet=spreadsheet)
+        users = {1: ("=Naam", "=a@b.nl")}
+        builder = HistoryBuilder(rt.catalog, users, AMSTERDAM, SWEPT, for_spreadsheet=spreadsheet)
         rows = builder.history(ClaimFacts(*claim), src).rows
         texts = [v for r in rows for v in r if isinstance(v, str) and v]
         live = [t for t in texts if t[0] in "=+-@"]
         if spreadsheet:
             assert live == [], live
             assert "'@SUM(1)" in texts and "'=nergens" in texts and "'+evil" in texts and "'=note" in texts
+            assert {"'=Naam", "'=a@b.nl", "'=kind"} <= set(texts)
         else:
-            assert {"@SUM(1)", "=nergens", "+evil", "-1+1", "=note", "=a@b.nl"} <= set(texts)
+            assert {"@SUM(1)", "=nergens", "+evil", "-1+1", "=note", "=a@b.nl", "=Naam"} <= set(texts)
+
+
+# what the exports must never show a reader: the codes behind the labels (not "reserve", "expert" and
+# "manager": those are Dutch words as well, a reserve's own note and two roles' Dutch names)
+CODES = {*SOURCE_LABELS, *ROW_LABELS, "insured", "claimant", "counsel", "broker", "handler"} - {"reserve"}
+ROLE_CODE = re.compile(r"\((insured|claimant|counsel|broker|expert_firm|handler)\)")
+
+
+def _no_codes(cells: list[Any], where: str) -> None:
+    texts = [c for c in cells if isinstance(c, str)]
+    assert not [t for t in texts if t in CODES], where
+    assert not [t for t in texts if ROLE_CODE.search(t)], where
+
+
+def test_the_spreadsheets_read_in_dutch_with_euros_dates_a_filter_and_a_frozen_header(
+    engine: Engine, seeded: Runtime, tmp_path: Path
+) -> None:
+    from openpyxl.utils import get_column_letter
+
+    manager = _manager(engine)
+    with Session(engine) as s:
+        files = {
+            "claim": _bytes(export_claim(s, seeded, "CF-2025-000001", ExportFormat.xlsx, manager, "web"))
+        }
+    for mode in PortfolioMode:
+        export = export_portfolio(engine, seeded, PortfolioFilter(), mode, ExportFormat.xlsx, manager, "web")
+        files[mode.value] = _bytes(export)
+    for name, data in files.items():
+        path = tmp_path / f"{name}.xlsx"
+        path.write_bytes(data)
+        (sheet,) = load_workbook(path).worksheets
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref == f"A1:{get_column_letter(sheet.max_column)}{sheet.max_row}", name
+        assert sheet.max_row > 10 and sheet.column_dimensions["A"].width >= 14, name
+        header = [c.value for c in sheet[1]]
+        assert all(c.font.b for c in sheet[1]), name
+        columns = {h: [row[i] for row in sheet.iter_rows(min_row=2)] for i, h in enumerate(header)}
+        _no_codes([c.value for cells in columns.values() for c in cells], name)
+
+        money = [h for h in header if h.endswith("(EUR)")]
+        moments = [
+            h for h in header if h.startswith(("Tijdstip", "Termijn verloopt", "Geregistreerd", "Gesloten"))
+        ]
+        assert money and moments, name
+        for h in money:
+            filled = [c for c in columns[h] if c.value is not None]
+            assert filled, (name, h)
+            assert all(c.data_type == "n" and c.number_format == EURO_FORMAT for c in filled), (name, h)
+        for h in moments:
+            filled = [c for c in columns[h] if c.value is not None]
+            assert filled and all(c.is_date and c.number_format == MOMENT_FORMAT for c in filled), (name, h)
+        if name == "claims":
+            reported = [c for c in columns["Gemeld op"] if c.value is not None]
+            assert reported and all(c.is_date and c.number_format == DATE_FORMAT for c in reported)
+            assert all("@" in c.value for c in columns["E-mail behandelaar"])
+            assert not any("@" in c.value for c in columns["Behandelaar"])
+            continue
+        assert {c.value for c in columns["Bron"]} <= set(SOURCE_LABELS.values()), name
+        assert {c.value for c in columns["Soort"]} <= set(ROW_LABELS.values()), name
+        by = [(d.value, e.value) for d, e in zip(columns["Door"], columns["E-mail"], strict=True)]
+        assert not any("@" in (d or "") for d, _ in by), name  # names under Door, addresses beside them
+        assert {e for d, e in by if d == "systeem"} <= {None}, name
+        assert any(d == "Sanne de Vries" and e == "sanne.behandelaar@claimflow.test" for d, e in by), name
+        if name == "events":
+            assert any(d == "systeem" for d, _ in by), "the sweep's flags are the system's"
+        assert any("(verzekerde)" in (c.value or "") for c in columns["Toelichting"]), name
+
+
+def test_the_csv_speaks_dutch_and_keeps_amounts_and_moments_machine_readable(
+    engine: Engine, seeded: Runtime
+) -> None:
+    data = _bytes(
+        export_portfolio(
+            engine, seeded, PortfolioFilter(), PortfolioMode.events, ExportFormat.csv, None, "cli"
+        )
+    )
+    header, *rows = _csv(data)
+    col = {k: i for i, k in enumerate(KEYS)}
+    assert header[col["actor_name"]] == "Door" and header[col["actor"]] == "E-mail"
+    _no_codes([c for r in rows for c in r], "csv")
+    assert {r[col["source"]] for r in rows} == set(SOURCE_LABELS.values()) - {"Samenvatting"}
+    assert {r[col["type"]] for r in rows} <= set(ROW_LABELS.values())
+    assert any(r[col["detail"]].startswith("aan ") and "(verzekerde)" in r[col["detail"]] for r in rows)
+    amounts = [r[col["amount"]] for r in rows if r[col["amount"]]]
+    assert amounts and all(re.fullmatch(r"-?\d+\.\d\d", a) for a in amounts)
+    assert all(datetime.fromisoformat(r[col["at"]]).tzinfo for r in rows)
