@@ -569,3 +569,24 @@ def test_the_csv_speaks_dutch_and_keeps_amounts_and_moments_machine_readable(
     amounts = [r[col["amount"]] for r in rows if r[col["amount"]]]
     assert amounts and all(re.fullmatch(r"-?\d+\.\d\d", a) for a in amounts)
     assert all(datetime.fromisoformat(r[col["at"]]).tzinfo for r in rows)
+
+
+def test_the_pdf_says_when_the_melding_was_made_and_when_it_was_registered_and_names_roles_in_dutch(
+    engine: Engine, rt: Runtime, world: World, tmp_path: Path
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the document is the same on either database")
+    from claims.exports.pdf import timeline_html
+    from claims.exports.timelines import claim_timeline
+    from tests.claims.letters.test_letters_service import pdf_text
+
+    # reported by the insured on 30 October, registered here on 16 November
+    driver = Driver(engine, rt, world)
+    ref = driver.open("contract_breach", date_reported="2026-10-30").reference
+    driver.fire(ref, "start_coverage_check")  # the receipt confirmations, to the insured and the claimant
+    with Session(engine) as s:
+        text = pdf_text(timeline_html(claim_timeline(s, rt, ref, world.manager)), tmp_path)
+    assert "Gemeld op 30 oktober 2026" in text
+    assert "Geregistreerd op 16 november 2026" in text
+    assert "(verzekerde)" in text
+    assert not ROLE_CODE.search(text), ROLE_CODE.search(text)
