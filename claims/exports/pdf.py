@@ -216,6 +216,7 @@ def timeline_html(timeline: ClaimTimeline) -> str:
             {**d, "type_label": DOC_TYPES.get(d["doc_type"], d["doc_type"])} for d in timeline.documents
         ],
         "chain": timeline.chain,
+        "collect": timeline.collect,
     }
     return renderer.render(TEMPLATE, facts).html
 

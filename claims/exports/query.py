@@ -1,6 +1,6 @@
 """Reading what the exports write: the claims a portfolio filter selects, a chunk at a time by id, and
 for each chunk their events, deadlines, letters and money lines. Memory holds one chunk, whatever the
-number of claims; every chunk costs five indexed queries."""
+number of claims; every chunk costs six indexed queries."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from claims.exports.rows import (
     EVENT_COLUMNS,
     LETTER_COLUMNS,
     MONEY_COLUMNS,
+    PARTY_COLUMNS,
     ClaimFacts,
     History,
     HistoryBuilder,
@@ -142,11 +143,13 @@ _COLUMNS = {
     "deadlines": DEADLINE_COLUMNS,
     "letters": LETTER_COLUMNS,
     "money": MONEY_COLUMNS,
+    "parties": PARTY_COLUMNS,
 }
 
 
 def fetch_sources(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Sources]:
-    """The events, deadlines, letters and money lines of these claims, in the order they were written."""
+    """The events, deadlines, letters, money lines and parties of these claims, in the order they were
+    written."""
     out: dict[int, Sources] = {cid: Sources() for cid in claim_ids}
     if not claim_ids:
         return out

@@ -18,11 +18,14 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from claims.exports.computed import MARKERS, computed_text
 from claims.exports.files import FORMULA_START, inert
 from claims.kinds.catalog import Catalog
 from claims.kinds.intake import KIND_LABELS
 from claims.letters.facts import recipient_role_label
+from claims.reads.field_values import field_value_text
 from claims.reads.labels import EVENT_LABELS
+from claims.reads.money_view import Collectible
 from claims.reads.queries import ClaimView
 from claims.storage.coltypes import from_cents
 from claims.storage.models import COST_TYPE_LABELS
@@ -177,6 +180,8 @@ L_ID, L_EVENT, L_TITLE, L_RECIPIENT, L_RECIPIENT_NAME, L_CREATED = range(1, 7)
 LETTER_COLUMNS = ("id", "event_id", "title", "recipient", "recipient_name", "created_at")
 M_ID, M_EVENT, M_AT, M_KIND, M_COST_TYPE, M_AMOUNT, M_NOTE = range(1, 8)
 MONEY_COLUMNS = ("id", "event_id", "at", "kind", "cost_type", "amount", "note")
+P_ID, P_NAME = range(1, 3)
+PARTY_COLUMNS = ("id", "name")  # a payee field holds a party's id: the Toelichting names it
 Row = tuple[Any, ...]
 
 
@@ -188,6 +193,7 @@ class Sources:
     deadlines: list[Row] = field(default_factory=list)
     letters: list[Row] = field(default_factory=list)
     money: list[Row] = field(default_factory=list)
+    parties: list[Row] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -224,18 +230,29 @@ class StateTime:
     ongoing: bool
 
 
+class InputField(NamedTuple):
+    """A transition's field as its typed value is written: under its label, by its type and choices."""
+
+    label: str
+    type: str
+    choices: dict[str, str]
+
+
 class SpecWords:
     """A spec's Dutch words, looked up once per export rather than per row; passed through `text` (for a
-    spreadsheet: neutralised once here, so rows built from them need no check per cell)."""
+    spreadsheet: neutralised once here, so rows built from them need no check per cell; a field's words
+    are not, as they go inside a Toelichting, which is checked as a whole)."""
 
     def __init__(self, spec: WorkflowSpec, text: Callable[[str], str]) -> None:
         self.kind = text(KIND_LABELS.get(spec.kind, spec.kind))
         self.states = {name: text(s.label) for name, s in spec.states.items()}
         self.triggers: dict[str, str] = {}
-        self.fields: dict[str, dict[str, str]] = {}
+        self.fields: dict[str, dict[str, InputField]] = {}
         for t in spec.transitions:
             self.triggers.setdefault(t.trigger, text(t.label))
-            self.fields.setdefault(t.trigger, {f.name: f.label for f in t.fields})
+            self.fields.setdefault(
+                t.trigger, {f.name: InputField(f.label, f.type, dict(f.choices)) for f in t.fields}
+            )
         self.terminal = {name for name, s in spec.states.items() if s.terminal}
 
 
@@ -262,6 +279,8 @@ class HistoryBuilder:
         self.text = text
         self.neutralise = for_spreadsheet
         self.users = {uid: (text(name), text(email)) for uid, (name, email) in users.items()}
+        self.names_by_email = {email: name for name, email in users.values()}  # for a user field's value
+        self.tz = tz
         self.system = (SYSTEM, "" if for_spreadsheet else SYSTEM)
         self.moment = LocalMoments(tz)
         self.now = now
@@ -352,7 +371,7 @@ class HistoryBuilder:
                 spent = None
                 if event == "transition":
                     description = triggers.get(r[E_TRIGGER]) or say(r[E_TRIGGER])
-                    detail = _transition_detail(r, words)
+                    detail = self.transition_detail(r, words, src.parties)
                     if r[E_FROM] != target:
                         came = states.get(r[E_FROM]) or say(r[E_FROM])
                         went = states.get(target) or say(target)
@@ -416,6 +435,36 @@ class HistoryBuilder:
             stays.append(Stay(state, instant(entered), None))
         return History(claim, rows, stays, paid, reserve, deductible, len(src.events))
 
+    def transition_detail(self, e: Row, words: SpecWords, parties: Sequence[Row]) -> str:
+        """What the person filled in, under the fields' labels and as the claim page shows it (by the
+        field's type: euros, dates, names), then what the engine computed, then the note if any."""
+        data = _data(e[E_DATA])
+        note = e[E_NOTE]
+        if not data:
+            return str(note)
+        inputs = data.get("inputs")
+        parts: list[str] = []
+        if isinstance(inputs, dict) and inputs:
+            fields = words.fields.get(e[E_TRIGGER] or "", {})
+            names = {str(p[P_ID]): p[P_NAME] for p in parties}
+            filled = []
+            for k, v in inputs.items():
+                f = fields.get(k)
+                text = field_value_text(
+                    v,
+                    f.type if f else None,
+                    f.choices if f else None,
+                    users=self.names_by_email,
+                    parties=names,
+                    tz=self.tz,
+                )
+                if text:
+                    filled.append(f"{f.label if f else k}: {text}")
+            parts.append("; ".join(filled))
+        parts.append(computed_text(data))
+        parts.append(note or "")
+        return "\n".join(p for p in parts if p)
+
     def addressee(self, name: str, role: str) -> str:
         """A letter's addressee and the role they were written to as, 'aan Jansen B.V. (verzekerde)'
         (it starts with 'aan': never a formula)."""
@@ -436,24 +485,14 @@ class HistoryBuilder:
         ]
 
 
-def _transition_detail(e: Row, words: SpecWords) -> str:
-    """What the person filled in, under the fields' own labels, and the note if there is one."""
-    inputs = _inputs(e[E_DATA])
-    note = e[E_NOTE]
-    if not inputs:
-        return str(note)
-    labels = words.fields.get(e[E_TRIGGER] or "", {})
-    filled = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in inputs.items() if v not in ("", None))
-    return f"{filled}\n{note}" if note else filled
-
-
-def _inputs(data: Any) -> Mapping[str, Any]:
+def _data(data: Any) -> Mapping[str, Any]:
+    """An event's data as far as its Toelichting needs it; {} when it holds neither inputs nor computed
+    figures (the most common transition: no parse)."""
     if data.__class__ is str:
-        if '"inputs": {}' in data:  # the most common transition carries no inputs: skip the parse
+        if '"inputs": {}' in data and not any(m in data for m in MARKERS):
             return {}
         data = json.loads(data)
-    found = data.get("inputs") if isinstance(data, dict) else None
-    return found if isinstance(found, dict) else {}
+    return data if isinstance(data, dict) else {}
 
 
 def as_dict(row: Sequence[Any]) -> dict[str, Any]:
@@ -485,5 +524,7 @@ class ClaimTimeline:
     generated_at: datetime
     tz_name: str
     chain: ChainHead  # the claim's chain head as these rows were read: a copy can be checked against it
+    # recovered (regres) and the eigen risico still to collect, as the claim page's money section has them
+    collect: Collectible
     # the claim's documents by title and sha256, so a copy can be checked against the file later
     documents: list[dict[str, Any]] = field(default_factory=list)

@@ -50,10 +50,11 @@ from claims.people.permissions import check_is_manager
 from claims.reads.audit import record
 from claims.reads.documents import claim_documents
 from claims.reads.labels import OUTCOME_LABELS
+from claims.reads.money_view import collectible
 from claims.reads.queries import claim_view
 from claims.runtime import Runtime
 from claims.storage.models import User
-from claims.storage.repositories import events
+from claims.storage.repositories import events, money
 from workflow.errors import InvalidInput
 
 T = TypeVar("T")
@@ -215,9 +216,9 @@ def claim_timeline(
     builder = _builder(conn, rt, now, for_spreadsheet=for_spreadsheet)
     history = next(histories(conn, builder, one_claim(view.claim.reference)))
     head = events.head(conn, view.claim.id)  # in the same read as the rows, so it is their head
-
+    collect = collectible(money.totals(conn, view.claim.id))
     found = claim_documents(session, reference, actor)
-    return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key, head, found)
+    return ClaimTimeline(view, history, builder.time_per_state(history), now, rt.tz.key, head, collect, found)
 
 
 def summary_rows(timeline: ClaimTimeline) -> list[tuple[Any, ...]]:
@@ -296,6 +297,8 @@ def timeline_json(timeline: ClaimTimeline) -> dict[str, Any]:
         "amount_claimed": str(view.claim.amount_claimed),
         "paid": str(history.paid),
         "reserve": str(history.reserve),
+        "recovered": str(timeline.collect.recovered),
+        "deductible_to_collect": str(timeline.collect.deductible_to_collect),
         "timezone": timeline.tz_name,
         "generated_at": timeline.generated_at.isoformat(),
         "time_per_state": stays_as_dicts(timeline.times),

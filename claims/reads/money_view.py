@@ -5,6 +5,7 @@ unpaid-fee claim, the payments to payees and the proposals waiting for a manager
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +31,24 @@ from workflow.inputs import validate_inputs
 from workflow.spec import FieldSpec, TransitionSpec
 
 ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Collectible:
+    """What came back to the insurer and what it still has to collect: `recovered` from a liable third
+    party (regres, 7:962 BW), `deductible_to_collect` the eigen risico (the insured's own part of the
+    damage) it advanced to the claimant and has not yet had back from the insured."""
+
+    recovered: Decimal
+    deductible_to_collect: Decimal
+
+
+def collectible(totals: Mapping[tuple[str, str], Decimal]) -> Collectible:
+    """The claim page's recovered and still-to-collect figures from a claim's money per (kind, cost type)."""
+    return Collectible(
+        recovered=sum((v for (k, _), v in totals.items() if k == MoneyKind.recovery), ZERO),
+        deductible_to_collect=sum((v for (k, _), v in totals.items() if k == MoneyKind.deductible_due), ZERO),
+    )
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,7 @@ def money_view(conn: Connection, rt: Runtime, claim: ClaimRecord, actor: User) -
     )
     cover, paid = ctx.cover(), ctx.paid()
     totals = ctx.totals()
+    collect = collectible(totals)
     advances = [
         {
             "on": _day(a["at"], rt),
@@ -153,7 +173,7 @@ def money_view(conn: Connection, rt: Runtime, claim: ClaimRecord, actor: User) -
         advances=advances,
         advanced_on_damages=sum((a["amount"] for a in advances if a["booked_as"] == "voorschot"), ZERO),
         deductible_applied=sum((v for (k, _), v in totals.items() if k == MoneyKind.deductible), ZERO),
-        deductible_to_collect=sum((v for (k, _), v in totals.items() if k == MoneyKind.deductible_due), ZERO),
+        deductible_to_collect=collect.deductible_to_collect,
         insured_share=sum((v for (k, _), v in totals.items() if k == MoneyKind.insured_share), ZERO),
         recoveries=[
             {
@@ -164,7 +184,7 @@ def money_view(conn: Connection, rt: Runtime, claim: ClaimRecord, actor: User) -
             }
             for r in claim.case_data.get("recoveries", [])
         ],
-        recovered=sum((v for (k, _), v in totals.items() if k == MoneyKind.recovery), ZERO),
+        recovered=collect.recovered,
         claims_made=check_claims_made(ctx.policy(), claim.date_error, claim.date_reported),
         cover_decision=claim.case_data.get("cover_decision"),
         interest=interest,

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from claims.notify.inbox import unread_count
 from claims.parties.fields import CHANNEL_LABELS, iban_display
 from claims.parties.fields import ROLE_LABELS as PARTY_ROLE_LABELS
+from claims.reads.field_values import field_value_text
 from claims.reads.labels import BOOKED_AS_LABELS, EVENT_LABELS, OUTCOME_LABELS, PAYMENT_STATUS_LABELS
 from claims.storage.models import COST_TYPE_LABELS
 from claims.web.deps import Viewer, WebContext
@@ -76,6 +77,10 @@ def make_environment(ctx_tz: Any) -> Environment:
         PARTY_ROLES=PARTY_ROLE_LABELS,
         PARTY_CHANNELS=CHANNEL_LABELS,
         time_left=time_left,
+        # a transition's typed input by its field's type (users by e-mail address, parties by id)
+        field_value=lambda v, field_type, choices, users, parties: field_value_text(
+            v, field_type, choices, users=users, parties=parties, tz=ctx_tz
+        ),
     )
     return env
 

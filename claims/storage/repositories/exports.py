@@ -1,5 +1,5 @@
 """The exports as a read model: the claims a portfolio selects, a chunk at a time by id, and each chunk's
-events, deadlines, letters and money lines; and how many of each a portfolio holds."""
+events, deadlines, letters, money lines and parties; and how many of each a portfolio holds."""
 
 from __future__ import annotations
 
@@ -11,10 +11,17 @@ from sqlalchemy import JSON, Column, Row, Select, Table, func, select
 from sqlalchemy.engine import Connection, Dialect
 
 from claims.storage.repositories.claim_list import HANDLER, ClaimCriteria, where
-from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, POLICIES
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, LETTERS, MONEY, PARTIES, POLICIES
 
-# What a chunk reads of its claims, by name (what claims.exports.rows.Sources holds).
-SOURCES: dict[str, Table] = {"events": EVENTS, "deadlines": DEADLINES, "letters": LETTERS, "money": MONEY}
+# What a chunk reads of its claims, by name (what claims.exports.rows.Sources holds): the parties to name
+# a payee field's party id by.
+SOURCES: dict[str, Table] = {
+    "events": EVENTS,
+    "deadlines": DEADLINES,
+    "letters": LETTERS,
+    "money": MONEY,
+    "parties": PARTIES,
+}
 
 
 def _facts(c: ClaimCriteria) -> Select[Any]:

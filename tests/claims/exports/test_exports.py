@@ -590,3 +590,90 @@ def test_the_pdf_says_when_the_melding_was_made_and_when_it_was_registered_and_n
     assert "Geregistreerd op 16 november 2026" in text
     assert "(verzekerde)" in text
     assert not ROLE_CODE.search(text), ROLE_CODE.search(text)
+
+
+def _toelichting(rows: list[list[Any]], description: str) -> str:
+    """The Toelichting of the one event row whose Omschrijving starts with `description`."""
+    header = [str(h) for h in rows[0]]
+    at, detail = header.index("Omschrijving"), header.index("Toelichting")
+    (found,) = [r[detail] for r in rows[1:] if str(r[at]).startswith(description)]
+    return str(found)
+
+
+def test_the_toelichting_writes_typed_inputs_as_the_claim_page_does_and_the_computed_interest(
+    engine: Engine, seeded: Runtime, tmp_path: Path
+) -> None:
+    manager = _manager(engine)
+    with Session(engine) as s:
+        fee = _csv(_bytes(export_claim(s, seeded, "CF-2025-000001", ExportFormat.csv, manager, "web")))
+        xlsx = _bytes(export_claim(s, seeded, "CF-2025-000001", ExportFormat.xlsx, manager, "web"))
+        breach = _csv(_bytes(export_claim(s, seeded, "CF-2026-000007", ExportFormat.csv, manager, "web")))
+    invoices = [
+        r[KEYS.index("detail")] for r in fee[1:] if r[KEYS.index("detail")].startswith("Factuurnummer")
+    ]
+    assert "Factuurnummer: F2025-031; Bedrag (incl. btw): € 62.500,00; Vervaldatum: 30 juni 2025" in invoices
+    # a payee field names the party, a user field the person, a choice its label
+    paid = _toelichting(fee, "Factuur expert betalen")
+    assert paid.endswith("Betalen aan (het expertisebureau): Expertisebureau Visser B.V."), paid
+    assert "Expert (e-mailadres): Lars Visser" in _toelichting(fee, "Dekking bevestigen")
+    assert "Boeken als: Beredding" in _toelichting(fee, "Voorschot op onbetaalde factur")
+    # the unpaid fee's statutory (commercial) interest, as the engine computed it on the way to settlement
+    assert "wettelijke handelsrente (art. 6:119a BW): € 22.159,68" in _toelichting(fee, "Naar regeling")
+    path = tmp_path / "fee.xlsx"
+    path.write_bytes(xlsx)
+    sheet_rows = [list(r) for r in load_workbook(path).worksheets[0].iter_rows(values_only=True)]
+    assert "€ 22.159,68" in _toelichting(sheet_rows, "Naar regeling")
+    details = [str(r[KEYS.index("detail")]) for r in sheet_rows[1:] if r[KEYS.index("detail")]]
+    assert any("Bedrag (incl. btw): € 62.500,00; Vervaldatum: 30 juni 2025" in d for d in details)
+    # the settlement row: what was typed, then what the engine made of it
+    settled = _toelichting(breach, "Regeling vaststellen")
+    assert "Schadevergoeding (voor eigen risico): € 470.000,00" in settled
+    assert "Schadevergoeding betalen aan: Mobiele operator" in settled
+    assert "eigen risico (te verhalen op verzekerde): € 5.000,00" in settled
+    assert "uit te keren schadevergoeding: € 465.000,00" in settled
+    assert re.search(r"berekende wettelijke rente \(art\. 6:119 BW tot \d+ \w+ 2026\): € 2\.547,95", settled)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|: \d+\.\d\d\b", settled), settled
+    # the separate amount column stays machine-readable
+    amounts = {r[KEYS.index("amount")] for r in breach[1:] if r[KEYS.index("amount")]}
+    assert "465000.00" in amounts
+
+
+def test_the_pdf_sums_up_the_recovery_and_the_deductible_still_to_collect(
+    engine: Engine, rt: Runtime, world: World, tmp_path: Path
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the document is the same on either database")
+    from claims.exports.pdf import timeline_html
+    from claims.exports.timelines import claim_timeline
+    from claims.storage.tables import PARTIES
+    from tests.claims.letters.test_letters_service import pdf_text
+
+    driver = Driver(engine, rt, world)
+    ref = driver.bring_to("contract_breach", "regeling", date_reported="2026-11-16")
+    payee = driver.payee(ref)
+    with engine.connect() as conn:
+        payee_name = conn.execute(select(PARTIES.c.name).where(PARTIES.c.id == payee)).scalar_one()
+    driver.fire(
+        ref,
+        "settle",
+        {"damages": "20000", "payee": payee, "terms": "Finale kwijting.", "deductible_in_full": "true"},
+        actor=world.handler,
+    )
+    driver.fire(
+        ref,
+        "record_recovery",
+        {"amount": "12500.50", "from_whom": "Leverancier X B.V.", "received_on": "2026-11-16"},
+        actor=world.handler,
+    )
+    with Session(engine) as s:
+        text = pdf_text(timeline_html(claim_timeline(s, rt, ref, world.manager)), tmp_path)
+        rows = _csv(_bytes(export_claim(s, rt, ref, ExportFormat.csv, world.manager, "web")))
+    flat = " ".join(text.split())
+    assert "Eigen risico te verhalen € 2.500,00" in flat, flat[:1200]
+    assert "Verhaald (regres) € 12.500,50" in flat
+    # the rows name the payee, not its id, and write the recovery's day in words
+    settled = _toelichting(rows, "Regeling vaststellen")
+    assert f"Schadevergoeding betalen aan: {payee_name};" in settled, settled
+    assert "eigen risico (te verhalen op verzekerde): € 2.500,00" in settled
+    recovered = _toelichting(rows, "Regres ontvangen")
+    assert "Ontvangen bedrag: € 12.500,50" in recovered and "Ontvangen op: 16 november 2026" in recovered
