@@ -31,3 +31,14 @@ def from_bytes(raw: bytes) -> str:
 def displayable(text: str) -> str:
     """`text` safe to echo in an answer or a message: what cannot be stored becomes U+FFFD."""
     return _UNSTORABLE.sub("\ufffd", text)
+
+
+# White space as both sides count it: what Python's str.strip() drops (str.isspace: also U+001C-U+001F and
+# U+0085) and what a JSON Schema pattern's \s is (ECMA-262: also U+FEFF). The API's schemas and the
+# services measure "at least 3 characters" on text trimmed of exactly these.
+SPACE = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "\ufeff"
+
+
+def trimmed(text: str) -> str:
+    """`text` without white space (SPACE) around it."""
+    return text.strip(SPACE)

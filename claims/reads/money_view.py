@@ -21,14 +21,14 @@ from claims.money.collection_costs import bik_scale, commercial_lump_sum
 from claims.money.cover import NAMES, OUTSIDE_LIMIT, Paid, remaining_cover, room_outside_limit, settle
 from claims.money.interest import RatePeriod, statutory_interest
 from claims.parties.fields import ROLE_LABELS, iban_display
+from claims.reads.field_values import field_value_text
 from claims.runtime import Runtime
 from claims.storage.models import MoneyKind, User
 from claims.storage.records import ClaimRecord, PaymentRecord, ProposalRecord
 from claims.storage.repositories import parties, payments, policies, users
-from notifications.formatting import euro, long_date
 from workflow.errors import WorkflowError
 from workflow.inputs import validate_inputs
-from workflow.spec import FieldSpec, TransitionSpec
+from workflow.spec import TransitionSpec
 
 ZERO = Decimal("0.00")
 
@@ -350,34 +350,16 @@ def _typed(
     conn: Connection, rt: Runtime, transition: TransitionSpec, typed: dict[str, Any], register: dict[int, str]
 ) -> list[tuple[str, str]]:
     """What the proposer typed, each field by its label and its value as a person reads it."""
-    out = []
-    for f in transition.fields:
-        raw = typed.get(f.name)
-        if raw in (None, ""):
-            continue
-        out.append((f.label, _value_text(conn, rt, f, raw, register)))
-    return out
-
-
-def _value_text(conn: Connection, rt: Runtime, f: FieldSpec, raw: Any, register: dict[int, str]) -> str:
-    try:
-        value = validate_inputs([f], {f.name: raw}, rt.tz)[f.name]
-    except WorkflowError:
-        return str(raw)
-    labels = dict(f.choices)
-    if str(value) in labels:
-        return labels[str(value)]
-    if f.type == "money":
-        return euro(value)
-    if f.type == "date":
-        return long_date(value)
-    if f.type == "datetime":
-        return f"{long_date(value, rt.tz)} {value.astimezone(rt.tz):%H:%M}"
-    if f.type == "boolean":
-        return "ja" if value else "nee"
-    if f.type == "party":
-        return register.get(int(value), str(value))
-    if f.type == "user":
-        found = users.by_email(conn, str(value))
-        return found.name if found is not None else str(value)
-    return str(value)
+    emails = [str(typed[f.name]) for f in transition.fields if f.type == "user" and typed.get(f.name)]
+    names = {e: u.name for e in emails if (u := users.by_email(conn, e)) is not None}
+    parties_by_id = {str(k): v for k, v in register.items()}
+    return [
+        (
+            f.label,
+            field_value_text(
+                typed[f.name], f.type, dict(f.choices), users=names, parties=parties_by_id, tz=rt.tz
+            ),
+        )
+        for f in transition.fields
+        if typed.get(f.name) not in (None, "")
+    ]

@@ -17,6 +17,7 @@ from claims.storage.db import Db, in_write
 from claims.storage.models import MoneyKind, PaymentStatus, Role, User
 from claims.storage.records import ClaimRecord, PaymentRecord, ProposalRecord
 from claims.storage.repositories import claims, money, payments
+from claims.text import trimmed
 from workflow.errors import Forbidden, InvalidInput, TransitionNotAllowed
 
 MIN_COMMENT = 3
@@ -84,7 +85,7 @@ def approve_proposal(db: Db, rt: Runtime, proposal_id: int, actor: User, comment
 
 def reject_proposal(db: Db, rt: Runtime, proposal_id: int, actor: User, comment: str) -> int:
     """A manager rejects a proposal, saying why: nothing is paid, the proposer is told on the timeline."""
-    text = comment.strip()
+    text = trimmed(comment)
     if len(text) < MIN_COMMENT:
         raise InvalidInput({"comment": "zeg waarom het voorstel wordt afgewezen"})
     if len(comment) > MAX_COMMENT:
@@ -238,7 +239,7 @@ def cancel_payment(db: Db, rt: Runtime, payment_id: int, actor: User, reason: st
     """Cancel an approved payment that has not been paid (a wrong account, a double entry): it is
     booked back on the claim (negative payment lines), with the reason; the reserve is the handler's to
     set again."""
-    text = reason.strip()
+    text = trimmed(reason)
     if len(text) < MIN_COMMENT:
         raise InvalidInput({"reason": "geef de reden van de annulering"})
     if len(reason) > MAX_COMMENT:

@@ -378,7 +378,9 @@ class PaidCreate(BaseModel):
 
 
 # said in a few words: at least 3 characters besides the spaces around them (the service's own minimum)
-SAID = r"^\s*[^\s\x00][^\x00]+[^\s\x00]\s*$"
+# (white space as claims.text.SPACE has it: \s and what Python's strip() drops besides)
+_SP = r"\s\x1c-\x1f\x85\ufeff"
+SAID = rf"^[{_SP}]*[^\x00{_SP}][^\x00]+[^\x00{_SP}][{_SP}]*$"
 _Said = Annotated[str, WithJsonSchema({"type": "string", "pattern": SAID, "maxLength": 5000})]
 
 
