@@ -14,11 +14,12 @@ from claims.service.payments import (
     withdraw_proposal,
 )
 from claims.service.reopen import reopen_claim
-from claims.service.transition import advance, preview_letters
+from claims.service.transition import Preview, advance, preview, preview_letters
 
 __all__ = [
     "MAX_NOTE",
     "Outcome",
+    "Preview",
     "add_document",
     "add_note",
     "advance",
@@ -27,6 +28,7 @@ __all__ = [
     "mark_answer",
     "mark_paid",
     "open_claim",
+    "preview",
     "preview_letters",
     "reject_proposal",
     "reopen_claim",

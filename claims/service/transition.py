@@ -1,4 +1,4 @@
-"""Firing a trigger on a claim: `advance`, the one way a claim changes state, and `preview_letters`.
+"""Firing a trigger on a claim: `advance`, the one way a claim changes state; `preview` (what it would do).
 
 One database transaction: permission, inputs, guards, effects, compare-and-set of the state, the
 timeline event, money lines, deadlines met, cancelled and opened, letters, notices; committed once. A
@@ -7,6 +7,7 @@ refused or stale attempt changes nothing and says why."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -49,10 +50,50 @@ def advance(
     )
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What firing a transition now would do, worked out and rolled back: its letters, the money it
+    books (payments with their payee, reserves), and why it would wait for a manager."""
+
+    letters: list[Letter]
+    money: list[dict[str, Any]]
+    needs_manager: list[str]
+    interest: dict[str, Any] | None
+
+    @property
+    def payments(self) -> list[dict[str, Any]]:
+        return [m for m in self.money if m["kind"] == MoneyKind.payment and m["amount"] > 0]
+
+    @property
+    def reserves(self) -> list[dict[str, Any]]:
+        return [m for m in self.money if m["kind"] == MoneyKind.reserve and m["note"] == "reserve"]
+
+
 class _Previewed(Exception):
-    def __init__(self, letters: list[Letter]) -> None:
+    def __init__(self, preview: Preview) -> None:
         super().__init__("preview")
-        self.letters = letters
+        self.preview = preview
+
+
+def preview(
+    db: Db,
+    rt: Runtime,
+    reference: str,
+    trigger: str,
+    inputs: Mapping[str, Any],
+    actor: User,
+    expected_version: int,
+) -> Preview:
+    """What `advance` would do, nothing stored. The whole transition is tried (permission, inputs,
+    guards, effects, letters) and rolled back, so the preview is exactly what firing it now would
+    send and pay, and a transition that would be refused is refused here too."""
+    try:
+        in_write(
+            db, lambda conn: advance_on(conn, rt, reference, trigger, inputs, actor, expected_version, True)
+        )
+    except _Previewed as done:
+        return done.preview
+    raise AssertionError("advance_on returned in preview mode")  # pragma: no cover
 
 
 def preview_letters(
@@ -64,16 +105,8 @@ def preview_letters(
     actor: User,
     expected_version: int,
 ) -> list[Letter]:
-    """The letters `advance` would write, marked as a preview; nothing is stored. The whole transition
-    is tried (permission, inputs, guards, effects) and rolled back, so the preview is exactly the letter
-    that firing it now would send, and a transition that would be refused is refused here too."""
-    try:
-        in_write(
-            db, lambda conn: advance_on(conn, rt, reference, trigger, inputs, actor, expected_version, True)
-        )
-    except _Previewed as done:
-        return done.letters
-    raise AssertionError("advance_on returned in preview mode")  # pragma: no cover
+    """The letters `advance` would write, marked as a preview; nothing is stored (see `preview`)."""
+    return preview(db, rt, reference, trigger, inputs, actor, expected_version).letters
 
 
 _Rendered = list[tuple[LetterSpec, dict[str, Any], Letter]]  # each letter with its spec and facts
@@ -244,7 +277,8 @@ def advance_on(
     )
     letters = [letter for _, _, letter in rendered]
     if preview:
-        raise _Previewed(letters)
+        reasons = [*weighed.over_authority, *weighed.over_cover]
+        raise _Previewed(Preview(letters, list(ctx.money), reasons, ctx.event_data.get("interest")))
     _write_payments(conn, ctx, claim, event_id, approving)
     _write_letters(conn, rt, ctx, new_claim, event_id, rendered)
     notify_transition(conn, rt, spec, transition, new_claim, actor, event_id, [x.title for x in letters], now)

@@ -33,6 +33,7 @@ from claims.reads.documents import claim_documents, open_requests
 from claims.reads.money_view import money_view
 from claims.reads.parties import claim_parties, may_change_parties, may_see_accounts
 from claims.reads.queries import claim_deadlines, claim_view, timeline
+from claims.service import Preview
 from claims.storage.models import Role, User
 from claims.web import charts
 from claims.web.deps import FormData, Viewer, WebContext
@@ -71,6 +72,8 @@ class Attempt:
     trigger: str
     values: FormData = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # "Bereken": what firing it with these values would pay, worked out and rolled back
+    computed: Preview | None = None
 
 
 def claim_page(
@@ -195,8 +198,8 @@ def claim_page(
     return render(request, ctx, "claim.html", context, status, viewer)
 
 
-# the form's own fields, not the transition's inputs ('preview' is the preview button's name)
-_FORM_FIELDS = ("csrf", "trigger", "version", "preview")
+# the form's own fields, not the transition's inputs ('preview' and 'calculate' name its buttons)
+_FORM_FIELDS = ("csrf", "trigger", "version", "preview", "calculate")
 
 
 def fire_or_show_problem(

@@ -194,3 +194,70 @@ def test_the_payments_list_shows_what_is_approved_and_its_bank_file(
     assert bank.status_code == 200
     rows = list(csv.reader(io.StringIO(bank.text), delimiter=";"))
     assert any(payment.reference in row and "38071.23" in row for row in rows[1:]), rows
+
+
+def test_bereken_shows_what_the_advance_pays_before_it_is_submitted_and_stores_nothing(
+    app: Any, driver: Driver, engine: Engine, world: World
+) -> None:
+    ref = driver.bring_to("unpaid_fee", "dekkingsonderzoek")
+    for number, amount in (("F-1", "100000"), ("F-2", "150000")):
+        driver.fire(ref, "register_invoice", {"number": number, "amount": amount, "due_date": "2026-10-01"})
+    driver.fire(
+        ref,
+        "start_mitigation",
+        {"measure": "Project laten afmaken.", "reserve_mitigation": "40000"},
+        actor=world.manager,
+    )
+    handler = client_for(app, world.handler.email)
+    page = handler.get(f"/claims/{ref}").text
+    csrf = form_csrf(page, f"/claims/{ref}/transitions")
+    with Session(engine) as s:
+        claim = s.exec(select(Claim).where(Claim.reference == ref)).one()
+        version, lines = claim.version, len(s.exec(select(MoneyLine)).all())
+    form = {
+        "csrf": csrf,
+        "trigger": "pay_advance",
+        "version": str(version),
+        "share_percent": "50",
+        "deduction": "5000",
+        "booked_as": "beredding",
+        "payee": driver.payee(ref),
+        "calculate": "1",
+    }
+    answer = handler.post(f"/claims/{ref}/transitions", data=form)
+    assert answer.status_code == 200, answer.text
+    shown = answer.text[answer.text.index('id="berekend-pay_advance"') :]
+    shown = _text(shown[: shown.index("Nog niets opgeslagen")])
+    # the 250,000 unpaid less 5,000 margin and taxes, half of it: 122,500, above the handler's 50,000
+    assert "Dit boekt de stap nu (als voorstel aan een manager)" in shown
+    assert "Beredding / schadebeperking" in shown and "€ 122.500,00" in shown
+    assert "boven uw bevoegdheid" in shown
+    assert '<details class="action" open id="actie-pay_advance">' in answer.text  # open, filled in
+    assert 'value="5000"' in answer.text[answer.text.index('id="actie-pay_advance"') :]
+    with Session(engine) as s:
+        claim = s.exec(select(Claim).where(Claim.reference == ref)).one()
+        assert (claim.version, len(s.exec(select(MoneyLine)).all())) == (version, lines)  # nothing stored
+
+
+def test_bereken_on_the_settlement_form_shows_the_damages_and_the_interest_to_the_cent(
+    app: Any, driver: Driver, clock: Clock, world: World
+) -> None:
+    ref = _in_settlement_due_since_june(driver, clock, world)
+    clock.now = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    handler = client_for(app, world.handler.email)
+    page = handler.get(f"/claims/{ref}").text
+    form = {
+        "csrf": form_csrf(page, f"/claims/{ref}/transitions"),
+        "trigger": "settle",
+        "version": re.search(r'name="version" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
+        "damages": "40000",
+        "payee": driver.payee(ref),
+        "terms": "Finale kwijting over en weer.",
+        "calculate": "1",
+    }
+    answer = handler.post(f"/claims/{ref}/transitions", data=form)
+    shown = answer.text[answer.text.index('id="berekend-settle"') :]
+    shown = _text(shown[: shown.index("Nog niets opgeslagen")])
+    # 37,500 damages after the deductible and 571.23 interest (see above): 38,071.23, within authority
+    assert "Dit boekt de stap nu:" in shown
+    assert "€ 37.500,00" in shown and "€ 571,23" in shown and "Totaal € 38.071,23" in shown

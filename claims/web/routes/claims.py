@@ -13,7 +13,7 @@ from claims.people.permissions import check_may_open
 from claims.people.users import active_users_by_role
 from claims.reads.claim_list import SORTS, ClaimFilter, check_filter, search_claims
 from claims.reads.queries import find_policies, policy_by_number
-from claims.service import add_note, advance, open_claim, reopen_claim
+from claims.service import add_note, advance, open_claim, preview, reopen_claim
 from claims.storage.models import COST_TYPE_LABELS, Role
 from claims.web.deps import (
     Db,
@@ -175,6 +175,13 @@ def show_claim(
 def fire_transition(
     request: Request, ctx: Web, db: Db, viewer: PageViewer, reference: str, values: PostedForm
 ) -> Response:
+    def calculate(trigger: str, inputs: dict[str, str], version: int) -> Response:
+        """ "Bereken": the form shown again, filled in, with what firing it would pay now."""
+        worked = preview(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
+        db.rollback()
+        attempt = Attempt(trigger, values, computed=worked)
+        return claim_page(request, ctx, db, viewer, reference, attempt=attempt)
+
     def fire(trigger: str, inputs: dict[str, str], version: int) -> Response:
         outcome = advance(db, ctx.rt, reference, trigger, inputs, viewer.user, version)
         if outcome.proposal_id is not None:  # above the actor's authority: waits for a manager
@@ -184,7 +191,9 @@ def fire_transition(
             return see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}#actie-{quote(trigger)}")
         return see_other(f"/claims/{quote(reference)}?ok={quote(trigger)}")
 
-    return fire_or_show_problem(request, ctx, db, viewer, reference, values, fire)
+    return fire_or_show_problem(
+        request, ctx, db, viewer, reference, values, calculate if values.get("calculate") else fire
+    )
 
 
 @router.post("/claims/{reference}/reopen", response_class=HTMLResponse, dependencies=[claim_csrf])
