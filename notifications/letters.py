@@ -70,6 +70,9 @@ def _sentence_end(value: Any) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
+_TITLE = re.compile(r"\{%\s*set title = \"([^\"]+)\"\s*%\}")
+
+
 class LetterRenderer:
     """Renders the templates of one directory; build once and reuse. Templates are read once: a letter
     template changes with a release (and its version line), not while the application runs."""
@@ -89,6 +92,13 @@ class LetterRenderer:
 
     def names(self) -> list[str]:
         return sorted(p.name.removesuffix(SUFFIX) for p in self.directory.glob(f"[!_]*{SUFFIX}"))
+
+    def title(self, name: str) -> str:
+        """The letter's title as its template sets it (`{% set title = "..." %}`), for lists that name a
+        letter before it is written; the template's name when it sets none."""
+        path = self.directory / f"{name}{SUFFIX}"
+        found = _TITLE.search(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return found.group(1) if found else name.replace("_", " ")
 
     def version(self, name: str) -> int:
         known = self._versions.get(name)

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from claims.kinds.catalog import LETTER_DIR
 from claims.notify.inbox import unread_count
 from claims.parties.fields import CHANNEL_LABELS, iban_display
 from claims.parties.fields import ROLE_LABELS as PARTY_ROLE_LABELS
@@ -27,7 +28,9 @@ from claims.web.present import (
     time_left,
 )
 from notifications.formatting import euro, long_date
+from notifications.letters import LetterRenderer
 
+_LETTERS = LetterRenderer(LETTER_DIR)
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "web"
 STATIC_DIR = TEMPLATE_DIR / "static"
 
@@ -64,10 +67,13 @@ def make_environment(ctx_tz: Any) -> Environment:
         BOOKED_AS=BOOKED_AS_LABELS,
         RECIPIENTS={
             "insured": "verzekerde",
+            "claimant": "benadeelde",
             "expert": "expert",
             "handler": "behandelaar",
             "manager": "manager",
         },
+        # a letter named by its title before it is written ("Verstuurt: ..." on a transition's form)
+        letter_title=_LETTERS.title,
         OUTBOX_STATUS={
             "pending": "wacht",
             "sending": "wordt verstuurd",
