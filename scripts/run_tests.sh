@@ -22,11 +22,11 @@ fi
 # read PDFs with pdftotext.
 scripts/ensure_test_tools.sh
 
-# Two workers on two cores (pytest-xdist), a test file per worker at a time so module fixtures are
-# built once; CLAIMFLOW_TEST_WORKERS=0 runs in one process.
+# Two workers on two cores (pytest-xdist); a worker that runs dry takes tests from the other (worksteal),
+# so the long tests do not queue behind each other; CLAIMFLOW_TEST_WORKERS=0 runs in one process.
 workers=${CLAIMFLOW_TEST_WORKERS:-2}
 if [[ "$workers" == "0" ]]; then
   $PY -m pytest "$@"
 else
-  $PY -m pytest -n "$workers" --dist loadfile "$@"
+  $PY -m pytest -n "$workers" --dist worksteal "$@"
 fi

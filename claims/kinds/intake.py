@@ -33,7 +33,26 @@ INTAKE_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("insured_reference", "text", "Kenmerk verzekerde of makelaar", required=False),
     FieldSpec("handler", "user", "Behandelaar", required=False, role="handler"),
+    *(
+        FieldSpec(
+            f"reserve_{cost_type}",
+            "money",
+            f"Eerste reserve {label}",
+            required=False,
+            help="binnen uw bevoegdheid en de dekking; daarboven later via Reserve aanpassen, als voorstel",
+        )
+        for cost_type, label in (
+            ("damages", "schadevergoeding"),
+            ("defence", "kosten van verweer"),
+            ("expert", "expertisekosten"),
+            ("mitigation", "beredding"),
+        )
+    ),
 )
+# the cost types a melding may reserve for at once, by their field
+INITIAL_RESERVES = {
+    f.name: f.name.removeprefix("reserve_") for f in INTAKE_FIELDS if f.name.startswith("reserve_")
+}
 
 # fields that apply to some kinds only: the melding form shows them for those (AVG art. 33: data loss)
 KIND_SPECIFIC: dict[str, tuple[str, ...]] = {

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from claims.kinds.authority import weigh
 from claims.kinds.claims_made import check_claims_made
-from claims.kinds.intake import INTAKE_FIELDS
+from claims.kinds.context import TransitionContext
+from claims.kinds.intake import INITIAL_RESERVES, INTAKE_FIELDS
 from claims.notify.notices import recipients
 from claims.notify.outbox import claim_email, queue_emails, tell
 from claims.parties.fields import clean_melding_parties
@@ -21,8 +23,8 @@ from claims.service.outcome import Outcome
 from claims.service.parties import register_melding_parties
 from claims.service.timeline import append_event, jsonable
 from claims.storage.db import Db, in_write
-from claims.storage.models import PartyRole, Role, User
-from claims.storage.repositories import claims, policies, users
+from claims.storage.models import MoneyKind, PartyRole, Role, User
+from claims.storage.repositories import claims, money, policies, users
 from workflow.errors import InvalidInput
 from workflow.inputs import validate_inputs
 
@@ -140,9 +142,65 @@ def _open_claim(
         | ({"parties": [{"role": p["role"], "name": p["name"]} for p in listed]} if listed else {}),
     )
     open_deadlines(conn, rt, spec.states[spec.initial], {**row, "id": claim_id}, now)
+    _initial_reserves(conn, rt, claim_id, values, actor, event_id, now)
     _flag_late_notice(conn, rt, reference, claim_id, handler_id, values, now)
     _flag_claims_made(conn, policy, claim_id, values, now)
     return Outcome(reference, claim_id, spec.initial, 1, event_id, None, None)
+
+
+def _initial_reserves(
+    conn: Connection,
+    rt: Runtime,
+    claim_id: int,
+    values: Mapping[str, Any],
+    actor: User,
+    event_id: int,
+    now: datetime,
+) -> None:
+    """The reserves typed with the melding, per cost type, weighed as any reserve is (authority.weigh):
+    within the actor's authority and what the cover holds for its cost type. Above it the melding is
+    refused naming the field: a reserve above authority waits for a manager, which a melding cannot
+    (the handler proposes it with "Reserve aanpassen" once the coverage check runs)."""
+    wanted = {ct: values[f] for f, ct in INITIAL_RESERVES.items() if values.get(f)}
+    if not wanted:
+        return
+    claim = claims.by_id(conn, claim_id)
+    assert claim is not None
+    spec = rt.catalog.spec(claim.kind, claim.spec_version)
+    ctx = TransitionContext(
+        conn=conn,
+        claim=claim,
+        actor=actor,
+        inputs={},
+        spec=spec,
+        transition=spec.transitions[0],
+        now=now,
+        rules=rt.rules,
+        tz=rt.tz,
+        case_data={},
+        calendar=rt.calendar,
+    )
+    for cost_type, amount in wanted.items():
+        ctx.add_money(MoneyKind.reserve, cost_type, amount, "reserve bij de melding")
+    weighed = weigh(ctx, actor)
+    if weighed.needs_manager:
+        reasons = " ".join([*weighed.over_authority, *weighed.over_cover])
+        raise InvalidInput({f"reserve_{ct}": reasons for ct in wanted})
+    money.add_lines(
+        conn,
+        [
+            {
+                "claim_id": claim_id,
+                "event_id": event_id,
+                "at": now,
+                "kind": m["kind"],
+                "cost_type": m["cost_type"],
+                "amount": m["amount"],
+                "note": m["note"],
+            }
+            for m in ctx.money
+        ],
+    )
 
 
 def _flag_late_notice(
