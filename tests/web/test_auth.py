@@ -89,6 +89,20 @@ def test_log_out_ends_the_session_for_every_copy_of_the_cookie(handler: TestClie
     assert thief.get("/claims").status_code == 303
 
 
+def test_an_error_page_leads_to_a_log_out_page_that_logs_out_only_when_asked(
+    handler: TestClient, anon: TestClient
+) -> None:
+    error = handler.get("/claims/CF-1999-999999")
+    assert error.status_code == 404 and '<a href="/logout">Uitloggen</a>' in error.text
+    page = handler.get("/logout")
+    assert page.status_code == 200
+    assert handler.get("/claims").status_code == 200  # looking at it logged nobody out
+    logout = next(f for f in forms(page.text) if f["action"] == "/logout")
+    assert handler.post("/logout", data=logout["fields"]).headers["location"] == "/login"
+    assert handler.get("/claims").status_code == 303
+    assert anon.get("/logout").headers["location"] == "/login"
+
+
 def test_log_out_needs_the_csrf_token(handler: TestClient) -> None:
     r = handler.post("/logout", data={"csrf": "vervalst"})
     assert r.status_code == 403

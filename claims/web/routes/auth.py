@@ -96,6 +96,15 @@ def login(
     return response
 
 
+@router.get("/logout", response_class=HTMLResponse)
+def logout_page(request: Request, ctx: Web, viewer: MaybeViewer) -> Response:
+    """A page with only the log-out button: where a page that cannot hold the form (an error page,
+    drawn without knowing who asks) sends you. A GET never logs out by itself."""
+    if viewer is None:
+        return see_other("/login")
+    return render(request, ctx, "logout.html", {}, 200, viewer)
+
+
 @router.post("/logout", dependencies=[csrf("logout")])
 def logout(request: Request, ctx: Web, db: Db) -> Response:
     token = ctx.signer.unsign(request.cookies.get(COOKIE, "")) or ""
