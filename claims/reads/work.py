@@ -4,7 +4,7 @@ proposals waiting for a manager; what is new on their claims), and an expert's a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -14,6 +14,8 @@ from claims.notify.inbox import notifications
 from claims.reads.payments import open_proposals
 from claims.storage.models import Role, User
 from claims.storage.repositories import deadlines, work
+
+NEW_DAYS = 14  # how far back "new" documents on Mijn werk reach
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class WorkQueue:
     proposals: list[dict[str, Any]] = field(default_factory=list)
     unread: list[Any] = field(default_factory=list)
     followups: list[Any] = field(default_factory=list)  # the handler's diary, the first due first
+    documents: list[Any] = field(default_factory=list)  # added by others in the last NEW_DAYS days
 
     @property
     def overdue(self) -> int:
@@ -67,4 +70,16 @@ def my_work(session: Session, catalog: Catalog, actor: User, now: datetime) -> W
         if actor.role == Role.expert or actor.id is None
         else deadlines.open_followups_of_handler(conn, actor.id)
     )
-    return WorkQueue(items, proposals, unread, followups)
+    documents = (
+        []
+        if actor.id is None
+        else work.new_documents(
+            conn,
+            now - timedelta(days=NEW_DAYS),
+            actor.id,
+            handler_id=None if actor.role == Role.expert else actor.id,
+            expert_id=actor.id if actor.role == Role.expert else None,
+            shared_only=actor.role == Role.expert,
+        )
+    )
+    return WorkQueue(items, proposals, unread, followups, documents)

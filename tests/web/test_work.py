@@ -3,6 +3,7 @@ manager must decide, what is new; an expert's assignments; who lands where after
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,8 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from claims.documents.store import FileStore
+from claims.documents.upload import receive
 from claims.runtime import Runtime
-from claims.service import advance, open_claim
+from claims.service import add_document, advance, open_claim
 from tests.factories import Clock, World, melding
 from tests.web.conftest import client_for, forms
 
@@ -109,3 +112,43 @@ def test_a_follow_up_goes_in_the_diary_is_reminded_on_its_day_and_is_done(
     )
     timeline = handler.get(f"/claims/{ref}").text
     assert "Opvolging in de agenda" in timeline and "Opvolging afgehandeld" in timeline
+
+
+def test_new_documents_by_others_on_my_claims_are_listed_and_an_expert_sees_only_shared_ones(
+    app: Any, handler: TestClient, engine: Engine, rt: Runtime, world: World, clock: Clock, tmp_path: Any
+) -> None:
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n%%EOF\n"
+    store = FileStore(tmp_path / "store")
+    ref = _opened(engine, rt, world)
+    with Session(engine, expire_on_commit=False) as s:
+        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
+        advance(
+            s,
+            rt,
+            ref,
+            "confirm_cover",
+            {"expert": world.expert.email, "reserve_damages": "1000"},
+            world.handler,
+            2,
+        )
+
+    def add(actor: Any, title: str, visibility: str, content: bytes) -> None:
+        with Session(engine) as s, receive(io.BytesIO(content), 1_000_000) as upload:
+            fields = {"title": title, "doc_type": "correspondence_in", "visibility": visibility}
+            add_document(s, rt, store, ref, upload, "stuk.pdf", fields, actor)
+
+    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    add(world.manager, "Oude brief van de advocaat", "shared", pdf + b"1")  # 15 days before: not new
+    clock.now = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    add(world.manager, "Brief van de advocaat", "internal", pdf + b"2")
+    add(world.manager, "Offerte herstel", "shared", pdf + b"3")
+    add(world.handler, "Mijn eigen notitie", "internal", pdf + b"4")
+
+    page = handler.get("/werk").text
+    mine = page[page.index('id="nieuwe-documenten"') :].split("</section>")[0]
+    assert "Brief van de advocaat" in mine and "Offerte herstel" in mine
+    assert "Oude brief" not in mine and "Mijn eigen notitie" not in mine
+    assert mine.index("Offerte herstel") < mine.index("Brief van de advocaat")  # newest first
+    expert = client_for(app, world.expert.email).get("/werk").text
+    theirs = expert[expert.index('id="nieuwe-documenten"') :].split("</section>")[0]
+    assert "Offerte herstel" in theirs and "Brief van de advocaat" not in theirs

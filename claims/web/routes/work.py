@@ -9,8 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from claims.documents.types import DOC_TYPES
 from claims.errors import ClaimNotFound
-from claims.reads.work import my_work
+from claims.reads.work import NEW_DAYS, my_work
 from claims.service.followups import add_followup, complete_followup
 from claims.storage.models import Role
 from claims.web.deps import Db, PageViewer, PostedForm, ReleasingRoute, Web, WebContext, csrf
@@ -42,6 +43,8 @@ def _page(
         "values": values or {},
         "errors": errors or {},
         "message": message,
+        "new_days": NEW_DAYS,
+        "DOC_TYPES": DOC_TYPES,
     }
     return render(request, ctx, "work.html", context, status, viewer)
 
