@@ -11,19 +11,23 @@ import json
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from claims.people.permissions import visible_claims
+from claims.reads.dashboard import POSITION_DEADLINE, POSITION_TRIGGERS
 from claims.storage.models import CostType, Role, User
 from claims.storage.repositories import claim_list, deadlines
 from claims.storage.repositories.claim_list import ANY_COST_TYPE, ClaimCriteria
 from workflow.errors import InvalidInput
 from workflow.inputs import parse_money
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -50,6 +54,10 @@ class ClaimFilter:
     reserve: str | None = None  # a cost type, or ANY_COST_TYPE: open claims with an open reserve of it
     paid: str | None = None  # a cost type, or ANY_COST_TYPE: claims with payments of it
     damages_above: Decimal | None = None  # claims whose damages reserved and paid are above this
+    paid_month: str | None = None  # "JJJJ-MM": claims with payments booked in that Amsterdam month
+    # "JJJJ-MM-DD": claims whose first position on cover came on or after that day (the dashboard's
+    # time to first position counts them)
+    positioned_since: str | None = None
 
 
 @dataclass
@@ -112,6 +120,10 @@ def check_filter(
             errors[name] = f"onbekende kostensoort '{value}'"
     if f.damages_above is not None and f.damages_above < 0:
         errors["damages_above"] = "een bedrag van nul of meer"
+    if f.paid_month and _month(f.paid_month) is None:
+        errors["paid_month"] = f"geen maand als JJJJ-MM: '{f.paid_month}'"
+    if f.positioned_since and _day(f.positioned_since) is None:
+        errors["positioned_since"] = f"geen datum als JJJJ-MM-DD: '{f.positioned_since}'"
     if f.sort not in SORTS:
         errors["sort"] = f"onbekende sortering '{f.sort}' ({', '.join(SORTS)})"
     if errors:
@@ -156,6 +168,7 @@ def search_claims(
     *,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    tz: ZoneInfo = AMSTERDAM,
 ) -> ClaimPage:
     """One page of the claims `actor` may see that match `f`, in `f.sort` order."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -163,7 +176,12 @@ def search_claims(
     _, key, descending = SORTS[f.sort]
     after = decode_cursor(cursor, f.sort) if cursor else None
     rows = claim_list.page(
-        conn, criteria(actor, f, now), sort_column=key, descending=descending, after=after, limit=limit + 1
+        conn,
+        criteria(actor, f, now, tz),
+        sort_column=key,
+        descending=descending,
+        after=after,
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -176,9 +194,35 @@ def search_claims(
 REFERENCE = re.compile(r"CF-\d{4}-\d+", re.IGNORECASE)
 
 
-def criteria(actor: User | None, f: ClaimFilter, now: datetime) -> ClaimCriteria:
+def _month(text: str) -> date | None:
+    """The first day of the month "JJJJ-MM", or None."""
+    if not re.fullmatch(r"\d{4}-\d{2}", text):
+        return None
+    try:
+        return date(int(text[:4]), int(text[5:]), 1)
+    except ValueError:
+        return None
+
+
+def _day(text: str) -> date | None:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _start(d: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(d, datetime.min.time(), tz)
+
+
+def criteria(actor: User | None, f: ClaimFilter, now: datetime, tz: ZoneInfo = AMSTERDAM) -> ClaimCriteria:
     """What `f` selects of the claims `actor` may see (None: an operator at the command line sees all);
-    the list and the exports filter alike."""
+    the list and the exports filter alike. Months and days are `tz`'s."""
+    month = _month(f.paid_month) if f.paid_month else None
+    after = date(month.year + month.month // 12, month.month % 12 + 1, 1) if month else None
+    since = _day(f.positioned_since) if f.positioned_since else None
     text = (f.q or "").strip()
     # a schadenummer is looked up by its index alone
     reference = text.upper() if REFERENCE.fullmatch(text) else None
@@ -194,6 +238,8 @@ def criteria(actor: User | None, f: ClaimFilter, now: datetime) -> ClaimCriteria
         reserve=f.reserve or None,
         paid=f.paid or None,
         damages_above=f.damages_above,
+        paid_between=(_start(month, tz), _start(after, tz)) if month and after else None,
+        first_position=(POSITION_TRIGGERS, POSITION_DEADLINE, _start(since, tz)) if since else None,
     )
 
 

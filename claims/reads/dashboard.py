@@ -26,6 +26,7 @@ from claims.people.permissions import check_is_manager
 from claims.storage.models import COST_TYPE_LABELS, User
 from claims.storage.repositories import dashboard as figures
 from claims.storage.repositories import payments
+from workflow.calendar import CalendarNotCovered, WorkingDayCalendar
 
 WEEKS = 12
 STAY_WINDOW = timedelta(days=365)
@@ -181,6 +182,10 @@ class CycleTime:
     count: int
     median_days: float | None
     p90_days: float | None
+    # the same in Dutch working days (weekends and public holidays left out); None where the calendar
+    # does not cover a year the count passes through
+    median_working_days: float | None = None
+    p90_working_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +213,13 @@ class MoneyFigures:
 
 
 def money_figures(
-    conn: Connection, actor: User, now: datetime, tz: ZoneInfo, *, large_loss_above: Decimal
+    conn: Connection,
+    actor: User,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    large_loss_above: Decimal,
+    calendar: WorkingDayCalendar | None = None,
 ) -> MoneyFigures:
     """The money figures over all claims, for a manager; Forbidden for anyone else. The months and the
     cycle time cover the last MONTHS calendar months (Amsterdam), this one included."""
@@ -226,7 +237,7 @@ def money_figures(
         large_loss_above=large_loss_above,
         large_losses=[LargeLoss(**r._asdict()) for r in figures.large_losses(conn, large_loss_above)],
         handlers=[HandlerLoad(e, n, c, r) for e, n, c, r in figures.open_by_handler(conn)],
-        first_position=_cycle_time(conn, bounds[0], tz),
+        first_position=_cycle_time(conn, bounds[0], tz, calendar),
     )
 
 
@@ -253,11 +264,33 @@ def _month_starts(today: date) -> list[date]:
     return starts[::-1]
 
 
-def _cycle_time(conn: Connection, since: datetime, tz: ZoneInfo) -> CycleTime:
-    days = [
-        float((at.astimezone(tz).date() - reported).days)
+def _cycle_time(
+    conn: Connection, since: datetime, tz: ZoneInfo, calendar: WorkingDayCalendar | None
+) -> CycleTime:
+    spans = [
+        (reported, at.astimezone(tz).date())
         for reported, at in figures.first_positions(conn, POSITION_TRIGGERS, POSITION_DEADLINE, since)
     ]
+    days = [float((end - start).days) for start, end in spans]
     if not days:
         return CycleTime(0, None, None)
-    return CycleTime(len(days), statistics.median(days), _p90(days))
+    working: list[float] | None = None
+    if calendar is not None:
+        try:
+            working = [float(_working_days(calendar, start, end)) for start, end in spans]
+        except CalendarNotCovered:
+            working = None
+    return CycleTime(
+        len(days),
+        statistics.median(days),
+        _p90(days),
+        statistics.median(working) if working else None,
+        _p90(working) if working else None,
+    )
+
+
+def _working_days(calendar: WorkingDayCalendar, start: date, end: date) -> int:
+    """The working days after `start` up to and including `end` (0 on the same day)."""
+    return sum(
+        1 for n in range(1, (end - start).days + 1) if calendar.is_working_day(start + timedelta(days=n))
+    )

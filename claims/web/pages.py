@@ -268,7 +268,12 @@ def dashboard_page(
         db.connection(), viewer.user, now, ctx.rt.tz, approval_states=ctx.rt.catalog.approval_states()
     )
     m = money_figures(
-        db.connection(), viewer.user, now, ctx.rt.tz, large_loss_above=ctx.rt.rules.large_loss_threshold
+        db.connection(),
+        viewer.user,
+        now,
+        ctx.rt.tz,
+        large_loss_above=ctx.rt.rules.large_loss_threshold,
+        calendar=ctx.rt.calendar,
     )
     # whole euros, none below zero: the charts draw, the table under them gives the amounts to the cent
     months = [(start, max(int(paid.to_integral_value(ROUND_HALF_UP)), 0)) for start, paid in m.months]

@@ -136,8 +136,35 @@ def test_the_payments_chart_and_the_time_to_a_position(page: str) -> None:
     assert 'data-category="nov 2026"' in months and 'data-value="7000"' in months
     assert euro(D("45000")) in months and euro(D("7000")) in months
     position = _section(page, "tijd-tot-standpunt")
-    assert re.search(r'id="standpunt-mediaan">14 dagen<', position)
-    assert re.search(r'id="standpunt-p90">18,8 dagen<', position)
+    assert re.search(r'id="standpunt-mediaan">14 dagen ', position)
+    assert re.search(r'id="standpunt-p90">18,8 dagen ', position)
+    # working days after the melding up to the position: A 1 -> 10 September: 3 + 4 = 7; B 1 -> 21
+    # October: 1 + 5 + 5 + 3 = 14; E 2 -> 16 November: 4 + 5 + 1 = 10 (no holidays in between).
+    # Median 10; 90th percentile (inclusive) of 7, 10, 14: 10 + 0.8 x 4 = 13.2
+    assert re.search(r'id="standpunt-mediaan-werkdagen">\(10 werkdagen\)', position)
+    assert re.search(r'id="standpunt-p90-werkdagen">\(13,2 werkdagen\)', position)
+
+
+def test_the_months_and_the_time_to_a_position_link_to_exactly_the_claims_they_count(
+    app: Any, world: World, page: str, portfolio: Portfolio
+) -> None:
+    p = portfolio
+    client = client_for(app, world.manager.email)
+    months = _section(page, "betalingen-per-maand")
+    # October: A's 40,000 and 5,000; November: B's 12,000, and A's 5,000 cancelled (net -5,000: not listed)
+    assert _listed(client, "/claims?paid_month=2026-10") == {p.big}
+    assert _listed(client, "/claims?paid_month=2026-11") == {p.mitigated}
+    assert (
+        '<a href="/claims?paid_month=2026-10">' in months
+        and 'href="/claims?paid_month=2026-09"' not in months
+    )
+    position = _section(page, "tijd-tot-standpunt")
+    link = re.search(r'<a href="(/claims\?positioned_since=[0-9-]+)" id="standpunt-claims">3</a>', position)
+    assert link is not None
+    assert _listed(client, link.group(1)) == {p.big, p.mitigated, p.rejected}  # F's came before the window
+    refused = client.get("/claims?paid_month=2026-13&positioned_since=gisteren")
+    assert refused.status_code == 422
+    assert "2026-13" in refused.text and "gisteren" in refused.text
 
 
 def test_the_dashboard_money_view_is_empty_without_money(manager: TestClient) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from claims.storage.like import ESCAPE, containing
 from claims.storage.models import CostType, MoneyKind
 from claims.storage.repositories import parties
+from claims.storage.repositories.dashboard import first_positioned_since
 from claims.storage.repositories.deadlines import ON_COURSE
 from claims.storage.scopes import ClaimScope, visible
 from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, MONEY, POLICIES, USERS
@@ -48,6 +49,11 @@ class ClaimCriteria:
     paid: str | None = None
     # only claims whose damages reserved and paid together are above this (a large loss)
     damages_above: Decimal | None = None
+    # only claims with payments (net, above zero) booked in [from, before)
+    paid_between: tuple[datetime, datetime] | None = None
+    # only claims whose first position on cover (these triggers, or this deadline met) came at or after
+    # the moment: the claims the dashboard's time to first position counts
+    first_position: tuple[tuple[str, ...], str, datetime] | None = None
 
 
 def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
@@ -89,6 +95,17 @@ def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
     if c.damages_above is not None:
         damages = _money_above((MoneyKind.reserve, MoneyKind.payment), CostType.damages, c.damages_above)
         query = query.where(CLAIMS.c.id.in_(damages))
+    if c.paid_between is not None:
+        start, end = c.paid_between
+        paid_then = (
+            select(MONEY.c.claim_id)
+            .where(MONEY.c.kind == MoneyKind.payment.value, MONEY.c.at >= start, MONEY.c.at < end)
+            .group_by(MONEY.c.claim_id)
+            .having(func.sum(MONEY.c.amount) > 0)
+        )
+        query = query.where(CLAIMS.c.id.in_(paid_then))
+    if c.first_position is not None:
+        query = query.where(CLAIMS.c.id.in_(first_positioned_since(*c.first_position)))
     return query
 
 

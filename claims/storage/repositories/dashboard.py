@@ -9,7 +9,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, union_all
+from sqlalchemy import Row, Select, case, func, select, union_all
 from sqlalchemy.engine import Connection
 
 from claims.storage.models import CostType, MoneyKind
@@ -228,12 +228,9 @@ def open_by_handler(conn: Connection) -> list[Row[Any]]:
     )
 
 
-def first_positions(
-    conn: Connection, triggers: Collection[str], deadline: str, since: datetime
-) -> list[Row[Any]]:
-    """(date_reported, moment) of each claim whose first position on cover came at or after `since`:
-    the earlier of its first transition by one of `triggers` and the moment its deadline named
-    `deadline` was met."""
+def _first_positions(triggers: Collection[str], deadline: str) -> Select[Any]:
+    """(claim_id, date_reported, at) of each claim with a position on cover: the earlier of its first
+    transition by one of `triggers` and the moment its deadline named `deadline` was met."""
     moments = union_all(
         select(EVENTS.c.claim_id, EVENTS.c.at.label("at")).where(
             EVENTS.c.kind == "transition", EVENTS.c.trigger.in_(list(triggers))
@@ -243,11 +240,22 @@ def first_positions(
         ),
     ).subquery()
     first = func.min(moments.c.at, type_=EVENTS.c.at.type)
-    return list(
-        conn.execute(
-            select(CLAIMS.c.date_reported, first.label("at"))
-            .join(moments, moments.c.claim_id == CLAIMS.c.id)
-            .group_by(CLAIMS.c.id, CLAIMS.c.date_reported)
-            .having(first >= since)
-        ).all()
+    return (
+        select(CLAIMS.c.id.label("claim_id"), CLAIMS.c.date_reported, first.label("at"))
+        .join(moments, moments.c.claim_id == CLAIMS.c.id)
+        .group_by(CLAIMS.c.id, CLAIMS.c.date_reported)
     )
+
+
+def first_positions(
+    conn: Connection, triggers: Collection[str], deadline: str, since: datetime
+) -> list[Row[Any]]:
+    """(date_reported, moment) of each claim whose first position on cover came at or after `since`."""
+    found = _first_positions(triggers, deadline).subquery()
+    return list(conn.execute(select(found.c.date_reported, found.c.at).where(found.c.at >= since)).all())
+
+
+def first_positioned_since(triggers: Collection[str], deadline: str, since: datetime) -> Select[Any]:
+    """The ids of the claims first_positions counts: for the claims list the dashboard links to."""
+    found = _first_positions(triggers, deadline).subquery()
+    return select(found.c.claim_id).where(found.c.at >= since)

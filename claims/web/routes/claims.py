@@ -53,6 +53,8 @@ def claims_list(
     reserve: str = "",
     paid: str = "",
     damages_above: str = "",
+    paid_month: str = "",
+    positioned_since: str = "",
 ) -> Response:
     try:
         above, bad_amount = (parse_money(damages_above) if damages_above.strip() else None), False
@@ -69,6 +71,8 @@ def claims_list(
         reserve=reserve or None,
         paid=paid or None,
         damages_above=above,
+        paid_month=paid_month.strip() or None,
+        positioned_since=positioned_since.strip() or None,
     )
     states = ctx.rt.catalog.state_labels()
     error = ""
@@ -76,7 +80,9 @@ def claims_list(
         if bad_amount:
             raise InvalidInput({"damages_above": "geen bedrag"})
         check_filter(f, ctx.rt.catalog.kinds(), list(states))
-        page = search_claims(db.connection(), viewer.user, f, ctx.rt.clock(), cursor=cursor or None)
+        page = search_claims(
+            db.connection(), viewer.user, f, ctx.rt.clock(), cursor=cursor or None, tz=ctx.rt.tz
+        )
         items, next_cursor = page.items, page.next_cursor
     except InvalidInput as exc:
         error, items, next_cursor = page_message(exc), [], None
