@@ -180,7 +180,7 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
     claim = readable_claim(conn, reference, actor)
     rows = events.of_claim(conn, claim.id)
     by_event: dict[int, list[dict[str, Any]]] = {}
-    for written in _letters_of(conn, claim.id):
+    for written in _letters_of(conn, claim.id, actor):
         by_event.setdefault(written["event_id"], []).append(written)
     return [
         {
@@ -211,13 +211,20 @@ def _hidden_from(actor: User | None, event: Row[Any]) -> bool:
     return event.kind.startswith("document") and bool(event.data.get("visibility") != "shared")
 
 
-def _letters_of(conn: Connection, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's letters, each with where it went (claims.reads.letter_status)."""
+def _for_expert(actor: User | None) -> bool:
+    return actor is not None and actor.role == Role.expert
+
+
+def _letters_of(conn: Connection, claim_id: int, actor: User | None = None) -> list[dict[str, Any]]:
+    """The claim's letters, each with where it went (claims.reads.letter_status). An expert reads only
+    the letters addressed to them: the ones to the insured and the claimant say what the insurer pays."""
     emails: dict[int, list[Any]] = {}
     for e in outbox.of_letters(conn, claim_id):
         emails.setdefault(e.letter_id, []).append(e)
     out = []
     for r in letters.of_claim(conn, claim_id):
+        if _for_expert(actor) and r.recipient != "expert":
+            continue
         row = dict(r._mapping)
         row["dispatch"] = dispatch_lines(row, emails.get(row["id"], []))
         out.append(row)
@@ -227,7 +234,7 @@ def _letters_of(conn: Connection, claim_id: int) -> list[dict[str, Any]]:
 def claim_letters(session: Session, reference: str, actor: User | None = None) -> list[dict[str, Any]]:
     """The claim's letters in the order they were written (without their text)."""
     conn = session.connection()
-    return _letters_of(conn, readable_claim(conn, reference, actor).id)
+    return _letters_of(conn, readable_claim(conn, reference, actor).id, actor)
 
 
 def letter(session: Session, letter_id: int, actor: User | None = None) -> dict[str, Any]:
@@ -237,6 +244,8 @@ def letter(session: Session, letter_id: int, actor: User | None = None) -> dict[
     if row is None:
         raise LetterNotFound(f"Brief {letter_id} bestaat niet.")
     readable_claim(conn, row.reference, actor)
+    if _for_expert(actor) and row.recipient != "expert":
+        raise LetterNotFound(f"Brief {letter_id} bestaat niet.")  # as if it were not there
     return dict(row._mapping)
 
 

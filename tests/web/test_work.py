@@ -7,12 +7,15 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from claims.documents.store import FileStore
 from claims.documents.upload import receive
+from claims.errors import LetterNotFound
+from claims.reads.queries import claim_letters, letter
 from claims.runtime import Runtime
 from claims.service import add_document, advance, open_claim
 from tests.factories import Clock, World, melding
@@ -152,3 +155,32 @@ def test_new_documents_by_others_on_my_claims_are_listed_and_an_expert_sees_only
     expert = client_for(app, world.expert.email).get("/werk").text
     theirs = expert[expert.index('id="nieuwe-documenten"') :].split("</section>")[0]
     assert "Offerte herstel" in theirs and "Brief van de advocaat" not in theirs
+
+
+def test_an_expert_reads_only_the_letters_addressed_to_them(
+    app: Any, engine: Engine, rt: Runtime, world: World
+) -> None:
+    ref = _opened(engine, rt, world)
+    with Session(engine, expire_on_commit=False) as s:
+        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
+        advance(
+            s,
+            rt,
+            ref,
+            "confirm_cover",
+            {"expert": world.expert.email, "reserve_damages": "1000"},
+            world.handler,
+            2,
+        )
+    with Session(engine) as s:
+        every = claim_letters(s, ref, world.handler)
+        theirs = claim_letters(s, ref, world.expert)
+        others = [x for x in every if x["recipient"] != "expert"]
+        assert theirs and others
+        assert {x["recipient"] for x in theirs} == {"expert"}
+        letter(s, theirs[0]["id"], world.expert)
+        with pytest.raises(LetterNotFound):
+            letter(s, others[0]["id"], world.expert)
+    page = client_for(app, world.expert.email).get(f"/claims/{ref}").text
+    assert f"/letters/{others[0]['id']}" not in page and f"/letters/{theirs[0]['id']}" in page
+    assert client_for(app, world.expert.email).get(f"/letters/{others[0]['id']}").status_code == 404
