@@ -87,7 +87,7 @@ def act(page: Page, trigger: str, expect_notice: str = "Uitgevoerd", **fields: s
             box.select_option(value)
         else:
             box.fill(value)
-    action.locator("button[type=submit]:not([name=preview])").click()
+    action.locator("button[type=submit]:not([name])").click()
     expect(page.locator("p.notice")).to_contain_text(expect_notice)
 
 
