@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 from claims.cli.errors import CHAIN_BROKEN
-from tests.claims.cli.test_cli import cli, ok, refused
+from tests.claims.cli.test_cli import Seeded, cli, ok, refused
 
 REFERENCE = "CF-2025-000001"
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeded(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's own copy of the CLI tests' seeded database (its tests edit it behind the back)."""
     path = tmp_path_factory.mktemp("cli-chain") / "cli.db"
-    ok(cli(path, "init"))
-    ok(cli(path, "seed"))
+    with sqlite3.connect(seeded.db) as source, sqlite3.connect(path) as target:
+        source.backup(target)
     return path
 
 

@@ -10,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.claims.cli import test_cli as shared
 from tests.claims.cli.test_cli import CASES, Seeded, cli, db_dump, ok, refused
 
-# the module's seeded database and a private copy of it, as test_cli has them
-seeded = shared.seeded
-db = shared.db
+# `seeded` and `db` (a private copy of it): tests/claims/cli/conftest.py
 
 HANDLER = "sanne.behandelaar@claimflow.test"
 EXPERT = "lars.expert@claimflow.test"

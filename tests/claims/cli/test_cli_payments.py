@@ -21,7 +21,7 @@ import pytest
 
 from claims.exports.sepa import CSV_HEADER
 from notifications.formatting import euro
-from tests.claims.cli.test_cli import CASES, cli, cli_all, db_dump, ok, refused
+from tests.claims.cli.test_cli import CASES, Seeded, cli, cli_all, db_dump, ok, refused
 
 MANAGER = "eva.manager@claimflow.test"
 PROPOSER = "sanne.behandelaar@claimflow.test"
@@ -78,14 +78,12 @@ READS = [
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+def template(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Template:
     folder = tmp_path_factory.mktemp("cli-payments")
     db = folder / "cli.db"
-    ok(cli(db, "init"))
-    ok(cli(db, "seed"))
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+    # a copy of the CLI tests' seeded database (tests/claims/cli/conftest.py): this module's reads
+    with sqlite3.connect(seeded.db) as source, sqlite3.connect(db) as target:
+        source.backup(target)
     bank_xml = folder / "bank.xml"
     sepa = ("payments", "export", "--format", "sepa", "--date", EXECUTION, "--output", str(bank_xml))
     said = dict(zip([*READS, SEPA], cli_all(db, [*READS, sepa]), strict=True))

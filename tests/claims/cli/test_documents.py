@@ -9,7 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.claims.cli.test_cli import CLAIMFLOW, Seeded, _env, db, ok, refused, seeded  # noqa: F401
+from tests.claims.cli.test_cli import CLAIMFLOW, _env, ok, refused
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n%%EOF\n"
 HANDLER = "sanne.behandelaar@claimflow.test"
@@ -32,7 +32,7 @@ def _reference(database: Path) -> str:
     return listing.split()[0]
 
 
-def test_a_file_attached_at_the_command_line_is_stored_by_sha256_and_listed(db: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_a_file_attached_at_the_command_line_is_stored_by_sha256_and_listed(db: Path, tmp_path: Path) -> None:
     ref = _reference(db)
     report = tmp_path / "rapport.pdf"
     report.write_bytes(PDF)
@@ -61,7 +61,7 @@ def test_a_file_attached_at_the_command_line_is_stored_by_sha256_and_listed(db: 
     assert sha in listed and "Rapport expert" in listed and "shared" in listed
 
 
-def test_a_disguised_or_oversized_file_is_refused_naming_the_problem(db: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_a_disguised_or_oversized_file_is_refused_naming_the_problem(db: Path, tmp_path: Path) -> None:
     ref = _reference(db)
     image = tmp_path / "contract.pdf"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
