@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+# openpyxl is imported where an XLSX is written: the command line and the app start without it. The
+# characters XML 1.0 cannot hold, as openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE has them.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 FORMULA_START = frozenset("=+-@\t\r")
 XLSX_MAX_ROWS = 1_048_576  # a sheet's limit, header included: more rows go on to the next sheet
@@ -95,6 +98,8 @@ class Sheet:
 def xlsx_cells(sheet: Any, spec: Sheet) -> Callable[[Sequence[Any]], list[Any]]:
     """The row as openpyxl cells: text neutralised and stripped of characters XML cannot hold, moments
     and dates as Excel dates, amounts as numbers in euro, days as numbers with two decimals."""
+    from openpyxl.cell import WriteOnlyCell
+
     formats: dict[int, str] = {i: DAYS_FORMAT for i in spec.days}
     formats.update({i: EURO_FORMAT for i in spec.money})
     formats.update({i: DATE_FORMAT for i in spec.dates})
@@ -127,6 +132,9 @@ def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> int:
     """Write each sheet, with its header bold and frozen and an autofilter over header and rows; a sheet
     that outgrows Excel's row limit goes on in 'title (2)'. Returns the number of rows written (headers
     not counted)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     total = 0
@@ -151,6 +159,9 @@ def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> int:
 
 
 def _sheet(workbook: Workbook, title: str, spec: Sheet, bold: Font) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
     sheet = workbook.create_sheet(title[:31])
     sheet.freeze_panes = "A2"
     for i, width in enumerate(spec.widths):
@@ -166,6 +177,8 @@ def _sheet(workbook: Workbook, title: str, spec: Sheet, bold: Font) -> Any:
 
 def _filter(sheet: Any, spec: Sheet, rows: int) -> None:
     # a write-only sheet writes its autofilter after the rows, when it is saved: set now, it is in time
+    from openpyxl.utils import get_column_letter
+
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(spec.header)))}{rows}"
 
 
