@@ -184,3 +184,8 @@ def test_an_expert_reads_only_the_letters_addressed_to_them(
     page = client_for(app, world.expert.email).get(f"/claims/{ref}").text
     assert f"/letters/{others[0]['id']}" not in page and f"/letters/{theirs[0]['id']}" in page
     assert client_for(app, world.expert.email).get(f"/letters/{others[0]['id']}").status_code == 404
+    # nor the reserve typed with the confirmation of cover, on the timeline
+    timeline = page[page.index('id="h-timeline"') :]
+    assert "Reserve schadevergoeding" not in timeline and "€ 1.000,00" not in timeline
+    handlers = client_for(app, world.handler.email).get(f"/claims/{ref}").text
+    assert "€ 1.000,00" in handlers[handlers.index('id="h-timeline"') :]
