@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
@@ -360,3 +360,52 @@ def insurance_year(policy_start: date, reported: date) -> tuple[date, date]:
     if begin > reported:
         begin = _anniversary(policy_start, reported.year - 1)
     return begin, _anniversary(policy_start, begin.year + 1)
+
+
+class HasRuntime(Protocol):
+    """What claim_context reads of claims.runtime.Runtime (kinds sits below the runtime)."""
+
+    @property
+    def catalog(self) -> Any: ...
+    @property
+    def rules(self) -> DomainRules: ...
+    @property
+    def tz(self) -> ZoneInfo: ...
+    @property
+    def calendar(self) -> WorkingDayCalendar: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+def claim_context(
+    conn: Connection,
+    rt: HasRuntime,
+    claim: ClaimRecord,
+    actor: User,
+    *,
+    transition: TransitionSpec | None = None,
+    inputs: dict[str, Any] | None = None,
+    case_data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+    read_only: bool = False,
+    policy: PolicyRecord | None = None,
+) -> TransitionContext:
+    """A transition context on `claim` outside a firing (a page's figures, a proposal worked out now,
+    the melding's reserves): its spec version's first transition unless one is named, the runtime's
+    clock, rules and calendar. `policy`: read beforehand (a page takes no lock)."""
+    spec = rt.catalog.spec(claim.kind, claim.spec_version)
+    return TransitionContext(
+        conn=conn,
+        claim=claim,
+        actor=actor,
+        inputs=inputs if inputs is not None else {},
+        spec=spec,
+        transition=transition or spec.transitions[0],
+        now=now or rt.clock(),
+        rules=rt.rules,
+        tz=rt.tz,
+        case_data=claim.case_data if case_data is None else case_data,
+        calendar=rt.calendar,
+        read_only=read_only,
+        _policy=policy,
+    )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.kinds.claims_made import ClaimsMade, check_claims_made
-from claims.kinds.context import TransitionContext
+from claims.kinds.context import TransitionContext, claim_context
 from claims.kinds.effects import effects
 from claims.kinds.payouts import collection_costs, computed_interest
 from claims.money.collection_costs import bik_scale, commercial_lump_sum
@@ -113,22 +113,8 @@ class MoneyView:
 
 
 def money_view(conn: Connection, rt: Runtime, claim: ClaimRecord, actor: User) -> MoneyView:
-    spec = rt.catalog.spec(claim.kind, claim.spec_version)
     now = rt.clock()
-    ctx = TransitionContext(
-        conn=conn,
-        claim=claim,
-        actor=actor,
-        inputs={},
-        spec=spec,
-        transition=spec.transitions[0],
-        now=now,
-        rules=rt.rules,
-        tz=rt.tz,
-        case_data=claim.case_data,
-        calendar=rt.calendar,
-        read_only=True,
-    )
+    ctx = claim_context(conn, rt, claim, actor, now=now, read_only=True)
     cover, paid = ctx.cover(), ctx.paid()
     totals = ctx.totals()
     collect = collectible(totals)
@@ -323,20 +309,16 @@ def _as_approved_now(
     would (its effects on a copy, nothing written); None when it no longer works out (approving then
     says why)."""
     try:
-        ctx = TransitionContext(
-            conn=conn,
-            claim=claim,
-            actor=actor,
-            inputs=validate_inputs(transition.fields, typed, rt.tz),
-            spec=rt.catalog.spec(claim.kind, claim.spec_version),
+        ctx = claim_context(
+            conn,
+            rt,
+            claim,
+            actor,
             transition=transition,
-            now=rt.clock(),
-            rules=rt.rules,
-            tz=rt.tz,
+            inputs=validate_inputs(transition.fields, typed, rt.tz),
             case_data=copy.deepcopy(claim.case_data),
-            calendar=rt.calendar,
             # staged on this copy only and never written; the policy read without the lock a write takes
-            _policy=policies.by_id(conn, claim.policy_id, lock=False),
+            policy=policies.by_id(conn, claim.policy_id, lock=False),
         )
         for name in transition.effects:
             effects[name](ctx)

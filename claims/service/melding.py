@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from claims.kinds.authority import weigh
 from claims.kinds.claims_made import check_claims_made
-from claims.kinds.context import TransitionContext
+from claims.kinds.context import claim_context
 from claims.kinds.intake import INITIAL_RESERVES, INTAKE_FIELDS
 from claims.notify.notices import recipients
 from claims.notify.outbox import claim_email, queue_emails, tell
@@ -166,20 +166,7 @@ def _initial_reserves(
         return
     claim = claims.by_id(conn, claim_id)
     assert claim is not None
-    spec = rt.catalog.spec(claim.kind, claim.spec_version)
-    ctx = TransitionContext(
-        conn=conn,
-        claim=claim,
-        actor=actor,
-        inputs={},
-        spec=spec,
-        transition=spec.transitions[0],
-        now=now,
-        rules=rt.rules,
-        tz=rt.tz,
-        case_data={},
-        calendar=rt.calendar,
-    )
+    ctx = claim_context(conn, rt, claim, actor, case_data={}, now=now)
     for cost_type, amount in wanted.items():
         ctx.add_money(MoneyKind.reserve, cost_type, amount, "reserve bij de melding")
     weighed = weigh(ctx, actor)

@@ -27,6 +27,16 @@ def _opened(engine: Engine, rt: Runtime, world: World, **over: Any) -> str:
         return open_claim(s, rt, melding("late_delivery", **over), world.handler).reference
 
 
+def _with_expert(engine: Engine, rt: Runtime, world: World) -> str:
+    """A claim with cover confirmed and the world's expert appointed (a 1,000 damages reserve)."""
+    ref = _opened(engine, rt, world)
+    with Session(engine, expire_on_commit=False) as s:
+        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
+        inputs = {"expert": world.expert.email, "reserve_damages": "1000"}
+        advance(s, rt, ref, "confirm_cover", inputs, world.handler, 2)
+    return ref
+
+
 def test_a_handlers_work_lists_their_claims_overdue_first_with_the_term_named(
     handler: TestClient, engine: Engine, rt: Runtime, world: World, clock: Clock
 ) -> None:
@@ -45,18 +55,7 @@ def test_a_handlers_work_lists_their_claims_overdue_first_with_the_term_named(
 def test_an_expert_sees_their_assignments_and_the_report_term(
     app: Any, engine: Engine, rt: Runtime, world: World
 ) -> None:
-    ref = _opened(engine, rt, world)
-    with Session(engine, expire_on_commit=False) as s:
-        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
-        advance(
-            s,
-            rt,
-            ref,
-            "confirm_cover",
-            {"expert": world.expert.email, "reserve_damages": "1000"},
-            world.handler,
-            2,
-        )
+    ref = _with_expert(engine, rt, world)
     expert = client_for(app, world.expert.email)
     page = expert.get("/werk").text
     assert "Mijn opdrachten" in page and ref in page and "Expertiserapport indienen" in page
@@ -122,18 +121,7 @@ def test_new_documents_by_others_on_my_claims_are_listed_and_an_expert_sees_only
 ) -> None:
     pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n%%EOF\n"
     store = FileStore(tmp_path / "store")
-    ref = _opened(engine, rt, world)
-    with Session(engine, expire_on_commit=False) as s:
-        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
-        advance(
-            s,
-            rt,
-            ref,
-            "confirm_cover",
-            {"expert": world.expert.email, "reserve_damages": "1000"},
-            world.handler,
-            2,
-        )
+    ref = _with_expert(engine, rt, world)
 
     def add(actor: Any, title: str, visibility: str, content: bytes) -> None:
         with Session(engine) as s, receive(io.BytesIO(content), 1_000_000) as upload:
@@ -160,18 +148,7 @@ def test_new_documents_by_others_on_my_claims_are_listed_and_an_expert_sees_only
 def test_an_expert_reads_only_the_letters_addressed_to_them(
     app: Any, engine: Engine, rt: Runtime, world: World
 ) -> None:
-    ref = _opened(engine, rt, world)
-    with Session(engine, expire_on_commit=False) as s:
-        advance(s, rt, ref, "start_coverage_check", {}, world.handler, 1)
-        advance(
-            s,
-            rt,
-            ref,
-            "confirm_cover",
-            {"expert": world.expert.email, "reserve_damages": "1000"},
-            world.handler,
-            2,
-        )
+    ref = _with_expert(engine, rt, world)
     with Session(engine) as s:
         every = claim_letters(s, ref, world.handler)
         theirs = claim_letters(s, ref, world.expert)
