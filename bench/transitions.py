@@ -23,6 +23,7 @@ from sqlmodel import Session
 from claims.money.rates import load_interest_rates
 from claims.runtime import Runtime, build_runtime
 from claims.service import advance, open_claim
+from claims.service.parties import add_party
 from claims.storage.db import make_engine
 from claims.storage.models import Policy, User
 from claims.storage.schema import upgrade
@@ -33,7 +34,7 @@ PATH = [  # a full contract-breach life: every step committed on its own
     ("confirm_cover", {"expert": "e@bench.nl", "reserve_damages": "20000"}, "handler"),
     ("submit_report", {"findings": "Oorzaak vastgesteld.", "assessed_damage": "18000"}, "expert"),
     ("to_settlement", {}, "handler"),
-    ("settle", {"damages": "18000", "terms": "Finale kwijting."}, "handler"),
+    ("settle", {"damages": "18000", "terms": "Finale kwijting.", "payee": None}, "handler"),
 ]
 
 
@@ -67,6 +68,14 @@ def _setup(db: Path) -> tuple[object, dict[str, User]]:
 
 
 POLICIES = 500
+PAYEE = {
+    "role": "claimant",
+    "name": "Klant B.V.",
+    "email": "schade@klant.example",
+    "channel": "email",
+    "iban": "NL91ABNA0417164300",
+    "account_holder": "Klant B.V.",
+}
 DATA = {
     "kind": "contract_breach",
     "policy_number": "BENCH-0",
@@ -86,11 +95,14 @@ def _lives(db: Any, rt: Runtime, users: dict[str, User], n_claims: int) -> tuple
         for i in range(n_claims)
     ]
     t_open = time.perf_counter() - t0
+    # the settlement pays a party of the claim: the claimant with an IBAN, registered before timing
+    payees = {ref: add_party(db, rt, ref, PAYEE, users["handler"]) for ref in refs}
     t0 = time.perf_counter()
     for ref in refs:
         version = 1
         for trigger, inputs, role in PATH:
-            version = advance(db, rt, ref, trigger, inputs, users[role], version).version
+            typed = {k: (payees[ref] if k == "payee" else v) for k, v in inputs.items()}
+            version = advance(db, rt, ref, trigger, typed, users[role], version).version
     return t_open, time.perf_counter() - t0
 
 

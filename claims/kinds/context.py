@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
@@ -30,6 +30,13 @@ from workflow.guards import EffectRegistry
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 ZERO = Decimal("0.00")
+T = TypeVar("T")
+
+
+class NeedsWriteLock(Exception):
+    """A transition being prepared outside the write transaction reached a step that writes at once."""
+
+
 # how a refusal names the role a chosen user must have
 ROLE_NOUNS = {"expert": "expert", "handler": "behandelaar", "manager": "manager", "admin": "beheerder"}
 
@@ -57,6 +64,10 @@ class TransitionContext:
     case_data: dict[str, Any]
     calendar: WorkingDayCalendar | None = None
     read_only: bool = False  # answering "what can I do now": nothing is locked or staged
+    # prepared from a snapshot before the write transaction (claims.service.transition): nothing is
+    # locked, and what was read of other claims and the policy is kept to be read again inside it
+    staging: bool = False
+    cross_reads: list[tuple[Callable[[Connection], Any], Any]] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)  # what several letters of one transition share
     updates: dict[str, Any] = field(default_factory=dict)
     money: list[dict[str, Any]] = field(default_factory=list)
@@ -72,8 +83,22 @@ class TransitionContext:
         """The claim's policy, its row locked until the transaction ends (the annual cover is weighed
         across the policy's claims)."""
         if self._policy is None:
-            self._policy = policies.by_id(self.conn, self.claim.policy_id, lock=not self.read_only)
+            policy_id = self.claim.policy_id
+            self._policy = self._across(
+                lambda conn: policies.by_id(conn, policy_id, lock=not self.read_only and not self.staging),
+                lambda conn: policies.by_id(conn, policy_id, lock=True),
+            )
         return self._policy
+
+    def _across(self, read: Callable[[Connection], T], again: Callable[[Connection], T] | None = None) -> T:
+        """A read of rows beyond this claim's own (its policy, the other claims of the policy or its
+        series): their writers leave this claim's timeline alone, so a prepared transition reads them
+        again (`again`: as it reads them inside the write, locked) and is worked out afresh if they
+        changed."""
+        value = read(self.conn)
+        if self.staging:
+            self.cross_reads.append((again or read, value))
+        return value
 
     def _load_totals(self) -> dict[tuple[str, str], Decimal]:
         if self._totals is None:
@@ -132,7 +157,8 @@ class TransitionContext:
     def series_claims(self) -> list[ClaimRecord]:
         """The claims of this claim's series of related errors (itself included), or just itself."""
         if "series" not in self.memo:
-            members = claims.series(self.conn, self.claim.series_id) if self.claim.series_id else []
+            series_id = self.claim.series_id
+            members = self._across(lambda conn: claims.series(conn, series_id)) if series_id else []
             self.memo["series"] = [c for c in members if c.id != self.claim.id]
         others: list[ClaimRecord] = self.memo["series"]
         return [self.claim, *others]
@@ -160,7 +186,7 @@ class TransitionContext:
         )
         others = [c.id for c in self.series_claims()[1:]]
         if others:
-            for key, value in money.totals_of_claims(self.conn, others).items():
+            for key, value in self._across(lambda conn: money.totals_of_claims(conn, others)).items():
                 totals[key] = totals.get(key, ZERO) + value
         by_type: dict[str, Decimal] = {}
         for (kind, cost_type), value in totals.items():
@@ -217,7 +243,10 @@ class TransitionContext:
         if "paid_in_year" not in self.memo:  # the guards, the effect and the authority all ask it
             reported = min(c.date_reported for c in self.series_claims())
             start, end = insurance_year(self.policy().start_date, reported)
-            self.memo["paid_in_year"] = money.paid_within_limits(self.conn, self.claim.policy_id, start, end)
+            policy_id = self.claim.policy_id
+            self.memo["paid_in_year"] = self._across(
+                lambda conn: money.paid_within_limits(conn, policy_id, start, end)
+            )
         paid: Decimal = self.memo["paid_in_year"]
         return paid
 
@@ -230,7 +259,7 @@ class TransitionContext:
 
     def change_invoice(self, invoice_id: int, values: dict[str, Any]) -> None:
         """Change an invoice of the claim's at once (its amount, due date, paid date, with the reason)."""
-        self._writable()
+        self._writes_now()
         money.change_invoice(self.conn, invoice_id, values)
 
     def open_information_requests(self) -> list[int]:
@@ -241,21 +270,27 @@ class TransitionContext:
         return [i for i, r in enumerate(asked) if i not in by_letter and not r.get("answered_on")]
 
     def claim_by_reference(self, reference: str) -> ClaimRecord | None:
-        return claims.by_reference(self.conn, reference)
+        return self._across(lambda conn: claims.by_reference(conn, reference))
 
     def start_series(self, first: ClaimRecord) -> None:
         """Mark `first` as the first claim of a series (its own course is not changed)."""
-        self._writable()
+        self._writes_now()
         claims.start_series(self.conn, first.id)
 
     def add_invoice(self, number: str, amount: Decimal, due_date: date) -> None:
         """Register an invoice of the claimant's at once: a later effect of this transition sees it."""
-        self._writable()
+        self._writes_now()
         money.add_invoice(self.conn, self.claim.id, number, amount, due_date)
 
     def _writable(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only context (what guards say now) stages nothing")
+
+    def _writes_now(self) -> None:
+        """An effect that writes at once (a later effect reads it back): not from a snapshot."""
+        self._writable()
+        if self.staging:
+            raise NeedsWriteLock("this transition writes as it goes: it is worked out inside the write")
 
     def interest_rates(self, kind: str) -> list[RateRecord]:
         return money.interest_rates(self.conn, kind)

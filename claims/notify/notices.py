@@ -4,6 +4,7 @@ e-mail (through the outbox), in the transition's transaction. Whoever fired it i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from claims.runtime import Runtime
 from claims.storage.models import Role, User
 from claims.storage.repositories import deadlines, users
 from notifications.formatting import local_moment
+from notifications.messages import Message
 from workflow.spec import TransitionSpec, WorkflowSpec
 
 
@@ -37,6 +39,16 @@ def recipients(conn: Connection, roles: Sequence[str], claim: Mapping[str, Any])
     return list(out.values())
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One person's news of a transition, worked out before it is written: their inbox line and its
+    e-mail."""
+
+    person: Any
+    message: str
+    email: Message
+
+
 def notify_transition(
     conn: Connection,
     rt: Runtime,
@@ -49,18 +61,36 @@ def notify_transition(
     now: datetime,
 ) -> int:
     """Tell the people the transition names; the number told."""
+    told = transition_notices(
+        conn, rt, spec, transition, claim, actor, letter_titles, deadlines.to_do(conn, claim["id"])
+    )
+    write_notices(conn, told, claim["id"], event_id, now)
+    return len(told)
+
+
+def transition_notices(
+    conn: Connection,
+    rt: Runtime,
+    spec: WorkflowSpec,
+    transition: TransitionSpec,
+    claim: Mapping[str, Any],
+    actor: User,
+    letter_titles: Sequence[str],
+    to_do: Sequence[Any],
+) -> list[Notice]:
+    """What the transition tells whom (the claim as it is after it, with its open deadlines `to_do`, the
+    first due first): written by `write_notices`, so that it can be worked out before the write."""
     if not transition.notify or (transition.notify == ("handler",) and claim["handler_id"] == actor.id):
-        return 0  # nobody, or only the handler, who did it themselves
+        return []  # nobody, or only the handler, who did it themselves
     told = [(role, p) for role, p in recipients(conn, transition.notify, claim) if p.id != actor.id]
     if not told:
-        return 0
+        return []
     state = spec.states[claim["state"]].label
     news = (
         f"{claim['reference']} ({claim['claimant']}): {actor.name} - {transition.label}. "
         f"De claim is nu in de fase '{state}'."
     )
-    to_do = deadlines.to_do(conn, claim["id"])
-    rows = []
+    out = []
     for role, person in told:
         mine = [d for d in to_do if d.responsible == role]
         tasks = " ".join(f"Te doen: {d.label}, uiterlijk {local_moment(d.due_at, rt.tz)}." for d in mine)
@@ -74,20 +104,30 @@ def notify_transition(
             transition=transition.label,
             letters=letter_titles,
         )
-        rows.append(
-            tell(
-                conn,
-                user=person,
-                claim_id=claim["id"],
-                event_id=event_id,
-                kind="transition",
-                message=message,
-                email=email,
-                now=now,
-            )
+        out.append(Notice(person, message, email))
+    return out
+
+
+def write_notices(
+    conn: Connection, notices: Sequence[Notice], claim_id: int, event_id: int, now: datetime
+) -> None:
+    """Each notice in its person's inbox, with its e-mail queued."""
+    if not notices:
+        return
+    rows = [
+        tell(
+            conn,
+            user=n.person,
+            claim_id=claim_id,
+            event_id=event_id,
+            kind="transition",
+            message=n.message,
+            email=n.email,
+            now=now,
         )
+        for n in notices
+    ]
     queue_emails(conn, rows)
-    return len(rows)
 
 
 def notify_proposal(

@@ -21,7 +21,7 @@ does not push it back, and answering one request moves it on to the next.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,61 @@ from workflow.deadlines import atw_applies, base_from_date, end_of_day, explain_
 from workflow.spec import ENTERED, DeadlineSpec, StateSpec, TransitionSpec, WorkflowSpec
 
 Changes = dict[str, list[dict[str, str]]]
+
+
+@dataclass
+class DeadlineWrites:
+    """What a transition does to the claim's deadlines, worked out before it is written: a transition
+    prepares it from a snapshot outside the write lock and writes it inside (`apply`)."""
+
+    closed: list[dict[str, Any]] = field(default_factory=list)  # met or cancelled (deadlines.close)
+    due: list[tuple[int, datetime, datetime, str | None]] = field(default_factory=list)  # set_due
+    paused: list[tuple[int, datetime, int]] = field(default_factory=list)  # (id, at, waiting on)
+    added: list[dict[str, Any]] = field(default_factory=list)  # new rows
+
+    def apply(self, conn: Connection) -> None:
+        deadlines.close(conn, self.closed)
+        for deadline_id, due, remind, rule in self.due:
+            deadlines.set_due(conn, deadline_id, due, remind, rule)
+        for deadline_id, at, waiting_on in self.paused:
+            deadlines.pause(conn, deadline_id, at, waiting_on)
+        deadlines.add(conn, self.added)
+
+    def after(self, before: Iterable[OpenDeadline]) -> list[OpenDeadline]:
+        """The claim's open deadlines once these writes are made, from those open `before`, the first
+        due first (what a letter quotes and a notice lists)."""
+        gone = {c["_id"] for c in self.closed}
+        moved = {deadline_id: due for deadline_id, due, _, _ in self.due}
+        out = [
+            replace(d, due_at=moved.get(d.id, d.due_at)) if d.id in moved else d
+            for d in before
+            if d.id not in gone
+        ]
+        out += [
+            OpenDeadline(None, r["name"], r["label"], r["responsible"], r["due_at"], True) for r in self.added
+        ]
+        return sorted(out, key=lambda d: d.due_at)
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    """An open deadline as a letter quotes it and a notice names it. `on_course`: a term of the claim's
+    course (not a complaint's clock or a follow-up)."""
+
+    id: int | None
+    name: str
+    label: str
+    responsible: str
+    due_at: datetime
+    on_course: bool
+
+
+def open_before(conn: Connection, claim_id: int) -> list[OpenDeadline]:
+    """The claim's open deadlines as stored now."""
+    return [
+        OpenDeadline(r["id"], r["name"], r["label"], r["responsible"], r["due_at"], bool(r["on_course"]))
+        for r in deadlines.open_now(conn, claim_id)
+    ]
 
 
 def declared(spec: WorkflowSpec, state: str, name: str) -> DeadlineSpec | None:
@@ -67,11 +122,19 @@ def update_deadlines(
     new_claim: Mapping[str, Any],
     now: datetime,
     inputs: Mapping[str, Any] | None = None,
+    into: DeadlineWrites | None = None,
 ) -> Changes:
     """Meet what the trigger meets; leaving a state cancels what it started and nobody met (closing
     the claim cancels everything); pause and resume what waits on an answer; start afresh what the
     trigger restarts; entering a state opens its deadlines. Returns what changed besides meeting, for
-    the timeline (`clocks`: opened, cancelled, paused, resumed), empty lists left out."""
+    the timeline (`clocks`: opened, cancelled, paused, resumed), empty lists left out. With `into`,
+    what changes is collected there for the caller to write; without, it is written at once."""
+    if into is None:
+        at_once = DeadlineWrites()
+        said = update_deadlines(conn, rt, spec, claim, transition, new_claim, now, inputs, at_once)
+        at_once.apply(conn)
+        return said
+    writes = into
     inputs = inputs or {}
     changes: Changes = {"opened": [], "cancelled": [], "paused": [], "resumed": []}
     trigger = transition.trigger
@@ -88,7 +151,7 @@ def update_deadlines(
             and trigger in (*own.met_by, *own.started_by)
             and open_requests
         ):
-            _await_next(conn, rt, own, d, open_requests, now)  # the earliest answer still awaited
+            _await_next(writes, rt, own, d, open_requests, now)  # the earliest answer still awaited
             still_running.add(d.name)
         elif trigger in d.met_by.split(","):
             met = inputs.get(own.met_at) if own is not None and own.met_at else None
@@ -115,8 +178,8 @@ def update_deadlines(
         else:
             still_running.add(d.name)
             if own is not None and trigger in (*own.paused_by, *own.resumed_by):
-                _pause_or_resume(conn, rt, own, d, len(open_requests), now, changes)
-    deadlines.close(conn, closed)
+                _pause_or_resume(conn, writes, rt, own, d, len(open_requests), now, changes)
+    writes.closed += closed
     if not closing:
         for state, term in started_by(spec):
             if trigger in term.started_by and term.name not in still_running and term.applies_to(new_claim):
@@ -133,6 +196,7 @@ def update_deadlines(
             base=base,
             inputs=inputs,
             waiting_on=len(open_requests),
+            writes=writes,
         )
     if not transition.internal:
         changes["opened"] += open_deadlines(
@@ -144,6 +208,7 @@ def update_deadlines(
             still_running,
             waiting_on=len(open_requests),
             had=had,
+            writes=writes,
         )
     return {k: v for k, v in changes.items() if v}
 
@@ -158,17 +223,19 @@ def answer_received(
     open_requests = awaited(conn, claim)
     met: list[dict[str, Any]] = []
     changes: Changes = {"paused": [], "resumed": []}
+    writes = DeadlineWrites()
     for d in deadlines.running(conn, claim.id):
         own = declared(spec, d.state, d.name)
         if own is None:
             continue
         if own.amount_from and trigger in own.met_by and open_requests:
-            _await_next(conn, rt, own, d, open_requests, now)
+            _await_next(writes, rt, own, d, open_requests, now)
         elif trigger in d.met_by.split(","):
             met.append({"_id": d.id, "met_at": now, "met_trigger": trigger})
         elif trigger in (*own.paused_by, *own.resumed_by):
-            _pause_or_resume(conn, rt, own, d, len(open_requests), now, changes)
-    deadlines.close(conn, met)
+            _pause_or_resume(conn, writes, rt, own, d, len(open_requests), now, changes)
+    writes.closed += met
+    writes.apply(conn)
     return {k: v for k, v in changes.items() if v}
 
 
@@ -185,7 +252,7 @@ def _restart_base(
 
 
 def _await_next(
-    conn: Connection,
+    writes: DeadlineWrites,
     rt: Runtime,
     own: DeadlineSpec,
     d: RunningDeadline,
@@ -197,11 +264,12 @@ def _await_next(
     due = end_of_day(earliest, rt.tz)
     if due != d.due_at:
         rule = f"het eerstvolgende antwoord dat nog open staat, uiterlijk {earliest:%d-%m-%Y}"
-        deadlines.set_due(conn, d.id, due, remind_at(own, now, due, rt), rule)
+        writes.due.append((d.id, due, remind_at(own, now, due, rt), rule))
 
 
 def _pause_or_resume(
     conn: Connection,
+    writes: DeadlineWrites,
     rt: Runtime,
     own: DeadlineSpec,
     d: RunningDeadline,
@@ -214,14 +282,14 @@ def _pause_or_resume(
     if waiting_on and d.paused_at is None:
         if d.due_at <= now:
             return  # overdue already: asking for information does not hide that
-        deadlines.pause(conn, d.id, now, waiting_on)
+        writes.paused.append((d.id, now, waiting_on))
         changes["paused"].append({"label": d.label})
     elif waiting_on:
-        deadlines.pause(conn, d.id, now, waiting_on)  # still paused: the count of requests it waits on
+        writes.paused.append((d.id, now, waiting_on))  # still paused: the count of requests it waits on
     elif d.paused_at is not None:  # the last open request answered: the clock runs on
         due, rule = resumed_due(own, d.due_at, d.paused_at, now, rt)
         row_rule = deadlines.rule_of(conn, d.id)
-        deadlines.set_due(conn, d.id, due, remind_at(own, now, due, rt), f"{row_rule}; {rule}")
+        writes.due.append((d.id, due, remind_at(own, now, due, rt), f"{row_rule}; {rule}"))
         changes["resumed"].append({"label": d.label, "due_at": due.isoformat()})
 
 
@@ -275,12 +343,14 @@ def open_deadlines(
     inputs: Mapping[str, Any] | None = None,
     waiting_on: int = 0,
     had: set[str] | None = None,
+    writes: DeadlineWrites | None = None,
 ) -> list[dict[str, str]]:
     """Start the deadlines `state` declares; a claim-wide one already running is not started twice, and
     one a trigger starts (`started_by`) is left for that trigger. `only` with `base`: start that one
     afresh from `base` (a start or restart). A term with `paused_by` opened while `waiting_on` requests
     are open starts paused; one the claim `had` before counts from now, not from the claim's date.
-    Returns the opened terms' labels and due moments."""
+    Returns the opened terms' labels and due moments. With `writes`, the rows are collected there for
+    the caller to write; without, they are written at once."""
     rows = []
     candidates: Iterable[DeadlineSpec] = (only,) if only else (d for d in state.deadlines if not d.started_by)
     for d in candidates:
@@ -314,7 +384,10 @@ def open_deadlines(
                 "pauses": waiting_on if paused else 0,
             }
         )
-    deadlines.add(conn, rows)
+    if writes is None:
+        deadlines.add(conn, rows)
+    else:
+        writes.added += rows
     return [{"label": r["label"], "due_at": r["due_at"].isoformat()} for r in rows]
 
 

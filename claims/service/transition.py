@@ -1,34 +1,41 @@
 """Firing a trigger on a claim: `advance`, the one way a claim changes state; `preview` (what it would do).
 
-One database transaction: permission, inputs, guards, effects, compare-and-set of the state, the
-timeline event, money lines, deadlines met, cancelled and opened, letters, notices; committed once. A
-refused or stale attempt changes nothing and says why."""
+Worked out first, from a snapshot and outside the write lock: permission, inputs, guards, effects, the
+deadlines met, cancelled and opened, the letters rendered, the notices. Then one write transaction: the
+checks that the claim and what was read beside it are unchanged, the compare-and-set of the state, the
+timeline event, money lines, deadlines, letters, notices; committed once. A refused or stale attempt
+changes nothing and says why."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from claims.errors import ClaimNotFound, StaleClaim
 from claims.kinds.authority import Weighed, approver_refusal, weigh
-from claims.kinds.context import TransitionContext, check_chosen_parties, check_chosen_users
+from claims.kinds.context import (
+    NeedsWriteLock,
+    TransitionContext,
+    check_chosen_parties,
+    check_chosen_users,
+)
 from claims.kinds.effects import effects
 from claims.letters.facts import transition_facts
 from claims.notify.letters_out import letter_emails, queue_letter_emails
-from claims.notify.notices import notify_proposal, notify_transition
+from claims.notify.notices import Notice, notify_proposal, transition_notices, write_notices
 from claims.people.permissions import check_may_act, check_may_fire
 from claims.runtime import Runtime
-from claims.service.deadline_changes import update_deadlines
+from claims.service.deadline_changes import DeadlineWrites, open_before, update_deadlines
 from claims.service.outcome import Outcome
 from claims.service.timeline import append_aside, append_event, jsonable
 from claims.storage import chain
-from claims.storage.db import Db, in_write
+from claims.storage.db import Db, in_read, in_write
 from claims.storage.models import MoneyKind, PaymentStatus, User
 from claims.storage.records import ClaimRecord, ProposalRecord
-from claims.storage.repositories import claims, letters, money, parties, payments
+from claims.storage.repositories import claims, events, letters, money, parties, payments
 from notifications.letters import Letter
 from workflow.errors import TransitionNotAllowed
 from workflow.inputs import validate_inputs
@@ -44,10 +51,39 @@ def advance(
     actor: User,
     expected_version: int,
 ) -> Outcome:
-    """Fire `trigger` on the claim `reference` as `actor`, if it is still at `expected_version`."""
-    return in_write(
-        db, lambda conn: advance_on(conn, rt, reference, trigger, inputs, actor, expected_version)
-    )
+    """Fire `trigger` on the claim `reference` as `actor`, if it is still at `expected_version`.
+
+    The write lock is for writing: the transition is worked out from a snapshot of the claim first
+    (permission, inputs, guards, effects, deadlines, letters, notices), outside the write transaction;
+    inside it are only the checks that the claim and what was read beside it are as they were, the
+    compare-and-set and the inserts. If the claim moved on, StaleClaim; if something beside its course
+    changed (a party, a document, a flag, another claim of the policy), it is worked out afresh inside."""
+    attempt = _Attempt(rt, reference, trigger, inputs, actor, expected_version)
+    try:
+        prepared = in_read(db, lambda conn: _prepare(conn, attempt, staging=True))
+    except NeedsWriteLock:
+        return in_write(db, lambda conn: _write(conn, _prepare(conn, attempt)))
+
+    def write(conn: Connection) -> Outcome:
+        if _still_as_prepared(conn, prepared):
+            return _write(conn, prepared, checked=True)
+        return _write(conn, _prepare(conn, attempt))
+
+    return in_write(db, write)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What the caller asked: fire `trigger` on `reference` as `actor` at `expected_version`."""
+
+    rt: Runtime
+    reference: str
+    trigger: str
+    inputs: Mapping[str, Any]
+    actor: User
+    expected_version: int
+    preview: bool = False
+    approving: ProposalRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +105,6 @@ class Preview:
         return [m for m in self.money if m["kind"] == MoneyKind.reserve and m["note"] == "reserve"]
 
 
-class _Previewed(Exception):
-    def __init__(self, preview: Preview) -> None:
-        super().__init__("preview")
-        self.preview = preview
-
-
 def preview(
     db: Db,
     rt: Runtime,
@@ -84,16 +114,37 @@ def preview(
     actor: User,
     expected_version: int,
 ) -> Preview:
-    """What `advance` would do, nothing stored. The whole transition is tried (permission, inputs,
-    guards, effects, letters) and rolled back, so the preview is exactly what firing it now would
-    send and pay, and a transition that would be refused is refused here too."""
+    """What `advance` would do, nothing stored. The whole transition is worked out (permission, inputs,
+    guards, effects, letters) from a snapshot, so the preview is exactly what firing it now would send
+    and pay, and a transition that would be refused is refused here too. One whose effects write as
+    they go is tried inside a write transaction and rolled back."""
+    attempt = _Attempt(rt, reference, trigger, inputs, actor, expected_version, preview=True)
     try:
-        in_write(
-            db, lambda conn: advance_on(conn, rt, reference, trigger, inputs, actor, expected_version, True)
-        )
+        return _preview_of(in_read(db, lambda conn: _prepare(conn, attempt, staging=True)))
+    except NeedsWriteLock:
+        pass
+
+    def tried(conn: Connection) -> Preview:
+        raise _Previewed(_preview_of(_prepare(conn, attempt)))
+
+    try:
+        in_write(db, tried)
     except _Previewed as done:
         return done.preview
-    raise AssertionError("advance_on returned in preview mode")  # pragma: no cover
+    raise AssertionError("a preview returned")  # pragma: no cover
+
+
+class _Previewed(Exception):
+    def __init__(self, preview: Preview) -> None:
+        super().__init__("preview")
+        self.preview = preview
+
+
+def _preview_of(p: _Prepared) -> Preview:
+    reasons = [*p.weighed.over_authority, *p.weighed.over_cover]
+    return Preview(
+        [letter for _, _, letter in p.rendered], list(p.ctx.money), reasons, p.ctx.event_data.get("interest")
+    )
 
 
 def preview_letters(
@@ -115,9 +166,9 @@ _Rendered = list[tuple[LetterSpec, dict[str, Any], Letter]]  # each letter with 
 def _render_letters(
     rt: Runtime, ctx: TransitionContext, claim: Mapping[str, Any], *, preview: bool
 ) -> _Rendered:
-    """Render the transition's letters from the claim as it now stands, before its event is appended:
+    """Render the transition's letters from the claim as it will stand, before its event is appended:
     the event lists their hashes. A letter that cannot be rendered (a missing fact) refuses the whole
-    transition."""
+    transition, before anything is written."""
     out = []
     for spec in ctx.transition.letters:
         facts = transition_facts(ctx, claim, spec, preview=preview)
@@ -128,53 +179,74 @@ def _render_letters(
     return out
 
 
-def _write_letters(
-    conn: Connection,
-    rt: Runtime,
-    ctx: TransitionContext,
-    claim: Mapping[str, Any],
-    event_id: int,
-    rendered: _Rendered,
-) -> None:
-    """Store each rendered letter with its event, and queue its e-mails."""
+def _letter_rows(
+    rt: Runtime, ctx: TransitionContext, claim: Mapping[str, Any], rendered: _Rendered
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each rendered letter's row and the outbox rows of its e-mails, without the ids they get when
+    they are written (the event's, the letter's)."""
+    out = []
     for spec, facts, letter in rendered:
         recipient, copies = facts["recipient"], facts["copies"]
-        letter_id = letters.add(
-            conn,
-            {
-                "claim_id": claim["id"],
-                "event_id": event_id,
-                "template": letter.template,
-                "template_version": letter.version,
-                "title": letter.title,
-                "recipient": spec.to,
-                "recipient_name": recipient["name"],
-                "recipient_party_id": recipient["party_id"],
-                "channel": recipient["channel"],
-                "copies": [
-                    {k: c[k] for k in ("party_id", "name", "role", "role_label", "channel", "email")}
-                    for c in copies
-                ],
-                "post_count": sum(1 for w in (recipient, *copies) if w["channel"] == "post"),
-                "sha256": letter.sha256,
-                "html": letter.html,
-                "created_at": ctx.now,
-            },
+        row = {
+            "claim_id": claim["id"],
+            "template": letter.template,
+            "template_version": letter.version,
+            "title": letter.title,
+            "recipient": spec.to,
+            "recipient_name": recipient["name"],
+            "recipient_party_id": recipient["party_id"],
+            "channel": recipient["channel"],
+            "copies": [
+                {k: c[k] for k in ("party_id", "name", "role", "role_label", "channel", "email")}
+                for c in copies
+            ],
+            "post_count": sum(1 for w in (recipient, *copies) if w["channel"] == "post"),
+            "sha256": letter.sha256,
+            "html": letter.html,
+            "created_at": ctx.now,
+        }
+        mails = letter_emails(
+            rt,
+            letter_id=0,
+            claim_id=claim["id"],
+            reference=claim["reference"],
+            title=letter.title,
+            recipient=recipient,
+            copies=copies,
+            sender=facts["handler"]["name"],
+            now=ctx.now,
         )
-        queue_letter_emails(
-            conn,
-            letter_emails(
-                rt,
-                letter_id=letter_id,
-                claim_id=claim["id"],
-                reference=claim["reference"],
-                title=letter.title,
-                recipient=recipient,
-                copies=copies,
-                sender=facts["handler"]["name"],
-                now=ctx.now,
-            ),
-        )
+        out.append((row, mails))
+    return out
+
+
+def _write_letters(
+    conn: Connection, rows: list[tuple[dict[str, Any], list[dict[str, Any]]]], event_id: int
+) -> None:
+    """Store each letter with its event, and queue its e-mails."""
+    for row, mails in rows:
+        letter_id = letters.add(conn, {**row, "event_id": event_id})
+        queue_letter_emails(conn, [{**m, "letter_id": letter_id} for m in mails])
+
+
+@dataclass
+class _Prepared:
+    """A transition worked out, ready to be written."""
+
+    attempt: _Attempt
+    claim: ClaimRecord
+    spec: WorkflowSpec
+    ctx: TransitionContext
+    weighed: Weighed
+    head: str  # the claim's timeline head it was worked out from
+    changes: dict[str, Any] = field(default_factory=dict)
+    new_claim: dict[str, Any] = field(default_factory=dict)
+    deadlines: DeadlineWrites = field(default_factory=DeadlineWrites)
+    clocks: dict[str, Any] = field(default_factory=dict)
+    rendered: _Rendered = field(default_factory=list)
+    letter_rows: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    proposal: bool = False  # above the actor's authority: held for a manager, the claim does not move
 
 
 def advance_on(
@@ -185,20 +257,29 @@ def advance_on(
     inputs: Mapping[str, Any],
     actor: User,
     expected_version: int,
-    preview: bool = False,
     approving: ProposalRecord | None = None,
 ) -> Outcome:
-    """`advance` inside the caller's write transaction. `approving`: a manager approves this proposal,
-    fired now as it was typed; their own authority must cover it, the proposer's is what the proposal
-    was for."""
-    claim = claims.by_reference(conn, reference)
+    """`advance` inside the caller's write transaction, worked out and written in it. `approving`: a
+    manager approves this proposal, fired now as it was typed; their own authority must cover it, the
+    proposer's is what the proposal was for."""
+    attempt = _Attempt(rt, reference, trigger, inputs, actor, expected_version, approving=approving)
+    return _write(conn, _prepare(conn, attempt))
+
+
+def _prepare(conn: Connection, attempt: _Attempt, *, staging: bool = False) -> _Prepared:
+    """Work the transition out: everything but writing it. `staging`: from a snapshot, before the write
+    transaction (nothing is locked; what was read beside the claim is kept to be checked again)."""
+    rt, actor, expected_version = attempt.rt, attempt.actor, attempt.expected_version
+    claim = claims.by_reference(conn, attempt.reference)
     if claim is None:
-        raise ClaimNotFound(f"Claim {reference} bestaat niet.")
+        raise ClaimNotFound(f"Claim {attempt.reference} bestaat niet.")
     # first, so that someone not on the claim learns nothing of it (its state, version or triggers)
     check_may_act(actor, claim)
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
     if claim.version != expected_version:
         raise stale_claim(spec, claim, expected_version)
+    # read after the claim: whatever changes it or beside it from here on moves the head
+    head = events.last_sha256(conn, claim.id)
     now = rt.clock()
 
     def prepare(transition: TransitionSpec) -> TransitionContext:
@@ -208,7 +289,7 @@ def advance_on(
             conn=conn,
             claim=claim,
             actor=actor,
-            inputs=validate_inputs(transition.fields, inputs, rt.tz),
+            inputs=validate_inputs(transition.fields, attempt.inputs, rt.tz),
             spec=spec,
             transition=transition,
             now=now,
@@ -216,23 +297,25 @@ def advance_on(
             tz=rt.tz,
             case_data=_copy_json(claim.case_data),
             calendar=rt.calendar,
+            staging=staging,
         )
         check_chosen_users(ctx)
         check_chosen_parties(ctx)
         return ctx
 
-    fired = rt.catalog.engine.attempt(spec, claim.state, trigger, prepare)
+    fired = rt.catalog.engine.attempt(spec, claim.state, attempt.trigger, prepare)
     transition, ctx = fired.transition, fired.context
-    values = ctx.inputs
     for name in transition.effects:
         effects[name](ctx)
     weighed = weigh(ctx, actor)
-    if approving is not None:
+    done = _Prepared(attempt, claim, spec, ctx, weighed, head)
+    if attempt.approving is not None:
         refusal = approver_refusal(weighed, actor)
         if refusal:
             raise TransitionNotAllowed(refusal, guard="authority")
-    elif weighed.needs_manager and not preview:
-        return _propose(conn, rt, spec, claim, ctx, weighed, now)
+    elif weighed.needs_manager and not attempt.preview:
+        done.proposal = True
+        return done
 
     changes: dict[str, Any] = {**ctx.updates, "version": claim.version + 1}
     if ctx.case_data != claim.case_data:
@@ -241,31 +324,68 @@ def advance_on(
         changes.update(state=transition.dest, state_entered_at=now)
     if transition.outcome:
         changes.update(outcome=transition.outcome, closed_at=now)
-    if not claims.update_if_version(conn, claim.id, claim.version, changes):
-        # someone committed in between (PostgreSQL, read committed): tell what the claim is now
-        current = claims.by_reference(conn, reference)
-        raise stale_claim(spec, current or claim, expected_version)
-
     new_claim = {**claim, **changes}
+    done.changes, done.new_claim = changes, new_claim
     # deadlines, then letters (they quote the due moments), then the event that lists the letters' hashes
-    clocks = update_deadlines(conn, rt, spec, claim, transition, new_claim, now, ctx.inputs)
-    rendered = _render_letters(rt, ctx, new_claim, preview=preview)
-    listed = chain.letter_entries((letter.template, letter.sha256) for _, _, letter in rendered)
+    before = open_before(conn, claim.id)
+    done.clocks = update_deadlines(
+        conn, rt, spec, claim, transition, new_claim, now, ctx.inputs, done.deadlines
+    )
+    after = done.deadlines.after(before)
+    ctx.memo["due"] = {d.name: d.due_at for d in after if d.on_course}
+    done.rendered = _render_letters(rt, ctx, new_claim, preview=attempt.preview)
+    if attempt.preview:
+        return done
+    done.letter_rows = _letter_rows(rt, ctx, new_claim, done.rendered)
+    titles = [letter.title for _, _, letter in done.rendered]
+    done.notices = transition_notices(conn, rt, spec, transition, new_claim, actor, titles, after)
+    return done
+
+
+def _still_as_prepared(conn: Connection, p: _Prepared) -> bool:
+    """Inside the write transaction: the claim is at the version it was worked out from (else
+    StaleClaim), nothing was added to its timeline since, and what was read beside it (the policy,
+    locked on PostgreSQL; the other claims of the policy or series) reads the same."""
+    claims.lock(conn, p.claim.id)
+    found = claims.version_and_head(conn, p.claim.id)
+    if found is None or found[0] != p.claim.version:
+        current = claims.by_reference(conn, p.claim.reference)
+        raise stale_claim(p.spec, current or p.claim, p.attempt.expected_version)
+    if found[1] != p.head:
+        return False
+    return all(read(conn) == value for read, value in p.ctx.cross_reads)
+
+
+def _write(conn: Connection, p: _Prepared, *, checked: bool = False) -> Outcome:
+    """Write a transition worked out by `_prepare`: in `conn`'s write transaction. `checked`: it was
+    worked out from a snapshot that `_still_as_prepared` found current (the head is known)."""
+    rt, claim, ctx, spec = p.attempt.rt, p.claim, p.ctx, p.spec
+    ctx.conn = conn  # whatever reads after this reads in the write transaction
+    transition, actor, now = ctx.transition, ctx.actor, ctx.now
+    if p.proposal:
+        return _propose(conn, rt, spec, claim, ctx, p.weighed, now)
+    if not claims.update_if_version(conn, claim.id, claim.version, p.changes):
+        # someone committed in between (PostgreSQL, read committed): tell what the claim is now
+        current = claims.by_reference(conn, claim.reference)
+        raise stale_claim(spec, current or claim, p.attempt.expected_version)
+    p.deadlines.apply(conn)
+    listed = chain.letter_entries((letter.template, letter.sha256) for _, _, letter in p.rendered)
     event_id = append_event(
         conn,
+        known_head=p.head if checked else None,
         claim_id=claim.id,
         claim_version=claim.version + 1,
         at=now,
         actor_id=actor.id,
         kind="transition",
-        trigger=trigger,
+        trigger=transition.trigger,
         from_state=claim.state,
         to_state=transition.dest,
         data={
-            "inputs": jsonable(values),
+            "inputs": jsonable(ctx.inputs),
             **ctx.event_data,
             **({"letters": listed} if listed else {}),
-            **({"clocks": clocks} if clocks else {}),
+            **({"clocks": p.clocks} if p.clocks else {}),
         },
     )
     money.add_lines(
@@ -275,14 +395,18 @@ def advance_on(
             for line in ctx.money
         ],
     )
-    letters = [letter for _, _, letter in rendered]
-    if preview:
-        reasons = [*weighed.over_authority, *weighed.over_cover]
-        raise _Previewed(Preview(letters, list(ctx.money), reasons, ctx.event_data.get("interest")))
-    _write_payments(conn, ctx, claim, event_id, approving)
-    _write_letters(conn, rt, ctx, new_claim, event_id, rendered)
-    notify_transition(conn, rt, spec, transition, new_claim, actor, event_id, [x.title for x in letters], now)
-    return Outcome(reference, claim.id, transition.dest, claim.version + 1, event_id, trigger, claim.state)
+    _write_payments(conn, ctx, claim, event_id, p.attempt.approving)
+    _write_letters(conn, p.letter_rows, event_id)
+    write_notices(conn, p.notices, claim.id, event_id, now)
+    return Outcome(
+        claim.reference,
+        claim.id,
+        transition.dest,
+        claim.version + 1,
+        event_id,
+        transition.trigger,
+        claim.state,
+    )
 
 
 def _propose(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,11 +42,19 @@ class _Writers:
     def acquire(self, info: dict[Any, Any]) -> None:
         if not self._lock.acquire(timeout=self._timeout):
             raise DatabaseBusy(f"no write turn within {self._timeout:g} s")
-        info[self.KEY] = True
+        info[self.KEY] = time.perf_counter()
 
     def release(self, info: dict[Any, Any]) -> None:
-        if info.pop(self.KEY, False):
+        taken = info.pop(self.KEY, None)
+        if taken is not None:
             self._lock.release()
+            if write_turn_observer is not None:
+                write_turn_observer(time.perf_counter() - taken)
+
+
+# Called with the seconds each write turn was held (this process's queue and SQLite's write lock, from
+# taking the turn to the end of its commit); None, as it is but for a benchmark measuring it.
+write_turn_observer: Callable[[float], None] | None = None
 
 
 # The queue of each SQLite engine, found by in_write_transaction (which bypasses the events below).
@@ -251,6 +260,28 @@ def in_write_transaction(conn: Connection, work: Callable[[Connection], T]) -> T
         if writers is not None:
             writers.release(conn.info)
     return result
+
+
+def in_read(db: Db, work: Callable[[Connection], T]) -> T:
+    """`work` in one read transaction, ended when it returns: on SQLite a snapshot of the database (WAL)
+    that takes no write lock and waits for no writer. A transaction the caller has open (a Session that
+    read something first, or one already writing) is used as it is and left open."""
+    if isinstance(db, Connection):
+        if db.in_transaction():
+            return work(db)
+        try:
+            return work(db)
+        finally:
+            if db.in_transaction():
+                db.rollback()  # it wrote nothing: ending it is all
+    if db.in_transaction():
+        return work(db.connection())
+    try:
+        return work(db.connection())
+    finally:
+        # committed, not rolled back: nothing was written, and a rollback would expire the Session's
+        # objects (the request's user) for no reason
+        db.commit()
 
 
 def in_write(db: Db, work: Callable[[Connection], T]) -> T:

@@ -10,9 +10,10 @@ from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from claims.storage.chain import GENESIS
 from claims.storage.records import ClaimRecord
 from claims.storage.statements import InsertReturningId, Prepared, Record
-from claims.storage.tables import CLAIMS, COUNTERS
+from claims.storage.tables import CLAIMS, COUNTERS, EVENTS
 
 # Built once: a statement compiled per dialect on first use keeps a transition at a handful of cheap
 # executions (see bench/transitions.py).
@@ -123,6 +124,27 @@ _BY_ID = Prepared(select(CLAIMS).where(CLAIMS.c.id == bindparam("id")), ClaimRec
 
 def by_id(conn: Connection, claim_id: int) -> ClaimRecord | None:
     return _BY_ID.first(conn, {"id": claim_id})
+
+
+_LAST_EVENT = (
+    select(EVENTS.c.sha256)
+    .where(EVENTS.c.claim_id == CLAIMS.c.id)
+    .order_by(EVENTS.c.id.desc())
+    .limit(1)
+    .correlate(CLAIMS)
+    .scalar_subquery()
+)
+_VERSION_AND_HEAD = Prepared(
+    select(CLAIMS.c.version, _LAST_EVENT.label("head")).where(CLAIMS.c.id == bindparam("id")), Record
+)
+
+
+def version_and_head(conn: Connection, claim_id: int) -> tuple[int, str] | None:
+    """The claim's version and the sha256 of its last event (GENESIS before the first), in one read."""
+    found = _VERSION_AND_HEAD.first(conn, {"id": claim_id})
+    if found is None:
+        return None
+    return int(found["version"]), str(found["head"] or GENESIS)
 
 
 def series(conn: Connection, series_id: int) -> list[ClaimRecord]:

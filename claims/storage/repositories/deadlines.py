@@ -58,6 +58,21 @@ _TO_DO = Prepared(
     .order_by(DEADLINES.c.due_at),
     ToDo,
 )
+_OPEN_NOW = Prepared(
+    select(
+        DEADLINES.c.id,
+        DEADLINES.c.name,
+        DEADLINES.c.label,
+        DEADLINES.c.responsible,
+        DEADLINES.c.due_at,
+        ON_COURSE.label("on_course"),
+    ).where(
+        DEADLINES.c.claim_id == bindparam("claim_id"),
+        DEADLINES.c.met_at.is_(None),
+        DEADLINES.c.cancelled_at.is_(None),
+    ),
+    Record,
+)
 _INSERT = Prepared.insert(DEADLINES)
 # Meeting and cancelling in one statement (one of the two moments stays NULL): one round trip.
 _CLOSE = Prepared(
@@ -85,6 +100,12 @@ def due_moments(conn: Connection, claim_id: int) -> list[DueMoment]:
 def to_do(conn: Connection, claim_id: int) -> list[ToDo]:
     """The running deadlines, the first due first."""
     return _TO_DO.all(conn, {"claim_id": claim_id})
+
+
+def open_now(conn: Connection, claim_id: int) -> list[Record]:
+    """Every open deadline of the claim (id, name, label, responsible, due_at, on_course: a term of its
+    course rather than a complaint's clock or a follow-up): due_moments and to_do in one read."""
+    return _OPEN_NOW.all(conn, {"claim_id": claim_id})
 
 
 # what a row opened outside the spec's terms (a complaint's clock) need not say: it runs, unpaused

@@ -52,14 +52,23 @@ def _lock(conn: Connection, claim_ids: Sequence[int]) -> None:
         conn.execute(_LOCK_MANY, {"lock": CHAIN_LOCK, "ids": sorted(set(claim_ids))})
 
 
-def append(conn: Connection, **values: Any) -> int:
-    """A new timeline event, linked after the claim's head; its id."""
+def append(conn: Connection, *, known_head: str | None = None, **values: Any) -> int:
+    """A new timeline event, linked after the claim's head; its id. `known_head`: the head the caller
+    read in this write transaction on SQLite (where no one else can append before it commits)."""
     row = {**_NULLABLE, **values}
     claim_id = row["claim_id"]
-    _lock(conn, [claim_id])
-    head = _HEAD.first(conn, {"claim_id": claim_id})
-    chain.seal(row, head["sha256"] if head is not None else chain.GENESIS)
+    if known_head is None or conn.dialect.name != "sqlite":
+        _lock(conn, [claim_id])
+        known_head = last_sha256(conn, claim_id)
+    chain.seal(row, known_head)
     return _INSERT.run(conn, row)
+
+
+def last_sha256(conn: Connection, claim_id: int) -> str:
+    """The sha256 of the claim's last event (GENESIS before its first): what changes with every change
+    to the claim, its course or beside it."""
+    head = _HEAD.first(conn, {"claim_id": claim_id})
+    return str(head["sha256"]) if head is not None else chain.GENESIS
 
 
 def append_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
