@@ -123,11 +123,14 @@ def close(conn: Connection, closings: Sequence[Mapping[str, Any]]) -> None:
         _CLOSE.many(conn, closings)
 
 
+_NAMES_HAD = Prepared(
+    select(DEADLINES.c.name).where(DEADLINES.c.claim_id == bindparam("claim_id")).distinct(), Record
+)
+
+
 def names_had(conn: Connection, claim_id: int) -> set[str]:
     """The names of every term the claim has had, running, met or cancelled."""
-    return set(
-        conn.execute(select(DEADLINES.c.name).where(DEADLINES.c.claim_id == claim_id).distinct()).scalars()
-    )
+    return {r["name"] for r in _NAMES_HAD.all(conn, {"claim_id": claim_id})}
 
 
 def rule_of(conn: Connection, deadline_id: int) -> str:

@@ -8,12 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.models import PaymentStatus
 from claims.storage.records import PaymentListed, PaymentRecord, ProposalListed, ProposalRecord
-from claims.storage.statements import Prepared
+from claims.storage.statements import InsertReturningId, Prepared, Record
 from claims.storage.tables import CLAIMS, PAYMENTS, PROPOSALS, USERS
 
 LIVE = (PaymentStatus.proposed.value, PaymentStatus.approved.value, PaymentStatus.paid.value)
@@ -34,17 +34,40 @@ _PROPOSALS_OF_CLAIM = Prepared(
 )
 
 
+# a transition pays, counts and sums these on every step: prepared once (claims.storage.statements)
+_INSERT = InsertReturningId(PAYMENTS)
+_COUNT_OF_CLAIM = Prepared(
+    select(func.count().label("n")).select_from(PAYMENTS).where(PAYMENTS.c.claim_id == bindparam("claim_id")),
+    Record,
+)
+# the statuses spelled out, not IN: the prepared statements bind no lists
+_IS_LIVE = or_(*(PAYMENTS.c.status == s for s in LIVE))
+_IS_APPROVED_OR_PAID = or_(
+    PAYMENTS.c.status == PaymentStatus.approved.value, PAYMENTS.c.status == PaymentStatus.paid.value
+)
+_APPROVED_BY_ON_CLAIM = Prepared(
+    select(func.coalesce(func.sum(PAYMENTS.c.amount), 0).label("total")).where(
+        PAYMENTS.c.claim_id == bindparam("claim_id"), PAYMENTS.c.approved_by == bindparam("user_id"), _IS_LIVE
+    ),
+    Record,
+)
+_PAID_TO_PARTY = Prepared(
+    select(func.coalesce(func.sum(PAYMENTS.c.amount), 0).label("total")).where(
+        PAYMENTS.c.claim_id == bindparam("claim_id"),
+        PAYMENTS.c.payee_party_id == bindparam("party_id"),
+        _IS_APPROVED_OR_PAID,
+    ),
+    Record,
+)
+
+
 def add(conn: Connection, row: Mapping[str, Any]) -> int:
-    return int(conn.execute(insert(PAYMENTS).values(dict(row)).returning(PAYMENTS.c.id)).scalar_one())
+    return _INSERT.run(conn, row)
 
 
 def count_of_claim(conn: Connection, claim_id: int) -> int:
-    return int(
-        conn.execute(
-            select(func.count()).select_from(PAYMENTS).where(PAYMENTS.c.claim_id == claim_id)
-        ).scalar()
-        or 0
-    )
+    found = _COUNT_OF_CLAIM.first(conn, {"claim_id": claim_id})
+    return int(found["n"] or 0) if found is not None else 0
 
 
 def of_claim(conn: Connection, claim_id: int) -> list[PaymentRecord]:
@@ -58,14 +81,8 @@ def by_id(conn: Connection, payment_id: int) -> PaymentRecord | None:
 def approved_by_on_claim(conn: Connection, claim_id: int, user_id: int) -> Decimal:
     """What `user_id` has paid on the claim on their own authority (payments they approved, cancelled
     ones left out): what their authority on the claim has used."""
-    total = conn.execute(
-        select(func.coalesce(func.sum(PAYMENTS.c.amount), 0)).where(
-            PAYMENTS.c.claim_id == claim_id,
-            PAYMENTS.c.approved_by == user_id,
-            PAYMENTS.c.status.in_(LIVE),
-        )
-    ).scalar()
-    return Decimal(total or 0)
+    found = _APPROVED_BY_ON_CLAIM.first(conn, {"claim_id": claim_id, "user_id": user_id})
+    return Decimal(found["total"] or 0) if found is not None else Decimal(0)
 
 
 def change(conn: Connection, payment_id: int, values: Mapping[str, Any]) -> None:
@@ -158,14 +175,8 @@ def mark_paid(conn: Connection, payment_id: int, on: date, by: int) -> bool:
 
 def paid_to_party(conn: Connection, claim_id: int, party_id: int) -> Decimal:
     """What the claim has paid (or approved to pay) to one party, cancelled payments aside."""
-    total = conn.execute(
-        select(func.coalesce(func.sum(PAYMENTS.c.amount), 0)).where(
-            PAYMENTS.c.claim_id == claim_id,
-            PAYMENTS.c.payee_party_id == party_id,
-            PAYMENTS.c.status.in_((PaymentStatus.approved.value, PaymentStatus.paid.value)),
-        )
-    ).scalar()
-    return Decimal(total or 0)
+    found = _PAID_TO_PARTY.first(conn, {"claim_id": claim_id, "party_id": party_id})
+    return Decimal(found["total"] or 0) if found is not None else Decimal(0)
 
 
 def cancel_if_approved(conn: Connection, payment_id: int, at: datetime, reason: str) -> bool:
