@@ -1,4 +1,4 @@
-"""SQLite writers of one process take turns in a queue of their own (claims.storage.db): every write gets its
+"""SQLite writers take turns in a queue (claims.storage.db; the threads of a process on a lock, the processes on a lock file): every write gets its
 turn, a turn is given back however the write ends, and a reader never waits for one."""
 
 from __future__ import annotations
@@ -109,3 +109,32 @@ def test_a_writer_waits_for_its_turn_at_most_the_busy_timeout_and_reads_go_on(sm
         t.join()
     _bump(small)
     assert _count(small) == 2
+
+
+def test_writers_of_other_processes_take_turns_on_the_lock_file_and_wait_at_most_the_busy_timeout(
+    small: Engine, tmp_path: Path
+) -> None:
+    # A second engine on the same file stands for another process (app node, `claimflow scheduler`):
+    # its own open lock file, so the flock excludes it as it excludes another process.
+    other = make_engine(f"sqlite:///{tmp_path / 'w.db'}", busy_timeout_ms=300)
+    held, done = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with write_session(small) as s:
+            s.connection().execute(text("UPDATE counter SET n = n + 1"))
+            held.set()
+            done.wait(5)
+
+    t = threading.Thread(target=long_write)
+    t.start()
+    assert held.wait(5)
+    try:
+        with pytest.raises(DatabaseBusy, match="no write turn within"):  # the lock file's, not SQLite's
+            _bump(other)
+        assert (tmp_path / "w.db-writer.lock").exists()
+    finally:
+        done.set()
+        t.join()
+    _bump(other)  # its turn comes once the first has committed
+    assert _count(small) == 2
+    other.dispose()
