@@ -1,5 +1,6 @@
-"""SQLite writers take turns in a queue (claims.storage.db; the threads of a process on a lock, the processes on a lock file): every write gets its
-turn, a turn is given back however the write ends, and a reader never waits for one."""
+"""SQLite writers take turns in a queue (claims.storage.db: a process's threads on a lock, the processes on a
+lock file): every write gets its turn, a turn is given back however the write ends, and a reader never
+waits for one."""
 
 from __future__ import annotations
 
