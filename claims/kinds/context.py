@@ -251,16 +251,25 @@ class TransitionContext:
         return paid
 
     def unpaid_invoices(self) -> list[InvoiceRecord]:
-        return money.unpaid_invoices(self.conn, self.claim.id)
+        if "unpaid_invoices" not in self.memo:  # the guards, the effects and the letters all ask it
+            self.memo["unpaid_invoices"] = money.unpaid_invoices(self.conn, self.claim.id)
+        return list(self.memo["unpaid_invoices"])
 
     def invoices(self) -> list[InvoiceRecord]:
         """All the claim's invoices, paid or not."""
-        return money.invoices(self.conn, self.claim.id)
+        if "invoices" not in self.memo:
+            self.memo["invoices"] = money.invoices(self.conn, self.claim.id)
+        return list(self.memo["invoices"])
 
     def change_invoice(self, invoice_id: int, values: dict[str, Any]) -> None:
         """Change an invoice of the claim's at once (its amount, due date, paid date, with the reason)."""
         self._writes_now()
         money.change_invoice(self.conn, invoice_id, values)
+        self._invoices_changed()
+
+    def _invoices_changed(self) -> None:
+        self.memo.pop("invoices", None)
+        self.memo.pop("unpaid_invoices", None)
 
     def open_information_requests(self) -> list[int]:
         """The indexes of the information requests (case_data) no answer was registered for yet, by a
@@ -281,6 +290,7 @@ class TransitionContext:
         """Register an invoice of the claimant's at once: a later effect of this transition sees it."""
         self._writes_now()
         money.add_invoice(self.conn, self.claim.id, number, amount, due_date)
+        self._invoices_changed()
 
     def _writable(self) -> None:
         if self.read_only:
@@ -293,7 +303,11 @@ class TransitionContext:
             raise NeedsWriteLock("this transition writes as it goes: it is worked out inside the write")
 
     def interest_rates(self, kind: str) -> list[RateRecord]:
-        return money.interest_rates(self.conn, kind)
+        key = f"rates:{kind}"
+        if key not in self.memo:
+            self.memo[key] = money.interest_rates(self.conn, kind)
+        rates: list[RateRecord] = self.memo[key]
+        return rates
 
     def user_by_email(self, email: str) -> UserRecord | None:
         key = f"user:{email}"

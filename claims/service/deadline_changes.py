@@ -83,11 +83,11 @@ class OpenDeadline:
     on_course: bool
 
 
-def open_before(conn: Connection, claim_id: int) -> list[OpenDeadline]:
-    """The claim's open deadlines as stored now."""
+def open_before(known: deadlines.ClaimDeadlines) -> list[OpenDeadline]:
+    """The claim's open deadlines as read (`deadlines.every`)."""
     return [
         OpenDeadline(r["id"], r["name"], r["label"], r["responsible"], r["due_at"], bool(r["on_course"]))
-        for r in deadlines.open_now(conn, claim_id)
+        for r in known.open()
     ]
 
 
@@ -123,18 +123,21 @@ def update_deadlines(
     now: datetime,
     inputs: Mapping[str, Any] | None = None,
     into: DeadlineWrites | None = None,
+    known: deadlines.ClaimDeadlines | None = None,
 ) -> Changes:
     """Meet what the trigger meets; leaving a state cancels what it started and nobody met (closing
     the claim cancels everything); pause and resume what waits on an answer; start afresh what the
     trigger restarts; entering a state opens its deadlines. Returns what changed besides meeting, for
     the timeline (`clocks`: opened, cancelled, paused, resumed), empty lists left out. With `into`,
-    what changes is collected there for the caller to write; without, it is written at once."""
+    what changes is collected there for the caller to write; without, it is written at once. `known`:
+    the claim's deadlines as the caller read them (`deadlines.every`), not read again."""
     if into is None:
         at_once = DeadlineWrites()
-        said = update_deadlines(conn, rt, spec, claim, transition, new_claim, now, inputs, at_once)
+        said = update_deadlines(conn, rt, spec, claim, transition, new_claim, now, inputs, at_once, known)
         at_once.apply(conn)
         return said
     writes = into
+    known = known or deadlines.every(conn, claim.id)
     inputs = inputs or {}
     changes: Changes = {"opened": [], "cancelled": [], "paused": [], "resumed": []}
     trigger = transition.trigger
@@ -143,7 +146,7 @@ def update_deadlines(
     closed: list[dict[str, Any]] = []
     still_running: set[str] = set()
     restarted: list[tuple[StateSpec, DeadlineSpec, datetime]] = []  # to start afresh, from when
-    for d in deadlines.running(conn, claim.id):
+    for d in known.running():
         own = declared(spec, d.state, d.name)
         if (
             own is not None
@@ -184,7 +187,7 @@ def update_deadlines(
         for state, term in started_by(spec):
             if trigger in term.started_by and term.name not in still_running and term.applies_to(new_claim):
                 restarted.append((state, term, now))
-    had = deadlines.names_had(conn, claim.id)
+    had = known.names_had()
     for state, term, base in restarted:
         changes["opened"] += open_deadlines(
             conn,

@@ -35,7 +35,7 @@ from claims.storage import chain
 from claims.storage.db import Db, in_read, in_write
 from claims.storage.models import MoneyKind, PaymentStatus, User
 from claims.storage.records import ClaimRecord, ProposalRecord
-from claims.storage.repositories import claims, events, letters, money, parties, payments
+from claims.storage.repositories import claims, deadlines, events, letters, money, parties, payments
 from notifications.letters import Letter
 from workflow.errors import TransitionNotAllowed
 from workflow.inputs import validate_inputs
@@ -327,11 +327,11 @@ def _prepare(conn: Connection, attempt: _Attempt, *, staging: bool = False) -> _
     new_claim = {**claim, **changes}
     done.changes, done.new_claim = changes, new_claim
     # deadlines, then letters (they quote the due moments), then the event that lists the letters' hashes
-    before = open_before(conn, claim.id)
+    known = deadlines.every(conn, claim.id)
     done.clocks = update_deadlines(
-        conn, rt, spec, claim, transition, new_claim, now, ctx.inputs, done.deadlines
+        conn, rt, spec, claim, transition, new_claim, now, ctx.inputs, done.deadlines, known
     )
-    after = done.deadlines.after(before)
+    after = done.deadlines.after(open_before(known))
     ctx.memo["due"] = {d.name: d.due_at for d in after if d.on_course}
     done.rendered = _render_letters(rt, ctx, new_claim, preview=attempt.preview)
     if attempt.preview:

@@ -38,7 +38,7 @@ def plain_core() -> Iterator[None]:
 class Record(dict[str, Any]):
     """A result row, by key or by attribute. A repository names its rows' columns and their types in a
     subclass (claims.storage.records); at run time each query gets a subclass of that with a property
-    per column (see _record_type)."""
+    per column (see record_type)."""
 
     __slots__ = ()
 
@@ -50,7 +50,7 @@ class Record(dict[str, Any]):
 R = TypeVar("R", bound=Record)
 
 
-def _record_type(keys: Sequence[str], base: type[R]) -> type[R]:
+def record_type(keys: Sequence[str], base: type[R]) -> type[R]:
     """A subclass of `base` whose columns are properties reading the dict in C. On Python 3.11 an
     attribute found only through __getattr__ first builds and discards an AttributeError, which costs
     more than the rest of the lookup (about 4,000 instructions; a transition reads two dozen)."""
@@ -116,7 +116,7 @@ class Prepared(Generic[R]):
             defaults=tuple((n, compiled.binds[n].value) for n in names),
             bind_processors=tuple((i, processors[n]) for i, n in enumerate(names) if n in processors),
             keys=keys,
-            record_type=_record_type(keys, self._row),
+            record_type=record_type(keys, self._row),
             processed=tuple(
                 (col[0], proc)
                 for col in compiled._result_columns

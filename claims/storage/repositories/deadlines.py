@@ -13,24 +13,25 @@ from sqlalchemy.engine import Connection
 from claims.storage.models import BESIDE_COURSE, FOLLOWUP_SCOPE
 from claims.storage.records import DueMoment, RunningDeadline, ToDo
 from claims.storage.scopes import ClaimScope, visible
-from claims.storage.statements import Prepared, Record
+from claims.storage.statements import Prepared, Record, record_type
 from claims.storage.tables import CLAIMS, DEADLINES, USERS
 
 # not a complaint's clock nor a follow-up (spelled out, not NOT IN: the prepared statements bind no lists)
 ON_COURSE = and_(*(DEADLINES.c.scope != scope for scope in BESIDE_COURSE))
+_RUNNING_COLUMNS = (
+    DEADLINES.c.id,
+    DEADLINES.c.name,
+    DEADLINES.c.label,
+    DEADLINES.c.met_by,
+    DEADLINES.c.restarted_by,
+    DEADLINES.c.state,
+    DEADLINES.c.scope,
+    DEADLINES.c.due_at,
+    DEADLINES.c.counted_from,
+    DEADLINES.c.paused_at,
+)
 _RUNNING = Prepared(
-    select(
-        DEADLINES.c.id,
-        DEADLINES.c.name,
-        DEADLINES.c.label,
-        DEADLINES.c.met_by,
-        DEADLINES.c.restarted_by,
-        DEADLINES.c.state,
-        DEADLINES.c.scope,
-        DEADLINES.c.due_at,
-        DEADLINES.c.counted_from,
-        DEADLINES.c.paused_at,
-    ).where(
+    select(*_RUNNING_COLUMNS).where(
         DEADLINES.c.claim_id == bindparam("claim_id"),
         DEADLINES.c.met_at.is_(None),
         DEADLINES.c.cancelled_at.is_(None),
@@ -39,6 +40,8 @@ _RUNNING = Prepared(
     ),
     RunningDeadline,
 )
+_RUNNING_KEYS = tuple(c.name for c in _RUNNING_COLUMNS)
+_RunningRecord = record_type(_RUNNING_KEYS, RunningDeadline)
 _DUE = Prepared(
     select(DEADLINES.c.name, DEADLINES.c.due_at).where(
         DEADLINES.c.claim_id == bindparam("claim_id"),
@@ -58,19 +61,15 @@ _TO_DO = Prepared(
     .order_by(DEADLINES.c.due_at),
     ToDo,
 )
-_OPEN_NOW = Prepared(
+_EVERY = Prepared(
     select(
-        DEADLINES.c.id,
-        DEADLINES.c.name,
-        DEADLINES.c.label,
+        *_RUNNING_COLUMNS,
         DEADLINES.c.responsible,
-        DEADLINES.c.due_at,
         ON_COURSE.label("on_course"),
-    ).where(
-        DEADLINES.c.claim_id == bindparam("claim_id"),
-        DEADLINES.c.met_at.is_(None),
-        DEADLINES.c.cancelled_at.is_(None),
-    ),
+        (DEADLINES.c.met_at.is_(None) & DEADLINES.c.cancelled_at.is_(None)).label("open"),
+    )
+    .where(DEADLINES.c.claim_id == bindparam("claim_id"))
+    .order_by(DEADLINES.c.id),
     Record,
 )
 _INSERT = Prepared.insert(DEADLINES)
@@ -102,10 +101,33 @@ def to_do(conn: Connection, claim_id: int) -> list[ToDo]:
     return _TO_DO.all(conn, {"claim_id": claim_id})
 
 
-def open_now(conn: Connection, claim_id: int) -> list[Record]:
-    """Every open deadline of the claim (id, name, label, responsible, due_at, on_course: a term of its
-    course rather than a complaint's clock or a follow-up): due_moments and to_do in one read."""
-    return _OPEN_NOW.all(conn, {"claim_id": claim_id})
+class ClaimDeadlines:
+    """Every deadline the claim has had, read once: what `running`, `names_had`, `due_moments` and
+    `to_do` would each read again."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[Record]) -> None:
+        self.rows = rows
+
+    def running(self) -> list[RunningDeadline]:
+        return [
+            _RunningRecord({k: r[k] for k in _RUNNING_KEYS})
+            for r in self.rows
+            if r["open"] and r["on_course"]
+        ]
+
+    def names_had(self) -> set[str]:
+        return {r["name"] for r in self.rows}
+
+    def open(self) -> list[Record]:
+        return [r for r in self.rows if r["open"]]
+
+
+def every(conn: Connection, claim_id: int) -> ClaimDeadlines:
+    """Every deadline of the claim, open or not (with `open`, and `on_course`: a term of its course
+    rather than a complaint's clock or a follow-up), in one read."""
+    return ClaimDeadlines(_EVERY.all(conn, {"claim_id": claim_id}))
 
 
 # what a row opened outside the spec's terms (a complaint's clock) need not say: it runs, unpaused
