@@ -111,7 +111,7 @@ def _pg_fold_sql(conn: Connection) -> str:
     icu = conn.exec_driver_sql("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'").first()
     # IMMUTABLE, so an index may hold its results; a simple SQL body, so the planner inlines it alike
     # in the index and in the query
-    folded = "lower($1 COLLATE \"und-x-icu\")" if icu else "lower($1)"
+    folded = 'lower($1 COLLATE "und-x-icu")' if icu else "lower($1)"
     return (
         f"CREATE FUNCTION {PG_FOLD}(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
         f"AS $$ SELECT {folded} $$"

@@ -40,7 +40,7 @@ class _Contains(ColumnElement[bool]):
     type = Boolean()
     inherit_cache = True
     _is_implicitly_boolean = True  # a condition of its own, not a value to compare with true
-    _traverse_internals = [
+    _traverse_internals = [  # noqa: RUF012  (SQLAlchemy reads it as declared on its classes)
         ("phrase", InternalTraversal.dp_clauseelement),
         ("pattern", InternalTraversal.dp_clauseelement),
     ]

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, Row, Select, func, literal, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from claims.storage.models import CostType, MoneyKind
 from claims.storage import text_search
+from claims.storage.models import CostType, MoneyKind
 from claims.storage.repositories import parties
 from claims.storage.repositories.dashboard import first_positioned_since
 from claims.storage.repositories.deadlines import ON_COURSE
