@@ -8,11 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, func, literal, select, tuple_, union
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from claims.storage.like import ESCAPE, containing
+from claims.storage import text_search
 from claims.storage.models import CostType, MoneyKind
 from claims.storage.repositories import parties
 from claims.storage.repositories.dashboard import first_positioned_since
@@ -37,8 +37,8 @@ class ClaimCriteria:
     handler: str | None = None  # the handler's e-mail address, as stored
     overdue_at: datetime | None = None  # only claims with a running deadline due before this moment
     reference: str | None = None
-    # in the claimant, the insured, the insured's reference, the policy number, the parties (name, contact,
-    # kenmerk) and the invoice numbers
+    # contained in the claimant, the insured or a party's name, contact or e-mail (any case), or equal to
+    # the insured's reference, the policy number, a party's kenmerk or an invoice number
     text: str | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
@@ -124,21 +124,19 @@ def _money_above(kinds: tuple[str, ...], cost_type: str, floor: Decimal = Decima
 
 
 def _text_match(text: str) -> Any:
-    # Insured names are matched in the (small) policies table first, so the claims are scanned for the
-    # claimant's name only.
-    pattern = containing(text)
-    policies = select(POLICIES.c.id).where(
-        or_(POLICIES.c.insured.ilike(pattern, escape=ESCAPE), POLICIES.c.number == text.upper())
-    )
-    # an invoice number and a party's kenmerk are matched exactly, each by its index
-    invoices = select(INVOICES.c.claim_id).where(INVOICES.c.number == text)
-    return or_(
-        CLAIMS.c.insured_reference == text,
-        CLAIMS.c.claimant.ilike(pattern, escape=ESCAPE),
-        CLAIMS.c.policy_id.in_(policies),
-        CLAIMS.c.id.in_(parties.claims_matching(text)),
-        CLAIMS.c.id.in_(invoices),
-    )
+    # One union of index lookups, so neither database reads the claims to find a rare term: the
+    # identifiers exactly, each by its own index, and names through the text index. A term the text
+    # index cannot look up (claims.storage.text_search.searchable) is matched on the identifiers alone.
+    policies: Any = select(POLICIES.c.id).where(POLICIES.c.number == text.upper())
+    found: list[Any] = [
+        select(CLAIMS.c.id).where(CLAIMS.c.insured_reference == text),
+        select(INVOICES.c.claim_id).where(INVOICES.c.number == text),
+        parties.claims_with_kenmerk(text),
+    ]
+    if text_search.searchable(text):
+        found.extend(text_search.claims_containing(text))
+    found.append(select(CLAIMS.c.id).where(CLAIMS.c.policy_id.in_(policies)))
+    return CLAIMS.c.id.in_(union(*found))
 
 
 def _listed() -> Select[Any]:

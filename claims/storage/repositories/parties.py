@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from claims.storage.like import ESCAPE, containing
 from claims.storage.records import PartyRecord
 from claims.storage.statements import Prepared
 from claims.storage.tables import PARTIES
@@ -52,14 +51,7 @@ def by_id(conn: Connection, party_id: int) -> PartyRecord | None:
     return _BY_ID.first(conn, {"id": party_id})
 
 
-def claims_matching(text: str) -> Any:
-    """The ids of claims with a party whose name or contact contains `text`, or whose reference (their
-    kenmerk) is `text`: a subquery for the claim list's search. A kenmerk is looked up exactly, by its
-    index, as the insured's own reference is."""
-    pattern = containing(text)
-    return select(PARTIES.c.claim_id).where(
-        PARTIES.c.claim_id.is_not(None),
-        PARTIES.c.name.ilike(pattern, escape=ESCAPE)
-        | PARTIES.c.attention.ilike(pattern, escape=ESCAPE)
-        | (PARTIES.c.reference == text),
-    )
+def claims_with_kenmerk(text: str) -> Any:
+    """The ids of claims with a party whose reference (their kenmerk) is `text`, looked up exactly by
+    its index: a subquery for the claim list's search (names are found through the text index)."""
+    return select(PARTIES.c.claim_id).where(PARTIES.c.claim_id.is_not(None), PARTIES.c.reference == text)

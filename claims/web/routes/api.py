@@ -168,8 +168,9 @@ def list_claims(
     q: Annotated[
         str,
         Query(
-            description="zoekt in schadenummer, benadeelde, verzekerde, partijen (naam, contactpersoon, "
-            "kenmerk) en factuurnummers",
+            description="zoekt een deel van benadeelde, verzekerde of een partij (naam, contactpersoon, "
+            "e-mailadres; hoofdletters maken niet uit) en exact een schadenummer, polisnummer, kenmerk of "
+            "factuurnummer; een zoekterm zonder drie letters of cijfers op een rij zoekt alleen exact",
             json_schema_extra=IN_ADDRESS,
         ),
     ] = ANY,
