@@ -30,7 +30,7 @@ from claims.people.permissions import check_may_act, check_may_fire
 from claims.runtime import Runtime
 from claims.service.deadline_changes import DeadlineWrites, open_before, update_deadlines
 from claims.service.outcome import Outcome
-from claims.service.timeline import append_aside, append_event, jsonable
+from claims.service.timeline import append_aside, jsonable
 from claims.storage import chain
 from claims.storage.db import Db, in_read, in_write
 from claims.storage.models import MoneyKind, PaymentStatus, User
@@ -246,6 +246,7 @@ class _Prepared:
     rendered: _Rendered = field(default_factory=list)
     letter_rows: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    event: dict[str, Any] = field(default_factory=dict)  # its timeline event, sealed after `head`
     proposal: bool = False  # above the actor's authority: held for a manager, the claim does not move
 
 
@@ -337,6 +338,26 @@ def _prepare(conn: Connection, attempt: _Attempt, *, staging: bool = False) -> _
     if attempt.preview:
         return done
     done.letter_rows = _letter_rows(rt, ctx, new_claim, done.rendered)
+    listed = chain.letter_entries((letter.template, letter.sha256) for _, _, letter in done.rendered)
+    done.event = events.seal(
+        {
+            "claim_id": claim.id,
+            "claim_version": claim.version + 1,
+            "at": now,
+            "actor_id": actor.id,
+            "kind": "transition",
+            "trigger": transition.trigger,
+            "from_state": claim.state,
+            "to_state": transition.dest,
+            "data": {
+                "inputs": jsonable(ctx.inputs),
+                **ctx.event_data,
+                **({"letters": listed} if listed else {}),
+                **({"clocks": done.clocks} if done.clocks else {}),
+            },
+        },
+        head,
+    )
     titles = [letter.title for _, _, letter in done.rendered]
     done.notices = transition_notices(conn, rt, spec, transition, new_claim, actor, titles, after)
     return done
@@ -361,7 +382,7 @@ def _write(conn: Connection, p: _Prepared, *, checked: bool = False) -> Outcome:
     worked out from a snapshot that `_still_as_prepared` found current (the head is known)."""
     rt, claim, ctx, spec = p.attempt.rt, p.claim, p.ctx, p.spec
     ctx.conn = conn  # whatever reads after this reads in the write transaction
-    transition, actor, now = ctx.transition, ctx.actor, ctx.now
+    transition, now = ctx.transition, ctx.now
     if p.proposal:
         return _propose(conn, rt, spec, claim, ctx, p.weighed, now)
     if not claims.update_if_version(conn, claim.id, claim.version, p.changes):
@@ -369,25 +390,7 @@ def _write(conn: Connection, p: _Prepared, *, checked: bool = False) -> Outcome:
         current = claims.by_reference(conn, claim.reference)
         raise stale_claim(spec, current or claim, p.attempt.expected_version)
     p.deadlines.apply(conn)
-    listed = chain.letter_entries((letter.template, letter.sha256) for _, _, letter in p.rendered)
-    event_id = append_event(
-        conn,
-        known_head=p.head if checked else None,
-        claim_id=claim.id,
-        claim_version=claim.version + 1,
-        at=now,
-        actor_id=actor.id,
-        kind="transition",
-        trigger=transition.trigger,
-        from_state=claim.state,
-        to_state=transition.dest,
-        data={
-            "inputs": jsonable(ctx.inputs),
-            **ctx.event_data,
-            **({"letters": listed} if listed else {}),
-            **({"clocks": p.clocks} if p.clocks else {}),
-        },
-    )
+    event_id = events.append_sealed(conn, p.event, head_checked=checked)
     money.add_lines(
         conn,
         [

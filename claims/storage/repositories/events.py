@@ -64,6 +64,24 @@ def append(conn: Connection, *, known_head: str | None = None, **values: Any) ->
     return _INSERT.run(conn, row)
 
 
+def seal(values: Mapping[str, Any], head: str) -> dict[str, Any]:
+    """An event's row linked after `head`, sealed before its write transaction (its canonical form and
+    sha256 worked out outside the write lock) for `append_sealed`."""
+    row = {**_NULLABLE, **values}
+    chain.seal(row, head)
+    return row
+
+
+def append_sealed(conn: Connection, row: Mapping[str, Any], *, head_checked: bool) -> int:
+    """Append an event sealed by `seal`; its id. `head_checked`: the caller found its claim's head still
+    the one it was sealed after, in this write transaction, on SQLite (where no one else can append
+    before it commits); otherwise it is linked afresh after the head as it is now."""
+    if head_checked and conn.dialect.name == "sqlite":
+        return _INSERT.run(conn, row)
+    values = {k: v for k, v in row.items() if k not in ("sha256", "prev_sha256")}
+    return append(conn, **values)
+
+
 def last_sha256(conn: Connection, claim_id: int) -> str:
     """The sha256 of the claim's last event (GENESIS before its first): what changes with every change
     to the claim, its course or beside it."""
