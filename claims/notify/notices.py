@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.letters.facts import team_managers
-from claims.notify.outbox import claim_email, queue_emails, tell
+from claims.notify.outbox import claim_email, email_row, queue_emails, tell
 from claims.runtime import Runtime
 from claims.storage.models import Role, User
-from claims.storage.repositories import deadlines, users
+from claims.storage.repositories import deadlines, outbox, users
 from notifications.formatting import local_moment
 from notifications.messages import Message
 from workflow.spec import TransitionSpec, WorkflowSpec
@@ -47,6 +47,7 @@ class Notice:
     person: Any
     message: str
     email: Message
+    mail: dict[str, Any]  # its outbox row, but for the notification's id
 
 
 def notify_transition(
@@ -62,7 +63,7 @@ def notify_transition(
 ) -> int:
     """Tell the people the transition names; the number told."""
     told = transition_notices(
-        conn, rt, spec, transition, claim, actor, letter_titles, deadlines.to_do(conn, claim["id"])
+        conn, rt, spec, transition, claim, actor, letter_titles, deadlines.to_do(conn, claim["id"]), now
     )
     write_notices(conn, told, claim["id"], event_id, now)
     return len(told)
@@ -77,6 +78,7 @@ def transition_notices(
     actor: User,
     letter_titles: Sequence[str],
     to_do: Sequence[Any],
+    now: datetime,
 ) -> list[Notice]:
     """What the transition tells whom (the claim as it is after it, with its open deadlines `to_do`, the
     first due first): written by `write_notices`, so that it can be worked out before the write."""
@@ -104,7 +106,8 @@ def transition_notices(
             transition=transition.label,
             letters=letter_titles,
         )
-        out.append(Notice(person, message, email))
+        mail = email_row(to=person, email=email, now=now, claim_id=claim["id"])
+        out.append(Notice(person, message, email, mail))
     return out
 
 
@@ -114,19 +117,20 @@ def write_notices(
     """Each notice in its person's inbox, with its e-mail queued."""
     if not notices:
         return
-    rows = [
-        tell(
+    rows = []
+    for n in notices:
+        notification_id = outbox.add_notification(
             conn,
-            user=n.person,
-            claim_id=claim_id,
-            event_id=event_id,
-            kind="transition",
-            message=n.message,
-            email=n.email,
-            now=now,
+            {
+                "user_id": n.person.id,
+                "claim_id": claim_id,
+                "event_id": event_id,
+                "kind": "transition",
+                "message": n.message,
+                "created_at": now,
+            },
         )
-        for n in notices
-    ]
+        rows.append({**n.mail, "notification_id": notification_id})
     queue_emails(conn, rows)
 
 

@@ -338,6 +338,8 @@ def _prepare(conn: Connection, attempt: _Attempt, *, staging: bool = False) -> _
     if attempt.preview:
         return done
     done.letter_rows = _letter_rows(rt, ctx, new_claim, done.rendered)
+    for payee in _by_payee(ctx):
+        ctx.memo[f"payee:{payee}"] = parties.by_id(conn, payee)
     listed = chain.letter_entries((letter.template, letter.sha256) for _, _, letter in done.rendered)
     done.event = events.seal(
         {
@@ -359,7 +361,7 @@ def _prepare(conn: Connection, attempt: _Attempt, *, staging: bool = False) -> _
         head,
     )
     titles = [letter.title for _, _, letter in done.rendered]
-    done.notices = transition_notices(conn, rt, spec, transition, new_claim, actor, titles, after)
+    done.notices = transition_notices(conn, rt, spec, transition, new_claim, actor, titles, after, now)
     return done
 
 
@@ -573,7 +575,8 @@ def _payment_rows(
     for payee_id, entry in _by_payee(ctx).items():
         if only is not None and payee_id != only:
             continue
-        party = parties.by_id(conn, payee_id)
+        # read with the transition from its snapshot (a party's change moves the claim's head)
+        party = ctx.memo.get(f"payee:{payee_id}") or parties.by_id(conn, payee_id)
         assert party is not None
         number = payments.count_of_claim(conn, claim.id) + 1
         written[payee_id] = payments.add(
