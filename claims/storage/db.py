@@ -34,8 +34,9 @@ class _Writers:
     behind writes of 1 ms, and four writer processes together committed fewer transitions than one.
     The threads of this process wait for a lock instead and are woken the moment the previous write
     has committed; the processes (app nodes on one file, `claimflow scheduler`) take an flock on a file
-    beside the database in turn, trying it every 50-500 us, so a write waits about as long as the one
-    before it takes. A writer that does not take it (the sqlite3 shell) still meets the busy timeout.
+    beside the database in turn, woken by the kernel when it is given back, so a write waits about as
+    long as the one before it takes. A writer that does not take it (the sqlite3 shell) still meets the
+    busy timeout.
     """
 
     KEY = "claimflow_writer"  # in the pooled connection's info: it holds the lock
@@ -68,16 +69,32 @@ class _Writers:
                 return
             self._pid = os.getpid()
             weakref.finalize(self, os.close, self._fd)
-        pause = 50e-6
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        # Wait in the kernel, which wakes the waiter the moment the lock is given back (polling left
+        # the lock idle and took the CPU from its holder); a thread waits so that this one can give up
+        # at the busy timeout. SQLite's own lock stays what keeps writers apart: this is only their queue.
+        fd, got, guard, abandoned = self._fd, threading.Event(), threading.Lock(), [False]
+
+        def wait() -> None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with guard:
+                if abandoned[0]:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    return
+                got.set()
+
+        threading.Thread(target=wait, name="claimflow-write-turn", daemon=True).start()
+        if got.wait(max(0.0, deadline - time.monotonic())):
+            return
+        with guard:
+            if got.is_set():
                 return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DatabaseBusy(f"no write turn within {self._timeout:g} s") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 500e-6)
+            abandoned[0] = True
+        raise DatabaseBusy(f"no write turn within {self._timeout:g} s")
 
     def release(self, info: dict[Any, Any]) -> None:
         taken = info.pop(self.KEY, None)
