@@ -1,4 +1,4 @@
-"""Tables to files: CSV (streamed in chunks) and XLSX (openpyxl's write-only mode, rows straight to disk).
+"""Tables to files: CSV and XLSX, both streamed in chunks as the rows are read (XLSX: xlsx_stream).
 
 Every text cell that a spreadsheet would read as a formula (it starts with = + - @, a tab or a carriage
 return) is neutralised with a leading apostrophe, in both formats: a claimant called '=HYPERLINK(...)'
@@ -11,18 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-# openpyxl is imported where an XLSX is written: the command line and the app start without it. The
-# characters XML 1.0 cannot hold, as openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE has them.
+# The characters XML 1.0 cannot hold, as openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE has them.
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 FORMULA_START = frozenset("=+-@\t\r")
@@ -95,91 +89,17 @@ class Sheet:
     widths: Sequence[int] = ()
 
 
-def xlsx_cells(sheet: Any, spec: Sheet) -> Callable[[Sequence[Any]], list[Any]]:
-    """The row as openpyxl cells: text neutralised and stripped of characters XML cannot hold, moments
-    and dates as Excel dates, amounts as numbers in euro, days as numbers with two decimals."""
-    from openpyxl.cell import WriteOnlyCell
-
-    formats: dict[int, str] = {i: DAYS_FORMAT for i in spec.days}
-    formats.update({i: EURO_FORMAT for i in spec.money})
-    formats.update({i: DATE_FORMAT for i in spec.dates})
-    formats.update({i: MOMENT_FORMAT for i in spec.moments})
-    moments, dates = spec.moments, spec.dates
-
-    def cells(row: Sequence[Any]) -> list[Any]:
-        out: list[Any] = []
-        for i, v in enumerate(row):
-            if v.__class__ is str:
-                if not v:
-                    v = None
-                elif i in moments:
-                    v = datetime.fromisoformat(v[:19])
-                elif i in dates:
-                    v = date.fromisoformat(v[:10])
-                else:
-                    v = _xlsx_text(v)
-            if v is not None and i in formats:
-                cell = WriteOnlyCell(sheet, value=v)
-                cell.number_format = formats[i]
-                v = cell
-            out.append(v)
-        return out
-
-    return cells
-
-
 def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> int:
-    """Write each sheet, with its header bold and frozen and an autofilter over header and rows; a sheet
-    that outgrows Excel's row limit goes on in 'title (2)'. Returns the number of rows written (headers
-    not counted)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """Write each sheet (claims.exports.xlsx_stream), with its header bold and frozen and an autofilter
+    over header and rows; a sheet that outgrows Excel's row limit goes on in 'title (2)'. Returns the
+    number of rows written (headers not counted)."""
+    from claims.exports.xlsx_stream import xlsx_chunks
 
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    total = 0
-    for spec in sheets:
-        part = 1
-        sheet = _sheet(workbook, spec.title, spec, bold)
-        to_cells = xlsx_cells(sheet, spec)
-        used = 1
-        for row in spec.rows:
-            if used >= XLSX_MAX_ROWS:
-                _filter(sheet, spec, used)
-                part += 1
-                sheet = _sheet(workbook, f"{spec.title} ({part})", spec, bold)
-                to_cells = xlsx_cells(sheet, spec)
-                used = 1
-            sheet.append(to_cells(row))
-            used += 1
-            total += 1
-        _filter(sheet, spec, used)
-    workbook.save(path)
-    return total
-
-
-def _sheet(workbook: Workbook, title: str, spec: Sheet, bold: Font) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
-
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    for i, width in enumerate(spec.widths):
-        sheet.column_dimensions[get_column_letter(i + 1)].width = width
-    cells = []
-    for h in spec.header:
-        cell = WriteOnlyCell(sheet, value=_xlsx_text(h))
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    return sheet
-
-
-def _filter(sheet: Any, spec: Sheet, rows: int) -> None:
-    # a write-only sheet writes its autofilter after the rows, when it is saved: set now, it is in time
-    from openpyxl.utils import get_column_letter
-
-    sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(spec.header)))}{rows}"
+    counted: list[int] = []
+    with path.open("wb") as f:
+        for chunk in xlsx_chunks(sheets, counted):
+            f.write(chunk)
+    return counted[0]
 
 
 def file_chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
