@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The characters XML 1.0 cannot hold, as openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE has them.
-ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+from claims.exports.sheets import (
+    DATE_FORMAT,
+    DAYS_FORMAT,
+    EURO_FORMAT,
+    FORMULA_START,
+    ILLEGAL_CHARACTERS_RE,
+    MOMENT_FORMAT,
+    XLSX_MAX_ROWS,
+    XLSX_MAX_TEXT,
+    Sheet,
+    inert,
+)
+from claims.exports.xlsx_stream import xlsx_chunks
 
-FORMULA_START = frozenset("=+-@\t\r")
-XLSX_MAX_ROWS = 1_048_576  # a sheet's limit, header included: more rows go on to the next sheet
-XLSX_MAX_TEXT = 32_767  # a cell's limit
 CSV_BATCH = 2_000
-
-
-def inert(text: str) -> str:
-    """Text a spreadsheet shows as written and never evaluates."""
-    return "'" + text if text[:1] in FORMULA_START else text
 
 
 def _safe(row: Sequence[Any]) -> Sequence[Any]:
@@ -61,40 +62,10 @@ def _take(buffer: io.StringIO, first: bool) -> bytes:
     return ("\ufeff" + text if first else text).encode()
 
 
-def _xlsx_text(value: str) -> str:
-    text = inert(ILLEGAL_CHARACTERS_RE.sub("", value)) if value else value
-    return text[:XLSX_MAX_TEXT]
-
-
-# Number formats as a Dutch reader expects them (Excel shows the separators of the reader's locale).
-EURO_FORMAT = '"€" #,##0.00;"€" -#,##0.00'
-DAYS_FORMAT = "0.00"
-MOMENT_FORMAT = "dd-mm-yyyy hh:mm"
-DATE_FORMAT = "dd-mm-yyyy"
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One sheet to write: its rows and which columns (by position) hold what. Moments are ISO text
-    with an offset, written as the local date and time they name (Excel has no zones); dates are ISO
-    dates or date objects; money and days are Decimals."""
-
-    title: str
-    header: Sequence[str]
-    rows: Iterable[Sequence[Any]]
-    moments: frozenset[int] = frozenset()
-    dates: frozenset[int] = frozenset()
-    money: frozenset[int] = frozenset()
-    days: frozenset[int] = frozenset()
-    widths: Sequence[int] = ()
-
-
 def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> int:
     """Write each sheet (claims.exports.xlsx_stream), with its header bold and frozen and an autofilter
     over header and rows; a sheet that outgrows Excel's row limit goes on in 'title (2)'. Returns the
     number of rows written (headers not counted)."""
-    from claims.exports.xlsx_stream import xlsx_chunks
-
     counted: list[int] = []
     with path.open("wb") as f:
         for chunk in xlsx_chunks(sheets, counted):
@@ -110,3 +81,20 @@ def file_chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
                 yield chunk
     finally:
         path.unlink(missing_ok=True)
+
+
+__all__ = [
+    "DATE_FORMAT",
+    "DAYS_FORMAT",
+    "EURO_FORMAT",
+    "FORMULA_START",
+    "ILLEGAL_CHARACTERS_RE",
+    "MOMENT_FORMAT",
+    "XLSX_MAX_ROWS",
+    "XLSX_MAX_TEXT",
+    "Sheet",
+    "csv_chunks",
+    "file_chunks",
+    "inert",
+    "write_xlsx",
+]

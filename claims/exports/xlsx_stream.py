@@ -18,14 +18,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from claims.exports.files import (
+from claims.exports.sheets import (
     DATE_FORMAT,
     DAYS_FORMAT,
     EURO_FORMAT,
     MOMENT_FORMAT,
     XLSX_MAX_ROWS,
     Sheet,
-    _xlsx_text,
+    xlsx_text,
 )
 
 CHUNK_BYTES = 1 << 16  # what the sink gathers before it hands on a chunk
@@ -156,7 +156,7 @@ def _text(value: str) -> str:
 
 
 def _string_cell(ref: str, style: str, value: str) -> str:
-    text = _text(_xlsx_text(value))
+    text = _text(xlsx_text(value))
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -175,7 +175,7 @@ class _Cells:
     def header(self, header: Sequence[str]) -> str:
         cells = "".join(
             f'<c r="{self.letters[i]}1" s="{_BOLD}" t="inlineStr"><is><t xml:space="preserve">'
-            f"{_text(_xlsx_text(h))}</t></is></c>"
+            f"{_text(xlsx_text(h))}</t></is></c>"
             for i, h in enumerate(header)
         )
         return f'<row r="1">{cells}</row>'
