@@ -56,6 +56,8 @@ COLUMNS = 16  # the export's row width, for the plain csv and openpyxl compariso
 XLSX_SAMPLE = 100_000
 
 TARGET_CSV = 150_000  # rows/s
+TARGET_CSV_RATIO = 0.6  # of the plain csv.writer on rows of the same width, in the same run
+TARGET_FIRST_BYTE = 2.0  # seconds to the XLSX portfolio's first byte over HTTP
 TARGET_XLSX = 12_000  # rows/s
 TARGET_MEMORY = 200_000_000  # bytes of peak resident memory
 
@@ -633,6 +635,47 @@ def plain_xlsx(rows: int) -> float:
         return time.perf_counter() - start
 
 
+def server_memory(pid: int) -> dict[str, int]:
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return {"rss": int(fields["VmRSS"].split()[0]) * 1024, "peak": int(fields["VmHWM"].split()[0]) * 1024}
+
+
+def http_xlsx(path: Path) -> dict[str, Any]:
+    """The XLSX portfolio downloaded from `claimflow serve` on loopback (the API, a manager's token):
+    seconds to the first byte and to the last, bytes, and the server process's memory."""
+    import httpx
+
+    from bench.loadlib import issue_tokens, serve
+
+    url = f"sqlite:///{path}"
+    token = issue_tokens(url, ["m0@bench.nl"])["m0@bench.nl"]
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-exports-") as tmp,
+        serve(url, Path(tmp), env={"CLAIMFLOW_SCHEDULER": "off"}) as servers,
+    ):
+        pid = servers.processes[0].pid
+        ready = server_memory(pid)
+        first: float | None = None
+        size = 0
+        start = time.perf_counter()
+        with httpx.stream(
+            "GET",
+            f"{servers.urls[0]}/api/exports/timelines",
+            params={"format": "xlsx", "mode": "events"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=1800,
+        ) as resp:
+            resp.raise_for_status()
+            for chunk in resp.iter_raw():
+                if first is None:
+                    first = time.perf_counter() - start
+                size += len(chunk)
+        seconds = time.perf_counter() - start
+        end = server_memory(pid)
+    return {"first_byte": first or seconds, "seconds": seconds, "bytes": size, "ready": ready, "end": end}
+
+
 def mib(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
@@ -700,11 +743,29 @@ def main() -> None:
                 results.append(result)
         rows = results[0]["rows"] or expected
         seconds = plain_csv(rows)
+        bare = rows / seconds
         print(
             f"plain csv.writer, {rows:,} rows of {COLUMNS} short strings to a file: {seconds:.1f} s = "
-            f"{rows / seconds:,.0f} rows/s (the writer alone, on rows already built)"
+            f"{bare:,.0f} rows/s (the writer alone, on rows already built)"
         )
+        for r in results:
+            if r["format"] == "csv":
+                ratio = r["rows"] / r["seconds"] / bare
+                where = "to /dev/null" if r["discard"] else "to a file"
+                print(
+                    f" csv {where} / plain writer = {ratio:.2f} "
+                    f"(target >= {TARGET_CSV_RATIO}: {verdict(ratio >= TARGET_CSV_RATIO)})"
+                )
         if ExportFormat.xlsx in formats:
+            got = http_xlsx(path)
+            print(
+                f"xlsx over HTTP (claimflow serve on loopback, GET /api/exports/timelines?format=xlsx): "
+                f"first byte after {got['first_byte']:.2f} s (target <= {TARGET_FIRST_BYTE:g} s: "
+                f"{verdict(got['first_byte'] <= TARGET_FIRST_BYTE)}), all {got['bytes'] / 1e6:,.1f} MB "
+                f"after {got['seconds']:.1f} s; server resident {mib(got['ready']['rss'])} before, "
+                f"peak {mib(got['end']['peak'])} (target < {TARGET_MEMORY / 1e6:.0f} MB: "
+                f"{verdict(got['end']['peak'] < TARGET_MEMORY)})"
+            )
             sample = min(rows, XLSX_SAMPLE)
             seconds = plain_xlsx(sample)
             print(

@@ -22,13 +22,14 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from claims.letters.facts import claim_facts, managers_of
-from claims.notify.outbox import claim_email, email_row
+from claims.notify.outbox import claim_email, claim_link, email_row
 from claims.runtime import Runtime
 from claims.storage import chain
 from claims.storage.db import WRITE
 from claims.storage.models import Role
 from claims.storage.repositories import deadlines, events, letters, outbox, users
 from notifications.formatting import local_moment
+from notifications.messages import Message, Stamp
 
 BATCH = 500
 
@@ -108,11 +109,12 @@ def sweep(
     with engine.connect() as conn:
         people = users.everyone(conn)  # once a sweep: who is told, and their addresses
         managers = _managers_by_team(people)
+        mail = _Mail(rt)
         conn.commit()  # a plain read; from here on each batch begins as a write (BEGIN IMMEDIATE)
         conn.execution_options(**WRITE)
         for step in STEPS:
             while True:
-                done, told = _batch(conn, rt, step, now, batch, people, managers)
+                done, told = _batch(conn, rt, step, now, batch, people, managers, mail)
                 if done is None:
                     break
                 report.add(step.name, done, told)
@@ -129,15 +131,18 @@ def _batch(
     size: int,
     people: dict[int, Any],
     managers: dict[str | None, list[int]],
+    mail: _Mail,
 ) -> tuple[int | None, int]:
     """One transaction: claim up to `size` deadlines for `step`, record them, tell people. (None, 0)
     when nothing was left to claim."""
     # BEGIN IMMEDIATE on SQLite (claims.storage.db): the write lock first, no upgrade later
     with conn.begin():
-        taken = deadlines.take_ready(conn, step.column, now, rt.rules.escalation_grace, size)
+        taken = deadlines.take_ready_with_claims(
+            conn, step.column, now, rt.rules.escalation_grace, size, _LETTER_CLAIM_COLUMNS
+        )
         if taken is None:
             return None, 0
-        told = _record(conn, rt, step, now, taken, people, managers) if taken else 0
+        told = _record(conn, rt, step, now, taken, people, managers, mail) if taken else 0
         return len(taken), told
 
 
@@ -146,13 +151,15 @@ def _record(
     rt: Runtime,
     step: Step,
     now: datetime,
-    ids: set[int],
+    rows: list[Any],
     people: dict[int, Any],
     managers: dict[str | None, list[int]],
+    mail: _Mail,
 ) -> int:
-    """A timeline event per deadline, a notification and an e-mail (in the outbox) per person to tell,
-    and for an escalation the letter to the managers; the notifications sent."""
-    rows = deadlines.with_claims(conn, ids, _LETTER_CLAIM_COLUMNS)
+    """A timeline event per deadline (`rows`, as deadlines.with_claims reads them), a notification
+    and an e-mail (in the outbox) per person to tell, and for an escalation the letter to the managers;
+    the notifications sent."""
+    tz = rt.tz
     # an escalation's letter is rendered first: its event lists the letter's hash (claims.storage.chain)
     escalation_letters = [_escalation_letter(conn, rt, d, now) for d in rows] if step.letter else []
     new_events = [
@@ -166,7 +173,7 @@ def _record(
             "from_state": d.state,
             "to_state": d.state,
             "data": {"deadline": d.name, "label": d.label, "due_at": d.due_at.isoformat()},
-            "note": step.message(d, local_moment(d.due_at, rt.tz)),
+            "note": step.message(d, local_moment(d.due_at, tz)),
         }
         for d in rows
     ]
@@ -202,7 +209,7 @@ def _record(
         emails.append(
             email_row(
                 to=person,
-                email=claim_email(rt, step.email, person, reference, note["message"]),
+                email=mail.write(step.email, person, reference, note["message"]),
                 now=now,
                 claim_id=note["claim_id"],
                 notification_id=note_id,
@@ -210,6 +217,26 @@ def _record(
         )
     outbox.queue(conn, emails)
     return len(notes)
+
+
+class _Mail:
+    """The sweep's e-mails, each template stamped once a sweep (notifications.messages.Stamp) and
+    filled per recipient: tens of thousands of them differ only in name, claim and message."""
+
+    _FACTS = ("name", "reference", "message", "link")
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.stamps: dict[str, Stamp | None] = {}
+
+    def write(self, template: str, person: Any, reference: str, message: str) -> Message:
+        """What claims.notify.outbox.claim_email writes for these, to the letter."""
+        if template not in self.stamps:
+            self.stamps[template] = self.rt.messages.stamp(template, self._FACTS)
+        stamp = self.stamps[template]
+        if stamp is None:
+            return claim_email(self.rt, template, person, reference, message)
+        return stamp.fill(person.name, reference, message, claim_link(self.rt.base_url, reference))
 
 
 # the claim's columns a letter's facts are drawn from (claims.letters.facts.claim_facts)

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from claims.exports.computed import MARKERS, computed_text
-from claims.exports.files import FORMULA_START, inert
+from claims.exports.sheets import FORMULA_START, inert
 from claims.kinds.catalog import Catalog
 from claims.kinds.intake import KIND_LABELS
 from claims.letters.facts import recipient_role_label

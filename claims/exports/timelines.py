@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from itertools import chain
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from claims.exports.files import Sheet, csv_chunks, file_chunks, write_xlsx
+from claims.exports.files import Sheet, csv_chunks
 from claims.exports.query import (
     PortfolioFilter,
     histories,
@@ -44,6 +42,7 @@ from claims.exports.rows import (
     instant,
     stays_as_dicts,
 )
+from claims.exports.xlsx_stream import xlsx_chunks
 from claims.kinds.catalog import Catalog
 from claims.kinds.intake import KIND_LABELS
 from claims.people.permissions import check_is_manager
@@ -270,9 +269,7 @@ def _claim_content(timeline: ClaimTimeline, fmt: ExportFormat) -> bytes:
     if fmt is ExportFormat.csv:
         return b"".join(csv_chunks(header, [rows, summary_rows(timeline)]))
     if fmt is ExportFormat.xlsx:
-        path = _temp_path(".xlsx")
-        write_xlsx(path, [_timeline_sheet(header, [*rows, *summary_rows(timeline)])])
-        return b"".join(file_chunks(path))
+        return b"".join(xlsx_chunks([_timeline_sheet(header, [*rows, *summary_rows(timeline)])]))
     if fmt is ExportFormat.json:
         return json.dumps(timeline_json(timeline), ensure_ascii=False, indent=2).encode()
     from claims.exports.pdf import timeline_pdf  # WeasyPrint loads slowly; only PDFs need it
@@ -319,11 +316,6 @@ def _headers(tz_name: str) -> list[str]:
 
 def _filename(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-
-
-def _temp_path(suffix: str) -> Path:
-    with tempfile.NamedTemporaryFile(prefix="claimflow-export-", suffix=suffix, delete=False) as f:
-        return Path(f.name)
 
 
 # ------------------------------------------------------------------------------------------ portfolio
@@ -462,28 +454,23 @@ def _portfolio_chunks(
             # event rows come out of the builder inert; a claim's row carries names as typed
             yield from csv_chunks(header, batches, inert_already=mode is PortfolioMode.events)
             return
-        path = _temp_path(".xlsx")
-        try:
-            rows = chain.from_iterable(batches)
-            if mode is PortfolioMode.events:
-                sheet = _timeline_sheet(header, rows)
-            else:
-                days_from = _CLAIM_KEYS.index("days_open")
-                sheet = Sheet(
-                    "Claims",
-                    header,
-                    rows,
-                    moments=CLAIM_MOMENTS,
-                    dates=CLAIM_DATES,
-                    money=CLAIM_MONEY,
-                    days=frozenset(range(days_from, len(header))),
-                    widths=(*CLAIM_WIDTHS, *(STATE_WIDTH for _ in states)),
-                )
-            write_xlsx(path, [sheet])
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-    yield from file_chunks(path)
+        # the zip goes out as its rows are read: the first bytes leave at once, memory stays flat
+        rows = chain.from_iterable(batches)
+        if mode is PortfolioMode.events:
+            sheet = _timeline_sheet(header, rows)
+        else:
+            days_from = _CLAIM_KEYS.index("days_open")
+            sheet = Sheet(
+                "Claims",
+                header,
+                rows,
+                moments=CLAIM_MOMENTS,
+                dates=CLAIM_DATES,
+                money=CLAIM_MONEY,
+                days=frozenset(range(days_from, len(header))),
+                widths=(*CLAIM_WIDTHS, *(STATE_WIDTH for _ in states)),
+            )
+        yield from xlsx_chunks([sheet])
 
 
 def _event_batches(

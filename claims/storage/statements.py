@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
@@ -212,3 +212,33 @@ class InsertReturningId:
             new_id = cursor.fetchone()[0]
         cursor.close()
         return int(new_id)
+
+
+class InsertMany:
+    """INSERT of many rows that gives back their new keys in the rows' order. On SQLite the keys are
+    assigned here, after the table's highest, and the rows go in one executemany: SQLite would pick the
+    same keys (max(rowid) + 1), but hands back none of them without a RETURNING step per row. That is
+    only safe inside a write transaction (BEGIN IMMEDIATE holds the database's write lock from its
+    start, claims.storage.db); a second writer that got in anyway fails on the primary key, it never
+    shares one. Elsewhere it is INSERT ... RETURNING, a few hundred rows a statement, in order."""
+
+    __slots__ = ("_keyed", "_returning", "_top")
+
+    def __init__(self, table: Table) -> None:
+        self._keyed = Prepared(
+            insert(table).values({c.name: bindparam(c.name, type_=c.type) for c in table.columns}), Record
+        )
+        self._top = Prepared(select(func.coalesce(func.max(table.c.id), 0).label("top")), Record)
+        self._returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+    def run(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert `rows` (a column a row leaves out is NULL); their new ids in the order of `rows`."""
+        if not rows:
+            return []
+        if conn.dialect.name != "sqlite":
+            return [int(i) for i in conn.execute(self._returning, list(rows)).scalars()]
+        found = self._top.first(conn, {})
+        top = int(found["top"]) if found is not None else 0
+        ids = list(range(top + 1, top + 1 + len(rows)))
+        self._keyed.many(conn, [{**row, "id": key} for row, key in zip(rows, ids, strict=True)])
+        return ids

@@ -172,3 +172,24 @@ def test_a_letter_by_e_mail_names_both_references_and_says_when_it_is_a_copy(
     copy = renderer.render("brief", LETTER_FACTS | {"copy": True, "their_reference": ""})
     assert copy.subject.endswith("ons kenmerk CF-2025-000001")
     assert "kopie van onze brief" in copy.text and "aan Boer Advocaten" in copy.text
+
+
+STAMPED = ("name", "reference", "message", "link")
+
+
+@pytest.mark.parametrize("name", ["termijn_herinnering", "termijn_verlopen", "termijn_escalatie"])
+def test_a_stamped_message_writes_what_the_renderer_writes(renderer: MessageRenderer, name: str) -> None:
+    stamp = renderer.stamp(name, STAMPED)
+    assert stamp is not None
+    for facts in (
+        COMMON,
+        {**COMMON, "name": "Jan <b>& Zn</b>", "message": "termijn '{0}' {{ x }} \"verlopen\" é"},
+        {**COMMON, "name": ""},  # an empty fact goes through the renderer
+    ):
+        assert stamp.fill(*(facts[f] for f in STAMPED)) == renderer.render(name, facts)
+
+
+def test_a_message_that_does_more_than_print_a_fact_is_not_stamped(tmp_path: Path) -> None:
+    (tmp_path / "luid.txt.j2").write_text('{% set subject = "[" ~ reference ~ "]" %}Beste {{ name|upper }}\n')
+    (tmp_path / "luid.html.j2").write_text("<p>{{ name }}</p>\n")
+    assert MessageRenderer(tmp_path).stamp("luid", ("name", "reference")) is None

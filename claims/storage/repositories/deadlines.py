@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from claims.storage.models import BESIDE_COURSE, FOLLOWUP_SCOPE
@@ -245,28 +245,62 @@ def take_ready(conn: Connection, step: str, now: datetime, grace: timedelta, siz
     )
 
 
+def take_ready_with_claims(
+    conn: Connection,
+    step: str,
+    now: datetime,
+    grace: timedelta,
+    size: int,
+    claim_columns: Sequence[str],
+) -> list[Row[Any]] | None:
+    """As take_ready, but the deadlines it marked come back as with_claims gives them (by deadline id),
+    read in the same query that picks them: one read and one write a batch. None: none was ready."""
+    ready = _ready(step, now, grace)
+    order = DEADLINES.c.remind_at if step == "reminded_at" else DEADLINES.c.due_at
+    pick = _with_claims(claim_columns).where(ready).order_by(order).limit(size)
+    if conn.dialect.name != "sqlite":
+        pick = pick.with_for_update(skip_locked=True, of=DEADLINES)
+    picked = conn.execute(pick).all()
+    if not picked:
+        return None
+    column = DEADLINES.c[step]
+    marked = set(
+        conn.execute(
+            update(DEADLINES)
+            .where(DEADLINES.c.id.in_([r.id for r in picked]), column.is_(None), ready)
+            .values({step: now})
+            .returning(DEADLINES.c.id)
+        ).scalars()
+    )
+    return sorted((r for r in picked if r.id in marked), key=lambda r: int(r.id))
+
+
+def _with_claims(claim_columns: Sequence[str]) -> Select[Any]:
+    handler = USERS.alias("handler")
+    return (
+        select(
+            DEADLINES.c.id,
+            DEADLINES.c.name,
+            DEADLINES.c.label,
+            DEADLINES.c.due_at,
+            DEADLINES.c.responsible,
+            CLAIMS.c.id.label("claim_id"),
+            CLAIMS.c.version,
+            *(CLAIMS.c[name] for name in claim_columns),
+            handler.c.name.label("handler_name"),
+            handler.c.team,
+        )
+        .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
+        .join(handler, handler.c.id == CLAIMS.c.handler_id)
+    )
+
+
 def with_claims(conn: Connection, ids: Collection[int], claim_columns: Sequence[str]) -> list[Row[Any]]:
     """The deadlines with their claim (id, version and `claim_columns`) and its handler's name and team,
     by deadline id."""
-    handler = USERS.alias("handler")
     return list(
         conn.execute(
-            select(
-                DEADLINES.c.id,
-                DEADLINES.c.name,
-                DEADLINES.c.label,
-                DEADLINES.c.due_at,
-                DEADLINES.c.responsible,
-                CLAIMS.c.id.label("claim_id"),
-                CLAIMS.c.version,
-                *(CLAIMS.c[name] for name in claim_columns),
-                handler.c.name.label("handler_name"),
-                handler.c.team,
-            )
-            .join(CLAIMS, CLAIMS.c.id == DEADLINES.c.claim_id)
-            .join(handler, handler.c.id == CLAIMS.c.handler_id)
-            .where(DEADLINES.c.id.in_(ids))
-            .order_by(DEADLINES.c.id)
+            _with_claims(claim_columns).where(DEADLINES.c.id.in_(ids)).order_by(DEADLINES.c.id)
         ).all()
     )
 

@@ -7,14 +7,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, text, tuple_
+from sqlalchemy import Row, bindparam, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from claims.storage import chain
-from claims.storage.statements import InsertReturningId, Prepared, Record
+from claims.storage.statements import InsertMany, InsertReturningId, Prepared, Record
 from claims.storage.tables import CLAIMS, EVENTS, LETTERS, USERS
 
 _INSERT = InsertReturningId(EVENTS)
+_INSERT_MANY = InsertMany(EVENTS)
 # the claim's head: one seek on ix_timeline_events_claim_id_id
 _HEAD = Prepared(
     select(EVENTS.c.sha256)
@@ -99,9 +100,7 @@ def append_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int
     _lock(conn, claim_ids)
     heads = heads_of(conn, claim_ids)
     chain.link(linked, heads)
-    return list(
-        conn.execute(insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), linked).scalars()
-    )
+    return _INSERT_MANY.run(conn, linked)
 
 
 def heads_of(conn: Connection, claim_ids: Sequence[int]) -> dict[int, str]:

@@ -7,14 +7,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.engine import Connection
 
-from claims.storage.statements import InsertReturningId, Prepared
+from claims.storage.statements import InsertMany, InsertReturningId, Prepared
 from claims.storage.tables import CLAIMS, NOTIFICATIONS, OUTBOX
 
 _INSERT_NOTIFICATION = InsertReturningId(NOTIFICATIONS)
 _INSERT_MESSAGE = Prepared.insert(OUTBOX)
+_INSERT_NOTIFICATIONS = InsertMany(NOTIFICATIONS)
 
 
 def add_notification(conn: Connection, row: Mapping[str, Any]) -> int:
@@ -24,13 +25,7 @@ def add_notification(conn: Connection, row: Mapping[str, Any]) -> int:
 
 def add_notifications(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Notifications in users' inboxes, in one statement; their ids in the order of `rows`."""
-    if not rows:
-        return []
-    return list(
-        conn.execute(
-            insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
-    )
+    return _INSERT_NOTIFICATIONS.run(conn, rows)
 
 
 def queue(conn: Connection, messages: Sequence[Mapping[str, Any]]) -> None:

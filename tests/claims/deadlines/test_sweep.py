@@ -20,8 +20,10 @@ import time_machine
 from sqlalchemy import Engine, func, select
 
 from claims.deadlines.sweep import sweep
+from claims.notify.outbox import claim_email
+from claims.reads.chain_check import verify
 from claims.runtime import Runtime, utc_now
-from claims.storage.tables import DEADLINES, EVENTS, NOTIFICATIONS
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, NOTIFICATIONS, OUTBOX, USERS
 from tests.claims.driver import Driver
 from tests.factories import World
 
@@ -362,3 +364,36 @@ def test_the_scheduler_process_sweeps_on_its_interval(engine: Engine, rt: Runtim
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_sweep_over_many_batches_flags_each_once_and_keeps_every_chain_whole(
+    engine: Engine, rt: Runtime, world: World
+) -> None:
+    n = 23
+    now = at(_many_due(engine, rt, world, n))
+    report = sweep(engine, rt, now, batch=4)  # six batches of flags, six of escalations
+    assert report.flagged == n and report.escalated == n and report.batches >= 12
+    assert sweep(engine, rt, now).batches == 0
+    _assert_each_step_once(engine, n)
+    with engine.connect() as conn:
+        assert list(verify(conn)) == []
+        mails = conn.execute(
+            select(
+                OUTBOX.c.subject,
+                OUTBOX.c.body,
+                OUTBOX.c.body_html,
+                NOTIFICATIONS.c.message,
+                NOTIFICATIONS.c.kind.label("note_kind"),
+                CLAIMS.c.reference,
+                USERS,
+            )
+            .join(NOTIFICATIONS, NOTIFICATIONS.c.id == OUTBOX.c.notification_id)
+            .join(CLAIMS, CLAIMS.c.id == NOTIFICATIONS.c.claim_id)
+            .join(USERS, USERS.c.id == OUTBOX.c.user_id)
+            .where(NOTIFICATIONS.c.kind.in_(SWEEP_EVENTS))
+        ).all()
+    assert len(mails) == 3 * n  # the handler's flag, both managers' escalation
+    templates = {"deadline_overdue": "termijn_verlopen", "deadline_escalated": "termijn_escalatie"}
+    for mail in mails:
+        written = claim_email(rt, templates[mail.note_kind], mail, mail.reference, mail.message)
+        assert (mail.subject, mail.body, mail.body_html) == (written.subject, written.text, written.html)
