@@ -268,7 +268,10 @@ def _parties_and_payments(
     money line of the claim (rows.money from `money_from` on); the next party id."""
     claim = rows.claims[-1]
     insured, claimant = party, party + 1
-    for pid, role, name in ((insured, "insured", insured_name(claim["policy_id"])), (claimant, "claimant", claim["claimant"])):
+    for pid, role, name in (
+        (insured, "insured", insured_name(claim["policy_id"])),
+        (claimant, "claimant", claim["claimant"]),
+    ):
         parties.append(
             {
                 "id": pid,
@@ -410,7 +413,7 @@ def main() -> None:
                 print(label)
                 for name, url in pages:
                     client.get(url)  # warm: the first GET of a page compiles its templates
-                    times = timed(lambda url=url: client.get(url), args.repeat)  # type: ignore[misc]
+                    times = timed(lambda c=client, u=url: c.get(u), args.repeat)  # type: ignore[misc]
                     target = TARGETS["dashboard" if name == "dashboard" else name.split(" ")[0].strip(",")]
                     print(
                         f"  {name:<50} {statistics.median(times):>8.1f} {p95(times):>8.1f} "

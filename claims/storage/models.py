@@ -610,3 +610,15 @@ class Document(SQLModel, table=True):
     uploaded_at: datetime = _moment()
     # the index in case_data["information_requests"] of the request this document answers
     answers_request: int | None = None
+
+
+class DashboardSnapshot(SQLModel, table=True):
+    """The dashboard's figures over all claims as computed at one moment (claims.reads.dashboard_cache),
+    as JSON: at a million claims the page reads one row instead of aggregating every claim on each view.
+    Written by the scheduler's refresh and a manager's "nu bijwerken"; the newest row is the one shown."""
+
+    __tablename__ = "dashboard_snapshots"
+    id: int | None = Field(default=None, primary_key=True)
+    computed_at: datetime = _moment(index=True)
+    took_ms: int = 0  # how long the computation took: what a live dashboard would have cost
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
