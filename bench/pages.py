@@ -142,7 +142,10 @@ def _quick_claim(rows: Rows, catalog: Catalog, n: int, claims: int, event: int, 
     state = rnd.choices(STATES, STATE_WEIGHTS)[0]
     goal = "dekkingsonderzoek" if state == "schadebeperking" else state
     handler = rnd.choice(HANDLERS)
-    claimed = Decimal(rnd.randint(20, 250_000) * 100)
+    # most claims are small; one in a hundred between 50,000 and 1,000,000 euros (log-uniform), so that
+    # the dashboard's large losses are a list a manager reads, as on a real desk
+    low, high = (50_000, 1_000_000) if rnd.random() < 0.01 else (1_000, 50_000)
+    claimed = Decimal(round(low * (high / low) ** rnd.random())).quantize(Decimal("0.01"))
     reserve = (claimed * Decimal("0.6")).quantize(Decimal("0.01"))
     t, version, current = created, 1, "melding"
 

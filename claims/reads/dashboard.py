@@ -319,7 +319,7 @@ def _cycle_time(
     working: list[float] | None = None
     if calendar is not None:
         try:
-            working = [float(_working_days(calendar, start, end)) for start, end in spans]
+            working = _working_spans(calendar, spans)
         except CalendarNotCovered:
             working = None
     return CycleTime(
@@ -329,6 +329,24 @@ def _cycle_time(
         statistics.median(working) if working else None,
         _p90(working) if working else None,
     )
+
+
+def _working_spans(calendar: WorkingDayCalendar, spans: list[tuple[date, date]]) -> list[float]:
+    """_working_days of each span, from one count of the working days up to each date of the spans'
+    range (at a million claims, asking the calendar day by day for each span takes minutes). Where the
+    calendar does not cover all of that range, span by span: a gap between the spans must not refuse
+    what the spans themselves allow."""
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    try:
+        upto: dict[date, int] = {}
+        count = 0
+        for n in range((last - first).days + 1):
+            day = first + timedelta(days=n)
+            count += n > 0 and calendar.is_working_day(day)
+            upto[day] = count
+    except CalendarNotCovered:
+        return [float(_working_days(calendar, start, end)) for start, end in spans]
+    return [float(upto[end] - upto[start]) if end > start else 0.0 for start, end in spans]
 
 
 def _working_days(calendar: WorkingDayCalendar, start: date, end: date) -> int:
