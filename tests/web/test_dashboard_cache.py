@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from claims.people.users import token_hash
 from claims.reads import dashboard_cache
 from claims.reads.dashboard import dashboard, money_figures
 from claims.runtime import Runtime
 from claims.service import advance, open_claim
 from claims.storage.tables import DASHBOARD_SNAPSHOTS
-from claims.people.users import token_hash
 from claims.web.security import COOKIE
 from tests.factories import Clock, World, melding
 from tests.web.conftest import client_for, form_csrf, settings
@@ -95,7 +95,7 @@ def test_a_snapshot_older_than_two_refresh_intervals_is_not_shown_as_current(
     page = manager.get("/dashboard").text
     assert 'id="stand-live"' in page and 'id="stand-bewaard"' not in page
     assert _open_claims(page) == 2
-    assert MAX_AGE == timedelta(seconds=2 * settings().dashboard_refresh_seconds)
+    assert timedelta(seconds=2 * settings().dashboard_refresh_seconds) == MAX_AGE
 
 
 def test_the_stored_figures_are_the_live_ones(
