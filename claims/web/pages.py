@@ -251,6 +251,8 @@ def fire_or_show_problem(
 
 # -------------------------------------------------------------------------------------- dashboard
 
+LARGE_LOSSES_SHOWN = 25
+
 
 def dashboard_page(
     request: Request,
@@ -283,6 +285,9 @@ def dashboard_page(
     context = {
         "d": d,
         "m": m,
+        # the largest losses as rows, the rest behind the link to the list (at a million claims there
+        # are thousands: a table no one reads, and most of the page's time)
+        "large_shown": LARGE_LOSSES_SHOWN,
         "figures_at": figures.computed_at,
         "figures_live": figures.live,
         "refresh_csrf": ctx.signer.csrf(viewer.session_key, "dashboard"),
