@@ -36,6 +36,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.transitions
 	$(BIN)/python -m bench.claim_list
+	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.load

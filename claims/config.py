@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # one `claimflow scheduler` process runs it for all web workers
     scheduler: str = "embedded"
     sweep_interval_seconds: int = 60
+    # the dashboard's stored figures (claims.reads.dashboard_cache) are computed again this often by the
+    # scheduler; a snapshot older than two intervals is not shown (the page computes them itself)
+    dashboard_refresh_seconds: int = 300
     reminder_lead_hours: int = 48  # warn the responsible person this long before a deadline
     escalation_grace_hours: int = 48  # escalate to the managers this long after it passed
     late_notice_days: int = 30  # 7:941 BW: flag a melding made later than this after the insured knew
@@ -71,6 +74,8 @@ class Settings(BaseSettings):
             raise ValueError("CLAIMFLOW_SCHEDULER must be 'embedded' or 'off'")
         if self.sweep_interval_seconds < 1:
             raise ValueError("CLAIMFLOW_SWEEP_INTERVAL_SECONDS must be at least 1")
+        if self.dashboard_refresh_seconds < 1:
+            raise ValueError("CLAIMFLOW_DASHBOARD_REFRESH_SECONDS must be at least 1")
         if self.outbox_interval_seconds < 1:
             raise ValueError("CLAIMFLOW_OUTBOX_INTERVAL_SECONDS must be at least 1")
         if self.outbox_max_attempts < 1:

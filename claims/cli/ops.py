@@ -139,6 +139,7 @@ def scheduler() -> None:
     """Draai de termijnbewaking (sweep) op een interval, los van de webprocessen
     (zet daar CLAIMFLOW_SCHEDULER=off)."""
     from claims.deadlines.scheduler import make_scheduler
+    from claims.reads import dashboard_cache
 
     s = settings()
     mail = (
@@ -146,8 +147,12 @@ def scheduler() -> None:
         if s.smtp_url
         else "; e-mail uit (CLAIMFLOW_SMTP_URL niet gezet)"
     )
-    typer.echo(f"scheduler: sweep elke {s.sweep_interval_seconds} s{mail} (Ctrl-C stopt)")
-    make_scheduler(engine(), runtime(), s, blocking=True).start()
+    typer.echo(
+        f"scheduler: sweep elke {s.sweep_interval_seconds} s, dashboard elke "
+        f"{s.dashboard_refresh_seconds} s{mail} (Ctrl-C stopt)"
+    )
+    eng, rt = engine(), runtime()
+    make_scheduler(eng, rt, s, blocking=True, also=[dashboard_cache.scheduled(eng, rt, s)]).start()
 
 
 @app.command()

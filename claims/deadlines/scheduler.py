@@ -6,6 +6,7 @@ each deadline once (claims.deadlines.sweep) and send each message once (claims.n
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +21,10 @@ from claims.runtime import Runtime
 from notifications.email import SmtpConfig
 
 log = logging.getLogger("claimflow.scheduler")
+
+# (id, function, its arguments, interval in seconds): a job the caller adds from above this package
+# (the dashboard's refresh lives in claims.reads, which the deadlines do not import)
+Job = tuple[str, Callable[..., None], tuple[object, ...], int]
 
 
 def _sweep_job(engine: Engine, rt: Runtime) -> None:
@@ -40,16 +45,17 @@ def _delivery_job(engine: Engine, rt: Runtime, smtp: SmtpConfig, policy: Deliver
         log.info("outbox: %d sent, %d to retry, %d incidents", report.sent, report.retrying, report.incidents)
 
 
-def make_scheduler(engine: Engine, rt: Runtime, settings: Settings, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with the sweep job and, with CLAIMFLOW_SMTP_URL set, the delivery job: never two
+def make_scheduler(
+    engine: Engine, rt: Runtime, settings: Settings, *, blocking: bool, also: Sequence[Job] = ()
+) -> BaseScheduler:
+    """A scheduler with the sweep job, with CLAIMFLOW_SMTP_URL set the delivery job, and the jobs in
+    `also` (the dashboard's refresh): never two
     runs of a job at once in this process, and after a pause (a suspended laptop, a busy database) one
     catch-up run instead of a burst."""
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
     )
-    jobs: list[tuple[str, object, tuple[object, ...], int]] = [
-        ("deadline-sweep", _sweep_job, (engine, rt), settings.sweep_interval_seconds)
-    ]
+    jobs: list[Job] = [("deadline-sweep", _sweep_job, (engine, rt), settings.sweep_interval_seconds)]
     smtp = settings.smtp()
     if smtp is not None:
         jobs.append(
@@ -60,6 +66,7 @@ def make_scheduler(engine: Engine, rt: Runtime, settings: Settings, *, blocking:
                 settings.outbox_interval_seconds,
             )
         )
+    jobs.extend(also)
     for job_id, job, args, interval in jobs:
         scheduler.add_job(
             job,

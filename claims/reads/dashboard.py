@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -61,12 +61,18 @@ def dashboard(
     """The figures over all claims, for a manager (who sees all of them); Forbidden for anyone else.
     `approval_states`: the states where proposals wait for approval (the specs' `role: approval`)."""
     check_is_manager(actor)
+    return replace(aggregates(conn, now, tz), approvals=approvals_waiting(conn, approval_states))
+
+
+def aggregates(conn: Connection, now: datetime, tz: ZoneInfo) -> Dashboard:
+    """The counts over all claims, the approvals left empty (a manager's to-do list, always read as it
+    is). Checks no actor: for the stored snapshot (claims.reads.dashboard_cache), which no user asks."""
     return Dashboard(
         open_by_kind_state=_open_by_kind_state(conn),
         overdue_by_handler=_overdue_by_handler(conn, now),
         stays=_stays(conn, now),
         weeks=_weeks(conn, now, tz),
-        approvals=_approvals(conn, approval_states),
+        approvals=[],
     )
 
 
@@ -114,7 +120,9 @@ def _weeks(conn: Connection, now: datetime, tz: ZoneInfo) -> list[tuple[str, int
     return [(f"wk {s.isocalendar().week}", opened[s], closed[s]) for s in starts]
 
 
-def _approvals(conn: Connection, states: Collection[str]) -> list[dict[str, Any]]:
+def approvals_waiting(conn: Connection, states: Collection[str]) -> list[dict[str, Any]]:
+    """What waits for a manager's approval: the claims in `states` and the transitions above their
+    proposer's authority, the longest waiting first."""
     rows = sorted(
         (r for state in sorted(states) for r in figures.in_state_with_deadline(conn, state)),
         key=lambda r: r.state_entered_at,
@@ -224,20 +232,54 @@ def money_figures(
     """The money figures over all claims, for a manager; Forbidden for anyone else. The months and the
     cycle time cover the last MONTHS calendar months (Amsterdam), this one included."""
     check_is_manager(actor)
+    return money_aggregates(conn, now, tz, large_loss_above=large_loss_above, calendar=calendar)
+
+
+def money_aggregates(
+    conn: Connection,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    large_loss_above: Decimal,
+    calendar: WorkingDayCalendar | None = None,
+) -> MoneyFigures:
+    """money_figures without the actor's check: for the stored snapshot, which no user asks."""
     cells = {(k, c): MoneyCell(r, p) for k, c, r, p in figures.money_by_kind(conn)}
     starts = _month_starts(now.astimezone(tz).date())
     bounds = [datetime.combine(d, datetime.min.time(), tz) for d in [*starts, _next_month(starts[-1])]]
-    return MoneyFigures(
+    return assemble_money(
         since=starts[0],
         cells=cells,
-        by_kind=_sum_by(cells, 0),
-        by_cost_type=_sum_by(cells, 1),
-        total=_sum(cells.values()),
         months=list(zip(starts, figures.paid_between(conn, bounds), strict=True)),
         large_loss_above=large_loss_above,
         large_losses=[LargeLoss(**r._asdict()) for r in figures.large_losses(conn, large_loss_above)],
         handlers=[HandlerLoad(e, n, c, r) for e, n, c, r in figures.open_by_handler(conn)],
         first_position=_cycle_time(conn, bounds[0], tz, calendar),
+    )
+
+
+def assemble_money(
+    *,
+    since: date,
+    cells: dict[tuple[str, str], MoneyCell],
+    months: list[tuple[date, Decimal]],
+    large_loss_above: Decimal,
+    large_losses: list[LargeLoss],
+    handlers: list[HandlerLoad],
+    first_position: CycleTime,
+) -> MoneyFigures:
+    """The money figures from their parts, the sums per kind, per cost type and in all worked out."""
+    return MoneyFigures(
+        since=since,
+        cells=cells,
+        by_kind=_sum_by(cells, 0),
+        by_cost_type=_sum_by(cells, 1),
+        total=_sum(cells.values()),
+        months=months,
+        large_loss_above=large_loss_above,
+        large_losses=large_losses,
+        handlers=handlers,
+        first_position=first_position,
     )
 
 
@@ -277,7 +319,7 @@ def _cycle_time(
     working: list[float] | None = None
     if calendar is not None:
         try:
-            working = [float(_working_days(calendar, start, end)) for start, end in spans]
+            working = _working_spans(calendar, spans)
         except CalendarNotCovered:
             working = None
     return CycleTime(
@@ -287,6 +329,24 @@ def _cycle_time(
         statistics.median(working) if working else None,
         _p90(working) if working else None,
     )
+
+
+def _working_spans(calendar: WorkingDayCalendar, spans: list[tuple[date, date]]) -> list[float]:
+    """_working_days of each span, from one count of the working days up to each date of the spans'
+    range (at a million claims, asking the calendar day by day for each span takes minutes). Where the
+    calendar does not cover all of that range, span by span: a gap between the spans must not refuse
+    what the spans themselves allow."""
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    try:
+        upto: dict[date, int] = {}
+        count = 0
+        for n in range((last - first).days + 1):
+            day = first + timedelta(days=n)
+            count += n > 0 and calendar.is_working_day(day)
+            upto[day] = count
+    except CalendarNotCovered:
+        return [float(_working_days(calendar, start, end)) for start, end in spans]
+    return [float(upto[end] - upto[start]) if end > start else 0.0 for start, end in spans]
 
 
 def _working_days(calendar: WorkingDayCalendar, start: date, end: date) -> int:

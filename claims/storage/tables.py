@@ -8,6 +8,7 @@ from claims.storage.models import (
     AuditEntry,
     Claim,
     Complaint,
+    DashboardSnapshot,
     Deadline,
     Document,
     InterestRate,
@@ -53,3 +54,4 @@ DOCUMENTS = _table(Document)
 PAYMENTS = _table(Payment)
 PROPOSALS = _table(Proposal)
 COMPLAINTS = _table(Complaint)
+DASHBOARD_SNAPSHOTS = _table(DashboardSnapshot)

@@ -16,6 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 from claims.config import Settings
 from claims.deadlines.scheduler import make_scheduler
 from claims.people.logins import SessionPolicy
+from claims.reads import dashboard_cache
 from claims.runtime import Runtime, build_runtime
 from claims.web import capacity, errors
 from claims.web.deps import WebContext
@@ -54,7 +55,13 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         capacity.use_request_threads(settings.db_pool_size)
         # the deadline sweep in this process (`make run`: one node); several workers run it elsewhere
-        ticker = make_scheduler(engine, rt, settings, blocking=False) if scheduler else None
+        ticker = (
+            make_scheduler(
+                engine, rt, settings, blocking=False, also=[dashboard_cache.scheduled(engine, rt, settings)]
+            )
+            if scheduler
+            else None
+        )
         if ticker is not None:
             ticker.start()
         try:

@@ -25,10 +25,9 @@ from claims.notify.outbox_view import incident_count
 from claims.parties.fields import FIELDS
 from claims.people.permissions import may_act
 from claims.people.users import active_users_by_role
+from claims.reads import dashboard_cache
 from claims.reads.claim_header import claim_header
 from claims.reads.complaints import claim_complaints, complaint_figures
-from claims.reads.dashboard import dashboard as dashboard_figures
-from claims.reads.dashboard import money_figures
 from claims.reads.documents import claim_documents, open_requests
 from claims.reads.money_view import money_view
 from claims.reads.parties import claim_parties, may_change_parties, may_see_accounts
@@ -252,6 +251,8 @@ def fire_or_show_problem(
 
 # -------------------------------------------------------------------------------------- dashboard
 
+LARGE_LOSSES_SHOWN = 25
+
 
 def dashboard_page(
     request: Request,
@@ -264,17 +265,14 @@ def dashboard_page(
 ) -> Response:
     """The dashboard; with `export_errors`, its export form shown again as filled in, the problems marked."""
     now = ctx.rt.clock()
-    d = dashboard_figures(
-        db.connection(), viewer.user, now, ctx.rt.tz, approval_states=ctx.rt.catalog.approval_states()
-    )
-    m = money_figures(
+    figures = dashboard_cache.shown(
         db.connection(),
         viewer.user,
-        now,
-        ctx.rt.tz,
-        large_loss_above=ctx.rt.rules.large_loss_threshold,
-        calendar=ctx.rt.calendar,
+        ctx.rt,
+        max_age=dashboard_cache.max_age(ctx.settings),
+        approval_states=list(ctx.rt.catalog.approval_states()),
     )
+    d, m = figures.dashboard, figures.money
     # whole euros, none below zero: the charts draw, the table under them gives the amounts to the cent
     months = [(start, max(int(paid.to_integral_value(ROUND_HALF_UP)), 0)) for start, paid in m.months]
     states = ctx.rt.catalog.state_labels()
@@ -287,6 +285,12 @@ def dashboard_page(
     context = {
         "d": d,
         "m": m,
+        # the largest losses as rows, the rest behind the link to the list (at a million claims there
+        # are thousands: a table no one reads, and most of the page's time)
+        "large_shown": LARGE_LOSSES_SHOWN,
+        "figures_at": figures.computed_at,
+        "figures_live": figures.live,
+        "refresh_csrf": ctx.signer.csrf(viewer.session_key, "dashboard"),
         "month_label": month_year,
         "days": _days,
         "chart_months": charts.grouped_bar_chart(

@@ -182,3 +182,13 @@ def test_the_claims_list_keeps_the_money_filters_in_its_form_and_refuses_bad_one
     assert 'name="open" value="1" checked' in page and 'value="2500"' in page
     for query in ("reserve=nope", "paid=nope", "damages_above=veel"):
         assert manager.get(f"/claims?{query}").status_code == 422, query
+
+
+def test_beyond_the_rows_shown_the_large_losses_are_counted_and_left_to_the_list(
+    app: Any, world: World, portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("claims.web.pages.LARGE_LOSSES_SHOWN", 0)
+    large = _section(client_for(app, world.manager.email).get("/dashboard").text, "grote-schades")
+    assert f'href="/claims/{portfolio.big}"' not in large
+    assert "De 0 grootste; de andere staan in de lijst." in large
+    assert _links(large) == {"/claims?open=1&damages_above=100000.00": "1 claim in de lijst"}

@@ -291,7 +291,7 @@ def _who(template: str) -> str:
     if template.startswith("/admin/"):
         return "admin"
     if template.startswith(
-        ("/outbox", "/api/outbox", "/payments", "/api/payments", "/proposals", "/api/proposals")
+        ("/dashboard", "/outbox", "/api/outbox", "/payments", "/api/payments", "/proposals", "/api/proposals")
     ):
         return "manager"
     return "handler"
@@ -327,6 +327,7 @@ def _form(s: Setting, template: str, who: str) -> dict[str, str]:
         },
         "/werk/opvolgingen/{reference}/{followup_id}/klaar": lambda: {"csrf": _csrf(s, who, "work")},
         "/berichten/gelezen": lambda: {"csrf": _csrf(s, who, "inbox")},
+        "/dashboard/bijwerken": lambda: {"csrf": _csrf(s, who, "dashboard")},
         "/admin/users": lambda: {
             "csrf": _csrf(s, who, "users"),
             "email": "nieuw@test.nl",

@@ -4,13 +4,14 @@ the time to the first position on cover, each worked out by hand."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 
-from claims.reads.dashboard import MoneyCell, MoneyFigures, money_figures
+from claims.reads import dashboard_cache
+from claims.reads.dashboard import MoneyCell, MoneyFigures, dashboard, money_figures
 from claims.runtime import Runtime
 from tests.claims.driver import Driver
 from tests.claims.money_scenario import Portfolio, build
@@ -103,3 +104,27 @@ def test_time_to_first_position_in_calendar_days(
 def test_the_money_figures_are_for_managers_only(engine: Engine, rt: Runtime, world: World) -> None:
     with engine.connect() as conn, pytest.raises(Forbidden):
         money_figures(conn, world.handler, rt.clock(), rt.tz, large_loss_above=D("1"))
+
+
+def test_the_stored_snapshot_gives_back_the_same_figures(
+    engine: Engine, rt: Runtime, world: World, portfolio: Portfolio
+) -> None:
+    """Through the database's own JSON (SQLite and PostgreSQL): every amount to the cent, as Decimal."""
+    with engine.connect() as conn:
+        dashboard_cache.refresh(conn, rt)
+        shown = dashboard_cache.shown(
+            conn, world.manager, rt, max_age=timedelta(minutes=10), approval_states=["goedkeuring"]
+        )
+        live = dashboard(conn, world.manager, rt.clock(), rt.tz, approval_states=["goedkeuring"])
+        m = money_figures(
+            conn,
+            world.manager,
+            rt.clock(),
+            rt.tz,
+            large_loss_above=rt.rules.large_loss_threshold,
+            calendar=rt.calendar,
+        )
+    assert not shown.live
+    assert shown.money == m and shown.dashboard == live
+    assert m.large_losses and m.total.paid > 0  # figures that could differ, not empty ones
+    assert all(isinstance(c.reserve, Decimal) for c in shown.money.cells.values())
