@@ -1,7 +1,7 @@
 """dashboard_snapshots: the dashboard's figures computed by the scheduler, with their moment
 
 Revision ID: b7d4f2a9c610
-Revises: a8c3e1f5d902
+Revises: b4d7f2a9c6e1
 Create Date: 2026-12-02 21:40:00
 """
 
@@ -14,7 +14,7 @@ import claims.storage.coltypes
 
 
 revision: str = 'b7d4f2a9c610'
-down_revision: str | None = 'a8c3e1f5d902'
+down_revision: str | None = 'b4d7f2a9c6e1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
