@@ -14,7 +14,7 @@ from claims.letters.facts import team_managers
 from claims.notify.outbox import claim_email, email_row, queue_emails, tell
 from claims.runtime import Runtime
 from claims.storage.models import Role, User
-from claims.storage.repositories import deadlines, outbox, users
+from claims.storage.repositories import outbox, users
 from notifications.formatting import local_moment
 from notifications.messages import Message
 from workflow.spec import TransitionSpec, WorkflowSpec
@@ -48,25 +48,6 @@ class Notice:
     message: str
     email: Message
     mail: dict[str, Any]  # its outbox row, but for the notification's id
-
-
-def notify_transition(
-    conn: Connection,
-    rt: Runtime,
-    spec: WorkflowSpec,
-    transition: TransitionSpec,
-    claim: Mapping[str, Any],
-    actor: User,
-    event_id: int,
-    letter_titles: Sequence[str],
-    now: datetime,
-) -> int:
-    """Tell the people the transition names; the number told."""
-    told = transition_notices(
-        conn, rt, spec, transition, claim, actor, letter_titles, deadlines.to_do(conn, claim["id"]), now
-    )
-    write_notices(conn, told, claim["id"], event_id, now)
-    return len(told)
 
 
 def transition_notices(

@@ -53,15 +53,12 @@ def _lock(conn: Connection, claim_ids: Sequence[int]) -> None:
         conn.execute(_LOCK_MANY, {"lock": CHAIN_LOCK, "ids": sorted(set(claim_ids))})
 
 
-def append(conn: Connection, *, known_head: str | None = None, **values: Any) -> int:
-    """A new timeline event, linked after the claim's head; its id. `known_head`: the head the caller
-    read in this write transaction on SQLite (where no one else can append before it commits)."""
+def append(conn: Connection, **values: Any) -> int:
+    """A new timeline event, linked after the claim's head; its id."""
     row = {**_NULLABLE, **values}
     claim_id = row["claim_id"]
-    if known_head is None or conn.dialect.name != "sqlite":
-        _lock(conn, [claim_id])
-        known_head = last_sha256(conn, claim_id)
-    chain.seal(row, known_head)
+    _lock(conn, [claim_id])
+    chain.seal(row, last_sha256(conn, claim_id))
     return _INSERT.run(conn, row)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,12 +88,13 @@ def test_a_connection_handed_back_in_the_middle_of_a_write_gives_its_turn_back(s
     assert _count(small) == 2
 
 
-def test_a_writer_waits_for_its_turn_at_most_the_busy_timeout_and_reads_go_on(small: Engine) -> None:
-    held = threading.Event()
-    done = threading.Event()
+@contextmanager
+def _held_write(engine: Engine) -> Iterator[None]:
+    """A write of one bump that holds its turn until the block ends, then commits."""
+    held, done = threading.Event(), threading.Event()
 
     def long_write() -> None:
-        with write_session(small) as s:
+        with write_session(engine) as s:
             s.connection().execute(text("UPDATE counter SET n = n + 1"))
             held.set()
             done.wait(5)
@@ -100,14 +103,19 @@ def test_a_writer_waits_for_its_turn_at_most_the_busy_timeout_and_reads_go_on(sm
     t.start()
     assert held.wait(5)
     try:
+        yield
+    finally:
+        done.set()
+        t.join()
+
+
+def test_a_writer_waits_for_its_turn_at_most_the_busy_timeout_and_reads_go_on(small: Engine) -> None:
+    with _held_write(small):
         started = time.monotonic()
         with pytest.raises(DatabaseBusy):
             _bump(small)
         assert 0.25 < time.monotonic() - started < 2
         assert _count(small) == 0  # a reader does not wait for the writer (WAL)
-    finally:
-        done.set()
-        t.join()
     _bump(small)
     assert _count(small) == 2
 
@@ -118,24 +126,10 @@ def test_writers_of_other_processes_take_turns_on_the_lock_file_and_wait_at_most
     # A second engine on the same file stands for another process (app node, `claimflow scheduler`):
     # its own open lock file, so the flock excludes it as it excludes another process.
     other = make_engine(f"sqlite:///{tmp_path / 'w.db'}", busy_timeout_ms=300)
-    held, done = threading.Event(), threading.Event()
-
-    def long_write() -> None:
-        with write_session(small) as s:
-            s.connection().execute(text("UPDATE counter SET n = n + 1"))
-            held.set()
-            done.wait(5)
-
-    t = threading.Thread(target=long_write)
-    t.start()
-    assert held.wait(5)
-    try:
+    with _held_write(small):
         with pytest.raises(DatabaseBusy, match="no write turn within"):  # the lock file's, not SQLite's
             _bump(other)
         assert (tmp_path / "w.db-writer.lock").exists()
-    finally:
-        done.set()
-        t.join()
     _bump(other)  # its turn comes once the first has committed
     assert _count(small) == 2
     other.dispose()
