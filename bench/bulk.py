@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from claims.storage import text_counts
+
 
 def user_row(email: str, name: str, role: str, team: str, now: datetime) -> dict[str, Any]:
     return {
@@ -65,5 +67,7 @@ def finish(engine: Any) -> None:
     """Statistics for the planner, and the WAL folded back, before anything is timed."""
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
+    # the search's trigram counts, as the scheduler keeps them
+    text_counts.refresh(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

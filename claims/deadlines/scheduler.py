@@ -18,6 +18,7 @@ from claims.config import Settings
 from claims.deadlines.sweep import sweep
 from claims.notify.delivery import DeliveryPolicy, deliver
 from claims.runtime import Runtime
+from claims.storage import text_counts
 from notifications.email import SmtpConfig
 
 log = logging.getLogger("claimflow.scheduler")
@@ -48,8 +49,8 @@ def _delivery_job(engine: Engine, rt: Runtime, smtp: SmtpConfig, policy: Deliver
 def make_scheduler(
     engine: Engine, rt: Runtime, settings: Settings, *, blocking: bool, also: Sequence[Job] = ()
 ) -> BaseScheduler:
-    """A scheduler with the sweep job, with CLAIMFLOW_SMTP_URL set the delivery job, and the jobs in
-    `also` (the dashboard's refresh): never two
+    """A scheduler with the sweep job, with CLAIMFLOW_SMTP_URL set the delivery job, on SQLite the
+    search's trigram counts, and the jobs in `also` (the dashboard's refresh): never two
     runs of a job at once in this process, and after a pause (a suspended laptop, a busy database) one
     catch-up run instead of a burst."""
     scheduler: BaseScheduler = (
@@ -66,6 +67,9 @@ def make_scheduler(
                 settings.outbox_interval_seconds,
             )
         )
+    if engine.dialect.name == "sqlite":
+        # the search's trigram counts (PostgreSQL's planner keeps its own statistics)
+        jobs.append(("search-trigram-counts", text_counts.refresh, (engine,), text_counts.REFRESH_SECONDS))
     jobs.extend(also)
     for job_id, job, args, interval in jobs:
         scheduler.add_job(

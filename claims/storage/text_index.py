@@ -31,6 +31,13 @@ TABLE = "search_texts"
 CLAIM, POLICY, PARTY_NAME, PARTY_CONTACT, PARTY_EMAIL = range(5)
 SLOTS = 5
 
+# SQLite: how many texts hold each trigram, for the search to look a term up by its rarest ones
+# (claims.storage.text_counts); a planner's statistics, filled by the scheduler, not by the triggers.
+TRIGRAMS = f"{TABLE}_trigrams"
+SQLITE_TRIGRAMS_TABLE = (
+    f"CREATE TABLE {TRIGRAMS} (trigram TEXT PRIMARY KEY, texts INTEGER NOT NULL) WITHOUT ROWID"
+)
+
 SQLITE_TABLE = (
     f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
     "text, claim_id UNINDEXED, policy_id UNINDEXED, tokenize = 'trigram')"
@@ -144,6 +151,17 @@ def drop(conn: Connection) -> None:
     for name, _table, _column in PG_INDEXES:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {PG_FOLD}(text)")
+
+
+def create_trigram_counts(conn: Connection) -> None:
+    """The table of trigram counts (SQLite; PostgreSQL's planner keeps its own statistics)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(SQLITE_TRIGRAMS_TABLE)
+
+
+def drop_trigram_counts(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TRIGRAMS}")
 
 
 def is_searched_by_models(name: str | None, type_: str, parent_names: object = None) -> bool:

@@ -3,18 +3,33 @@ claimant, insured or parties (name, contact, e-mail) contain a term, without rea
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, Select, String, Table, bindparam, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from claims.storage.like import ESCAPE, containing
-from claims.storage.tables import CLAIMS
+from claims.storage.tables import CLAIMS, PARTIES, POLICIES
 from claims.storage.text_index import PG_FOLD, TABLE
+from claims.storage.text_lookup import Listed
 
 # Not in SQLModel's metadata: the models do not describe it, the migration builds it per dialect.
 SEARCH_TEXTS = Table(
@@ -77,4 +92,41 @@ def claims_containing(term: str) -> tuple[Select[Any], ...]:
     return (
         select(SEARCH_TEXTS.c.claim_id).where(contains),
         select(CLAIMS.c.id).where(CLAIMS.c.policy_id.in_(insured)),
+    )
+
+
+def claims_found(found: Listed) -> tuple[Select[Any], ...]:
+    """Selects of the ids of the claims claims.storage.text_lookup listed, for a union with other
+    lookups (SQLite: the ids travel as one JSON array)."""
+    claim_ids = _json_ids(found.claim_ids)
+    party_ids = _json_ids(found.party_ids)
+    policy_ids = _json_ids(found.policy_ids)
+    return (
+        select(claim_ids.c.value),
+        select(PARTIES.c.claim_id).where(PARTIES.c.id.in_(select(party_ids.c.value))),
+        select(CLAIMS.c.id).where(CLAIMS.c.policy_id.in_(select(policy_ids.c.value))),
+    )
+
+
+def _json_ids(ids: tuple[int, ...]) -> Any:
+    return func.json_each(bindparam(None, json.dumps(ids), type_=String)).table_valued("value")
+
+
+def walked(folded: str) -> ColumnElement[bool]:
+    """A claim (of the query's CLAIMS) whose claimant, insured or one of whose parties (name, contact,
+    e-mail) contains the term, tested on the claim's own rows with the index's folding (SQLite's
+    function claim_search_contains, claims.storage.text_fold): for a term in too many texts to list."""
+    policy = POLICIES.alias("searched_policy")
+    party = PARTIES.alias("searched_party")
+
+    def contains(column: Any) -> ColumnElement[bool]:
+        return func.claim_search_contains(column, bindparam(None, folded, type_=String), type_=Boolean)
+
+    return or_(
+        contains(CLAIMS.c.claimant),
+        exists().where(policy.c.id == CLAIMS.c.policy_id, contains(policy.c.insured)),
+        exists().where(
+            party.c.claim_id == CLAIMS.c.id,
+            or_(contains(party.c.name), contains(party.c.attention), contains(party.c.email)),
+        ),
     )

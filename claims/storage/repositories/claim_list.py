@@ -8,17 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select, tuple_, union
+from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, tuple_, union
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from claims.storage import text_search
+from claims.storage import text_lookup, text_search
 from claims.storage.models import CostType, MoneyKind
 from claims.storage.repositories import parties
 from claims.storage.repositories.dashboard import first_positioned_since
 from claims.storage.repositories.deadlines import ON_COURSE
 from claims.storage.scopes import ClaimScope, visible
 from claims.storage.tables import CLAIMS, DEADLINES, INVOICES, MONEY, POLICIES, USERS
+from claims.storage.text_lookup import Found, Listed, Walked
 
 # The handler's row, apart from any other user a query joins.
 HANDLER = aliased(USERS, name="handler_user")
@@ -56,8 +57,9 @@ class ClaimCriteria:
     first_position: tuple[tuple[str, ...], str, datetime] | None = None
 
 
-def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
-    """`query` (over CLAIMS joined with HANDLER) limited to the claims `c` selects."""
+def where(query: Select[Any], c: ClaimCriteria, text_found: Found | None = None) -> Select[Any]:
+    """`query` (over CLAIMS joined with HANDLER) limited to the claims `c` selects; `text_found`: where
+    the claims containing `c.text` are, as claims.storage.text_lookup looked them up (SQLite)."""
     if c.scope is not None:
         query = query.where(visible(c.scope))
     if c.kind is not None:
@@ -79,7 +81,7 @@ def where(query: Select[Any], c: ClaimCriteria) -> Select[Any]:
     if c.reference is not None:
         query = query.where(CLAIMS.c.reference == c.reference)
     if c.text is not None:
-        query = query.where(_text_match(c.text))
+        query = query.where(_text_match(c.text, text_found))
     if c.created_from is not None:
         query = query.where(CLAIMS.c.created_at >= c.created_from)
     if c.created_before is not None:
@@ -123,7 +125,7 @@ def _money_above(kinds: tuple[str, ...], cost_type: str, floor: Decimal = Decima
     )
 
 
-def _text_match(text: str) -> Any:
+def _text_match(text: str, text_found: Found | None) -> Any:
     # One union of index lookups, so neither database reads the claims to find a rare term: the
     # identifiers exactly, each by its own index, and names through the text index. A term the text
     # index cannot look up (claims.storage.text_search.searchable) is matched on the identifiers alone.
@@ -133,9 +135,16 @@ def _text_match(text: str) -> Any:
         select(INVOICES.c.claim_id).where(INVOICES.c.number == text),
         parties.claims_with_kenmerk(text),
     ]
-    if text_search.searchable(text):
-        found.extend(text_search.claims_containing(text))
     found.append(select(CLAIMS.c.id).where(CLAIMS.c.policy_id.in_(policies)))
+    if not text_search.searchable(text):
+        return CLAIMS.c.id.in_(union(*found))
+    if isinstance(text_found, Walked):
+        # too many to list: each claim the list walks past is tested, the identifiers stay a lookup
+        return or_(CLAIMS.c.id.in_(union(*found)), text_search.walked(text_found.folded))
+    if isinstance(text_found, Listed):
+        found.extend(text_search.claims_found(text_found))
+    else:
+        found.extend(text_search.claims_containing(text))
     return CLAIMS.c.id.in_(union(*found))
 
 
@@ -175,7 +184,10 @@ def page(
     claim's id, reference, kind, spec_version, state, version, claimant, amount_claimed, created_at and
     outcome, the insured, and the handler's e-mail ("handler") and name ("handler_name")."""
     key = None if sort_column is None else CLAIMS.c[sort_column]
-    query = where(_listed(), c)
+    text_found = None
+    if c.text and text_search.searchable(c.text) and conn.dialect.name == "sqlite":
+        text_found = text_lookup.lookup(conn, c.text)
+    query = where(_listed(), c, text_found)
     if after is not None:
         value, after_id = after
         if key is None:
