@@ -148,6 +148,14 @@ def _text_match(text: str, text_found: Found | None) -> Any:
     return CLAIMS.c.id.in_(union(*found))
 
 
+def text_found(conn: Connection, c: ClaimCriteria) -> Found | None:
+    """Where the claims containing `c.text` are, looked up before a query asks for them (SQLite; None:
+    no text, or PostgreSQL, whose query finds them through its trigram indexes on its own)."""
+    if c.text and text_search.searchable(c.text) and conn.dialect.name == "sqlite":
+        return text_lookup.lookup(conn, c.text)
+    return None
+
+
 def _listed() -> Select[Any]:
     return (
         select(
@@ -184,10 +192,7 @@ def page(
     claim's id, reference, kind, spec_version, state, version, claimant, amount_claimed, created_at and
     outcome, the insured, and the handler's e-mail ("handler") and name ("handler_name")."""
     key = None if sort_column is None else CLAIMS.c[sort_column]
-    text_found = None
-    if c.text and text_search.searchable(c.text) and conn.dialect.name == "sqlite":
-        text_found = text_lookup.lookup(conn, c.text)
-    query = where(_listed(), c, text_found)
+    query = where(_listed(), c, text_found(conn, c))
     if after is not None:
         value, after_id = after
         if key is None:

@@ -16,6 +16,7 @@ from claims.runtime import Runtime
 from claims.service import open_claim
 from claims.service.parties import add_party
 from claims.storage import text_counts, text_lookup
+from claims.storage.repositories import exports
 from claims.storage.repositories.claim_list import ClaimCriteria, where
 from claims.storage.repositories.claim_list import _listed as listed_query
 from claims.storage.tables import CLAIMS
@@ -201,3 +202,24 @@ def _texts_with(conn: Connection, gram: str) -> int:
             text("SELECT count(*) FROM search_texts WHERE search_texts MATCH :q"), {"q": f'"{gram}"'}
         ).scalar_one()
     )
+
+
+@sqlite_only
+def test_an_export_finds_by_its_text_what_the_index_finds(
+    engine: Engine, desk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exported(term: str) -> tuple[list[str], int]:
+        with engine.connect() as conn:
+            rows, after = [], 0
+            while chunk := exports.facts_after(conn, ClaimCriteria(text=term), after, 7):
+                rows.extend(r.reference for r in chunk)
+                after = chunk[-1].id
+            return sorted(rows), exports.counts(conn, ClaimCriteria(text=term)).claims
+
+    expected = {term: _index_finds(engine, term) for term in TERMS}
+    text_counts.refresh(engine)
+    for limits in ({}, {"LISTED_MAX": 0, "CHECKED_MAX": 0}, {"PART_BUDGET": 1}):
+        for name, value in limits.items():
+            monkeypatch.setattr(text_lookup, name, value)
+        found = {term: exported(term) for term in TERMS}
+        assert found == {term: (refs, len(refs)) for term, refs in expected.items()}, limits
