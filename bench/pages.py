@@ -5,8 +5,9 @@ Run: `make bench` (or `.venv/bin/python -m bench.pages --claims 1000000 [--db FI
 built with bulk inserts (this measures the pages, not the service): claims of the four kinds over all
 states with their deadlines, a timeline of several events each, reserves and payments as money lines;
 the first DETAILED claims live their whole course (bench.exports.ClaimPlan: letters, notes, the sweep's
-flags), with parties and payments, and a few hold a long timeline. `--db` keeps the file for later runs,
-which skip the build (and apply any newer migration). Prints how long the dashboard's figures take to
+flags), with parties and payments, and a few hold a long timeline (timed as a manager, once with all
+its events shown, and the one in the handler's team as that handler). `--db` keeps the file for later
+runs, which skip the build (and apply any newer migration). Prints how long the dashboard's figures take to
 compute (the scheduler's refresh, claims.reads.dashboard_cache), then p50, p95 and the slowest GET in
 milliseconds beside the targets, as a manager and as a handler, the dashboard showing that snapshot;
 asserts nothing.
@@ -355,6 +356,12 @@ def cases(engine: Engine, claims: int) -> dict[str, list[tuple[str, str]]]:
         own = conn.execute(
             select(CLAIMS.c.reference).where(CLAIMS.c.handler_id.in_(team_ids)).order_by(CLAIMS.c.id).limit(3)
         ).scalars().all()  # fmt: skip
+        # the team's claims among those with a long timeline: the handler's view of one
+        team_long = conn.execute(
+            select(CLAIMS.c.reference)
+            .where(CLAIMS.c.id.in_(LONG), CLAIMS.c.handler_id.in_(team_ids))
+            .order_by(CLAIMS.c.id)
+        ).scalars().all()  # fmt: skip
         late = conn.execute(
             select(CLAIMS.c.reference)
             .where(CLAIMS.c.handler_id.in_(team_ids), CLAIMS.c.id > claims // 2)
@@ -365,9 +372,12 @@ def cases(engine: Engine, claims: int) -> dict[str, list[tuple[str, str]]]:
     detailed = [f"CF-2026-{n:07d}" for n in (101, 5_000, DETAILED - 3)]
     recent = [f"CF-2026-{n:07d}" for n in (DETAILED + 17, claims // 2, claims - 5)]
     manager_claims = [(f"claim {r} (long timeline)", f"/claims/{r}") for r in long_refs]
+    # the page shows the newest events of a long timeline; all of them are one link away
+    manager_claims += [(f"claim {long_refs[0]} (long, all events)", f"/claims/{long_refs[0]}?alles=1")]
     manager_claims += [(f"claim {r} (whole course)", f"/claims/{r}") for r in detailed]
     manager_claims += [(f"claim {r}", f"/claims/{r}") for r in recent]
     handler_claims = [(f"claim {r} (team)", f"/claims/{r}") for r in [*own, late]]
+    handler_claims += [(f"claim {r} (team, long timeline)", f"/claims/{r}") for r in team_long]
     lists = [
         ("list, first page", "/claims"),
         ("list, kind + state", "/claims?kind=data_loss&state=expertise"),

@@ -31,7 +31,7 @@ class ClaimHeader:
 
 def claim_header(
     open_deadlines: Sequence[Any],
-    events: Sequence[dict[str, Any]],
+    late_notice: bool,
     avg: Any,
     waiting: Sequence[str],
     complaints: Sequence[dict[str, Any]] | None,
@@ -51,7 +51,7 @@ def claim_header(
                 "#h-deadlines",
             )
         )
-    if any(e["kind"] == "late_notice" for e in events):
+    if late_notice:
         flags.append(Flag("Late melding (art. 7:941 BW)", "near", "#h-timeline"))
     if avg is not None:
         clock = next((d for d in open_deadlines if d.name.startswith("melding_")), None)

@@ -178,27 +178,92 @@ def timeline(session: Session, reference: str, actor: User | None = None) -> lis
     """The claim's events in order; each names its actor by e-mail address."""
     conn = session.connection()
     claim = readable_claim(conn, reference, actor)
-    rows = events.of_claim(conn, claim.id)
+    by_event = _by_event(_letters_of(conn, claim.id, actor))
+    return [_event(r, by_event) for r in events.of_claim(conn, claim.id) if not _hidden_from(actor, r)]
+
+
+TIMELINE_SHOWN = 100  # events the claim page shows before "toon alle"
+
+
+@dataclass(frozen=True)
+class PageTimeline:
+    """What the claim page shows of a claim's timeline: a stretch of its events, and what it tells from
+    all of them (every note, every letter, whether notice came late) without reading every event."""
+
+    events: list[dict[str, Any]]  # as `timeline` gives them, in the order shown
+    total: int  # the events `actor` may see, shown or not
+    oldest_first: bool
+    notes: list[dict[str, Any]]  # every note (its id, at, actor, kind and note), oldest first
+    letters: list[dict[str, Any]]  # every letter `actor` may read, in the order of their events
+    late_notice: bool
+
+    @property
+    def complete(self) -> bool:
+        return len(self.events) == self.total
+
+
+def page_timeline(
+    session: Session,
+    reference: str,
+    actor: User | None = None,
+    *,
+    oldest_first: bool = False,
+    limit: int | None = TIMELINE_SHOWN,
+) -> PageTimeline:
+    """The newest (or oldest) `limit` events of the claim's timeline (None: all of them), in that order,
+    with the claim's notes and letters and its late-notice flag, as `actor` may see them."""
+    conn = session.connection()
+    claim = readable_claim(conn, reference, actor)
+    # an expert's timeline leaves some complaint and document events out: found first, so that the
+    # window below is `limit` events they may see and the total counts only those
+    asides = events.kinds_and_data(conn, claim.id, _HIDDEN_KINDS) if _for_expert(actor) else []
+    hidden = {r.id for r in asides if _hidden_from(actor, r)}
+    written = [x for x in _letters_of(conn, claim.id, actor) if x["event_id"] not in hidden]
+    by_event = _by_event(written)
+    rows = events.window_of_claim(
+        conn, claim.id, newest_first=not oldest_first, limit=limit, leaving_out=hidden
+    )
+    return PageTimeline(
+        events=[_event(r, by_event) for r in rows],
+        total=events.count_of_claim(conn, claim.id) - len(hidden),
+        oldest_first=oldest_first,
+        notes=[_note(r) for r in events.notes_of_claim(conn, claim.id)],
+        letters=sorted(written, key=lambda x: (x["event_id"], x["id"])),
+        late_notice=events.has_kind(conn, claim.id, "late_notice"),
+    )
+
+
+def _by_event(written: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     by_event: dict[int, list[dict[str, Any]]] = {}
-    for written in _letters_of(conn, claim.id, actor):
-        by_event.setdefault(written["event_id"], []).append(written)
-    return [
-        {
-            "id": r.id,
-            "at": r.at,
-            "actor": r.actor,
-            "kind": r.kind,
-            "trigger": r.trigger,
-            "from": r.from_state,
-            "to": r.to_state,
-            "data": r.data,
-            "note": r.note,
-            "version": r.claim_version,
-            "letters": by_event.get(r.id, []),
-        }
-        for r in rows
-        if not _hidden_from(actor, r)
-    ]
+    for x in written:
+        by_event.setdefault(x["event_id"], []).append(x)
+    return by_event
+
+
+def _event(row: Row[Any], letters_by_event: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    r = row._mapping  # a row's attributes are looked up by name on each access: one mapping instead
+    return {
+        "id": r["id"],
+        "at": r["at"],
+        "actor": r["actor"],
+        "kind": r["kind"],
+        "trigger": r["trigger"],
+        "from": r["from_state"],
+        "to": r["to_state"],
+        "data": r["data"],
+        "note": r["note"],
+        "version": r["claim_version"],
+        "letters": letters_by_event.get(r["id"], []),
+    }
+
+
+def _note(row: Row[Any]) -> dict[str, Any]:
+    r = row._mapping
+    return {"id": r["id"], "at": r["at"], "actor": r["actor"], "kind": "note", "note": r["note"]}
+
+
+# the kinds of event `_hidden_from` may leave out
+_HIDDEN_KINDS = ("complaint", "document")
 
 
 def _hidden_from(actor: User | None, event: Row[Any]) -> bool:

@@ -31,7 +31,7 @@ from claims.reads.complaints import claim_complaints, complaint_figures
 from claims.reads.documents import claim_documents, open_requests
 from claims.reads.money_view import money_view
 from claims.reads.parties import claim_parties, may_change_parties, may_see_accounts
-from claims.reads.queries import claim_deadlines, claim_view, timeline
+from claims.reads.queries import TIMELINE_SHOWN, claim_deadlines, claim_view, page_timeline
 from claims.service import Preview
 from claims.storage.models import Role, User
 from claims.web import charts
@@ -91,7 +91,12 @@ def claim_page(
     """The claim page; `done` names what the previous POST did (the message after a redirect)."""
     view = claim_view(db, ctx.rt, reference, viewer.user)
     spec = ctx.rt.catalog.spec(view.claim.kind, view.claim.spec_version)
-    events = timeline(db, reference, viewer.user)
+    # the newest events (the toggle: ?tijdlijn=oud), all of them with ?alles=1
+    oldest_first = request.query_params.get("tijdlijn") == "oud"
+    shown_all = request.query_params.get("alles") == "1"
+    history = page_timeline(
+        db, reference, viewer.user, oldest_first=oldest_first, limit=None if shown_all else TIMELINE_SHOWN
+    )
     users_by_role = active_users_by_role(db)
     names = {u.email: u.name for users in users_by_role.values() for u in users}
     if done:
@@ -126,9 +131,9 @@ def claim_page(
         "c": view.claim,
         "spec": spec,
         "diagram": ctx.diagrams.svg(spec, view.claim.state),
-        "events": events,
-        "notes": [e for e in events if e["kind"] == "note"],
-        "letters": [x for e in events for x in e["letters"]],
+        "timeline": history,
+        "notes": history.notes,
+        "letters": history.letters,
         "deadlines": claim_deadlines(db, reference, viewer.user),
         "names": names,
         "message": message,
@@ -167,16 +172,21 @@ def claim_page(
         "may_act_on_claim": viewer.user.role in (Role.handler, Role.manager)
         and may_act(viewer.user, view.claim),
     }
-    # the timeline newest first (the toggle: ?tijdlijn=oud), by day in Amsterdam
-    oldest_first = request.query_params.get("tijdlijn") == "oud"
-    ordered = events if oldest_first else list(reversed(events))
+    # by day in Amsterdam
     days: list[tuple[date, list[dict[str, Any]]]] = []
-    for e in ordered:
+    for e in history.events:
         day = e["at"].astimezone(ctx.rt.tz).date()
         if not days or days[-1][0] != day:
             days.append((day, []))
         days[-1][1].append(e)
     context["timeline_days"] = days
+    context["notes_shown"] = NOTES_SHOWN
+    context["shown_all"] = shown_all
+    context["timeline_shown"] = TIMELINE_SHOWN
+    context["timeline_urls"] = {
+        "order": _timeline_url(reference, oldest_first=not oldest_first, shown_all=shown_all),
+        "paging": _timeline_url(reference, oldest_first=oldest_first, shown_all=not shown_all),
+    }
     context["oldest_first"] = oldest_first
     context["field_types"] = {t.trigger: {f.name: f.type for f in t.fields} for t in spec.transitions}
     context["field_choices"] = {
@@ -187,7 +197,7 @@ def claim_page(
     complaints = context["complaints"]
     context["header"] = claim_header(
         view.open_deadlines,
-        events,
+        history.late_notice,
         view.avg,
         view.waiting_clocks,
         complaints if isinstance(complaints, list) else None,
@@ -195,6 +205,15 @@ def claim_page(
         ctx.rt.tz,
     )
     return render(request, ctx, "claim.html", context, status, viewer)
+
+
+NOTES_SHOWN = 10  # notes open beside the timeline; the older ones are one click away
+
+
+def _timeline_url(reference: str, *, oldest_first: bool, shown_all: bool) -> str:
+    """The claim page with its timeline in this order and this much of it, scrolled to the timeline."""
+    query = "&".join(q for q, on in (("tijdlijn=oud", oldest_first), ("alles=1", shown_all)) if on)
+    return f"/claims/{reference}{'?' + query if query else ''}#h-timeline"
 
 
 # the form's own fields, not the transition's inputs ('preview' and 'calculate' name its buttons)

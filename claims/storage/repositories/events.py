@@ -3,11 +3,11 @@ previous one by its hash (claims.storage.chain); read back in order, its head, a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, text, tuple_
+from sqlalchemy import Row, Select, bindparam, func, or_, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from claims.storage import chain
@@ -136,14 +136,60 @@ def head(conn: Connection, claim_id: int) -> ChainHead:
 
 def of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
     """The claim's events in the order they happened, each with its actor's e-mail address ("actor")."""
-    return list(
-        conn.execute(
-            select(EVENTS, USERS.c.email.label("actor"))
-            .outerjoin(USERS, USERS.c.id == EVENTS.c.actor_id)
-            .where(EVENTS.c.claim_id == claim_id)
-            .order_by(EVENTS.c.id)
-        ).all()
+    return list(conn.execute(_with_actor().where(EVENTS.c.claim_id == claim_id).order_by(EVENTS.c.id)).all())
+
+
+def _with_actor() -> Select[Any]:
+    return select(EVENTS, USERS.c.email.label("actor")).outerjoin(USERS, USERS.c.id == EVENTS.c.actor_id)
+
+
+def window_of_claim(
+    conn: Connection,
+    claim_id: int,
+    *,
+    newest_first: bool,
+    limit: int | None,
+    leaving_out: Collection[int] = (),
+) -> list[Row[Any]]:
+    """At most `limit` (None: all) of the claim's events, with their actors as `of_claim` gives them, the
+    newest or the oldest first and in that order, leaving out the events with the ids `leaving_out`."""
+    # one walk of ix_timeline_events_claim_id_id from either end, stopping after `limit` rows
+    query = _with_actor().where(EVENTS.c.claim_id == claim_id)
+    if leaving_out:
+        query = query.where(EVENTS.c.id.not_in(sorted(leaving_out)))
+    query = query.order_by(EVENTS.c.id.desc() if newest_first else EVENTS.c.id)
+    return list(conn.execute(query if limit is None else query.limit(limit)).all())
+
+
+def count_of_claim(conn: Connection, claim_id: int) -> int:
+    """How many events the claim has (read from the index alone)."""
+    return int(conn.execute(select(func.count()).where(EVENTS.c.claim_id == claim_id)).scalar_one())
+
+
+def notes_of_claim(conn: Connection, claim_id: int) -> list[Row[Any]]:
+    """The claim's notes in order: each one's id, moment, text and actor's e-mail address ("actor")."""
+    query = (
+        select(EVENTS.c.id, EVENTS.c.at, EVENTS.c.note, USERS.c.email.label("actor"))
+        .outerjoin(USERS, USERS.c.id == EVENTS.c.actor_id)
+        .where(EVENTS.c.claim_id == claim_id, EVENTS.c.kind == "note")
     )
+    return list(conn.execute(query.order_by(EVENTS.c.id)).all())
+
+
+def has_kind(conn: Connection, claim_id: int, kind: str) -> bool:
+    """Whether the claim has an event of this kind."""
+    found = select(EVENTS.c.id).where(EVENTS.c.claim_id == claim_id, EVENTS.c.kind == kind).limit(1)
+    return conn.execute(found).first() is not None
+
+
+def kinds_and_data(conn: Connection, claim_id: int, prefixes: Sequence[str]) -> list[Row[Any]]:
+    """The id, kind and data of the claim's events whose kind starts with one of `prefixes` (a few rows
+    a reader checks one by one, without a JSON path each database spells its own way)."""
+    if not prefixes:
+        return []
+    kinds = or_(*(EVENTS.c.kind.startswith(p, autoescape=True) for p in prefixes))
+    query = select(EVENTS.c.id, EVENTS.c.kind, EVENTS.c.data).where(EVENTS.c.claim_id == claim_id, kinds)
+    return list(conn.execute(query.order_by(EVENTS.c.id)).all())
 
 
 @dataclass(frozen=True)
