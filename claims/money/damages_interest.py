@@ -65,7 +65,7 @@ def interest_with_payments(
     ordered = sorted(rates, key=lambda r: r.valid_from)
     first = due_date + timedelta(days=1)
     if not ordered or ordered[0].valid_from > first:
-        raise ValueError(f"no interest rate known for {first}")
+        raise ValueError(f"geen rentestand bekend op {first:%d-%m-%Y}")
     # a payment on or before the due date lowers the principal from the start; later ones from the day after
     paid_on = sorted((d, a) for d, a in payments if a > 0 and d > due_date)
     base = max(principal - sum((a for d, a in payments if a > 0 and d <= due_date), Decimal(0)), Decimal(0))

@@ -64,7 +64,7 @@ def _steps(principal: Decimal, due_date: date, until: date, rates: Sequence[Rate
         return
     ordered = sorted(rates, key=lambda r: r.valid_from)
     if not ordered or ordered[0].valid_from > due_date + timedelta(days=1):
-        raise ValueError(f"no interest rate known for {due_date + timedelta(days=1)}")
+        raise ValueError(f"geen rentestand bekend op {due_date + timedelta(days=1):%d-%m-%Y}")
     base = principal
     accrued = Decimal(0)
     start = due_date  # interest runs over the days (start, end]
