@@ -52,7 +52,8 @@ def claim_header(
             )
         )
     if late_notice:
-        flags.append(Flag("Late melding (art. 7:941 BW)", "near", "#h-timeline"))
+        # the melding is the timeline's first event: oldest first, so a paged timeline shows it
+        flags.append(Flag("Late melding (art. 7:941 BW)", "near", "?tijdlijn=oud#h-timeline"))
     if avg is not None:
         clock = next((d for d in open_deadlines if d.name.startswith("melding_")), None)
         told = (

@@ -136,6 +136,11 @@ def test_the_late_notice_flag_and_the_letters_come_from_events_the_page_does_not
     page = handler.get(f"/claims/{ref}").text
     assert "Late melding (art. 7:941 BW)" in page[page.index('id="claim-flags"') :]
     assert "Melding geregistreerd" not in _shown(_timeline_section(page))
+    # the flag leads to the timeline oldest first, where the melding is shown
+    flags = page[page.index('id="claim-flags"') :]
+    assert '<a class="mark near" href="?tijdlijn=oud#h-timeline">Late melding' in flags
+    oldest = handler.get(f"/claims/{ref}?tijdlijn=oud").text
+    assert "Melding geregistreerd" in _shown(_timeline_section(oldest))
     table = page[page.index('id="brieven"') : page.index("</table>", page.index('id="brieven"'))]
     assert all(f'href="/letters/{x["id"]}"' in table for x in letters)
 

@@ -281,5 +281,5 @@ def test_no_interest_before_the_day_after_the_due_date() -> None:
 
 
 def test_interest_refuses_a_rate_table_that_does_not_reach_back() -> None:
-    with pytest.raises(ValueError, match="^geen rentestand bekend op 31-12-2019$"):
+    with pytest.raises(ValueError, match=r"^geen rentestand bekend op 31-12-2019$"):
         interest_with_payments(D("37500"), date(2019, 12, 30), date(2026, 11, 16), WETTELIJK)
