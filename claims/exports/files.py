@@ -8,12 +8,11 @@ amounts carry a euro format and moments are dates; CSV keeps them machine-readab
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from claims.exports.csv_text import CsvCells, csv_lines
 from claims.exports.sheets import (
     DATE_FORMAT,
     DAYS_FORMAT,
@@ -40,26 +39,18 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """UTF-8 CSV with a byte-order mark (so Excel reads é and ë) and CRLF line ends, from batches of rows,
     in chunks of a few thousand rows: memory holds one chunk. Every text cell is neutralised, unless the
-    caller built its rows inert already (see rows.HistoryBuilder)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([inert(h) for h in header])
-    first = True
-    pending = 0
+    caller built its rows inert already (see rows.HistoryBuilder). The text is csv.writer's (csv_text)."""
+    cells = CsvCells()
+    pending = ["\ufeff" + csv_lines([[inert(h) for h in header]], cells)]
+    rows = 0
     for batch in batches:
-        writer.writerows(batch if inert_already else map(_safe, batch))
-        pending += len(batch)
-        if pending >= CSV_BATCH:
-            yield _take(buffer, first)
-            first, pending = False, 0
-    yield _take(buffer, first)
-
-
-def _take(buffer: io.StringIO, first: bool) -> bytes:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return ("\ufeff" + text if first else text).encode()
+        pending.append(csv_lines(batch if inert_already else [_safe(row) for row in batch], cells))
+        rows += len(batch)
+        if rows >= CSV_BATCH:
+            yield "".join(pending).encode()
+            pending.clear()
+            rows = 0
+    yield "".join(pending).encode()
 
 
 def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> int:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -154,7 +156,7 @@ def fetch_sources(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Sourc
     if not claim_ids:
         return out
     for name, rows in exports.sources(conn, claim_ids, _COLUMNS).items():
-        lists = {cid: getattr(s, name) for cid, s in out.items()}
-        for r in rows:
-            lists[r[0]].append(r)
+        # the rows come by claim: each claim's run is one slice, found without a step per row in Python
+        for cid, run in groupby(rows, itemgetter(0)):
+            setattr(out[cid], name, list(run))
     return out

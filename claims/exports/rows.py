@@ -88,20 +88,33 @@ ROW_LABELS = {
 # its money lines; a reader sees cause before consequence.
 _EVENT, _CLOSED, _SET, _LETTER, _MONEY = range(5)
 ZERO = Decimal("0.00")
+SET_TEXT = "Termijn gesteld: "
+MAX_REMEMBERED = 10_000  # texts a builder keeps by value before it forgets them: memory stays flat
 
 
 class LocalMoments:
     """Stored moments as ISO 8601 text in the display zone, '2025-10-10T10:15:00+02:00'.
 
-    SQLite keeps naive UTC text; where the zone's offset is whole hours and constant over a UTC hour
-    (Amsterdam's always is: it changes at 01:00 UTC), the local text is the UTC text with the hour part
-    replaced, remembered per UTC hour. Anything else goes through datetime arithmetic."""
+    Each text is remembered by the stored value (`texts`): an event's moment is also that of the
+    deadlines it sets, its letters and its money lines. SQLite keeps naive UTC text; where the zone's
+    offset is whole hours and constant over a UTC hour (Amsterdam's always is: it changes at 01:00 UTC),
+    the local text is the UTC text with the hour part replaced, the hour's part remembered per UTC hour.
+    Anything else goes through datetime arithmetic."""
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self.hours: dict[str, tuple[str, str] | None] = {}
+        self.texts: dict[Any, str] = {}
 
     def __call__(self, value: Any) -> str:
+        text = self.texts.get(value)
+        if text is None:
+            if len(self.texts) >= MAX_REMEMBERED:
+                self.texts.clear()
+            text = self.texts[value] = self._local(value)
+        return text
+
+    def _local(self, value: Any) -> str:
         if value is None:
             return ""
         if value.__class__ is str:
@@ -288,6 +301,10 @@ class HistoryBuilder:
         self._said: dict[Any, str] = {}
         self._kinds: dict[Any, str] = {}
         self.sources = {c: text(label) if for_spreadsheet else c for c, label in SOURCE_LABELS.items()}
+        # a row's texts made of a label and a stored word, by that word: a portfolio repeats them
+        self._deadline_texts: dict[tuple[str, str], str] = {}
+        self._addressees: dict[tuple[str, str], str] = {}
+        self._money_texts: dict[tuple[Any, Any], tuple[str, str]] = {}
 
     def kind_of_row(self, code: Any) -> str:
         """A kind of row (an event's kind, deadline_set, payment …) as a cell: its Dutch label for a
@@ -320,7 +337,8 @@ class HistoryBuilder:
         moment, users = self.moment, self.users
         ref, kind = self.text(claim.reference), words.kind
         neutralise = self.neutralise
-        hours = moment.hours
+        texts = moment.texts
+        phrase, addressees, money_texts = self._deadline_texts, self._addressees, self._money_texts
         system, sources = self.system, self.sources
         s_event, s_deadline, s_letter, s_money = (
             sources[k] for k in ("event", "deadline", "letter", "money")
@@ -356,9 +374,8 @@ class HistoryBuilder:
         say = self.say
         paid = reserve = deductible = ZERO
         for at, rank, _, r in items:
-            # the moment's local text, remembered per UTC hour (LocalMoments), without the call
-            hit = hours.get(at[:13]) if at.__class__ is str else None
-            when = hit[0] + at[13:19] + hit[1] if hit else moment(at)
+            # the moment's local text as LocalMoments remembers it, without the call
+            when = texts.get(at) or moment(at)
             if rank == _EVENT:
                 actor = system if r[E_ACTOR] is None else users.get(r[E_ACTOR], system)
                 actors[r[E_ID]] = actor
@@ -389,8 +406,10 @@ class HistoryBuilder:
                      actor[1], label, came, went, "", None, "",
                      spent, detail, r[E_ID]))  # fmt: skip
             elif rank == _SET:
-                out((ref, kind, when, s_deadline, t_set, "Termijn gesteld: " + r[D_LABEL], mover[0],
-                     mover[1], label, "", "", moment(r[D_DUE]), None, "", None, "", r[D_ID]))  # fmt: skip
+                what = phrase.get((SET_TEXT, r[D_LABEL])) or self.phrase(SET_TEXT, r[D_LABEL])
+                due = r[D_DUE]
+                out((ref, kind, when, s_deadline, t_set, what, mover[0], mover[1], label, "", "",
+                     texts.get(due) or moment(due), None, "", None, "", r[D_ID]))  # fmt: skip
             elif rank == _CLOSED:
                 if r[D_MET] is not None:
                     met_by = r[D_MET_TRIGGER] or ""
@@ -406,16 +425,20 @@ class HistoryBuilder:
                     )
                 else:
                     typ, what, detail = t_cancelled, "Termijn vervallen: ", ""
-                out((ref, kind, when, s_deadline, typ, what + r[D_LABEL], mover[0], mover[1], label, "", "",
-                     moment(r[D_DUE]), None, "", None, detail, r[D_ID]))  # fmt: skip
+                what = phrase.get((what, r[D_LABEL])) or self.phrase(what, r[D_LABEL])
+                due = r[D_DUE]
+                out((ref, kind, when, s_deadline, typ, what, mover[0], mover[1], label, "", "",
+                     texts.get(due) or moment(due), None, "", None, detail, r[D_ID]))  # fmt: skip
             elif rank == _LETTER:
                 writer = actors.get(r[L_EVENT], system)
+                to = (r[L_RECIPIENT_NAME], r[L_RECIPIENT])
                 out((ref, kind, when, s_letter, t_letter, "Brief: " + r[L_TITLE], writer[0], writer[1],
                      label, "", "", "", None, "", None,
-                     self.addressee(r[L_RECIPIENT_NAME], r[L_RECIPIENT]), r[L_ID]))  # fmt: skip
+                     addressees.get(to) or self.addressee(*to), r[L_ID]))  # fmt: skip
             else:
                 money_kind = r[M_KIND]
-                cost_type = COST_TYPE_LABELS.get(r[M_COST_TYPE]) or say(r[M_COST_TYPE])
+                line = (money_kind, r[M_COST_TYPE])
+                cost_type, what = money_texts.get(line) or self.money_texts(*line)
                 amount = from_cents(r[M_AMOUNT])
                 if money_kind == "payment":
                     paid += amount
@@ -423,7 +446,6 @@ class HistoryBuilder:
                     reserve += amount
                 elif money_kind == "deductible":
                     deductible += amount
-                what = f"{MONEY_LABELS.get(money_kind) or say(money_kind)}: {cost_type}"
                 note = r[M_NOTE]
                 if neutralise and note[:1] in FORMULA_START:
                     note = "'" + note
@@ -467,8 +489,29 @@ class HistoryBuilder:
 
     def addressee(self, name: str, role: str) -> str:
         """A letter's addressee and the role they were written to as, 'aan Jansen B.V. (verzekerde)'
-        (it starts with 'aan': never a formula)."""
-        return f"aan {name} ({recipient_role_label(role)})"
+        (it starts with 'aan': never a formula); remembered."""
+        addressees = self._addressees
+        if len(addressees) >= MAX_REMEMBERED:
+            addressees.clear()
+        text = addressees[(name, role)] = f"aan {name} ({recipient_role_label(role)})"
+        return text
+
+    def phrase(self, prefix: str, label: str) -> str:
+        """A deadline row's description, 'Termijn gesteld: ' and the deadline's label; remembered."""
+        phrases = self._deadline_texts
+        if len(phrases) >= MAX_REMEMBERED:
+            phrases.clear()
+        text = phrases[(prefix, label)] = prefix + label
+        return text
+
+    def money_texts(self, money_kind: Any, cost_type: Any) -> tuple[str, str]:
+        """A money line's cost type and description ('Reserve: Schadevergoeding') as cells; remembered."""
+        label = COST_TYPE_LABELS.get(cost_type) or self.say(cost_type)
+        texts = self._money_texts[(money_kind, cost_type)] = (
+            label,
+            f"{MONEY_LABELS.get(money_kind) or self.say(money_kind)}: {label}",
+        )
+        return texts
 
     def time_per_state(self, history: History) -> list[StateTime]:
         """Total time per state, in the order the claim first entered them."""
@@ -489,7 +532,7 @@ def _data(data: Any) -> Mapping[str, Any]:
     """An event's data as far as its Toelichting needs it; {} when it holds neither inputs nor computed
     figures (the most common transition: no parse)."""
     if data.__class__ is str:
-        if '"inputs": {}' in data and not any(m in data for m in MARKERS):
+        if '"inputs": {}' in data and not any(map(data.__contains__, MARKERS)):
             return {}
         data = json.loads(data)
     return data if isinstance(data, dict) else {}
