@@ -32,9 +32,14 @@ def by_reference(conn: Connection, reference: str) -> ClaimRecord | None:
 def lock(conn: Connection, claim_id: int) -> None:
     """Hold the claim's row until the transaction ends, as a transition's compare-and-set does: work
     beside the claim's course (an answer marked on a letter) then waits for a transition, not races it.
-    SQLite serialises writers already (BEGIN IMMEDIATE)."""
+    SQLite serialises writers already (BEGIN IMMEDIATE).
+
+    FOR NO KEY UPDATE, the lock an UPDATE of the row takes, not FOR UPDATE: a row inserted meanwhile
+    that refers to the claim (an event, a note, a document) checks its foreign key with KEY SHARE, which
+    FOR UPDATE blocks. A note holding the claim's chain lock (events.append) would then wait for this
+    transaction while this one waits for the chain lock: a deadlock (seen under the load test)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(select(CLAIMS.c.id).where(CLAIMS.c.id == claim_id).with_for_update())
+        conn.execute(select(CLAIMS.c.id).where(CLAIMS.c.id == claim_id).with_for_update(key_share=True))
 
 
 def reference_with_insured_reference(conn: Connection, insured_reference: str) -> str | None:

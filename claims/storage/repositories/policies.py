@@ -15,9 +15,11 @@ from claims.storage.tables import POLICIES
 
 _BY_NUMBER = Prepared(select(POLICIES).where(POLICIES.c.number == bindparam("number")), PolicyRecord)
 _BY_ID = Prepared(select(POLICIES).where(POLICIES.c.id == bindparam("id")), PolicyRecord)
-# FOR UPDATE on PostgreSQL: two claims of one policy paying at once must not both fit the annual cover.
+# Locked on PostgreSQL: two claims of one policy paying at once must not both fit the annual cover.
+# FOR NO KEY UPDATE, as claims.lock: a claim opened on the policy meanwhile (its foreign key's KEY SHARE)
+# does not wait for it.
 _BY_ID_LOCKED = Prepared(
-    select(POLICIES).where(POLICIES.c.id == bindparam("id")).with_for_update(), PolicyRecord
+    select(POLICIES).where(POLICIES.c.id == bindparam("id")).with_for_update(key_share=True), PolicyRecord
 )
 
 
