@@ -42,12 +42,17 @@ def _learn(chars: set[str]) -> None:
             _probe.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'trigram')")
             _probe.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
         todo = sorted(ch for ch in chars if ch not in _folded)
+        # a lone surrogate cannot reach SQLite (it is not UTF-8) and FTS5 would not fold it anyway
+        probed = [ch for ch in todo if not 0xD800 <= ord(ch) <= 0xDFFF]
         # each character between two ASCII letters: the index holds one trigram per row, its middle
         # character the folded one
-        rows = [(i, f"a{ch}b") for i, ch in enumerate(todo)]
-        _probe.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", rows)
-        for term, row in _probe.execute("SELECT term, doc FROM v"):
-            _folded[todo[row]] = term[1:-1] if len(term) == 3 else todo[row]
+        rows = [(i, f"a{ch}b") for i, ch in enumerate(probed)]
+        try:
+            _probe.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", rows)
+            for term, row in _probe.execute("SELECT term, doc FROM v"):
+                _folded[probed[row]] = term[1:-1] if len(term) == 3 else probed[row]
+        finally:
+            # emptied even when a probe failed, so the next one does not meet its rowids
+            _probe.execute("DELETE FROM t")
         for ch in todo:
             _folded.setdefault(ch, ch)
-        _probe.execute("DELETE FROM t")
