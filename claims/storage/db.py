@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from claims.storage import text_fold
+from claims.storage.file_turn import FileTurn
 
 WRITE = {"claimflow_write": True}
 
@@ -48,6 +49,7 @@ class _Writers:
         self._timeout = timeout_seconds
         self._lock_path = lock_path
         self._fd: int | None = None
+        self._turn: FileTurn | None = None
         self._pid = 0  # the process that opened _fd: a forked child opens its own (flock is per open file)
 
     def acquire(self, info: dict[Any, Any]) -> None:
@@ -77,26 +79,12 @@ class _Writers:
         except BlockingIOError:
             pass
         # Wait in the kernel, which wakes the waiter the moment the lock is given back (polling left
-        # the lock idle and took the CPU from its holder); a thread waits so that this one can give up
-        # at the busy timeout. SQLite's own lock stays what keeps writers apart: this is only their queue.
-        fd, got, guard, abandoned = self._fd, threading.Event(), threading.Lock(), [False]
-
-        def wait() -> None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with guard:
-                if abandoned[0]:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                    return
-                got.set()
-
-        threading.Thread(target=wait, name="claimflow-write-turn", daemon=True).start()
-        if got.wait(max(0.0, deadline - time.monotonic())):
-            return
-        with guard:
-            if got.is_set():
-                return
-            abandoned[0] = True
-        raise DatabaseBusy(f"no write turn within {self._timeout:g} s")
+        # the lock idle and took the CPU from its holder), through a helper thread, so that this one can
+        # give up at the busy timeout. SQLite's own lock keeps writers apart: this is only their queue.
+        if self._turn is None or self._turn.pid != os.getpid():
+            self._turn = FileTurn(self._fd)
+        if not self._turn.take(deadline):
+            raise DatabaseBusy(f"no write turn within {self._timeout:g} s")
 
     def release(self, info: dict[Any, Any]) -> None:
         taken = info.pop(self.KEY, None)
