@@ -58,17 +58,23 @@ class FileTurn:
 
     def _help(self) -> None:
         cond = self._cond
-        while True:
+        try:
+            while True:
+                with cond:
+                    if not self._wanted:
+                        cond.wait(IDLE_SECONDS)
+                    if not self._wanted:
+                        self._helper = False
+                        return
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                with cond:
+                    if self._wanted:
+                        self._wanted = False
+                        self._granted.release()
+                    else:  # the asker gave up meanwhile
+                        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        except BaseException:
+            # a failed flock: the asker meets its deadline, and the next wait starts a helper afresh
             with cond:
-                if not self._wanted:
-                    cond.wait(IDLE_SECONDS)
-                if not self._wanted:
-                    self._helper = False
-                    return
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            with cond:
-                if self._wanted:
-                    self._wanted = False
-                    self._granted.release()
-                else:  # the asker gave up meanwhile
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                self._helper = False
+            raise

@@ -130,3 +130,26 @@ def test_the_helper_keeps_its_own_descriptor(lock_file: tuple[int, int], tmp_pat
     while not _free(other) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _free(other)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_helper_whose_flock_fails_is_replaced_by_the_next_wait(
+    lock_file: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine, other = lock_file
+    real = fcntl.flock
+    failures = [OSError(5, "Input/output error")]
+
+    def flaky(fd: int, op: int) -> None:
+        if threading.current_thread().name == "claimflow-write-turn" and op == fcntl.LOCK_EX and failures:
+            raise failures.pop()
+        real(fd, op)
+
+    monkeypatch.setattr(file_turn.fcntl, "flock", flaky)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    turn = FileTurn(mine)
+    assert not turn.take(time.monotonic() + 0.2)  # its helper died: the deadline, not a hang
+    threading.Timer(0.1, real, (other, fcntl.LOCK_UN)).start()
+    assert turn.take(time.monotonic() + 5)  # a new helper
+    assert not _free(other)
+    real(mine, fcntl.LOCK_UN)
