@@ -4,7 +4,7 @@ with a timeout.
 A blocking flock cannot time out, and a thread blocked in one cannot be called back. So a helper thread
 does the blocking wait and hands the lock to the writing thread, which waits on a plain lock with the
 busy timeout. One helper per process and lock file, kept between waits: starting a thread for every
-wait, as before, cost about a tenth of four writer processes' throughput on two cores (the thread's
+wait, as before, cost four writer processes about a seventh of their throughput on two cores (the thread's
 start and its hand-over lay on the path of every contended write), measured with bench/transitions.py.
 """
 
