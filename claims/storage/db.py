@@ -73,11 +73,6 @@ class _Writers:
                 return
             self._pid = os.getpid()
             weakref.finalize(self, os.close, self._fd)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            pass
         # Wait in the kernel, which wakes the waiter the moment the lock is given back (polling left
         # the lock idle and took the CPU from its holder), through a helper thread, so that this one can
         # give up at the busy timeout. SQLite's own lock keeps writers apart: this is only their queue.

@@ -33,6 +33,9 @@ class FileTurn:
         self._cond = threading.Condition(threading.Lock())
         self._wanted = False  # a thread is waiting for the lock: the helper takes it and hands it over
         self._helper = False  # a helper thread is running
+        # the helper is in (or about to enter) its flock: the open file's lock is the helper's to hand
+        # over or give back, so no one else may take it through this open file meanwhile (LOCK_NB)
+        self._busy = False
         # released by the helper when it hands the lock over; acquired (with a timeout) by the asker
         self._granted = threading.Lock()
         self._granted.acquire()
@@ -41,20 +44,37 @@ class FileTurn:
         """Wait for the flock until `deadline` (time.monotonic()); whether it was taken. One thread
         asks at a time (the caller's own lock sees to it)."""
         with self._cond:
-            self._wanted = True
+            if not self._busy:  # the helper has no flock of its own under way: try at once
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    pass
             if not self._helper:
-                self._helper = True
                 threading.Thread(target=self._help, name="claimflow-write-turn", daemon=True).start()
+                self._helper = True  # only once it runs: a thread that could not start leaves none
+            self._wanted = True
             self._cond.notify()
-        if self._granted.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            return True
-        with self._cond:
-            if self._wanted:  # not handed over: withdrawn, the helper gives it back when it comes
-                self._wanted = False
-                return False
+        try:
+            if self._granted.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                return True
+        except BaseException:  # interrupted (a signal handler raised): withdraw, or give back what came
+            if not self._withdraw():
+                self._granted.acquire()
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            raise
+        if self._withdraw():  # not handed over: the helper gives it back when it comes
+            return False
         # handed over between the timeout and the withdrawal: taken after all
         self._granted.acquire()
         return True
+
+    def _withdraw(self) -> bool:
+        with self._cond:
+            if self._wanted:
+                self._wanted = False
+                return True
+            return False
 
     def _help(self) -> None:
         cond = self._cond
@@ -66,8 +86,10 @@ class FileTurn:
                     if not self._wanted:
                         self._helper = False
                         return
+                    self._busy = True
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
                 with cond:
+                    self._busy = False
                     if self._wanted:
                         self._wanted = False
                         self._granted.release()
@@ -76,5 +98,5 @@ class FileTurn:
         except BaseException:
             # a failed flock: the asker meets its deadline, and the next wait starts a helper afresh
             with cond:
-                self._helper = False
+                self._helper = self._busy = False
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -64,7 +65,7 @@ def test_a_wait_given_up_at_the_deadline_leaves_no_lock_behind(lock_file: tuple[
     fcntl.flock(other, fcntl.LOCK_UN)
     # the helper, still waiting, gets the lock and gives it back: no one asks for it any more
     deadline = time.monotonic() + 2
-    while not _free(other) and time.monotonic() < deadline:
+    while (turn._busy or not _free(other)) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _free(other)
     time.sleep(0.05)
@@ -127,7 +128,7 @@ def test_the_helper_keeps_its_own_descriptor(lock_file: tuple[int, int], tmp_pat
     os.close(copy)
     fcntl.flock(other, fcntl.LOCK_UN)
     deadline = time.monotonic() + 2
-    while not _free(other) and time.monotonic() < deadline:
+    while (turn._busy or not _free(other)) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _free(other)
 
@@ -153,3 +154,109 @@ def test_a_helper_whose_flock_fails_is_replaced_by_the_next_wait(
     assert turn.take(time.monotonic() + 5)  # a new helper
     assert not _free(other)
     real(mine, fcntl.LOCK_UN)
+
+
+def _settled(turn: FileTurn, other: int) -> bool:
+    """Whether the helper has left its flock and the lock is free to another open file."""
+    deadline = time.monotonic() + 2
+    while (turn._busy or not _free(other)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not turn._busy and _free(other)
+
+
+def test_a_lock_free_again_while_the_helper_still_waits_is_handed_over_not_taken_beside_it(
+    lock_file: tuple[int, int],
+) -> None:
+    # the helper's flock and a LOCK_NB on the same open file cannot tell each other apart: had the
+    # next writer taken the lock itself, the helper, finding no one waiting, would have given it back
+    # in the middle of that writer's write
+    mine, other = lock_file
+    fcntl.flock(other, fcntl.LOCK_EX)
+    turn = FileTurn(mine)
+    assert not turn.take(time.monotonic() + 0.1)
+    fcntl.flock(other, fcntl.LOCK_UN)
+    assert turn.take(time.monotonic() + 5)
+    time.sleep(0.2)
+    assert not _free(other)  # still this writer's
+    fcntl.flock(mine, fcntl.LOCK_UN)
+    assert _settled(turn, other)
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_wait_interrupted_by_a_signal_leaves_no_lock_and_no_grant_behind(
+    lock_file: tuple[int, int],
+) -> None:
+    mine, other = lock_file
+    fcntl.flock(other, fcntl.LOCK_EX)
+    turn = FileTurn(mine)
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(_Interrupted):
+            turn.take(time.monotonic() + 5)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    fcntl.flock(other, fcntl.LOCK_UN)
+    assert _settled(turn, other)  # the helper gave back what came after the wait was given up
+    fcntl.flock(other, fcntl.LOCK_EX)
+    started = time.monotonic()
+    assert not turn.take(time.monotonic() + 0.2)  # no grant left over from the interrupted wait
+    assert time.monotonic() - started > 0.15
+    fcntl.flock(other, fcntl.LOCK_UN)
+
+
+def test_a_helper_that_cannot_start_leaves_none_behind(
+    lock_file: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine, other = lock_file
+    real = threading.Thread
+
+    class Refused(real):  # type: ignore[misc, valid-type]
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+
+    fcntl.flock(other, fcntl.LOCK_EX)
+    turn = FileTurn(mine)
+    monkeypatch.setattr(file_turn.threading, "Thread", Refused)
+    with pytest.raises(RuntimeError):
+        turn.take(time.monotonic() + 1)
+    monkeypatch.setattr(file_turn.threading, "Thread", real)
+    threading.Timer(0.1, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+    started = time.monotonic()
+    assert turn.take(time.monotonic() + 5)  # a helper now, not a wait for one that never ran
+    assert time.monotonic() - started < 2
+    fcntl.flock(mine, fcntl.LOCK_UN)
+
+
+def test_the_writers_queue_keeps_the_lock_it_was_handed(tmp_path: Path) -> None:
+    # through claims.storage.db's queue: a write turn after a wait given up is the helper's hand-over,
+    # and the lock file stays taken for the whole turn
+    from claims.storage.db import DatabaseBusy, _Writers
+
+    path = tmp_path / "w.db-writer.lock"
+    writers = _Writers(0.1, str(path))
+    other = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        for _ in range(5):
+            fcntl.flock(other, fcntl.LOCK_EX)
+            with pytest.raises(DatabaseBusy):
+                writers.acquire({})
+            fcntl.flock(other, fcntl.LOCK_UN)
+            writers._timeout = 5
+            info: dict[str, float] = {}
+            writers.acquire(info)
+            time.sleep(0.1)
+            assert not _free(other)  # not given back behind the writer's back
+            writers.release(info)
+            writers._timeout = 0.1
+            assert writers._turn is not None and _settled(writers._turn, other)
+    finally:
+        os.close(other)
