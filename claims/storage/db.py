@@ -73,11 +73,11 @@ class _Writers:
                 return
             self._pid = os.getpid()
             weakref.finalize(self, os.close, self._fd)
+            self._turn = FileTurn(self._fd)  # with the open file: a forked child's own helper too
         # Wait in the kernel, which wakes the waiter the moment the lock is given back (polling left
         # the lock idle and took the CPU from its holder), through a helper thread, so that this one can
         # give up at the busy timeout. SQLite's own lock keeps writers apart: this is only their queue.
-        if self._turn is None or self._turn.pid != os.getpid():
-            self._turn = FileTurn(self._fd)
+        assert self._turn is not None
         if not self._turn.take(deadline):
             raise DatabaseBusy(f"no write turn within {self._timeout:g} s")
 

@@ -25,7 +25,6 @@ class FileTurn:
     The lock is the open file's, so the asker gives it back through `fd` as it would had it waited."""
 
     def __init__(self, fd: int) -> None:
-        self.pid = os.getpid()  # a forked child needs its own helper (and its own open lock file)
         # its own descriptor of the same open file, closed only when no helper can still use it: the
         # owner's may be closed (and its number reused) while a helper is in the middle of a wait
         self._fd = os.dup(fd)

@@ -38,6 +38,11 @@ def _free(fd: int) -> bool:
     return True
 
 
+def _give_back_after(fd: int, seconds: float) -> None:
+    """The holder `fd` gives the lock back in `seconds`, from another thread."""
+    threading.Timer(seconds, fcntl.flock, (fd, fcntl.LOCK_UN)).start()
+
+
 def _helpers() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "claimflow-write-turn"]
 
@@ -46,7 +51,7 @@ def test_the_lock_is_handed_over_when_the_holder_gives_it_back(lock_file: tuple[
     mine, other = lock_file
     fcntl.flock(other, fcntl.LOCK_EX)
     turn = FileTurn(mine)
-    threading.Timer(0.2, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+    _give_back_after(other, 0.2)
     started = time.monotonic()
     assert turn.take(time.monotonic() + 5)
     assert 0.15 < time.monotonic() - started < 2
@@ -64,16 +69,13 @@ def test_a_wait_given_up_at_the_deadline_leaves_no_lock_behind(lock_file: tuple[
     assert 0.15 < time.monotonic() - started < 1
     fcntl.flock(other, fcntl.LOCK_UN)
     # the helper, still waiting, gets the lock and gives it back: no one asks for it any more
-    deadline = time.monotonic() + 2
-    while (turn._busy or not _free(other)) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert _free(other)
+    assert _settled(turn, other)
     time.sleep(0.05)
     assert _free(other)
 
     # and the next wait is served
     fcntl.flock(other, fcntl.LOCK_EX)
-    threading.Timer(0.1, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+    _give_back_after(other, 0.1)
     assert turn.take(time.monotonic() + 5)
     assert not _free(other)
     fcntl.flock(mine, fcntl.LOCK_UN)
@@ -86,7 +88,7 @@ def test_a_wait_given_up_while_the_helper_still_waits_lets_the_next_one_have_it(
     fcntl.flock(other, fcntl.LOCK_EX)
     turn = FileTurn(mine)
     assert not turn.take(time.monotonic() + 0.1)  # the helper is still in flock
-    threading.Timer(0.2, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+    _give_back_after(other, 0.2)
     assert turn.take(time.monotonic() + 5)  # the same helper's wait is handed to this one
     assert not _free(other)
     fcntl.flock(mine, fcntl.LOCK_UN)
@@ -102,7 +104,7 @@ def test_one_helper_serves_many_waits_and_ends_when_idle(
     turn = FileTurn(mine)
     for _ in range(5):
         fcntl.flock(other, fcntl.LOCK_EX)
-        threading.Timer(0.05, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+        _give_back_after(other, 0.05)
         assert turn.take(time.monotonic() + 5)
         fcntl.flock(mine, fcntl.LOCK_UN)
         assert len(_helpers()) == before + 1
@@ -112,7 +114,7 @@ def test_one_helper_serves_many_waits_and_ends_when_idle(
     assert len(_helpers()) == before
     # a wait after the helper ended starts another
     fcntl.flock(other, fcntl.LOCK_EX)
-    threading.Timer(0.05, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+    _give_back_after(other, 0.05)
     assert turn.take(time.monotonic() + 5)
     fcntl.flock(mine, fcntl.LOCK_UN)
 
@@ -127,10 +129,7 @@ def test_the_helper_keeps_its_own_descriptor(lock_file: tuple[int, int], tmp_pat
     assert not turn.take(time.monotonic() + 0.1)
     os.close(copy)
     fcntl.flock(other, fcntl.LOCK_UN)
-    deadline = time.monotonic() + 2
-    while (turn._busy or not _free(other)) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert _free(other)
+    assert _settled(turn, other)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -229,7 +228,7 @@ def test_a_helper_that_cannot_start_leaves_none_behind(
     with pytest.raises(RuntimeError):
         turn.take(time.monotonic() + 1)
     monkeypatch.setattr(file_turn.threading, "Thread", real)
-    threading.Timer(0.1, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+    _give_back_after(other, 0.1)
     started = time.monotonic()
     assert turn.take(time.monotonic() + 5)  # a helper now, not a wait for one that never ran
     assert time.monotonic() - started < 2
