@@ -101,21 +101,28 @@ def user_names(conn: Connection) -> dict[int, tuple[str, str]]:
     return users.names_by_id(conn)
 
 
-def histories(
-    conn: Connection, builder: HistoryBuilder, selected: ClaimCriteria, *, chunk: int = CHUNK
-) -> Iterator[History]:
-    """Each selected claim's History, by claim id, reading `chunk` claims at a time."""
+def source_chunks(
+    conn: Connection, selected: ClaimCriteria, *, chunk: int = CHUNK
+) -> Iterator[tuple[list[ClaimFacts], dict[int, Sources]]]:
+    """The selected claims `chunk` at a time by id, each chunk's facts with their sources."""
     after = 0
     while True:
         facts = [ClaimFacts(*r) for r in exports.facts_after(conn, selected, after, chunk)]
         if not facts:
             return
-        sources = fetch_sources(conn, [c.id for c in facts])
-        for claim in facts:
-            yield builder.history(claim, sources.get(claim.id) or Sources())
+        yield facts, fetch_sources(conn, [c.id for c in facts])
         if len(facts) < chunk:
             return
         after = facts[-1].id
+
+
+def histories(
+    conn: Connection, builder: HistoryBuilder, selected: ClaimCriteria, *, chunk: int = CHUNK
+) -> Iterator[History]:
+    """Each selected claim's History, by claim id, reading `chunk` claims at a time."""
+    for facts, sources in source_chunks(conn, selected, chunk=chunk):
+        for claim in facts:
+            yield builder.history(claim, sources.get(claim.id) or Sources())
 
 
 def portfolio_histories(
