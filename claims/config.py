@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # the dashboard's stored figures (claims.reads.dashboard_cache) are computed again this often by the
     # scheduler; a snapshot older than two intervals is not shown (the page computes them itself)
     dashboard_refresh_seconds: int = 300
+    # the portfolio CSV's stored texts (claims.exports.row_texts) of claims changed since are rebuilt
+    # this often by the scheduler; until then an export builds those claims' rows itself
+    export_texts_refresh_seconds: int = 900
     reminder_lead_hours: int = 48  # warn the responsible person this long before a deadline
     escalation_grace_hours: int = 48  # escalate to the managers this long after it passed
     late_notice_days: int = 30  # 7:941 BW: flag a melding made later than this after the insured knew
@@ -76,6 +79,8 @@ class Settings(BaseSettings):
             raise ValueError("CLAIMFLOW_SWEEP_INTERVAL_SECONDS must be at least 1")
         if self.dashboard_refresh_seconds < 1:
             raise ValueError("CLAIMFLOW_DASHBOARD_REFRESH_SECONDS must be at least 1")
+        if self.export_texts_refresh_seconds < 1:
+            raise ValueError("CLAIMFLOW_EXPORT_TEXTS_REFRESH_SECONDS must be at least 1")
         if self.outbox_interval_seconds < 1:
             raise ValueError("CLAIMFLOW_OUTBOX_INTERVAL_SECONDS must be at least 1")
         if self.outbox_max_attempts < 1:

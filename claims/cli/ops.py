@@ -139,6 +139,7 @@ def scheduler() -> None:
     """Draai de termijnbewaking (sweep) op een interval, los van de webprocessen
     (zet daar CLAIMFLOW_SCHEDULER=off)."""
     from claims.deadlines.scheduler import make_scheduler
+    from claims.exports import row_texts
     from claims.reads import dashboard_cache
 
     s = settings()
@@ -152,7 +153,13 @@ def scheduler() -> None:
         f"{s.dashboard_refresh_seconds} s{mail} (Ctrl-C stopt)"
     )
     eng, rt = engine(), runtime()
-    make_scheduler(eng, rt, s, blocking=True, also=[dashboard_cache.scheduled(eng, rt, s)]).start()
+    make_scheduler(
+        eng,
+        rt,
+        s,
+        blocking=True,
+        also=[dashboard_cache.scheduled(eng, rt, s), row_texts.scheduled(eng, rt, s)],
+    ).start()
 
 
 @app.command()

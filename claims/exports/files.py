@@ -41,11 +41,21 @@ def csv_chunks(
     in chunks of a few thousand rows: memory holds one chunk. Every text cell is neutralised, unless the
     caller built its rows inert already (see rows.HistoryBuilder). The text is csv.writer's (csv_text)."""
     cells = CsvCells()
-    pending = ["\ufeff" + csv_lines([[inert(h) for h in header]], cells)]
+    texts = (
+        (csv_lines(batch if inert_already else [_safe(row) for row in batch], cells), len(batch))
+        for batch in batches
+    )
+    return csv_text_chunks(header, texts)
+
+
+def csv_text_chunks(header: Sequence[str], texts: Iterable[tuple[str, int]]) -> Iterator[bytes]:
+    """The CSV file of `header` and the lines in `texts` (CSV text, how many rows it holds), as
+    csv_chunks writes it, in chunks of a few thousand rows."""
+    pending = ["\ufeff" + csv_lines([[inert(h) for h in header]], CsvCells())]
     rows = 0
-    for batch in batches:
-        pending.append(csv_lines(batch if inert_already else [_safe(row) for row in batch], cells))
-        rows += len(batch)
+    for text, count in texts:
+        pending.append(text)
+        rows += count
         if rows >= CSV_BATCH:
             yield "".join(pending).encode()
             pending.clear()
@@ -85,6 +95,7 @@ __all__ = [
     "XLSX_MAX_TEXT",
     "Sheet",
     "csv_chunks",
+    "csv_text_chunks",
     "file_chunks",
     "inert",
     "write_xlsx",

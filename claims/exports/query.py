@@ -81,7 +81,8 @@ class PortfolioFilter:
         }
 
 
-def _claims(actor: User | None, f: PortfolioFilter, now: datetime, tz: ZoneInfo) -> ClaimCriteria:
+def portfolio_criteria(actor: User | None, f: PortfolioFilter, now: datetime, tz: ZoneInfo) -> ClaimCriteria:
+    """The claims a portfolio export of `actor` with filter `f` reads."""
     c = criteria(actor, f.as_claim_filter(), now)
     start = datetime.combine(f.opened_from, time(), tz) if f.opened_from else None
     end = datetime.combine(f.opened_to + timedelta(days=1), time(), tz) if f.opened_to else None
@@ -116,6 +117,12 @@ def source_chunks(
         after = facts[-1].id
 
 
+def sources_of(conn: Connection, claim_ids: Sequence[int]) -> tuple[list[ClaimFacts], dict[int, Sources]]:
+    """These claims' facts, by id, with their sources."""
+    facts = [ClaimFacts(*r) for r in exports.facts_of(conn, claim_ids)]
+    return facts, fetch_sources(conn, [c.id for c in facts])
+
+
 def histories(
     conn: Connection, builder: HistoryBuilder, selected: ClaimCriteria, *, chunk: int = CHUNK
 ) -> Iterator[History]:
@@ -134,7 +141,7 @@ def portfolio_histories(
     *,
     chunk: int = CHUNK,
 ) -> Iterator[History]:
-    return histories(conn, builder, _claims(actor, f, builder.now, tz), chunk=chunk)
+    return histories(conn, builder, portfolio_criteria(actor, f, builder.now, tz), chunk=chunk)
 
 
 def count_portfolio(
@@ -142,7 +149,7 @@ def count_portfolio(
 ) -> tuple[int, int]:
     """(claims, rows) the portfolio export will write, for a progress bar: one row per event, per
     deadline set, met or lapsed, per letter and per money line."""
-    n = exports.counts(conn, _claims(actor, f, now, tz))
+    n = exports.counts(conn, portfolio_criteria(actor, f, now, tz))
     return n.claims, n.events + n.deadlines + n.closed_deadlines + n.letters + n.money_lines
 
 

@@ -19,15 +19,17 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from claims.exports.files import Sheet, csv_chunks
+from claims.exports.files import Sheet, csv_chunks, csv_text_chunks
 from claims.exports.query import (
     PortfolioFilter,
     histories,
     one_claim,
+    portfolio_criteria,
     portfolio_histories,
     user_emails,
     user_names,
 )
+from claims.exports.row_texts import csv_texts
 from claims.exports.rows import (
     COLUMNS,
     KEYS,
@@ -441,6 +443,12 @@ def _portfolio_chunks(
     options = {} if engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
     with engine.connect().execution_options(**options) as conn, conn.begin():
         builder = _builder(conn, rt, now, for_spreadsheet=True)
+        if mode is PortfolioMode.events and fmt is ExportFormat.csv:
+            # each claim's lines as stored where nothing they are built from has changed (row_texts)
+            selected = portfolio_criteria(actor, f, now, rt.tz)
+            texts = csv_texts(conn, builder, rt.catalog, selected)
+            yield from csv_text_chunks(_headers(rt.tz.key), _counted(texts, progress))
+            return
         found = portfolio_histories(conn, builder, actor, f, rt.tz)
         batches: Iterable[Sequence[Sequence[Any]]]
         if mode is PortfolioMode.events:
@@ -471,6 +479,15 @@ def _portfolio_chunks(
                 widths=(*CLAIM_WIDTHS, *(STATE_WIDTH for _ in states)),
             )
         yield from xlsx_chunks([sheet])
+
+
+def _counted(
+    texts: Iterable[tuple[str, int]], progress: Callable[[int], None] | None
+) -> Iterator[tuple[str, int]]:
+    for text, rows in texts:
+        yield text, rows
+        if progress:
+            progress(rows)
 
 
 def _event_batches(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from claims.storage.coltypes import Money, UTCDateTime
@@ -636,3 +636,19 @@ class DashboardSnapshot(SQLModel, table=True):
     computed_at: datetime = _moment(index=True)
     took_ms: int = 0  # how long the computation took: what a live dashboard would have cost
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ExportText(SQLModel, table=True):
+    """A claim's rows in the portfolio CSV (one line per event, deadline step, letter and money line) as
+    they were last built, zlib-compressed, under the digest of everything they were built from
+    (claims.exports.row_texts): an export whose fresh digest matches writes this text instead of building
+    the rows again. Never marked stale: a changed claim, user, code or catalog gives another digest."""
+
+    __tablename__ = "export_texts"
+    claim_id: int = Field(primary_key=True, foreign_key="claims.id")
+    digest: str  # over the builder's context and the claim's facts and source rows (row_texts.digest)
+    context: str  # the builder's part of it: code, catalog, zone, users (a new one means rebuild all)
+    head_event_id: int = 0  # the claim's last event when built: how the refresh finds what to rebuild
+    rows: int = 0
+    text: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    built_at: datetime = _moment()

@@ -11,6 +11,7 @@ from claims.storage.models import (
     DashboardSnapshot,
     Deadline,
     Document,
+    ExportText,
     InterestRate,
     Invoice,
     Letter,
@@ -55,3 +56,4 @@ PAYMENTS = _table(Payment)
 PROPOSALS = _table(Proposal)
 COMPLAINTS = _table(Complaint)
 DASHBOARD_SNAPSHOTS = _table(DashboardSnapshot)
+EXPORT_TEXTS = _table(ExportText)

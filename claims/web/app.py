@@ -15,6 +15,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from claims.config import Settings
 from claims.deadlines.scheduler import make_scheduler
+from claims.exports import row_texts
 from claims.people.logins import SessionPolicy
 from claims.reads import dashboard_cache
 from claims.runtime import Runtime, build_runtime
@@ -57,7 +58,14 @@ def create_app(
         # the deadline sweep in this process (`make run`: one node); several workers run it elsewhere
         ticker = (
             make_scheduler(
-                engine, rt, settings, blocking=False, also=[dashboard_cache.scheduled(engine, rt, settings)]
+                engine,
+                rt,
+                settings,
+                blocking=False,
+                also=[
+                    dashboard_cache.scheduled(engine, rt, settings),
+                    row_texts.scheduled(engine, rt, settings),
+                ],
             )
             if scheduler
             else None

@@ -60,6 +60,14 @@ def facts_after(conn: Connection, c: ClaimCriteria, after_id: int, limit: int) -
     return list(conn.execute(query.order_by(CLAIMS.c.id).limit(limit)))
 
 
+def facts_of(conn: Connection, claim_ids: Sequence[int]) -> list[Row[Any]]:
+    """These claims' facts as facts_after gives them, by id."""
+    if not claim_ids:
+        return []
+    query = _facts(ClaimCriteria(), None).where(CLAIMS.c.id.in_(claim_ids))
+    return list(conn.execute(query.order_by(CLAIMS.c.id)))
+
+
 @dataclass(frozen=True)
 class PortfolioCounts:
     claims: int

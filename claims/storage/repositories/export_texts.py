@@ -1,0 +1,109 @@
+"""The portfolio CSV's stored texts (export_texts): a chunk of claims' entries, the claims whose entry
+is missing or was built before their last event or under another context, and entries replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.engine import Connection
+
+from claims.storage.tables import CLAIMS, EVENTS, EXPORT_TEXTS
+
+TEXTS = EXPORT_TEXTS
+
+
+@dataclass(frozen=True)
+class StoredText:
+    digest: str
+    rows: int
+    text: bytes  # zlib-compressed UTF-8
+
+
+@dataclass(frozen=True)
+class NewText:
+    claim_id: int
+    digest: str
+    context: str
+    head_event_id: int
+    rows: int
+    text: bytes
+
+
+def stored(conn: Connection, claim_ids: Sequence[int]) -> dict[int, StoredText]:
+    """The entries of these claims, by claim id (a claim without one is left out)."""
+    if not claim_ids:
+        return {}
+    found = conn.execute(
+        select(TEXTS.c.claim_id, TEXTS.c.digest, TEXTS.c.rows, TEXTS.c.text).where(
+            TEXTS.c.claim_id.in_(claim_ids)
+        )
+    )
+    return {cid: StoredText(digest, rows, bytes(text)) for cid, digest, rows, text in found}
+
+
+def _last_event() -> Any:
+    return func.coalesce(
+        select(func.max(EVENTS.c.id)).where(EVENTS.c.claim_id == CLAIMS.c.id).scalar_subquery(), 0
+    )
+
+
+def to_refresh(conn: Connection, context: str, after_id: int, limit: int) -> list[int]:
+    """Up to `limit` claims with an id above `after_id`, by id, whose entry is missing, was built under
+    another context or before the claim's last event (every change to a claim appends one)."""
+    query = (
+        select(CLAIMS.c.id)
+        .outerjoin(TEXTS, TEXTS.c.claim_id == CLAIMS.c.id)
+        .where(CLAIMS.c.id > after_id)
+        .where(
+            or_(
+                TEXTS.c.claim_id.is_(None),
+                TEXTS.c.context != context,
+                TEXTS.c.head_event_id != _last_event(),
+            )
+        )
+        .order_by(CLAIMS.c.id)
+        .limit(limit)
+    )
+    return [int(cid) for (cid,) in conn.execute(query)]
+
+
+def last_events(conn: Connection, claim_ids: Sequence[int]) -> dict[int, int]:
+    """Each claim's last event id (a claim without events is left out)."""
+    if not claim_ids:
+        return {}
+    found = conn.execute(
+        select(EVENTS.c.claim_id, func.max(EVENTS.c.id))
+        .where(EVENTS.c.claim_id.in_(claim_ids))
+        .group_by(EVENTS.c.claim_id)
+    )
+    return {int(cid): int(last) for cid, last in found}
+
+
+def store(conn: Connection, entries: Sequence[NewText], built_at: datetime) -> None:
+    """Put these entries in place of the claims' old ones."""
+    if not entries:
+        return
+    conn.execute(delete(TEXTS).where(TEXTS.c.claim_id.in_([e.claim_id for e in entries])))
+    conn.execute(
+        insert(TEXTS),
+        [
+            {
+                "claim_id": e.claim_id,
+                "digest": e.digest,
+                "context": e.context,
+                "head_event_id": e.head_event_id,
+                "rows": e.rows,
+                "text": e.text,
+                "built_at": built_at,
+            }
+            for e in entries
+        ],
+    )
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(TEXTS)).scalar_one())
