@@ -150,7 +150,8 @@ def scheduler() -> None:
     )
     typer.echo(
         f"scheduler: sweep elke {s.sweep_interval_seconds} s, dashboard elke "
-        f"{s.dashboard_refresh_seconds} s{mail} (Ctrl-C stopt)"
+        f"{s.dashboard_refresh_seconds} s, exportteksten elke {s.export_texts_refresh_seconds} s{mail} "
+        "(Ctrl-C stopt)"
     )
     eng, rt = engine(), runtime()
     make_scheduler(

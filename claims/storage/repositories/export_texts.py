@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from claims.storage.tables import CLAIMS, EVENTS, EXPORT_TEXTS
@@ -84,12 +85,14 @@ def last_events(conn: Connection, claim_ids: Sequence[int]) -> dict[int, int]:
 
 
 def store(conn: Connection, entries: Sequence[NewText], built_at: datetime) -> None:
-    """Put these entries in place of the claims' old ones."""
+    """Put these entries in place of the claims' old ones (two refreshes at once: the last one wins)."""
     if not entries:
         return
-    conn.execute(delete(TEXTS).where(TEXTS.c.claim_id.in_([e.claim_id for e in entries])))
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(TEXTS)
+    replaced = {name: stmt.excluded[name] for name in _REPLACED}
     conn.execute(
-        insert(TEXTS),
+        stmt.on_conflict_do_update(index_elements=[TEXTS.c.claim_id], set_=replaced),
         [
             {
                 "claim_id": e.claim_id,
@@ -103,6 +106,9 @@ def store(conn: Connection, entries: Sequence[NewText], built_at: datetime) -> N
             for e in entries
         ],
     )
+
+
+_REPLACED = ("digest", "context", "head_event_id", "rows", "text", "built_at")
 
 
 def count(conn: Connection) -> int:
