@@ -42,25 +42,25 @@ def csv_chunks(
     caller built its rows inert already (see rows.HistoryBuilder). The text is csv.writer's (csv_text)."""
     cells = CsvCells()
     texts = (
-        (csv_lines(batch if inert_already else [_safe(row) for row in batch], cells), len(batch))
+        (csv_lines(batch if inert_already else [_safe(row) for row in batch], cells).encode(), len(batch))
         for batch in batches
     )
     return csv_text_chunks(header, texts)
 
 
-def csv_text_chunks(header: Sequence[str], texts: Iterable[tuple[str, int]]) -> Iterator[bytes]:
-    """The CSV file of `header` and the lines in `texts` (CSV text, how many rows it holds), as
+def csv_text_chunks(header: Sequence[str], texts: Iterable[tuple[bytes, int]]) -> Iterator[bytes]:
+    """The CSV file of `header` and the lines in `texts` (UTF-8 CSV text, how many rows it holds), as
     csv_chunks writes it, in chunks of a few thousand rows."""
-    pending = ["\ufeff" + csv_lines([[inert(h) for h in header]], CsvCells())]
+    pending = [("\ufeff" + csv_lines([[inert(h) for h in header]], CsvCells())).encode()]
     rows = 0
     for text, count in texts:
         pending.append(text)
         rows += count
         if rows >= CSV_BATCH:
-            yield "".join(pending).encode()
+            yield b"".join(pending)
             pending.clear()
             rows = 0
-    yield "".join(pending).encode()
+    yield b"".join(pending)
 
 
 def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> int:

@@ -101,8 +101,8 @@ def csv_texts(
     *,
     chunk: int = CHUNK,
     counts: TextCounts | None = None,
-) -> Iterator[tuple[str, int]]:
-    """Each selected claim's CSV lines (as files.csv_chunks writes `builder`'s inert rows) with how
+) -> Iterator[tuple[bytes, int]]:
+    """Each selected claim's CSV lines in UTF-8 (as files.csv_chunks writes `builder`'s inert rows) with how
     many rows they hold, by claim id: the stored text where its digest matches, else built."""
     assert builder.neutralise, "the stored texts are a spreadsheet's"
     context = context_of(builder, catalog)
@@ -115,11 +115,11 @@ def csv_texts(
             found = stored.get(claim.id)
             if found is not None and found.digest == digest(context, claim, src):
                 counts.stored += 1
-                yield zlib.decompress(found.text).decode(), found.rows
+                yield zlib.decompress(found.text), found.rows
             else:
                 counts.built += 1
                 rows = builder.history(claim, src).rows
-                yield csv_lines(rows, cells), len(rows)
+                yield csv_lines(rows, cells).encode(), len(rows)
 
 
 @dataclass(frozen=True)

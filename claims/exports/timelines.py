@@ -482,8 +482,8 @@ def _portfolio_chunks(
 
 
 def _counted(
-    texts: Iterable[tuple[str, int]], progress: Callable[[int], None] | None
-) -> Iterator[tuple[str, int]]:
+    texts: Iterable[tuple[bytes, int]], progress: Callable[[int], None] | None
+) -> Iterator[tuple[bytes, int]]:
     for text, rows in texts:
         yield text, rows
         if progress:
