@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from claims.cli.context import acting_user, engine, runtime, settings
 from claims.cli.errors import domain_errors, fail
+from claims.exports import row_texts
 from claims.exports.dossier import export_dossier
 from claims.exports.query import count_portfolio
 from claims.exports.timelines import (
@@ -169,3 +170,12 @@ def export_portfolio_command(
             target = write_export(export, chosen_target)
     unit = "rijen" if chosen is PortfolioMode.events else "claims"
     typer.echo(f"portefeuille ({f.words()}): {total} {unit} uit {claims} claims geschreven naar {target}")
+
+
+@app.command("texts")
+def refresh_texts_command() -> None:
+    """Sla de CSV-regels van de portefeuille per claim op voor de claims die sinds de vorige keer
+    veranderden (wat de scheduler elke CLAIMFLOW_EXPORT_TEXTS_REFRESH_SECONDS doet): na een nieuwe
+    versie worden ze alle opnieuw gemaakt."""
+    done = row_texts.refresh(engine(), runtime())
+    typer.echo(f"exportteksten: {done.built} claims opnieuw opgeslagen in {done.took_seconds:.1f} s")

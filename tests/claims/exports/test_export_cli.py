@@ -145,3 +145,16 @@ def test_export_dossier_writes_the_zip_of_a_seeded_case(db: Path, tmp_path: Path
     assert "tijdlijn.pdf" in names and any(n.startswith("brieven/") for n in names)
     assert manifest["claim"] == "CF-2025-000001" and len(manifest["chain_head"]) == 64
     assert "fout:" in cli(db, "export", "dossier", "CF-2099-999999").stderr
+
+
+def test_export_texts_stores_each_claims_lines_and_then_only_what_changed(db: Path, tmp_path: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+    first = ok(cli(db, "export", "texts"))
+    assert f"exportteksten: {claims} claims opnieuw opgeslagen" in first
+    assert "exportteksten: 0 claims opnieuw opgeslagen" in ok(cli(db, "export", "texts"))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM export_texts").fetchone()[0] == claims
+    out = tmp_path / "portfolio.csv"
+    ok(cli(db, "export", "portfolio", "--no-progress", "-o", str(out)))
+    assert out.read_text(encoding="utf-8-sig").startswith("Schadenummer,Soort claim,")
