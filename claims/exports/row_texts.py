@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import logging
 import marshal
 import time
@@ -28,8 +29,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-import claims
-import workflow
 from claims.config import Settings
 from claims.exports.csv_text import CsvCells, csv_lines
 from claims.exports.query import CHUNK, source_chunks, sources_of, user_names
@@ -54,8 +53,10 @@ def code_digest() -> str:
     """A digest of the code and the spec files of this release (claims and workflow): a new release
     builds its texts afresh rather than trust those an older one wrote."""
     h = hashlib.blake2b(digest_size=16)
-    for package in (claims, workflow):
-        root = Path(next(iter(package.__path__)))
+    for package in ("claims", "workflow"):
+        found = importlib.util.find_spec(package)
+        assert found is not None and found.submodule_search_locations, package
+        root = Path(next(iter(found.submodule_search_locations)))
         for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()):
             h.update(path.relative_to(root).as_posix().encode() + b"\0")
             h.update(path.read_bytes() + b"\0")
