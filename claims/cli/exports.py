@@ -173,9 +173,22 @@ def export_portfolio_command(
 
 
 @app.command("texts")
-def refresh_texts_command() -> None:
+def refresh_texts_command(
+    check_all: Annotated[
+        bool,
+        typer.Option(
+            "--check-all",
+            help="Controleer de digest van elke claim (anders zoals de scheduler: de volgende "
+            f"{row_texts.VERIFY_PER_RUN} claims).",
+        ),
+    ] = False,
+) -> None:
     """Sla de CSV-regels van de portefeuille per claim op voor de claims die sinds de vorige keer
     veranderden (wat de scheduler elke CLAIMFLOW_EXPORT_TEXTS_REFRESH_SECONDS doet): na een nieuwe
     versie worden ze alle opnieuw gemaakt."""
-    done = row_texts.refresh(engine(), runtime())
-    typer.echo(f"exportteksten: {done.built} claims opnieuw opgeslagen in {done.took_seconds:.1f} s")
+    verify = sys.maxsize if check_all else row_texts.VERIFY_PER_RUN
+    done = row_texts.refresh(engine(), runtime(), verify=verify)
+    typer.echo(
+        f"exportteksten: {done.built} claims opnieuw opgeslagen, {done.verified} gecontroleerd, "
+        f"in {done.took_seconds:.1f} s"
+    )

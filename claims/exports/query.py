@@ -103,10 +103,10 @@ def user_names(conn: Connection) -> dict[int, tuple[str, str]]:
 
 
 def source_chunks(
-    conn: Connection, selected: ClaimCriteria, *, chunk: int = CHUNK
+    conn: Connection, selected: ClaimCriteria, *, chunk: int = CHUNK, after: int = 0
 ) -> Iterator[tuple[list[ClaimFacts], dict[int, Sources]]]:
-    """The selected claims `chunk` at a time by id, each chunk's facts with their sources."""
-    after = 0
+    """The selected claims with an id above `after`, `chunk` at a time by id, each chunk's facts with
+    their sources."""
     while True:
         facts = [ClaimFacts(*r) for r in exports.facts_after(conn, selected, after, chunk)]
         if not facts:

@@ -646,9 +646,10 @@ class ExportText(SQLModel, table=True):
 
     __tablename__ = "export_texts"
     claim_id: int = Field(primary_key=True, foreign_key="claims.id")
-    digest: str  # over the builder's context and the claim's facts and source rows (row_texts.digest)
-    context: str  # the builder's part of it: code, catalog, zone, users (a new one means rebuild all)
+    digest: str  # over the context, the claim's facts and rows and the users they name (row_texts.digest)
+    context: str  # the release's part of it: code, libraries, catalog, zone (a new one: rebuild all)
     head_event_id: int = 0  # the claim's last event when built: how the refresh finds what to rebuild
+    users: str = ""  # the users its rows name, by id and by e-mail address (row_texts.UsersNamed)
     rows: int = 0
     text: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     built_at: datetime = _moment()

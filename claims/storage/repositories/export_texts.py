@@ -20,6 +20,7 @@ TEXTS = EXPORT_TEXTS
 @dataclass(frozen=True)
 class StoredText:
     digest: str
+    users: str  # the users its rows name (row_texts.UsersNamed as text)
     rows: int
     text: bytes  # zlib-compressed UTF-8
 
@@ -30,6 +31,7 @@ class NewText:
     digest: str
     context: str
     head_event_id: int
+    users: str
     rows: int
     text: bytes
 
@@ -39,11 +41,11 @@ def stored(conn: Connection, claim_ids: Sequence[int]) -> dict[int, StoredText]:
     if not claim_ids:
         return {}
     found = conn.execute(
-        select(TEXTS.c.claim_id, TEXTS.c.digest, TEXTS.c.rows, TEXTS.c.text).where(
+        select(TEXTS.c.claim_id, TEXTS.c.digest, TEXTS.c.users, TEXTS.c.rows, TEXTS.c.text).where(
             TEXTS.c.claim_id.in_(claim_ids)
         )
     )
-    return {cid: StoredText(digest, rows, bytes(text)) for cid, digest, rows, text in found}
+    return {cid: StoredText(digest, users, rows, bytes(text)) for cid, digest, users, rows, text in found}
 
 
 def _last_event() -> Any:
@@ -72,18 +74,6 @@ def to_refresh(conn: Connection, context: str, after_id: int, limit: int) -> lis
     return [int(cid) for (cid,) in conn.execute(query)]
 
 
-def last_events(conn: Connection, claim_ids: Sequence[int]) -> dict[int, int]:
-    """Each claim's last event id (a claim without events is left out)."""
-    if not claim_ids:
-        return {}
-    found = conn.execute(
-        select(EVENTS.c.claim_id, func.max(EVENTS.c.id))
-        .where(EVENTS.c.claim_id.in_(claim_ids))
-        .group_by(EVENTS.c.claim_id)
-    )
-    return {int(cid): int(last) for cid, last in found}
-
-
 def store(conn: Connection, entries: Sequence[NewText], built_at: datetime) -> None:
     """Put these entries in place of the claims' old ones (two refreshes at once: the last one wins)."""
     if not entries:
@@ -99,6 +89,7 @@ def store(conn: Connection, entries: Sequence[NewText], built_at: datetime) -> N
                 "digest": e.digest,
                 "context": e.context,
                 "head_event_id": e.head_event_id,
+                "users": e.users,
                 "rows": e.rows,
                 "text": e.text,
                 "built_at": built_at,
@@ -108,7 +99,7 @@ def store(conn: Connection, entries: Sequence[NewText], built_at: datetime) -> N
     )
 
 
-_REPLACED = ("digest", "context", "head_event_id", "rows", "text", "built_at")
+_REPLACED = ("digest", "context", "head_event_id", "users", "rows", "text", "built_at")
 
 
 def count(conn: Connection) -> int:

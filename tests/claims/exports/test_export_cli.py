@@ -150,11 +150,17 @@ def test_export_dossier_writes_the_zip_of_a_seeded_case(db: Path, tmp_path: Path
 def test_export_texts_stores_each_claims_lines_and_then_only_what_changed(db: Path, tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+    built, stored = tmp_path / "built.csv", tmp_path / "stored.csv"
+    ok(cli(db, "export", "portfolio", "--no-progress", "-o", str(built)))
     first = ok(cli(db, "export", "texts"))
     assert f"exportteksten: {claims} claims opnieuw opgeslagen" in first
     assert "exportteksten: 0 claims opnieuw opgeslagen" in ok(cli(db, "export", "texts"))
+    assert f"0 claims opnieuw opgeslagen, {claims} gecontroleerd" in ok(
+        cli(db, "export", "texts", "--check-all")
+    )
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM export_texts").fetchone()[0] == claims
-    out = tmp_path / "portfolio.csv"
-    ok(cli(db, "export", "portfolio", "--no-progress", "-o", str(out)))
-    assert out.read_text(encoding="utf-8-sig").startswith("Schadenummer,Soort claim,")
+    # stored by one process, written by another: the digests agree and the file is the same
+    ok(cli(db, "export", "portfolio", "--no-progress", "-o", str(stored)))
+    assert stored.read_bytes() == built.read_bytes()
+    assert built.read_text(encoding="utf-8-sig").startswith("Schadenummer,Soort claim,")

@@ -1,29 +1,35 @@
 """The portfolio CSV's stored texts (claims.exports.row_texts): after the scheduler's refresh an export
 writes each claim's lines as stored, byte for byte what building them gives; whatever changed since
-(even without an event: a row edited by hand, a user renamed) is built afresh, and the refresh
-rebuilds only the claims that moved on."""
+(even without an event: a row edited by hand, a user renamed) is built afresh, the refresh rebuilds
+the claims that moved on and, checking digests in turn, those changed without an event; a user added
+rebuilds nothing, a user renamed only the claims whose rows name them."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlmodel import Session
 
 from claims.config import Settings
 from claims.deadlines.sweep import sweep
 from claims.exports import row_texts
 from claims.exports.files import csv_chunks
-from claims.exports.query import PortfolioFilter, histories, user_names
-from claims.exports.rows import HistoryBuilder
+from claims.exports.query import PortfolioFilter, histories, source_chunks, user_names
+from claims.exports.rows import HistoryBuilder, Sources
 from claims.exports.timelines import ExportFormat, PortfolioMode, _headers, export_portfolio
+from claims.kinds.catalog import Catalog
 from claims.people.users import user_by_email
 from claims.runtime import Runtime
 from claims.service import add_note
 from claims.storage.models import User
+from claims.storage.repositories import export_texts
 from claims.storage.repositories.claim_list import ClaimCriteria
 from claims.storage.tables import CLAIMS, DEADLINES, EXPORT_TEXTS, LETTERS, MONEY, PARTIES, USERS
 from seeds.loader import seed
@@ -102,38 +108,75 @@ def test_after_the_refresh_the_export_writes_the_stored_texts_byte_for_byte(
     assert "GEBEURTENIS" in _exported(engine, rt).decode()
 
 
+def _claim_ids(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return [cid for (cid,) in conn.execute(select(CLAIMS.c.id).order_by(CLAIMS.c.id))]
+
+
+def _built_ids(engine: Engine, rt: Runtime) -> set[int]:
+    """The claims an export would build rather than write from their stored text."""
+    built: set[int] = set()
+    with engine.connect() as conn, conn.begin():
+        builder = HistoryBuilder(rt.catalog, user_names(conn), rt.tz, rt.clock(), for_spreadsheet=True)
+        context = row_texts.context_of(builder, rt.catalog)
+        for facts, sources in source_chunks(conn, ClaimCriteria()):
+            stored = export_texts.stored(conn, [c.id for c in facts])
+            for c in facts:
+                found = stored.get(c.id)
+                src = sources.get(c.id) or Sources()
+                if found is None:
+                    built.add(c.id)
+                    continue
+                named = row_texts.UsersNamed.from_text(found.users)
+                if found.digest != row_texts.digest(context, c, src, builder, named):
+                    built.add(c.id)
+    return built
+
+
 def test_a_change_without_an_event_is_built_afresh_and_written_as_it_is_now(
     engine: Engine, seeded: Runtime
 ) -> None:
     rt = seeded
     row_texts.refresh(engine, rt)
+    ids = _claim_ids(engine)
+    changed: list[int] = []
     with engine.begin() as conn:
-        ids = [cid for (cid,) in conn.execute(select(CLAIMS.c.id).order_by(CLAIMS.c.id))]
-        party = conn.execute(
-            select(PARTIES.c.id, PARTIES.c.claim_id).where(PARTIES.c.claim_id.is_not(None))
-        ).first()
-        deadline = conn.execute(select(DEADLINES.c.id, DEADLINES.c.claim_id)).first()
-        letter = conn.execute(select(LETTERS.c.id, LETTERS.c.claim_id)).first()
-        money = conn.execute(select(MONEY.c.id, MONEY.c.claim_id)).first()
-        assert party and deadline and letter and money
-        conn.execute(update(PARTIES).where(PARTIES.c.id == party.id).values(name="Hernoemd B.V."))
-        conn.execute(
-            update(DEADLINES)
-            .where(DEADLINES.c.id == deadline.id)
-            .values(due_at=datetime(2027, 1, 5, 16, tzinfo=UTC))
-        )
-        conn.execute(update(LETTERS).where(LETTERS.c.id == letter.id).values(title="Een andere titel"))
-        conn.execute(update(MONEY).where(MONEY.c.id == money.id).values(note="met de hand verbeterd"))
-        conn.execute(update(CLAIMS).where(CLAIMS.c.id == ids[-1]).values(claimant="Andere Benadeelde B.V."))
-    changed = {party.claim_id, deadline.claim_id, letter.claim_id, money.claim_id, ids[-1]}
-
-    assert _counts(engine, rt) == row_texts.TextCounts(stored=len(ids) - len(changed), built=len(changed))
+        # each kind of row changed on another claim, so that each is seen to count on its own
+        for table, values in (
+            (PARTIES, {"name": "Hernoemd B.V."}),
+            (DEADLINES, {"due_at": datetime(2027, 1, 5, 16, tzinfo=UTC)}),
+            (LETTERS, {"title": "Een andere titel"}),
+            (MONEY, {"note": "met de hand verbeterd"}),
+        ):
+            row = conn.execute(
+                select(table.c.id, table.c.claim_id)
+                .where(table.c.claim_id.is_not(None), table.c.claim_id.not_in(changed))
+                .order_by(table.c.id)
+            ).first()
+            assert row is not None, table.name
+            conn.execute(update(table).where(table.c.id == row.id).values(values))
+            changed.append(row.claim_id)
+        last = next(c for c in reversed(ids) if c not in changed)
+        conn.execute(update(CLAIMS).where(CLAIMS.c.id == last).values(claimant="Andere Benadeelde B.V."))
+        changed.append(last)
+    assert len(set(changed)) == 5
+    assert _built_ids(engine, rt) == set(changed)
+    assert _counts(engine, rt) == row_texts.TextCounts(stored=len(ids) - 5, built=5)
     exported = _exported(engine, rt)
     assert exported == _built(engine, rt)
     assert "Een andere titel" in exported.decode() and "met de hand verbeterd" in exported.decode()
 
+    # no event marks them: the refresh finds them by checking digests in turn, a few claims a run
+    first = row_texts.refresh(engine, rt, verify=3)
+    assert (first.verified, first.verified_to) == (3, ids[2])
+    report = row_texts.refresh(engine, rt, verify_after=first.verified_to)
+    assert report.verified == len(ids) - 3 and report.verified_to == 0  # came round to the start
+    assert first.built + report.built == 5
+    assert _built_ids(engine, rt) == set()
+    assert _exported(engine, rt) == exported
 
-def test_a_renamed_user_rebuilds_every_claim_and_the_refresh_stores_them_again(
+
+def test_a_user_added_rebuilds_nothing_and_one_renamed_only_the_claims_naming_them(
     engine: Engine, seeded: Runtime
 ) -> None:
     rt = seeded
@@ -141,15 +184,33 @@ def test_a_renamed_user_rebuilds_every_claim_and_the_refresh_stores_them_again(
     row_texts.refresh(engine, rt)
     with engine.begin() as conn:
         conn.execute(
-            update(USERS)
-            .where(USERS.c.email == "sanne.behandelaar@claimflow.test")
-            .values(name="Sanne de Vries-Bakker")
-        )
-    assert _counts(engine, rt) == row_texts.TextCounts(stored=0, built=claims)
+            insert(USERS).values(
+                email="nieuw@claimflow.test", name="Nieuwe Collega", role="handler", team="BAV",
+                password_hash="", active=True, created_at=datetime(2026, 11, 24, 9, tzinfo=UTC),
+            )
+        )  # fmt: skip
+    assert _built_ids(engine, rt) == set()
+
+    lars = _user(engine, "lars.expert@claimflow.test")
+    with engine.connect() as conn:
+        named = {
+            cid: row_texts.UsersNamed.from_text(users)
+            for cid, users in conn.execute(select(EXPORT_TEXTS.c.claim_id, EXPORT_TEXTS.c.users))
+        }
+    naming = {cid for cid, n in named.items() if lars.id in n.ids or lars.email in n.emails}
+    assert 0 < len(naming) < claims
+    before = _exported(engine, rt).decode()
+    with engine.begin() as conn:
+        conn.execute(update(USERS).where(USERS.c.id == lars.id).values(name="Lars de Expert-Jansen"))
+    assert _built_ids(engine, rt) == naming
     exported = _exported(engine, rt)
-    assert exported == _built(engine, rt) and "Sanne de Vries-Bakker" in exported.decode()
-    assert row_texts.refresh(engine, rt).built == claims
-    assert _exported(engine, rt) == _built(engine, rt)
+    assert exported == _built(engine, rt)
+    # who did what is named as the user is called now (a letter keeps the name it was addressed to)
+    assert before.count(lars.name) > exported.decode().count(lars.name)
+    assert "Lars de Expert-Jansen" in exported.decode()
+    assert row_texts.refresh(engine, rt).built == len(naming)  # found by checking the digests
+    assert _built_ids(engine, rt) == set()
+    assert _exported(engine, rt) == exported
 
 
 def test_the_refresh_rebuilds_only_the_claim_that_moved_on(engine: Engine, seeded: Runtime) -> None:
@@ -162,35 +223,85 @@ def test_the_refresh_rebuilds_only_the_claim_that_moved_on(engine: Engine, seede
     assert _counts(engine, rt) == row_texts.TextCounts(stored=claims - 1, built=1)
     assert _exported(engine, rt) == _built(engine, rt)  # the note is in it
     assert "logboek volgt vrijdag" in _exported(engine, rt).decode()
-    assert row_texts.refresh(engine, rt).built == 1
+    report = row_texts.refresh(engine, rt, verify=0)  # found by its event alone
+    assert (report.built, report.verified) == (1, 0)
     assert _counts(engine, rt) == row_texts.TextCounts(stored=claims, built=0)
 
 
-def test_the_context_covers_the_zone_the_users_and_the_catalog(engine: Engine, seeded: Runtime) -> None:
+def test_the_context_covers_code_python_libraries_catalog_zone_and_neutralising(
+    engine: Engine, seeded: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rt = seeded
     with engine.connect() as conn:
         users = user_names(conn)
     now = rt.clock()
 
-    def context(tz: ZoneInfo = rt.tz, names: dict[int, tuple[str, str]] = users, sheet: bool = True) -> str:
-        return row_texts.context_of(
-            HistoryBuilder(rt.catalog, names, tz, now, for_spreadsheet=sheet), rt.catalog
-        )
+    def context(tz: ZoneInfo = rt.tz, sheet: bool = True, catalog: Catalog = rt.catalog) -> str:
+        return row_texts.context_of(HistoryBuilder(catalog, users, tz, now, for_spreadsheet=sheet), catalog)
 
-    first = next(iter(users))
-    renamed = {**users, first: ("Iemand Anders", users[first][1])}
-    assert context() == context()
-    assert len({context(), context(ZoneInfo("UTC")), context(names=renamed), context(sheet=False)}) == 4
+    key = next(iter(rt.catalog.specs))
+    changed_spec = Catalog({**rt.catalog.specs, key: replace(rt.catalog.specs[key], fingerprint="anders")})
+    seen = {context(), context(ZoneInfo("UTC")), context(sheet=False), context(catalog=changed_spec)}
+    assert context() == context() and len(seen) == 4
+    plain = context()
+    for name, value in (
+        ("CODE_DIGEST", "een andere versie"),
+        ("LIBRARIES", ("babel", "jinja2")),
+    ):
+        with monkeypatch.context() as m:
+            m.setattr(row_texts, name, value)
+            assert context() != plain, name
+    with monkeypatch.context() as m:
+        m.setattr(sys, "version", "3.99.0")
+        assert context() != plain
 
 
-def test_the_scheduler_job_fills_the_store_at_the_interval_of_the_settings(
-    engine: Engine, seeded: Runtime
+def test_the_code_digest_covers_every_package_of_this_project_the_rows_are_built_with() -> None:
+    # in a fresh interpreter: what importing the export (and building with it) loads of this project
+    loaded = subprocess.run(
+        [sys.executable, "-c", _LOADED],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert "claims" in loaded and "notifications" in loaded
+    assert set(loaded) <= set(row_texts.CODE_PACKAGES)
+
+
+_LOADED = """
+import sys
+from pathlib import Path
+import claims.exports.row_texts, claims.exports.timelines
+root = Path(claims.__file__).resolve().parent.parent
+tops = set()
+for name, module in list(sys.modules.items()):
+    path = getattr(module, "__file__", None)
+    if path and Path(path).resolve().is_relative_to(root) and ".venv" not in Path(path).parts:
+        tops.add(name.split(".")[0])
+print(" ".join(sorted(tops)))
+"""
+
+
+def test_the_scheduler_job_fills_the_store_and_checks_digests_on_from_where_it_stopped(
+    engine: Engine, seeded: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = Settings(export_texts_refresh_seconds=120)
     job_id, job, args, interval = row_texts.scheduled(engine, seeded, settings)
     assert (job_id, interval) == ("export-texts-refresh", 120)
+    monkeypatch.setattr(row_texts, "VERIFY_PER_RUN", 2)
+    calls: list[int] = []
+    real = row_texts.refresh
+
+    def counted(engine: Engine, rt: Runtime, **kw: int) -> row_texts.RefreshReport:
+        calls.append(kw["verify_after"])
+        return real(engine, rt, verify=2, **kw)
+
+    monkeypatch.setattr(row_texts, "refresh", counted)
     job(*args)
+    job(*args)
+    ids = _claim_ids(engine)
+    assert calls == [0, ids[1]]  # the second run checks on after the first run's last claim
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(EXPORT_TEXTS)).scalar_one() == _claims(engine)
+        assert conn.execute(select(func.count()).select_from(EXPORT_TEXTS)).scalar_one() == len(ids)
     with pytest.raises(ValueError, match="CLAIMFLOW_EXPORT_TEXTS_REFRESH_SECONDS"):
         Settings(export_texts_refresh_seconds=0)

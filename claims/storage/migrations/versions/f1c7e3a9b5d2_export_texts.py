@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('digest', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('context', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('head_event_id', sa.Integer(), nullable=False),
+        sa.Column('users', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('rows', sa.Integer(), nullable=False),
         sa.Column('text', sa.LargeBinary(), nullable=False),
         sa.Column('built_at', claims.storage.coltypes.UTCDateTime(timezone=True), nullable=False),
