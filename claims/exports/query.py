@@ -103,15 +103,20 @@ def user_names(conn: Connection) -> dict[int, tuple[str, str]]:
 
 
 def source_chunks(
-    conn: Connection, selected: ClaimCriteria, *, chunk: int = CHUNK, after: int = 0
+    conn: Connection,
+    selected: ClaimCriteria,
+    *,
+    chunk: int = CHUNK,
+    after: int = 0,
+    events: Sequence[str] = EVENT_COLUMNS,
 ) -> Iterator[tuple[list[ClaimFacts], dict[int, Sources]]]:
     """The selected claims with an id above `after`, `chunk` at a time by id, each chunk's facts with
-    their sources."""
+    their sources (of the events, the `events` columns)."""
     while True:
         facts = [ClaimFacts(*r) for r in exports.facts_after(conn, selected, after, chunk)]
         if not facts:
             return
-        yield facts, fetch_sources(conn, [c.id for c in facts])
+        yield facts, fetch_sources(conn, [c.id for c in facts], events=events)
         if len(facts) < chunk:
             return
         after = facts[-1].id
@@ -163,14 +168,27 @@ _COLUMNS = {
 }
 
 
-def fetch_sources(conn: Connection, claim_ids: Sequence[int]) -> dict[int, Sources]:
-    """The events, deadlines, letters, money lines and parties of these claims, in the order they were
-    written."""
+# Only the events' ids, for an export that writes most claims from their stored text: the database
+# refuses to change an event, so its id stands for its content (claims.exports.row_texts).
+EVENT_IDS = ("id",)
+
+
+def fetch_sources(
+    conn: Connection, claim_ids: Sequence[int], *, events: Sequence[str] = EVENT_COLUMNS
+) -> dict[int, Sources]:
+    """The events (their `events` columns), deadlines, letters, money lines and parties of these
+    claims, in the order they were written."""
     out: dict[int, Sources] = {cid: Sources() for cid in claim_ids}
     if not claim_ids:
         return out
-    for name, rows in exports.sources(conn, claim_ids, _COLUMNS).items():
+    for name, rows in exports.sources(conn, claim_ids, {**_COLUMNS, "events": events}).items():
         # the rows come by claim: each claim's run is one slice, found without a step per row in Python
         for cid, run in groupby(rows, itemgetter(0)):
             setattr(out[cid], name, list(run))
     return out
+
+
+def fetch_events(conn: Connection, claim_ids: Sequence[int]) -> dict[int, list[tuple[Any, ...]]]:
+    """The events of these claims (every column rows reads), in the order they were written."""
+    rows = exports.sources(conn, claim_ids, {"events": EVENT_COLUMNS})["events"]
+    return {cid: list(run) for cid, run in groupby(rows, itemgetter(0))}

@@ -40,8 +40,8 @@ from sqlalchemy.engine import Connection
 
 from claims.config import Settings
 from claims.exports.csv_text import CsvCells, csv_lines
-from claims.exports.query import CHUNK, source_chunks, sources_of, user_names
-from claims.exports.rows import E_ID, ClaimFacts, HistoryBuilder, Sources
+from claims.exports.query import CHUNK, EVENT_IDS, fetch_events, source_chunks, sources_of, user_names
+from claims.exports.rows import E_ID, MAX_REMEMBERED, ClaimFacts, HistoryBuilder, Sources
 from claims.kinds.catalog import Catalog
 from claims.runtime import Runtime
 from claims.storage.db import in_write
@@ -141,23 +141,52 @@ class UsersNamed:
         return UsersNamed(tuple(ids), tuple(emails))
 
 
+class Digests:
+    """The digests of claims' texts under one context and builder. The part of the users named is
+    remembered by their list: claims share their handlers and experts."""
+
+    def __init__(self, context: str, builder: HistoryBuilder) -> None:
+        self.context = context.encode()
+        self.builder = builder
+        self._people: dict[str, bytes] = {}
+
+    def people(self, named: str) -> bytes:
+        found = self._people.get(named)
+        if found is None:
+            if len(self._people) >= MAX_REMEMBERED:
+                self._people.clear()
+            users, emails = UsersNamed.from_text(named), self.builder
+            found = self._people[named] = repr(
+                (
+                    [(i, emails.users.get(i)) for i in users.ids],
+                    [(e, emails.names_by_email.get(e)) for e in users.emails],
+                )
+            ).encode()
+        return found
+
+    def of(self, claim: ClaimFacts, src: Sources, named: str) -> str:
+        """The digest of one claim's text: the context, its facts, its source rows, and the users its
+        rows name (`named`, UsersNamed as text) as the builder has them now, all by value."""
+        # an event by its id: the database refuses to change one (a trigger on both databases), so the
+        # export need not read what a stored text already holds; the other rows by their content
+        ids = [(e[0], e[E_ID]) for e in src.events]
+        rows = (ids, src.deadlines, src.letters, src.money, src.parties)
+        try:
+            # marshal's version 2 writes equal values as equal bytes (no references between objects);
+            # it takes SQLite's text, integers and None, and a tenth of the time repr takes
+            data = b"m" + marshal.dumps(rows, 2)
+        except ValueError:  # PostgreSQL's datetimes
+            data = b"r" + repr(rows).encode()
+        h = hashlib.blake2b(self.context, digest_size=16)
+        h.update(repr(tuple(claim)).encode())
+        h.update(self.people(named))
+        h.update(data)
+        return h.hexdigest()
+
+
 def digest(context: str, claim: ClaimFacts, src: Sources, builder: HistoryBuilder, named: UsersNamed) -> str:
-    """The digest of one claim's text: its context, its facts, its source rows, and the users its rows
-    name as `builder` has them now, all by value."""
-    rows = (src.events, src.deadlines, src.letters, src.money, src.parties)
-    try:
-        # marshal's version 2 writes equal values as equal bytes (no references between objects); it
-        # takes SQLite's text, integers and None, and a tenth of the time repr takes
-        data = b"m" + marshal.dumps(rows, 2)
-    except ValueError:  # PostgreSQL's datetimes
-        data = b"r" + repr(rows).encode()
-    users = builder.users.get
-    emails = builder.names_by_email.get
-    people = ([(i, users(i)) for i in named.ids], [(e, emails(e)) for e in named.emails])
-    h = hashlib.blake2b(context.encode(), digest_size=16)
-    h.update(repr((tuple(claim), people)).encode())
-    h.update(data)
-    return h.hexdigest()
+    """One claim's digest (Digests.of) on its own."""
+    return Digests(context, builder).of(claim, src, named.as_text())
 
 
 @dataclass
@@ -180,26 +209,30 @@ def csv_texts(
     """Each selected claim's CSV lines in UTF-8 (as files.csv_chunks writes `builder`'s inert rows)
     with how many rows they hold, by claim id: the stored text where its digest matches, else built."""
     assert builder.neutralise, "the stored texts are a spreadsheet's"
-    context = context_of(builder, catalog)
+    digests = Digests(context_of(builder, catalog), builder)
     cells = CsvCells()
     counts = counts if counts is not None else TextCounts()
-    for facts, sources in source_chunks(conn, selected, chunk=chunk):
+    for facts, sources in source_chunks(conn, selected, chunk=chunk, events=EVENT_IDS):
         stored = export_texts.stored(conn, [c.id for c in facts])
+        texts: list[tuple[bytes, int] | None] = []
         for claim in facts:
-            src = sources.get(claim.id) or Sources()
             found = stored.get(claim.id)
-            named = UsersNamed.from_text(found.users) if found is not None else None
-            if (
-                found is not None
-                and named is not None
-                and found.digest == digest(context, claim, src, builder, named)
-            ):
-                counts.stored += 1
-                yield zlib.decompress(found.text), found.rows
+            if found is not None and found.digest == digests.of(claim, sources[claim.id], found.users):
+                texts.append((zlib.decompress(found.text), found.rows))
             else:
-                counts.built += 1
+                texts.append(None)
+        missed = [c.id for c, text in zip(facts, texts, strict=True) if text is None]
+        # the claims to build: their events as well, in the same snapshot
+        events = fetch_events(conn, missed) if missed else {}
+        counts.stored += len(facts) - len(missed)
+        counts.built += len(missed)
+        for claim, text in zip(facts, texts, strict=True):
+            if text is None:
+                src = sources[claim.id]
+                src.events = events.get(claim.id, [])
                 rows = builder.history(claim, src).rows
-                yield csv_lines(rows, cells).encode(), len(rows)
+                text = csv_lines(rows, cells).encode(), len(rows)
+            yield text
 
 
 class _Looked(dict[Any, Any]):
@@ -265,6 +298,7 @@ def refresh(
         with conn.begin():
             builder = HistoryBuilder(rt.catalog, user_names(conn), rt.tz, rt.clock(), for_spreadsheet=True)
         context = context_of(builder, rt.catalog)
+        digests = Digests(context, builder)
         recorder = _Recorder(builder)
         cells = CsvCells()
         after = 0
@@ -274,7 +308,7 @@ def refresh(
                 if not ids:
                     break
                 facts, sources = sources_of(conn, ids)
-                entries = [_entry(recorder, context, cells, c, sources.get(c.id) or Sources()) for c in facts]
+                entries = [_entry(recorder, digests, cells, c, sources.get(c.id) or Sources()) for c in facts]
             built += _store(conn, rt, entries)
             after = ids[-1]
         while verified < verify:
@@ -286,40 +320,27 @@ def refresh(
                     break
                 facts, sources = found
                 stored = export_texts.stored(conn, [c.id for c in facts])
-                entries = [
-                    _entry(recorder, context, cells, c, sources.get(c.id) or Sources())
-                    for c in facts
-                    if not _matches(stored.get(c.id), context, c, sources.get(c.id) or Sources(), builder)
-                ]
+                entries = []
+                for c in facts:
+                    src, had = sources.get(c.id) or Sources(), stored.get(c.id)
+                    if had is None or had.digest != digests.of(c, src, had.users):
+                        entries.append(_entry(recorder, digests, cells, c, src))
             built += _store(conn, rt, entries)
             verified += len(facts)
             verified_to = facts[-1].id
     return RefreshReport(built, verified, verified_to, time.perf_counter() - started)
 
 
-def _matches(
-    found: export_texts.StoredText | None, context: str, claim: ClaimFacts, src: Sources, b: HistoryBuilder
-) -> bool:
-    return found is not None and found.digest == digest(
-        context, claim, src, b, UsersNamed.from_text(found.users)
-    )
-
-
 def _entry(
-    recorder: _Recorder, context: str, cells: CsvCells, claim: ClaimFacts, src: Sources
+    recorder: _Recorder, digests: Digests, cells: CsvCells, claim: ClaimFacts, src: Sources
 ) -> export_texts.NewText:
     rows, named = recorder.build(claim, src)
     text = zlib.compress(csv_lines(rows, cells).encode(), COMPRESSION)
     # the last event the text was built with, from the same snapshot as its rows
     last = max((e[E_ID] for e in src.events), default=0)
+    users = named.as_text()
     return export_texts.NewText(
-        claim.id,
-        digest(context, claim, src, recorder.builder, named),
-        context,
-        last,
-        named.as_text(),
-        len(rows),
-        text,
+        claim.id, digests.of(claim, src, users), digests.context.decode(), last, users, len(rows), text
     )
 
 

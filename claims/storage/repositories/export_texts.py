@@ -37,14 +37,25 @@ class NewText:
 
 
 def stored(conn: Connection, claim_ids: Sequence[int]) -> dict[int, StoredText]:
-    """The entries of these claims, by claim id (a claim without one is left out)."""
+    """The entries of these claims, by claim id (a claim without one is left out). On the driver's
+    cursor: an export reads one for every claim."""
     if not claim_ids:
         return {}
-    found = conn.execute(
-        select(TEXTS.c.claim_id, TEXTS.c.digest, TEXTS.c.users, TEXTS.c.rows, TEXTS.c.text).where(
-            TEXTS.c.claim_id.in_(claim_ids)
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    params: list[Any]
+    if conn.dialect.name == "sqlite":
+        where, params = f"IN ({','.join('?' * len(claim_ids))})", list(claim_ids)
+    else:
+        where, params = "= ANY(%s)", [list(claim_ids)]
+    cursor = driver.cursor()
+    try:
+        cursor.execute(
+            f"SELECT claim_id, digest, users, rows, text FROM export_texts WHERE claim_id {where}", params
         )
-    )
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
     return {cid: StoredText(digest, users, rows, bytes(text)) for cid, digest, users, rows, text in found}
 
 

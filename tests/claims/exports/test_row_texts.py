@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from claims.config import Settings
@@ -31,7 +32,7 @@ from claims.service import add_note
 from claims.storage.models import User
 from claims.storage.repositories import export_texts
 from claims.storage.repositories.claim_list import ClaimCriteria
-from claims.storage.tables import CLAIMS, DEADLINES, EXPORT_TEXTS, LETTERS, MONEY, PARTIES, USERS
+from claims.storage.tables import CLAIMS, DEADLINES, EVENTS, EXPORT_TEXTS, LETTERS, MONEY, PARTIES, USERS
 from seeds.loader import seed
 
 SWEPT = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -160,6 +161,10 @@ def test_a_change_without_an_event_is_built_afresh_and_written_as_it_is_now(
         conn.execute(update(CLAIMS).where(CLAIMS.c.id == last).values(claimant="Andere Benadeelde B.V."))
         changed.append(last)
     assert len(set(changed)) == 5
+    # events are digested by their id alone: what makes that safe is that the database refuses to
+    # change one
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.execute(update(EVENTS).where(EVENTS.c.claim_id == changed[0]).values(note="anders"))
     assert _built_ids(engine, rt) == set(changed)
     assert _counts(engine, rt) == row_texts.TextCounts(stored=len(ids) - 5, built=5)
     exported = _exported(engine, rt)
