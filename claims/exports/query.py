@@ -102,24 +102,27 @@ def user_names(conn: Connection) -> dict[int, tuple[str, str]]:
     return users.names_by_id(conn)
 
 
-def source_chunks(
-    conn: Connection,
-    selected: ClaimCriteria,
-    *,
-    chunk: int = CHUNK,
-    after: int = 0,
-    events: Sequence[str] = EVENT_COLUMNS,
-) -> Iterator[tuple[list[ClaimFacts], dict[int, Sources]]]:
-    """The selected claims with an id above `after`, `chunk` at a time by id, each chunk's facts with
-    their sources (of the events, the `events` columns)."""
+def fact_chunks(
+    conn: Connection, selected: ClaimCriteria, *, chunk: int = CHUNK, after: int = 0
+) -> Iterator[list[ClaimFacts]]:
+    """The facts of the selected claims with an id above `after`, `chunk` at a time by id."""
     while True:
         facts = [ClaimFacts(*r) for r in exports.facts_after(conn, selected, after, chunk)]
         if not facts:
             return
-        yield facts, fetch_sources(conn, [c.id for c in facts], events=events)
+        yield facts
         if len(facts) < chunk:
             return
         after = facts[-1].id
+
+
+def source_chunks(
+    conn: Connection, selected: ClaimCriteria, *, chunk: int = CHUNK, after: int = 0
+) -> Iterator[tuple[list[ClaimFacts], dict[int, Sources]]]:
+    """The selected claims with an id above `after`, `chunk` at a time by id, each chunk's facts with
+    their sources."""
+    for facts in fact_chunks(conn, selected, chunk=chunk, after=after):
+        yield facts, fetch_sources(conn, [c.id for c in facts])
 
 
 def sources_of(conn: Connection, claim_ids: Sequence[int]) -> tuple[list[ClaimFacts], dict[int, Sources]]:

@@ -40,8 +40,17 @@ from sqlalchemy.engine import Connection
 
 from claims.config import Settings
 from claims.exports.csv_text import CsvCells, csv_lines
-from claims.exports.query import CHUNK, EVENT_IDS, fetch_events, source_chunks, sources_of, user_names
-from claims.exports.rows import E_ID, MAX_REMEMBERED, ClaimFacts, HistoryBuilder, Sources
+from claims.exports.query import (
+    CHUNK,
+    EVENT_IDS,
+    fact_chunks,
+    fetch_events,
+    fetch_sources,
+    source_chunks,
+    sources_of,
+    user_names,
+)
+from claims.exports.rows import E_ID, EVENT_COLUMNS, MAX_REMEMBERED, ClaimFacts, HistoryBuilder, Sources
 from claims.kinds.catalog import Catalog
 from claims.runtime import Runtime
 from claims.storage.db import in_write
@@ -212,8 +221,11 @@ def csv_texts(
     digests = Digests(context_of(builder, catalog), builder)
     cells = CsvCells()
     counts = counts if counts is not None else TextCounts()
-    for facts, sources in source_chunks(conn, selected, chunk=chunk, events=EVENT_IDS):
-        stored = export_texts.stored(conn, [c.id for c in facts])
+    for facts in fact_chunks(conn, selected, chunk=chunk):
+        ids = [c.id for c in facts]
+        stored = export_texts.stored(conn, ids)
+        # with texts stored, only the events' ids at first: their columns for the claims to build
+        sources = fetch_sources(conn, ids, events=EVENT_IDS if stored else EVENT_COLUMNS)
         texts: list[tuple[bytes, int] | None] = []
         for claim in facts:
             found = stored.get(claim.id)
@@ -222,14 +234,14 @@ def csv_texts(
             else:
                 texts.append(None)
         missed = [c.id for c, text in zip(facts, texts, strict=True) if text is None]
-        # the claims to build: their events as well, in the same snapshot
-        events = fetch_events(conn, missed) if missed else {}
+        events = fetch_events(conn, missed) if missed and stored else None
         counts.stored += len(facts) - len(missed)
         counts.built += len(missed)
         for claim, text in zip(facts, texts, strict=True):
             if text is None:
                 src = sources[claim.id]
-                src.events = events.get(claim.id, [])
+                if events is not None:
+                    src.events = events.get(claim.id, [])
                 rows = builder.history(claim, src).rows
                 text = csv_lines(rows, cells).encode(), len(rows)
             yield text
