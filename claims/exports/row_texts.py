@@ -223,7 +223,7 @@ def csv_texts(
     counts = counts if counts is not None else TextCounts()
     for facts in fact_chunks(conn, selected, chunk=chunk):
         ids = [c.id for c in facts]
-        stored = export_texts.stored(conn, ids)
+        stored = export_texts.stored(conn, ids, digests.context.decode())
         # with texts stored, only the events' ids at first: their columns for the claims to build
         sources = fetch_sources(conn, ids, events=EVENT_IDS if stored else EVENT_COLUMNS)
         texts: list[tuple[bytes, int] | None] = []
@@ -331,7 +331,7 @@ def refresh(
                     verified_to = 0
                     break
                 facts, sources = found
-                stored = export_texts.stored(conn, [c.id for c in facts])
+                stored = export_texts.stored(conn, [c.id for c in facts], context)
                 entries = []
                 for c in facts:
                     src, had = sources.get(c.id) or Sources(), stored.get(c.id)

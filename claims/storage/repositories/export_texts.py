@@ -36,8 +36,9 @@ class NewText:
     text: bytes
 
 
-def stored(conn: Connection, claim_ids: Sequence[int]) -> dict[int, StoredText]:
-    """The entries of these claims, by claim id (a claim without one is left out). On the driver's
+def stored(conn: Connection, claim_ids: Sequence[int], context: str) -> dict[int, StoredText]:
+    """The entries of these claims built under `context`, by claim id (a claim without one is left
+    out: after a release none are read until the refresh has made them again). On the driver's
     cursor: an export reads one for every claim."""
     if not claim_ids:
         return {}
@@ -45,9 +46,9 @@ def stored(conn: Connection, claim_ids: Sequence[int]) -> dict[int, StoredText]:
     assert driver is not None
     params: list[Any]
     if conn.dialect.name == "sqlite":
-        where, params = f"IN ({','.join('?' * len(claim_ids))})", list(claim_ids)
+        where, params = f"IN ({','.join('?' * len(claim_ids))}) AND context = ?", [*claim_ids, context]
     else:
-        where, params = "= ANY(%s)", [list(claim_ids)]
+        where, params = "= ANY(%s) AND context = %s", [list(claim_ids), context]
     cursor = driver.cursor()
     try:
         cursor.execute(

@@ -121,7 +121,7 @@ def _built_ids(engine: Engine, rt: Runtime) -> set[int]:
         builder = HistoryBuilder(rt.catalog, user_names(conn), rt.tz, rt.clock(), for_spreadsheet=True)
         context = row_texts.context_of(builder, rt.catalog)
         for facts, sources in source_chunks(conn, ClaimCriteria()):
-            stored = export_texts.stored(conn, [c.id for c in facts])
+            stored = export_texts.stored(conn, [c.id for c in facts], context)
             for c in facts:
                 found = stored.get(c.id)
                 src = sources.get(c.id) or Sources()
@@ -231,6 +231,25 @@ def test_the_refresh_rebuilds_only_the_claim_that_moved_on(engine: Engine, seede
     report = row_texts.refresh(engine, rt, verify=0)  # found by its event alone
     assert (report.built, report.verified) == (1, 0)
     assert _counts(engine, rt) == row_texts.TextCounts(stored=claims, built=0)
+
+
+def test_after_a_release_nothing_stored_is_read_until_the_refresh_made_it_again(
+    engine: Engine, seeded: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = seeded
+    claims = _claims(engine)
+    row_texts.refresh(engine, rt)
+    built = _built(engine, rt)
+    monkeypatch.setattr(row_texts, "CODE_DIGEST", "de volgende versie")
+    assert _counts(engine, rt) == row_texts.TextCounts(stored=0, built=claims)
+    assert _exported(engine, rt) == built
+    with engine.connect() as conn:
+        builder = HistoryBuilder(rt.catalog, user_names(conn), rt.tz, rt.clock(), for_spreadsheet=True)
+        context = row_texts.context_of(builder, rt.catalog)
+        assert export_texts.stored(conn, _claim_ids(engine), context) == {}  # the old ones are not read
+    assert row_texts.refresh(engine, rt, verify=0).built == claims
+    assert _counts(engine, rt) == row_texts.TextCounts(stored=claims, built=0)
+    assert _exported(engine, rt) == built
 
 
 def test_the_context_covers_code_python_libraries_catalog_zone_and_neutralising(
