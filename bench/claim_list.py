@@ -97,7 +97,10 @@ def build(path: Path, claims: int) -> Engine:
         )
     start = time.perf_counter()
     for first in range(0, claims, BATCH):
-        rows, deadlines, party_rows, invoice_rows = [], [], [], []
+        rows: list[dict[str, Any]] = []
+        deadlines: list[dict[str, Any]] = []
+        party_rows: list[dict[str, Any]] = []
+        invoice_rows: list[dict[str, Any]] = []
         for n in range(first + 1, min(first + BATCH, claims) + 1):
             created = NOW - timedelta(minutes=claims - n)
             state = rnd.choice(STATES)
@@ -244,6 +247,7 @@ def _cursor_after(page: Callable[..., ClaimPage], user: User, f: ClaimFilter, pa
     for _ in range(pages):
         cursor = page(user, f, cursor).next_cursor
         assert cursor
+    assert cursor is not None
     return cursor
 
 

@@ -146,7 +146,7 @@ def floor(engine: Engine, rows: list[Any], rt: Any, batch: int) -> float:
     e-mail (texts of the same width, built once), `batch` a transaction; its seconds. The ids of the
     new rows are assigned here (the floor asks nothing back of the database)."""
     tz = rt.tz
-    expert = {"id": 0, "name": "U41", "email": "u41@bench.nl"}
+    expert: dict[str, Any] = {"id": 0, "name": "U41", "email": "u41@bench.nl"}
     sample = rows[0]
     due_at = local_moment(sample.due_at, tz)
     note = f"{sample.reference}: termijn '{sample.label}' is verlopen (uiterlijk {due_at})."

@@ -9,6 +9,7 @@ targets; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import hashlib
 import multiprocessing
@@ -25,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bench.bulk import claim_row, policy_row, user_row
 from claims.money.rates import load_interest_rates
@@ -40,7 +41,7 @@ from claims.storage.tables import CLAIMS, EVENTS, USERS
 from claims.storage.tables import POLICIES as POLICY_TABLE
 from workflow.engine import available
 
-PATH = [  # a full contract-breach life: every step committed on its own
+PATH: list[tuple[str, dict[str, Any], str]] = [  # a full contract-breach life: every step its own commit
     ("start_coverage_check", {}, "handler"),
     ("confirm_cover", {"expert": "e@bench.nl", "reserve_damages": "20000"}, "handler"),
     ("submit_report", {"findings": "Oorzaak vastgesteld.", "assessed_damage": "18000"}, "expert"),
@@ -199,9 +200,8 @@ def _core_floor(n_claims: int, steps: int) -> float:
             t0 = time.perf_counter()
             for i in range(steps):
                 claim_id = i % n_claims + 1
-                in_write_transaction(
-                    conn, lambda c, cid=claim_id, i=i: step(c, cid, now + timedelta(seconds=i))
-                )
+                at = now + timedelta(seconds=i)
+                in_write_transaction(conn, functools.partial(step, claim_id=claim_id, at=at))
             return steps / (time.perf_counter() - t0)
 
 
@@ -264,10 +264,10 @@ def _writer(path: str, payees: dict[str, int], warm: dict[str, int], start: Any,
     """One writer process: its claims' lives on the shared file, each step timed, after a warm-up."""
     rt = _runtime()
     engine = make_engine(f"sqlite:///{path}")
-    with Session(engine, expire_on_commit=False) as s:  # type: ignore[arg-type]
+    with Session(engine, expire_on_commit=False) as s:
         users = {
-            "handler": s.scalars(select(User).where(User.email == "h@bench.nl")).one(),
-            "expert": s.scalars(select(User).where(User.email == "e@bench.nl")).one(),
+            "handler": s.scalars(select(User).where(col(User.email) == "h@bench.nl")).one(),
+            "expert": s.scalars(select(User).where(col(User.email) == "e@bench.nl")).one(),
         }
     with engine.connect() as conn:
         _lives(conn, rt, users, warm)
