@@ -31,7 +31,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy workflow claims notifications seeds
+	$(BIN)/mypy workflow claims notifications seeds bench
 
 bench: install
 	$(BIN)/python -m bench.transitions
