@@ -164,11 +164,11 @@ class Digests:
         if found is None:
             if len(self._people) >= MAX_REMEMBERED:
                 self._people.clear()
-            users, emails = UsersNamed.from_text(named), self.builder
+            listed, b = UsersNamed.from_text(named), self.builder
             found = self._people[named] = repr(
                 (
-                    [(i, emails.users.get(i)) for i in users.ids],
-                    [(e, emails.names_by_email.get(e)) for e in users.emails],
+                    [(i, b.users.get(i)) for i in listed.ids],
+                    [(e, b.names_by_email.get(e)) for e in listed.emails],
                 )
             ).encode()
         return found
@@ -257,6 +257,14 @@ class _Looked(dict[Any, Any]):
     def get(self, key: Any, default: Any = None) -> Any:
         self.looked.add(key)
         return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self.looked.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.looked.add(key)
+        return super().__contains__(key)
 
 
 class _Recorder:
