@@ -57,6 +57,7 @@ XLSX_SAMPLE = 100_000
 
 TARGET_CSV = 150_000  # rows/s
 CHANGED_SHARE = 0.01  # of the claims changed after the refresh, for the export between two refreshes
+CHANGED = " (bijgewerkt)"  # what change_some adds to a deadline's label
 TARGET_CSV_RATIO = 0.6  # of the plain csv.writer on rows of the same width, in the same run
 TARGET_FIRST_BYTE = 2.0  # seconds to the XLSX portfolio's first byte over HTTP
 TARGET_XLSX = 12_000  # rows/s
@@ -597,16 +598,15 @@ def phases(path: Path) -> dict[str, float]:
     runs them (rows are not kept): reading the sources, building the rows, writing them as CSV text; and
     the rows. What the gap to the plain writer is made of."""
     from claims.exports.files import csv_chunks
-    from claims.exports.query import source_chunks, user_names
+    from claims.exports.query import portfolio_criteria, source_chunks, user_names
     from claims.exports.rows import HistoryBuilder, Sources
-    from claims.reads.claim_list import criteria
 
     engine = make_engine(f"sqlite:///{path}")
     rt = replace(build_runtime(), clock=lambda: NOW)
     spent = {"read": 0.0, "build": 0.0, "write": 0.0, "rows": 0.0}
     with engine.connect() as conn, conn.begin():
         builder = HistoryBuilder(rt.catalog, user_names(conn), rt.tz, NOW, for_spreadsheet=True)
-        chunks = source_chunks(conn, criteria(None, PortfolioFilter().as_claim_filter(), NOW))
+        chunks = source_chunks(conn, portfolio_criteria(None, PortfolioFilter(), NOW, rt.tz))
         while True:
             start = time.perf_counter()
             found = next(chunks, None)
@@ -660,12 +660,22 @@ def change_some(path: Path, share: float) -> int:
     )
     with engine.begin() as conn:
         changed = conn.execute(
-            update(DEADLINES)
-            .where(DEADLINES.c.id.in_(newest))
-            .values(label=DEADLINES.c.label + " (bijgewerkt)")
+            update(DEADLINES).where(DEADLINES.c.id.in_(newest)).values(label=DEADLINES.c.label + CHANGED)
         ).rowcount
     engine.dispose()
     return int(changed)
+
+
+def change_back(path: Path) -> None:
+    """Undo change_some, so that a database kept with --db reads the same in the next run."""
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            update(DEADLINES)
+            .where(DEADLINES.c.label.endswith(CHANGED))
+            .values(label=func.substr(DEADLINES.c.label, 1, func.length(DEADLINES.c.label) - len(CHANGED)))
+        )
+    engine.dispose()
 
 
 def plain_rows() -> list[list[str]]:
@@ -850,6 +860,7 @@ def main() -> None:
             result = export_in_child(path, ExportFormat.csv, discard=True)
             result["stored"] = True
             result["changed"] = changed
+            change_back(path)
             report(result, expected)
             results.append(result)
         for r in results:

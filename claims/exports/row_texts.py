@@ -46,7 +46,6 @@ from claims.exports.query import (
     fact_chunks,
     fetch_events,
     fetch_sources,
-    source_chunks,
     sources_of,
     user_names,
 )
@@ -155,7 +154,8 @@ class Digests:
     remembered by their list: claims share their handlers and experts."""
 
     def __init__(self, context: str, builder: HistoryBuilder) -> None:
-        self.context = context.encode()
+        self.context = context
+        self._context = context.encode()
         self.builder = builder
         self._people: dict[str, bytes] = {}
 
@@ -186,16 +186,11 @@ class Digests:
             data = b"m" + marshal.dumps(rows, 2)
         except ValueError:  # PostgreSQL's datetimes
             data = b"r" + repr(rows).encode()
-        h = hashlib.blake2b(self.context, digest_size=16)
+        h = hashlib.blake2b(self._context, digest_size=16)
         h.update(repr(tuple(claim)).encode())
         h.update(self.people(named))
         h.update(data)
         return h.hexdigest()
-
-
-def digest(context: str, claim: ClaimFacts, src: Sources, builder: HistoryBuilder, named: UsersNamed) -> str:
-    """One claim's digest (Digests.of) on its own."""
-    return Digests(context, builder).of(claim, src, named.as_text())
 
 
 @dataclass
@@ -222,29 +217,38 @@ def csv_texts(
     cells = CsvCells()
     counts = counts if counts is not None else TextCounts()
     for facts in fact_chunks(conn, selected, chunk=chunk):
-        ids = [c.id for c in facts]
-        stored = export_texts.stored(conn, ids, digests.context.decode())
-        # with texts stored, only the events' ids at first: their columns for the claims to build
-        sources = fetch_sources(conn, ids, events=EVENT_IDS if stored else EVENT_COLUMNS)
-        texts: list[tuple[bytes, int] | None] = []
+        sources, matched = _matched(conn, digests, facts)
+        counts.stored += len(matched)
+        counts.built += len(facts) - len(matched)
         for claim in facts:
-            found = stored.get(claim.id)
-            if found is not None and found.digest == digests.of(claim, sources[claim.id], found.users):
-                texts.append((zlib.decompress(found.text), found.rows))
+            found = matched.get(claim.id)
+            if found is not None:
+                yield zlib.decompress(found.text), found.rows
             else:
-                texts.append(None)
-        missed = [c.id for c, text in zip(facts, texts, strict=True) if text is None]
-        events = fetch_events(conn, missed) if missed and stored else None
-        counts.stored += len(facts) - len(missed)
-        counts.built += len(missed)
-        for claim, text in zip(facts, texts, strict=True):
-            if text is None:
-                src = sources[claim.id]
-                if events is not None:
-                    src.events = events.get(claim.id, [])
-                rows = builder.history(claim, src).rows
-                text = csv_lines(rows, cells).encode(), len(rows)
-            yield text
+                rows = builder.history(claim, sources[claim.id]).rows
+                yield csv_lines(rows, cells).encode(), len(rows)
+
+
+def _matched(
+    conn: Connection, digests: Digests, facts: Sequence[ClaimFacts]
+) -> tuple[dict[int, Sources], dict[int, export_texts.StoredText]]:
+    """A chunk's sources, and its stored entries whose digest matches. With entries stored, the
+    events are read by id first and whole only for the claims whose entry does not match: the sources
+    of those, and only those, are fit to build from."""
+    ids = [c.id for c in facts]
+    stored = export_texts.stored(conn, ids, digests.context)
+    sources = fetch_sources(conn, ids, events=EVENT_IDS if stored else EVENT_COLUMNS)
+    matched = {}
+    for claim in facts:
+        found = stored.get(claim.id)
+        if found is not None and found.digest == digests.of(claim, sources[claim.id], found.users):
+            matched[claim.id] = found
+    missed = [cid for cid in ids if cid not in matched]
+    if stored and missed:
+        events = fetch_events(conn, missed)  # in the same snapshot
+        for cid in missed:
+            sources[cid].events = events.get(cid, [])
+    return sources, matched
 
 
 class _Looked(dict[Any, Any]):
@@ -334,17 +338,14 @@ def refresh(
         while verified < verify:
             with conn.begin():
                 wanted = min(chunk, verify - verified)
-                found = next(source_chunks(conn, ClaimCriteria(), chunk=wanted, after=verified_to), None)
-                if found is None:
+                facts = next(fact_chunks(conn, ClaimCriteria(), chunk=wanted, after=verified_to), [])
+                if not facts:
                     verified_to = 0
                     break
-                facts, sources = found
-                stored = export_texts.stored(conn, [c.id for c in facts], context)
-                entries = []
-                for c in facts:
-                    src, had = sources.get(c.id) or Sources(), stored.get(c.id)
-                    if had is None or had.digest != digests.of(c, src, had.users):
-                        entries.append(_entry(recorder, digests, cells, c, src))
+                sources, matched = _matched(conn, digests, facts)
+                entries = [
+                    _entry(recorder, digests, cells, c, sources[c.id]) for c in facts if c.id not in matched
+                ]
             built += _store(conn, rt, entries)
             verified += len(facts)
             verified_to = facts[-1].id
@@ -360,7 +361,7 @@ def _entry(
     last = max((e[E_ID] for e in src.events), default=0)
     users = named.as_text()
     return export_texts.NewText(
-        claim.id, digests.of(claim, src, users), digests.context.decode(), last, users, len(rows), text
+        claim.id, digests.of(claim, src, users), digests.context, last, users, len(rows), text
     )
 
 

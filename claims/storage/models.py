@@ -646,7 +646,7 @@ class ExportText(SQLModel, table=True):
 
     __tablename__ = "export_texts"
     claim_id: int = Field(primary_key=True, foreign_key="claims.id")
-    digest: str  # over the context, the claim's facts and rows and the users they name (row_texts.digest)
+    digest: str  # over the context, the claim's facts and rows and the users they name (row_texts.Digests)
     context: str  # the release's part of it: code, libraries, catalog, zone (a new one: rebuild all)
     head_event_id: int = 0  # the claim's last event when built: how the refresh finds what to rebuild
     users: str = ""  # the users its rows name, by id and by e-mail address (row_texts.UsersNamed)

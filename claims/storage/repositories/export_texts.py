@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from claims.storage.repositories.exports import by_claims
 from claims.storage.tables import CLAIMS, EVENTS, EXPORT_TEXTS
 
 TEXTS = EXPORT_TEXTS
@@ -40,23 +41,10 @@ def stored(conn: Connection, claim_ids: Sequence[int], context: str) -> dict[int
     """The entries of these claims built under `context`, by claim id (a claim without one is left
     out: after a release none are read until the refresh has made them again). On the driver's
     cursor: an export reads one for every claim."""
-    if not claim_ids:
-        return {}
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    params: list[Any]
-    if conn.dialect.name == "sqlite":
-        where, params = f"IN ({','.join('?' * len(claim_ids))}) AND context = ?", [*claim_ids, context]
-    else:
-        where, params = "= ANY(%s) AND context = %s", [list(claim_ids), context]
-    cursor = driver.cursor()
-    try:
-        cursor.execute(
-            f"SELECT claim_id, digest, users, rows, text FROM export_texts WHERE claim_id {where}", params
-        )
-        found = cursor.fetchall()
-    finally:
-        cursor.close()
+    sql = (
+        "SELECT claim_id, digest, users, rows, text FROM export_texts WHERE claim_id {ids} AND context = {p}"
+    )
+    found = by_claims(conn, claim_ids, {"texts": sql}, context)["texts"]
     return {cid: StoredText(digest, users, rows, bytes(text)) for cid, digest, users, rows, text in found}
 
 
@@ -112,7 +100,3 @@ def store(conn: Connection, entries: Sequence[NewText], built_at: datetime) -> N
 
 
 _REPLACED = ("digest", "context", "head_event_id", "users", "rows", "text", "built_at")
-
-
-def count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(TEXTS)).scalar_one())

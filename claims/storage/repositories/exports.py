@@ -132,20 +132,29 @@ def sources(
     the order they were written. Raw SQL on the driver's cursor: values come back as the driver gives
     them (a moment as SQLite's text, JSON as its text), which is what a chunk of thousands of rows can
     afford."""
-    out: dict[str, list[tuple[Any, ...]]] = {name: [] for name in columns}
+    sql = {name: _sql(conn.dialect, name, tuple(wanted)) for name, wanted in columns.items()}
+    return by_claims(conn, claim_ids, sql)
+
+
+def by_claims(
+    conn: Connection, claim_ids: Sequence[int], statements: Mapping[str, str], *extra: Any
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Each of `statements` (SQL with `{ids}` where the test of claim_id against these claims goes, and
+    `{p}` for each of `extra`, in order) run on the driver's cursor: its rows as the driver gives them."""
+    out: dict[str, list[tuple[Any, ...]]] = {name: [] for name in statements}
     if not claim_ids:
         return out
     driver = conn.connection.driver_connection
     assert driver is not None
     params: list[Any]
     if conn.dialect.name == "sqlite":
-        where_ids, params = f"IN ({','.join('?' * len(claim_ids))})", list(claim_ids)
+        where_ids, mark, params = f"IN ({','.join('?' * len(claim_ids))})", "?", [*claim_ids, *extra]
     else:
-        where_ids, params = "= ANY(%s)", [list(claim_ids)]
+        where_ids, mark, params = "= ANY(%s)", "%s", [list(claim_ids), *extra]
     cursor = driver.cursor()
     try:
-        for name, wanted in columns.items():
-            cursor.execute(_sql(conn.dialect, name, tuple(wanted)).format(ids=where_ids), params)
+        for name, sql in statements.items():
+            cursor.execute(sql.format(ids=where_ids, p=mark), params)
             out[name] = cursor.fetchall()
     finally:
         cursor.close()

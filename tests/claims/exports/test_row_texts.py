@@ -120,6 +120,7 @@ def _built_ids(engine: Engine, rt: Runtime) -> set[int]:
     with engine.connect() as conn, conn.begin():
         builder = HistoryBuilder(rt.catalog, user_names(conn), rt.tz, rt.clock(), for_spreadsheet=True)
         context = row_texts.context_of(builder, rt.catalog)
+        digests = row_texts.Digests(context, builder)  # from the events whole, as the refresh has them
         for facts, sources in source_chunks(conn, ClaimCriteria()):
             stored = export_texts.stored(conn, [c.id for c in facts], context)
             for c in facts:
@@ -128,8 +129,7 @@ def _built_ids(engine: Engine, rt: Runtime) -> set[int]:
                 if found is None:
                     built.add(c.id)
                     continue
-                named = row_texts.UsersNamed.from_text(found.users)
-                if found.digest != row_texts.digest(context, c, src, builder, named):
+                if found.digest != digests.of(c, src, found.users):
                     built.add(c.id)
     return built
 
