@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from claims.runtime import Runtime
-from claims.storage.records import ClaimRecord, RunningDeadline
+from claims.storage.records import Bound, ClaimRecord, RunningDeadline
 from claims.storage.repositories import deadlines, documents
 from workflow.deadlines import atw_applies, base_from_date, end_of_day, explain_due
 from workflow.spec import ENTERED, DeadlineSpec, StateSpec, TransitionSpec, WorkflowSpec
@@ -45,14 +45,27 @@ class DeadlineWrites:
     due: list[tuple[int, datetime, datetime, str | None]] = field(default_factory=list)  # set_due
     paused: list[tuple[int, datetime, int]] = field(default_factory=list)  # (id, at, waiting on)
     added: list[dict[str, Any]] = field(default_factory=list)  # new rows
+    # the closings and the new rows in the driver's form, bound before the write transaction (`bind`)
+    _bound: tuple[Bound, Bound] | None = None
+
+    def bind(self, conn: Connection) -> None:
+        """Put the closings and the new rows in the driver's form now, outside the write lock; `apply`
+        then only runs them. Nothing may be added after this."""
+        self._bound = (deadlines.bind_close(conn, self.closed), deadlines.bind_add(conn, self.added))
 
     def apply(self, conn: Connection) -> None:
-        deadlines.close(conn, self.closed)
+        if self._bound is None:
+            deadlines.close(conn, self.closed)
+        else:
+            deadlines.run_bound(conn, self._bound[0])
         for deadline_id, due, remind, rule in self.due:
             deadlines.set_due(conn, deadline_id, due, remind, rule)
         for deadline_id, at, waiting_on in self.paused:
             deadlines.pause(conn, deadline_id, at, waiting_on)
-        deadlines.add(conn, self.added)
+        if self._bound is None:
+            deadlines.add(conn, self.added)
+        else:
+            deadlines.run_bound(conn, self._bound[1])
 
     def after(self, before: Iterable[OpenDeadline]) -> list[OpenDeadline]:
         """The claim's open deadlines once these writes are made, from those open `before`, the first

@@ -7,6 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+# Bound: a write a repository put in the driver's form ahead of its transaction; the service keeps it
+# and hands it back to that repository to run
+from claims.storage.statements import Bound as Bound
 from claims.storage.statements import Record
 
 

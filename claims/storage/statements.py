@@ -1,5 +1,6 @@
 """How storage runs its statements: compiled once per dialect and run on the DBAPI cursor (the fast
-path), or through plain SQLAlchemy Core; only the repositories (claims.storage.repositories) use it.
+path), or through plain SQLAlchemy Core; only the repositories (claims.storage.repositories) use it (the
+service keeps the `Bound` writes they hand out, opaque, until it gives them back to run).
 
 SQLAlchemy's per-execution machinery costs about 60 us a statement here, more than SQLite itself; a
 transition writes five or six statements. The fast path runs inside the caller's transaction (same DBAPI
@@ -192,6 +193,81 @@ class Prepared(Generic[R]):
         cursor.executemany(c.sql, [self._params(c, row) for row in rows])
         cursor.close()
 
+    def bind(self, conn: Connection, rows: Sequence[Mapping[str, Any]], late: Sequence[str] = ()) -> Bound:
+        """`rows` put in the driver's form now, to be run later in `conn`'s database (`Bound.run`):
+        a transition binds its writes before it takes the write lock. `late` names the columns whose
+        values are known only then (the key of the event written just before); they must need no
+        conversion (ids)."""
+        c = self._compiled(conn.dialect)
+        processed = {c.names[i] for i, _ in c.bind_processors}
+        if processed.intersection(late):
+            raise ValueError(f"a late column needs converting: {sorted(processed.intersection(late))}")
+        slots = tuple((c.names.index(name) if c.positional else name, name) for name in late)
+        return Bound(self, c, tuple(rows), tuple(self._params(c, row) for row in rows), slots)
+
+
+class Bound:
+    """Rows of one statement already in the driver's form (`Prepared.bind`), with the places of the
+    values filled in only when they run. Run in another dialect (or in plain mode) they are bound
+    afresh, from the rows kept."""
+
+    __slots__ = ("_compiled", "_late", "_statement", "_values", "rows")
+
+    def __init__(
+        self,
+        statement: Prepared[Any],
+        compiled: _Compiled,
+        rows: tuple[Mapping[str, Any], ...],
+        values: tuple[Any, ...],
+        late: tuple[tuple[int | str, str], ...],
+    ) -> None:
+        self._statement = statement
+        self._compiled = compiled
+        self.rows = rows
+        self._values = values
+        self._late = late
+
+    @property
+    def statement(self) -> Prepared[Any]:
+        return self._statement
+
+    def run(self, conn: Connection, late: Mapping[str, Any] | None = None) -> int:
+        """Run the rows with the `late` values; the number of rows one row touched (so that a
+        compare-and-set tells whether it matched). For several rows, what the driver counted: Core's
+        executemany on PostgreSQL may not know (-1)."""
+        if not self.rows:
+            return 0
+        cursor = self.cursor(conn, late or {})
+        count = int(cursor.rowcount)
+        cursor.close()
+        return count
+
+    def cursor(self, conn: Connection, late: Mapping[str, Any]) -> Any:
+        """Run them (at least one row): one with `execute`, several with `executemany`; the open
+        cursor, or Core's result in plain mode (rowcount, lastrowid, fetchone and close either way)."""
+        statement, c = self._statement, self._statement._compiled(conn.dialect)
+        if _plain or c is not self._compiled:
+            rows = [{**row, **late} for row in self.rows]
+            if _plain:
+                params = [statement._core_params(c, r) for r in rows]
+                return conn.execute(statement._statement, params[0] if len(params) == 1 else params)
+            values = [statement._params(c, r) for r in rows]
+        elif self._late:
+            values = []
+            for params in self._values:
+                params = params.copy()
+                for slot, name in self._late:
+                    params[slot] = late[name]
+                values.append(params)
+        else:
+            values = list(self._values)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if len(values) == 1:
+            cursor.execute(c.sql, values[0])
+        else:
+            cursor.executemany(c.sql, values)
+        return cursor
+
 
 class InsertReturningId:
     """INSERT of one row that gives back its new key: SQLite's lastrowid where it has one (no
@@ -210,6 +286,19 @@ class InsertReturningId:
         else:
             cursor = self._returning._cursor(conn, row)
             new_id = cursor.fetchone()[0]
+        cursor.close()
+        return int(new_id)
+
+    def bind(self, conn: Connection, row: Mapping[str, Any], late: Sequence[str] = ()) -> Bound:
+        """`row` put in the driver's form ahead of its write (see Prepared.bind)."""
+        return (self._plain if conn.dialect.name == "sqlite" else self._returning).bind(conn, [row], late)
+
+    def run_bound(self, conn: Connection, bound: Bound, late: Mapping[str, Any] | None = None) -> int:
+        """Insert the row bound by `bind`, with the `late` values; its new id."""
+        if bound.statement is not (self._plain if conn.dialect.name == "sqlite" else self._returning):
+            return self.run(conn, {**bound.rows[0], **(late or {})})  # bound for another database
+        cursor = bound.cursor(conn, late or {})
+        new_id = cursor.lastrowid if conn.dialect.name == "sqlite" else cursor.fetchone()[0]
         cursor.close()
         return int(new_id)
 

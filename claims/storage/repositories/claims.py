@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from claims.storage.chain import GENESIS
 from claims.storage.records import ClaimRecord
-from claims.storage.statements import InsertReturningId, Prepared, Record
+from claims.storage.statements import Bound, InsertReturningId, Prepared, Record
 from claims.storage.tables import CLAIMS, COUNTERS, EVENTS
 
 # Built once: a statement compiled per dialect on first use keeps a transition at a handful of cheap
@@ -57,6 +57,24 @@ def update_if_version(conn: Connection, claim_id: int, version: int, changes: Ma
     """Compare-and-set: write `changes` only if the claim is still at `version`. Only the columns that
     change are in the SET: an indexed column left out (the state, on an internal transition) costs no
     index write."""
+    return _update_plan(changes).run(conn, {**changes, "_id": claim_id, "_version": version}) == 1
+
+
+def bind_update_if_version(
+    conn: Connection, claim_id: int, version: int, changes: Mapping[str, Any]
+) -> Bound:
+    """`update_if_version`'s statement put in the driver's form before the write transaction; run it
+    with `update_bound`."""
+    return _update_plan(changes).bind(conn, [{**changes, "_id": claim_id, "_version": version}])
+
+
+def update_bound(conn: Connection, bound: Bound) -> bool:
+    """Run a compare-and-set bound by `bind_update_if_version`: whether the claim was still at its
+    version."""
+    return bound.run(conn) == 1
+
+
+def _update_plan(changes: Mapping[str, Any]) -> Prepared[Record]:
     columns = frozenset(changes)
     plan = _update_plans.get(columns)
     if plan is None:
@@ -67,7 +85,7 @@ def update_if_version(conn: Connection, claim_id: int, version: int, changes: Ma
             Record,
         )
         _update_plans[columns] = plan
-    return plan.run(conn, {**changes, "_id": claim_id, "_version": version}) == 1
+    return plan
 
 
 def set_names(conn: Connection, claim_id: int, names: Mapping[str, str]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from claims.storage.models import BESIDE_COURSE, FOLLOWUP_SCOPE
 from claims.storage.records import DueMoment, RunningDeadline, ToDo
 from claims.storage.scopes import ClaimScope, visible
-from claims.storage.statements import Prepared, Record, record_type
+from claims.storage.statements import Bound, Prepared, Record, record_type
 from claims.storage.tables import CLAIMS, DEADLINES, USERS
 
 # not a complaint's clock nor a follow-up (spelled out, not NOT IN: the prepared statements bind no lists)
@@ -136,13 +136,32 @@ _ROW_DEFAULTS = {"paused_at": None, "pauses": 0, "due_rule": "", "counted_from":
 
 def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     if rows:
-        _INSERT.many(conn, [{**_ROW_DEFAULTS, "counted_from": r.get("started_at"), **r} for r in rows])
+        _INSERT.many(conn, _new_rows(rows))
+
+
+def _new_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{**_ROW_DEFAULTS, "counted_from": r.get("started_at"), **r} for r in rows]
 
 
 def close(conn: Connection, closings: Sequence[Mapping[str, Any]]) -> None:
     """Meet or cancel deadlines: each closing has "_id", and "met_at" with "met_trigger" or "cancelled_at"."""
     if closings:
         _CLOSE.many(conn, closings)
+
+
+def bind_add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> Bound:
+    """New deadlines (as `add` takes them) put in the driver's form before the write transaction."""
+    return _INSERT.bind(conn, _new_rows(rows))
+
+
+def bind_close(conn: Connection, closings: Sequence[Mapping[str, Any]]) -> Bound:
+    """Closings (as `close` takes them) put in the driver's form before the write transaction."""
+    return _CLOSE.bind(conn, closings)
+
+
+def run_bound(conn: Connection, bound: Bound) -> None:
+    """Write what `bind_add` or `bind_close` bound."""
+    bound.run(conn)
 
 
 _NAMES_HAD = Prepared(

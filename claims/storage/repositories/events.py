@@ -11,7 +11,7 @@ from sqlalchemy import Row, Select, bindparam, func, or_, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from claims.storage import chain
-from claims.storage.statements import InsertMany, InsertReturningId, Prepared, Record
+from claims.storage.statements import Bound, InsertMany, InsertReturningId, Prepared, Record
 from claims.storage.tables import CLAIMS, EVENTS, LETTERS, USERS
 
 _INSERT = InsertReturningId(EVENTS)
@@ -70,12 +70,21 @@ def seal(values: Mapping[str, Any], head: str) -> dict[str, Any]:
     return row
 
 
-def append_sealed(conn: Connection, row: Mapping[str, Any], *, head_checked: bool) -> int:
-    """Append an event sealed by `seal`; its id. `head_checked`: the caller found its claim's head still
-    the one it was sealed after, in this write transaction, on SQLite (where no one else can append
-    before it commits); otherwise it is linked afresh after the head as it is now."""
+def bind_sealed(conn: Connection, row: Mapping[str, Any]) -> Bound:
+    """An event sealed by `seal` put in the driver's form before its write transaction (for
+    `append_sealed`)."""
+    return _INSERT.bind(conn, row)
+
+
+def append_sealed(
+    conn: Connection, row: Mapping[str, Any], *, head_checked: bool, bound: Bound | None = None
+) -> int:
+    """Append an event sealed by `seal` (`bound`: as `bind_sealed` bound it); its id. `head_checked`:
+    the caller found its claim's head still the one it was sealed after, in this write transaction, on
+    SQLite (where no one else can append before it commits); otherwise it is linked afresh after the
+    head as it is now."""
     if head_checked and conn.dialect.name == "sqlite":
-        return _INSERT.run(conn, row)
+        return _INSERT.run(conn, row) if bound is None else _INSERT.run_bound(conn, bound)
     values = {k: v for k, v in row.items() if k not in ("sha256", "prev_sha256")}
     return append(conn, **values)
 

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.engine import Connection
 
-from claims.storage.statements import Prepared
+from claims.storage.statements import Bound, InsertReturningId, Prepared
 from claims.storage.tables import CLAIMS, LETTERS
 
 _INSERT = Prepared.insert(LETTERS)
-_INSERT_ID = Prepared.insert(LETTERS, returning=True)
+_INSERT_ID = InsertReturningId(LETTERS)
 # what a letter row holds before anything happened to it (the insert binds every column)
 _FRESH: dict[str, Any] = {
     "recipient_party_id": None,
@@ -47,9 +47,18 @@ _FIELDS = (
 
 def add(conn: Connection, row: Mapping[str, Any]) -> int:
     """A letter as written; its id."""
-    written = _INSERT_ID.first(conn, {**_FRESH, **row})
-    assert written is not None
-    return int(written["id"])
+    return _INSERT_ID.run(conn, {**_FRESH, **row})
+
+
+def bind_add(conn: Connection, row: Mapping[str, Any]) -> Bound:
+    """A letter put in the driver's form before the write transaction, but for the id of its event
+    (given to `add_bound`)."""
+    return _INSERT_ID.bind(conn, {**_FRESH, **row, "event_id": None}, late=("event_id",))
+
+
+def add_bound(conn: Connection, bound: Bound, event_id: int) -> int:
+    """Write a letter bound by `bind_add`, of the event `event_id`; its id."""
+    return _INSERT_ID.run_bound(conn, bound, {"event_id": event_id})
 
 
 def add_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

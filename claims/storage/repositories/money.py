@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from claims.storage.models import WITHIN_LIMIT, MoneyKind
 from claims.storage.records import InvoiceRecord, MoneyTotal, RateRecord
-from claims.storage.statements import Prepared, Record
+from claims.storage.statements import Bound, Prepared, Record
 from claims.storage.tables import CLAIMS, INVOICES, MONEY, RATES
 
 _INSERT_LINE = Prepared.insert(MONEY)
@@ -50,6 +50,16 @@ _RATES = Prepared(
 def add_lines(conn: Connection, lines: Sequence[Mapping[str, Any]]) -> None:
     if lines:
         _INSERT_LINE.many(conn, lines)
+
+
+def bind_lines(conn: Connection, lines: Sequence[Mapping[str, Any]]) -> Bound:
+    """Money lines put in the driver's form before the write transaction, but for the id of the event
+    that books them (given to `add_lines_bound`)."""
+    return _INSERT_LINE.bind(conn, [{**line, "event_id": None} for line in lines], late=("event_id",))
+
+
+def add_lines_bound(conn: Connection, bound: Bound, event_id: int) -> None:
+    bound.run(conn, {"event_id": event_id})
 
 
 def totals(conn: Connection, claim_id: int) -> dict[tuple[str, str], Decimal]:
