@@ -76,15 +76,13 @@ def bind_sealed(conn: Connection, row: Mapping[str, Any]) -> Bound:
     return _INSERT.bind(conn, row)
 
 
-def append_sealed(
-    conn: Connection, row: Mapping[str, Any], *, head_checked: bool, bound: Bound | None = None
-) -> int:
-    """Append an event sealed by `seal` (`bound`: as `bind_sealed` bound it); its id. `head_checked`:
-    the caller found its claim's head still the one it was sealed after, in this write transaction, on
-    SQLite (where no one else can append before it commits); otherwise it is linked afresh after the
-    head as it is now."""
+def append_sealed(conn: Connection, row: Mapping[str, Any], bound: Bound, *, head_checked: bool) -> int:
+    """Append an event sealed by `seal` (and bound by `bind_sealed`); its id. `head_checked`: the caller
+    found its claim's head still the one it was sealed after, in this write transaction, on SQLite
+    (where no one else can append before it commits); otherwise it is linked afresh after the head as
+    it is now."""
     if head_checked and conn.dialect.name == "sqlite":
-        return _INSERT.run(conn, row) if bound is None else _INSERT.run_bound(conn, bound)
+        return _INSERT.run_bound(conn, bound)
     values = {k: v for k, v in row.items() if k not in ("sha256", "prev_sha256")}
     return append(conn, **values)
 

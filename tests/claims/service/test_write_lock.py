@@ -21,6 +21,7 @@ from claims.service import advance, preview
 from claims.service import transition as transition_module
 from claims.service.parties import change_party
 from claims.storage import db as dbmod
+from claims.storage import statements
 from claims.storage.db import _WRITERS
 from claims.storage.models import Claim, Letter, Party, Payment, Policy
 from claims.storage.tables import CLAIMS
@@ -166,6 +167,38 @@ def test_letters_are_rendered_outside_the_write_turn(
         advance(s, rt, ref, "offer_settlement", OFFER, world.handler, claim.version)
     assert held_while_rendering == [False]  # rendered, and not while holding the write turn
     assert len(turns) == 1  # one write turn for the transition
+
+
+def test_its_writes_are_bound_outside_the_write_turn(
+    driver: Driver, engine: Engine, rt: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the compare-and-set, the event, the letter and the deadlines are put in the driver's form while
+    # the transition is worked out; inside the turn they are only run
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the write turn is SQLite's (PostgreSQL writers take row locks)")
+    ref = driver.bring_to("contract_breach", "regeling")
+    claim = _claim(engine, ref)
+    writers = _WRITERS[engine]
+    bound: dict[bool, list[str]] = {True: [], False: []}  # statements bound, by whether the turn was held
+    real_params = statements.Prepared._params
+
+    def params(c: Any, row: Any) -> Any:
+        bound[writers._lock.locked()].append(c.sql.split("(")[0].strip())
+        return real_params(c, row)
+
+    monkeypatch.setattr(statements.Prepared, "_params", staticmethod(params))
+    with Session(engine) as s:
+        advance(s, rt, ref, "offer_settlement", OFFER, world.handler, claim.version)
+    ahead = {
+        "UPDATE claims SET",
+        "INSERT INTO timeline_events",
+        "INSERT INTO letters",
+        "INSERT INTO deadlines",
+    }
+    assert {w for sql in bound[False] for w in ahead if sql.startswith(w)} == ahead, bound[False]
+    assert not [sql for sql in bound[True] if any(sql.startswith(w) for w in ahead)], bound[True]
+    with Session(engine) as s:  # and written as bound
+        assert len(s.exec(select(Letter).where(Letter.claim_id == claim.id)).all()) >= 1
 
 
 def test_a_preview_takes_no_write_lock(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:
