@@ -57,6 +57,9 @@ class DeadlineWrites:
         if self._bound is None:
             deadlines.close(conn, self.closed)
         else:
+            # what was bound is what is written: a closing or a row added since would be lost
+            assert len(self._bound[0].rows) == len(self.closed), "closed after bind()"
+            assert len(self._bound[1].rows) == len(self.added), "added after bind()"
             deadlines.run_bound(conn, self._bound[0])
         for deadline_id, due, remind, rule in self.due:
             deadlines.set_due(conn, deadline_id, due, remind, rule)

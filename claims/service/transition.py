@@ -238,17 +238,18 @@ class _BoundWrites:
     the write lock they are only run (binding them there took about a third of the write turn)."""
 
     claim: Bound  # the compare-and-set
-    event: Bound
+    event: Bound | None  # None: it will be linked afresh inside the write (events.append_sealed)
     money: Bound  # without the event's id
     letters: list[Bound]  # likewise
 
     @staticmethod
-    def of(conn: Connection, p: _Prepared) -> _BoundWrites:
+    def of(conn: Connection, p: _Prepared, *, staging: bool) -> _BoundWrites:
         claim = p.claim
         p.deadlines.bind(conn)
         return _BoundWrites(
             claims.bind_update_if_version(conn, claim.id, claim.version, p.changes),
-            events.bind_sealed(conn, p.event),
+            # only an event worked out from a snapshot can go in as sealed (its head checked inside)
+            events.bind_sealed(conn, p.event) if staging else None,
             money.bind_lines(conn, _money_rows(p.ctx, claim)),
             [letters.bind_add(conn, row) for row, _ in p.letter_rows],
         )
@@ -393,7 +394,7 @@ def _prepare(conn: Connection, attempt: _Attempt, *, staging: bool = False) -> _
     )
     titles = [letter.title for _, _, letter in done.rendered]
     done.notices = transition_notices(conn, rt, spec, transition, new_claim, actor, titles, after, now)
-    done.bound = _BoundWrites.of(conn, done)
+    done.bound = _BoundWrites.of(conn, done, staging=staging)
     return done
 
 

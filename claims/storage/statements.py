@@ -202,7 +202,14 @@ class Prepared(Generic[R]):
         processed = {c.names[i] for i, _ in c.bind_processors}
         if processed.intersection(late):
             raise ValueError(f"a late column needs converting: {sorted(processed.intersection(late))}")
-        slots = tuple((c.names.index(name) if c.positional else name, name) for name in late)
+        unknown = set(late) - set(c.names)
+        if unknown:
+            raise ValueError(f"not bound by the statement: {sorted(unknown)}")
+        slots: tuple[tuple[int | str, str], ...]
+        if c.positional:  # every place a late name is bound: a statement may use one name twice
+            slots = tuple((i, name) for i, name in enumerate(c.names) if name in late)
+        else:
+            slots = tuple((name, name) for name in dict.fromkeys(late))
         return Bound(self, c, tuple(rows), tuple(self._params(c, row) for row in rows), slots)
 
 
@@ -245,6 +252,9 @@ class Bound:
     def cursor(self, conn: Connection, late: Mapping[str, Any]) -> Any:
         """Run them (at least one row): one with `execute`, several with `executemany`; the open
         cursor, or Core's result in plain mode (rowcount, lastrowid, fetchone and close either way)."""
+        declared = {name for _, name in self._late}
+        if set(late) != declared:  # the same values on every path, or none at all
+            raise ValueError(f"late values {sorted(late)} for the late columns {sorted(declared)}")
         statement, c = self._statement, self._statement._compiled(conn.dialect)
         if _plain or c is not self._compiled:
             rows = [{**row, **late} for row in self.rows]

@@ -70,19 +70,21 @@ def seal(values: Mapping[str, Any], head: str) -> dict[str, Any]:
     return row
 
 
-def bind_sealed(conn: Connection, row: Mapping[str, Any]) -> Bound:
-    """An event sealed by `seal` put in the driver's form before its write transaction (for
-    `append_sealed`)."""
-    return _INSERT.bind(conn, row)
+def bind_sealed(conn: Connection, row: Mapping[str, Any]) -> Bound | None:
+    """An event sealed by `seal` put in the driver's form before its write transaction, for
+    `append_sealed`; None on PostgreSQL, where an event is always linked afresh inside it."""
+    return _INSERT.bind(conn, row) if conn.dialect.name == "sqlite" else None
 
 
-def append_sealed(conn: Connection, row: Mapping[str, Any], bound: Bound, *, head_checked: bool) -> int:
-    """Append an event sealed by `seal` (and bound by `bind_sealed`); its id. `head_checked`: the caller
-    found its claim's head still the one it was sealed after, in this write transaction, on SQLite
-    (where no one else can append before it commits); otherwise it is linked afresh after the head as
-    it is now."""
+def append_sealed(
+    conn: Connection, row: Mapping[str, Any], bound: Bound | None, *, head_checked: bool
+) -> int:
+    """Append an event sealed by `seal` (`bound`: as `bind_sealed` bound it, or None); its id.
+    `head_checked`: the caller found its claim's head still the one it was sealed after, in this write
+    transaction, on SQLite (where no one else can append before it commits); otherwise it is linked
+    afresh after the head as it is now."""
     if head_checked and conn.dialect.name == "sqlite":
-        return _INSERT.run_bound(conn, bound)
+        return _INSERT.run(conn, row) if bound is None else _INSERT.run_bound(conn, bound)
     values = {k: v for k, v in row.items() if k not in ("sha256", "prev_sha256")}
     return append(conn, **values)
 

@@ -169,14 +169,49 @@ def test_letters_are_rendered_outside_the_write_turn(
     assert len(turns) == 1  # one write turn for the transition
 
 
+@pytest.mark.parametrize(
+    ("state", "trigger", "inputs", "bound_ahead"),
+    [
+        (
+            "regeling",
+            "offer_settlement",
+            OFFER,
+            {
+                "UPDATE claims SET",
+                "INSERT INTO timeline_events",
+                "INSERT INTO letters",
+                "INSERT INTO deadlines",
+            },
+        ),
+        (
+            "dekkingsonderzoek",
+            "confirm_cover",
+            {"expert": "e@test.nl", "reserve_damages": "5000"},
+            {
+                "UPDATE claims SET",
+                "INSERT INTO timeline_events",
+                "INSERT INTO money_lines",
+                "UPDATE deadlines SET",
+            },
+        ),
+    ],
+)
 def test_its_writes_are_bound_outside_the_write_turn(
-    driver: Driver, engine: Engine, rt: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
+    driver: Driver,
+    engine: Engine,
+    rt: Runtime,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    state: str,
+    trigger: str,
+    inputs: dict[str, str],
+    bound_ahead: set[str],
 ) -> None:
-    # the compare-and-set, the event, the letter and the deadlines are put in the driver's form while
-    # the transition is worked out; inside the turn they are only run
+    # the compare-and-set, the event, letters, money lines and deadlines are put in the driver's form
+    # while the transition is worked out; inside the turn they are only run
     if engine.dialect.name != "sqlite":
         pytest.skip("the write turn is SQLite's (PostgreSQL writers take row locks)")
-    ref = driver.bring_to("contract_breach", "regeling")
+    ref = driver.bring_to("contract_breach", state)
     claim = _claim(engine, ref)
     writers = _WRITERS[engine]
     bound: dict[bool, list[str]] = {True: [], False: []}  # statements bound, by whether the turn was held
@@ -188,17 +223,12 @@ def test_its_writes_are_bound_outside_the_write_turn(
 
     monkeypatch.setattr(statements.Prepared, "_params", staticmethod(params))
     with Session(engine) as s:
-        advance(s, rt, ref, "offer_settlement", OFFER, world.handler, claim.version)
-    ahead = {
-        "UPDATE claims SET",
-        "INSERT INTO timeline_events",
-        "INSERT INTO letters",
-        "INSERT INTO deadlines",
-    }
-    assert {w for sql in bound[False] for w in ahead if sql.startswith(w)} == ahead, bound[False]
-    assert not [sql for sql in bound[True] if any(sql.startswith(w) for w in ahead)], bound[True]
-    with Session(engine) as s:  # and written as bound
-        assert len(s.exec(select(Letter).where(Letter.claim_id == claim.id)).all()) >= 1
+        done = advance(s, rt, ref, trigger, inputs, world.handler, claim.version)
+    assert {w for sql in bound[False] for w in bound_ahead if sql.startswith(w)} == bound_ahead, bound[False]
+    assert not [sql for sql in bound[True] if any(sql.startswith(w) for w in bound_ahead)], bound[True]
+    with Session(engine) as s:  # and written as bound: the timeline's chain holds
+        assert list(verify(s.connection(), ref)) == []
+    assert _claim(engine, ref).version == done.version
 
 
 def test_a_preview_takes_no_write_lock(driver: Driver, engine: Engine, rt: Runtime, world: World) -> None:

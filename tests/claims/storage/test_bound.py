@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from claims.service.deadline_changes import DeadlineWrites
 from claims.storage.coltypes import Money, UTCDateTime
 from claims.storage.db import in_write_transaction
 from claims.storage.statements import InsertReturningId, Prepared, Record, plain_core
@@ -127,3 +128,37 @@ def test_rows_bound_for_one_database_are_bound_again_for_another(tmp_path: Path)
         (Decimal("4.00"), "id"),
     ]
     assert _rows(first) == []
+
+
+def test_a_late_name_bound_twice_is_filled_in_everywhere(db: Engine) -> None:
+    # SQLite binds by position: the name's every place gets the late value, as PostgreSQL's named form does
+    tie = Prepared(
+        update(_LINES).where(_LINES.c.id == bindparam("e")).values(event_id=bindparam("e")), Record
+    )
+    with db.connect() as conn:
+        in_write_transaction(
+            conn, lambda c: _INSERT.many(c, [{"amount": Decimal("1"), "at": AT, "note": "x"}])
+        )
+        bound = tie.bind(conn, [{"e": None}], late=("e",))
+        assert in_write_transaction(conn, lambda c: bound.run(c, {"e": 1})) == 1
+    assert [r["event_id"] for r in _rows(db)] == [1]
+
+
+def test_late_values_must_be_the_late_columns_exactly(db: Engine) -> None:
+    with db.connect() as conn:
+        bound = _INSERT.bind(conn, [{"amount": Decimal("1"), "at": AT, "note": ""}], late=("event_id",))
+        with pytest.raises(ValueError, match="not bound by the statement"):
+            _INSERT.bind(conn, [{"amount": Decimal("1"), "at": AT, "note": ""}], late=("nothing",))
+        for wrong in ({}, {"event_id": 1, "note": "extra"}):
+            with pytest.raises(ValueError, match="late values"):
+                in_write_transaction(conn, lambda c, wrong=wrong: bound.run(c, wrong))
+    assert _rows(db) == []
+
+
+def test_deadlines_added_after_they_were_bound_are_refused_not_lost(db: Engine) -> None:
+    writes = DeadlineWrites()
+    with db.connect() as conn:
+        writes.bind(conn)
+        writes.added.append({"claim_id": 1, "name": "late"})
+        with pytest.raises(AssertionError, match="added after bind"):
+            in_write_transaction(conn, writes.apply)
