@@ -143,7 +143,7 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
         answer = answering_context(conn, claim, actor, spec, now, rt.rules, rt.tz, rt.calendar)
         allowed = allowed_transitions(spec, claim, actor, rt.catalog.engine, answer)
     # a term that runs or was met says nothing more; one never started or stopped waits
-    settled = {d.name for d in deadlines.of_claim(conn, claim.id) if d.cancelled_at is None}
+    settled = deadlines.names_not_cancelled(conn, claim.id)
     return ClaimView(
         claim=claim,
         policy=policy,

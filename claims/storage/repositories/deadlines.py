@@ -174,6 +174,19 @@ def names_had(conn: Connection, claim_id: int) -> set[str]:
     return {r["name"] for r in _NAMES_HAD.all(conn, {"claim_id": claim_id})}
 
 
+_NAMES_NOT_CANCELLED = Prepared(
+    select(DEADLINES.c.name)
+    .where(DEADLINES.c.claim_id == bindparam("claim_id"), DEADLINES.c.cancelled_at.is_(None))
+    .distinct(),
+    Record,
+)
+
+
+def names_not_cancelled(conn: Connection, claim_id: int) -> set[str]:
+    """The names of the terms the claim has running or has met (not those only ever cancelled)."""
+    return {r["name"] for r in _NAMES_NOT_CANCELLED.all(conn, {"claim_id": claim_id})}
+
+
 def rule_of(conn: Connection, deadline_id: int) -> str:
     return str(conn.execute(select(DEADLINES.c.due_rule).where(DEADLINES.c.id == deadline_id)).scalar_one())
 
