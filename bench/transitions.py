@@ -315,10 +315,21 @@ def _writer(path: str, payees: dict[str, int], warm: dict[str, int], start: Any,
         out.put((time.perf_counter() - t0, took, time.process_time() - cpu0))
 
 
-def _processes(rt: Runtime, procs: int, per_process: int) -> tuple[float, list[float], float]:
+def _cpu_ticks() -> tuple[int, int] | None:
+    """The machine's CPU time so far in clock ticks, all of it and the idle part (Linux's /proc/stat);
+    None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(t) for t in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(ticks), ticks[3] + ticks[4]  # idle and waiting for I/O: no core working
+
+
+def _processes(rt: Runtime, procs: int, per_process: int) -> tuple[float, list[float], float, float | None]:
     """`procs` processes writing their own claims' lives to one SQLite file at once: committed
-    transitions per second over all of them, every step's latency, and the CPU seconds (user and
-    system) the processes spent per step."""
+    transitions per second over all of them, every step's latency, the CPU seconds (user and system)
+    the processes spent per step, and the share of the machine's cores that sat idle meanwhile."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "shared.db"
         engine, users = _setup(path)
@@ -336,24 +347,30 @@ def _processes(rt: Runtime, procs: int, per_process: int) -> tuple[float, list[f
         for w in workers:
             w.start()
         start.wait()
-        t0 = time.perf_counter()
+        t0, ticks0 = time.perf_counter(), _cpu_ticks()
         results = [out.get() for _ in workers]
-        wall = time.perf_counter() - t0
+        wall, ticks1 = time.perf_counter() - t0, _cpu_ticks()
+        idle = None
+        if ticks0 is not None and ticks1 is not None and ticks1[0] > ticks0[0]:
+            idle = (ticks1[1] - ticks0[1]) / (ticks1[0] - ticks0[0])
         for w in workers:
             w.join()
         latencies = [x for _, took, _ in results for x in took]
         cpu = sum(spent for _, _, spent in results)
-        return len(latencies) / wall, latencies, cpu / len(latencies)
+        return len(latencies) / wall, latencies, cpu / len(latencies), idle
 
 
 def bench_writers(rt: Runtime, per_process: int, rounds: int) -> None:
     # one process and four in turn, `rounds` times: the machine's speed drifts from minute to minute,
     # and a ratio of two figures measured side by side says more than one of figures minutes apart
     ones, fours, ratios, ceilings, inflations = [], [], [], [], []
+    idles: list[float] = []
     cores = len(os.sched_getaffinity(0))
     for _ in range(rounds):
-        one, one_lat, one_cpu = _processes(rt, 1, per_process * 4)
-        four, four_lat, four_cpu = _processes(rt, 4, per_process)
+        one, one_lat, one_cpu, _ = _processes(rt, 1, per_process * 4)
+        four, four_lat, four_cpu, idle = _processes(rt, 4, per_process)
+        if idle is not None:
+            idles.append(idle)
         ones.append(one)
         fours.append(four)
         ratios.append(four / one)
@@ -386,6 +403,13 @@ def bench_writers(rt: Runtime, per_process: int, rounds: int) -> None:
         f"{statistics.median(ceilings):.2f}x what one does (median; range "
         f"{min(ceilings):.2f}-{max(ceilings):.2f})"
     )
+    if idles:
+        # the gap between the ceiling and what four commit: cores with nothing to run, while three
+        # processes wait for the one write turn and its holder shares a core with the others
+        print(
+            f"  cores idle while four wrote: {statistics.median(idles):.0%} median "
+            f"(range {min(idles):.0%}-{max(idles):.0%}; the machine's, from /proc/stat)"
+        )
 
 
 def bench_engine(rt: Runtime, fires: int) -> None:
