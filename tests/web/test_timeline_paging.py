@@ -85,6 +85,21 @@ def test_the_link_shows_every_event_and_leads_back_to_the_newest(
     assert f'<a href="/claims/{ref}?tijdlijn=oud&amp;alles=1#h-timeline">oudste eerst</a>' in section
 
 
+def test_with_every_event_shown_the_older_notes_are_read_in_the_timeline(
+    handler: TestClient, long_claim: tuple[str, int]
+) -> None:
+    ref, _ = long_claim
+    page = handler.get(f"/claims/{ref}?alles=1").text
+    # the ten newest beside it; the older ones only in the timeline, which holds every note in full
+    notes = page[page.index('id="notities"') : page.index('id="h-letters"')]
+    assert len(re.findall(r"<blockquote>", notes)) == 10 and "<details" not in notes
+    assert notes.index(f">Notitie {NOTES}<") < notes.index(f">Notitie {NOTES - 9}<")
+    assert f">Notitie {NOTES - 10}<" not in notes
+    assert f'De {NOTES - 10} oudere notities staan in de <a href="#h-timeline">tijdlijn</a>.' in notes
+    shown = _shown(_timeline_section(page))
+    assert all(f"Notitie {i}" in shown for i in range(1, NOTES + 1))
+
+
 def test_oldest_first_pages_from_the_melding_on(handler: TestClient, long_claim: tuple[str, int]) -> None:
     ref, total = long_claim
     section = _timeline_section(handler.get(f"/claims/{ref}?tijdlijn=oud").text)
