@@ -223,13 +223,20 @@ def page_timeline(
     rows = events.window_of_claim(
         conn, claim.id, newest_first=not oldest_first, limit=limit, leaving_out=hidden
     )
+    if limit is None:  # every event read: the notes, the count and the flag are told from them
+        notes = sorted((_note(r) for r in rows if r.kind == "note"), key=lambda n: n["id"])
+        total, late_notice = len(rows), any(r.kind == "late_notice" for r in rows)
+    else:
+        notes = [_note(r) for r in events.notes_of_claim(conn, claim.id)]
+        total = events.count_of_claim(conn, claim.id) - len(hidden)
+        late_notice = events.has_kind(conn, claim.id, "late_notice")
     return PageTimeline(
         events=[_event(r, by_event) for r in rows],
-        total=events.count_of_claim(conn, claim.id) - len(hidden),
+        total=total,
         oldest_first=oldest_first,
-        notes=[_note(r) for r in events.notes_of_claim(conn, claim.id)],
+        notes=notes,
         letters=sorted(written, key=lambda x: (x["event_id"], x["id"])),
-        late_notice=events.has_kind(conn, claim.id, "late_notice"),
+        late_notice=late_notice,
     )
 
 

@@ -158,6 +158,13 @@ def test_the_late_notice_flag_and_the_letters_come_from_events_the_page_does_not
     assert "Melding geregistreerd" in _shown(_timeline_section(oldest))
     table = page[page.index('id="brieven"') : page.index("</table>", page.index('id="brieven"'))]
     assert all(f'href="/letters/{x["id"]}"' in table for x in letters)
+    # every event read (?alles=1): the notes, the count and the flag told from them are the same
+    with Session(engine) as s:
+        window = page_timeline(s, ref, world.handler)
+        for order in (False, True):
+            every = page_timeline(s, ref, world.handler, oldest_first=order, limit=None)
+            assert (every.notes, every.total, every.late_notice) == (window.notes, window.total, True)
+    assert "Late melding (art. 7:941 BW)" in handler.get(f"/claims/{ref}?alles=1").text
 
 
 def test_an_experts_window_and_count_leave_out_what_their_timeline_leaves_out(
@@ -204,3 +211,5 @@ def test_an_experts_window_and_count_leave_out_what_their_timeline_leaves_out(
         assert window.total == len(theirs) and not window.complete
         everything = page_timeline(s, ref, world.handler, limit=None)
         assert everything.total == len(theirs) + 3 and everything.complete
+        # all of theirs: the count told from the events read is theirs too
+        assert page_timeline(s, ref, world.expert, limit=None).total == len(theirs) == window.total
