@@ -134,7 +134,13 @@ def claim_page(
         "spec": spec,
         "diagram": ctx.diagrams.svg(spec, view.claim.state),
         "timeline": history,
-        "notes": history.notes,
+        # newest first, each with its author and moment written here (see the timeline's days below);
+        # with every event shown, the timeline holds every note in full and the column only the newest
+        "notes": [
+            n | {"who": names.get(n["actor"], n["actor"]), "at_text": moment_text(n["at"], ctx.rt.tz)}
+            for n in history.notes[::-1][: NOTES_SHOWN if shown_all else None]
+        ],
+        "notes_total": len(history.notes),
         "letters": history.letters,
         "deadlines": claim_deadlines(db, reference, viewer.user),
         "names": names,
