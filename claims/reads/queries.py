@@ -25,7 +25,7 @@ from claims.storage.models import (
     Role,
     User,
 )
-from claims.storage.records import ClaimRecord
+from claims.storage.records import ClaimRecord, UserRecord
 from claims.storage.repositories import (
     claim_list,
     claims,
@@ -103,7 +103,7 @@ def list_claims(
     )
 
 
-def claim_row(conn: Connection, reference: str) -> Row[Any]:
+def claim_row(conn: Connection, reference: str) -> ClaimRecord:
     row = claims.row_by_reference(conn, reference)
     if row is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
@@ -114,8 +114,8 @@ def claim_row(conn: Connection, reference: str) -> Row[Any]:
 class ClaimView:
     claim: ClaimRecord
     policy: Row[Any]
-    handler: Row[Any]
-    expert: Row[Any] | None
+    handler: UserRecord
+    expert: UserRecord | None
     money: MoneySummary
     open_deadlines: list[Row[Any]]
     allowed: list[Available]
@@ -166,7 +166,7 @@ def _reopens_to(spec: WorkflowSpec, state: str) -> str | None:
     return spec.states[back].label if back else None
 
 
-def readable_claim(conn: Connection, reference: str, actor: User | None) -> Row[Any]:
+def readable_claim(conn: Connection, reference: str, actor: User | None) -> ClaimRecord:
     """The claim row, if `actor` (None: an operator at the command line) may read it."""
     claim = claim_row(conn, reference)
     if actor is not None:
