@@ -81,7 +81,7 @@ def claims_show(
         user = acting_user(session, actor) if actor else None
         view = claim_view(session, rt, reference, user)
     c = view.claim
-    data = {
+    data: dict[str, Any] = {
         "reference": c.reference,
         "kind": c.kind,
         "state": c.state,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +26,7 @@ from claims.storage.models import (
     Role,
     User,
 )
-from claims.storage.records import ClaimRecord, UserRecord
+from claims.storage.records import ClaimRecord, PolicyRecord, UserRecord
 from claims.storage.repositories import (
     claim_list,
     claims,
@@ -113,7 +114,7 @@ def claim_row(conn: Connection, reference: str) -> ClaimRecord:
 @dataclass(frozen=True)
 class ClaimView:
     claim: ClaimRecord
-    policy: Row[Any]
+    policy: PolicyRecord
     handler: UserRecord
     expert: UserRecord | None
     money: MoneySummary
@@ -224,7 +225,7 @@ def page_timeline(
         conn, claim.id, newest_first=not oldest_first, limit=limit, leaving_out=hidden
     )
     if limit is None:  # every event read: the notes, the count and the flag are told from them
-        notes = sorted((_note(r) for r in rows if r.kind == "note"), key=lambda n: n["id"])
+        notes = sorted((_note(r._mapping) for r in rows if r.kind == "note"), key=lambda n: n["id"])
         total, late_notice = len(rows), any(r.kind == "late_notice" for r in rows)
     else:
         notes = [_note(r) for r in events.notes_of_claim(conn, claim.id)]
@@ -264,8 +265,7 @@ def _event(row: Row[Any], letters_by_event: dict[int, list[dict[str, Any]]]) -> 
     }
 
 
-def _note(row: Row[Any]) -> dict[str, Any]:
-    r = row._mapping
+def _note(r: Mapping[Any, Any]) -> dict[str, Any]:
     return {"id": r["id"], "at": r["at"], "actor": r["actor"], "kind": "note", "note": r["note"]}
 
 
@@ -292,10 +292,10 @@ def _letters_of(conn: Connection, claim_id: int, actor: User | None = None) -> l
     the letters addressed to them: the ones to the insured and the claimant say what the insurer pays."""
     emails: dict[int, list[Any]] = {}
     for e in outbox.of_letters(conn, claim_id):
-        emails.setdefault(e.letter_id, []).append(e)
+        emails.setdefault(e["letter_id"], []).append(e)
     out = []
     for r in letters.of_claim(conn, claim_id):
-        if _for_expert(actor) and r.recipient != "expert":
+        if _for_expert(actor) and r["recipient"] != "expert":
             continue
         row = dict(r._mapping)
         row["dispatch"] = dispatch_lines(row, emails.get(row["id"], []))
