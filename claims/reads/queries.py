@@ -105,7 +105,7 @@ def list_claims(
 
 
 def claim_row(conn: Connection, reference: str) -> ClaimRecord:
-    row = claims.row_by_reference(conn, reference)
+    row = claims.by_reference(conn, reference)
     if row is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     return row
@@ -133,7 +133,7 @@ def claim_view(session: Session, rt: Runtime, reference: str, actor: User | None
     if claim is None:
         raise ClaimNotFound(f"Claim {reference} bestaat niet.")
     spec = rt.catalog.spec(claim.kind, claim.spec_version)
-    policy = policies.row_by_id(conn, claim.policy_id)
+    policy = policies.by_id(conn, claim.policy_id)
     handler = users.row_by_id(conn, claim.handler_id)
     if actor is not None:
         check_may_view(actor, claim, handler.team)

@@ -116,12 +116,6 @@ def next_reference(conn: Connection, year: int) -> str:
     return f"CF-{year}-{row['last']:06d}"
 
 
-def row_by_reference(conn: Connection, reference: str) -> ClaimRecord | None:
-    """The claim's row as the read side shows it (every column). On the fast path: each part of a claim
-    page reads it to check the reader may (measured: 300 -> 45 us each)."""
-    return by_reference(conn, reference)
-
-
 _OPEN_OF_KIND_BEFORE = Prepared(
     select(CLAIMS)
     .where(

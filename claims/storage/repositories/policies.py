@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import NoResultFound
 
 from claims.storage.like import ESCAPE, containing
 from claims.storage.records import PolicyRecord
@@ -39,17 +38,6 @@ def add(conn: Connection, row: Mapping[str, Any]) -> int:
     """A new policy; its id. A column the row leaves out takes the model's default (activities,
     territory)."""
     return int(conn.execute(insert(POLICIES).values(dict(row)).returning(POLICIES.c.id)).scalar_one())
-
-
-_ROW_BY_ID = Prepared(select(POLICIES).where(POLICIES.c.id == bindparam("id")), PolicyRecord)
-
-
-def row_by_id(conn: Connection, policy_id: int) -> PolicyRecord:
-    """The policy's row (NoResultFound if there is none), on the fast path: every claim page reads it."""
-    row = _ROW_BY_ID.first(conn, {"id": policy_id})
-    if row is None:
-        raise NoResultFound(f"no policy {policy_id}")
-    return row
 
 
 def row_by_number(conn: Connection, number: str) -> Row[Any] | None:

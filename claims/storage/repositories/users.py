@@ -18,6 +18,7 @@ from claims.storage.statements import Prepared, Record
 from claims.storage.tables import USERS
 
 _BY_EMAIL = Prepared(select(USERS).where(USERS.c.email == bindparam("email")), UserRecord)
+_BY_ID = Prepared(select(USERS).where(USERS.c.id == bindparam("id")), UserRecord)
 _PERSON = Prepared(
     select(USERS.c.id, USERS.c.name, USERS.c.email).where(USERS.c.id == bindparam("id")), PersonRecord
 )
@@ -105,9 +106,6 @@ def save(session: Session, user: User) -> None:
     """Write a new or changed user now (a new one gets its id), inside the caller's transaction."""
     session.add(user)
     session.flush()
-
-
-_BY_ID = Prepared(select(USERS).where(USERS.c.id == bindparam("id")), UserRecord)
 
 
 def row_by_id(conn: Connection, user_id: int) -> UserRecord:
